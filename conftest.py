@@ -1,0 +1,78 @@
+"""Test set-up shared by the whole suite: fast settings and the fixed personas.
+
+The personas: a contractor agent, a contractor manager, a customer responsible, a customer
+member, and an outsider (a member of another customer). Every access rule gets an outsider test.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="secondline-media-")
+    settings.STATIC_ROOT = tempfile.mkdtemp(prefix="secondline-static-")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    from secondline.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
+def need_service(name: str, reason: str) -> None:
+    """Skip a test whose service is missing, unless REQUIRE_SERVICES=1 makes that a failure."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{name} is required (REQUIRE_SERVICES=1) but unavailable: {reason}")
+    pytest.skip(f"{name} unavailable: {reason}")
+
+
+@pytest.fixture
+def personas(db: Any) -> Any:
+    from tests.factories import Personas
+
+    return Personas.create()
+
+
+@pytest.fixture
+def agent(personas: Any) -> Any:
+    return personas.agent
+
+
+@pytest.fixture
+def manager(personas: Any) -> Any:
+    return personas.manager
+
+
+@pytest.fixture
+def responsible(personas: Any) -> Any:
+    return personas.responsible
+
+
+@pytest.fixture
+def member(personas: Any) -> Any:
+    return personas.member
+
+
+@pytest.fixture
+def outsider(personas: Any) -> Any:
+    return personas.outsider
+
+
+@pytest.fixture
+def sent(django_capture_on_commit_callbacks: Any) -> Any:
+    """``with sent(): ...`` runs what waits for the commit (the outbox) when the block ends."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

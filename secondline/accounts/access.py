@@ -1,0 +1,115 @@
+"""The one place that decides who sees and does what.
+
+Views, viewsets, email intake and commands ask here; none of them filters by
+organisation on its own, so a forgotten filter can never leak another customer's ticket.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from secondline.accounts.models import Contract, Organization, User
+
+if TYPE_CHECKING:
+    from secondline.tickets.models import Comment, Ticket, TicketEvent
+
+
+class AccessDenied(Exception):
+    """The user may see the object but not do this to it; the message says why."""
+
+
+class NotAContact(AccessDenied):
+    """Only contacts of a customer with an active contract may file tickets."""
+
+
+def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+    from secondline.tickets.models import Ticket
+
+    if not user.is_authenticated or not user.is_active:
+        return Ticket.objects.none()
+    if user.is_contractor:
+        return Ticket.objects.all()
+    if user.organization_id is None:
+        return Ticket.objects.none()
+    return Ticket.objects.filter(organization_id=user.organization_id)
+
+
+def get_ticket_for(user: User, pk: int | str) -> Ticket:
+    """The ticket if this user may see it; otherwise 404, never a hint that it exists."""
+    try:
+        return tickets_visible_to(user).get(pk=int(pk))
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise Http404 from exc
+    except tickets_visible_to(user).model.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def comments_visible_to(user: User, ticket: Ticket) -> QuerySet[Comment]:
+    comments = ticket.comments.select_related("author")
+    return comments if user.is_contractor else comments.filter(is_public=True)
+
+
+def events_visible_to(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
+    events = ticket.events.select_related("actor")
+    return events if user.is_contractor else events.filter(is_public=True)
+
+
+def organizations_visible_to(user: User) -> QuerySet[Organization]:
+    if user.is_contractor:
+        return Organization.objects.all()
+    return Organization.objects.filter(pk=user.organization_id)
+
+
+def contracts_visible_to(user: User) -> QuerySet[Contract]:
+    contracts = Contract.objects.select_related("customer", "calendar", "sla_plan")
+    if user.is_contractor:
+        return contracts
+    return contracts.filter(customer_id=user.organization_id)
+
+
+def filing_contract(user: User, contract: Contract | None = None) -> Contract:
+    """The contract a ticket by this user falls under, or NotAContact saying why not.
+
+    Contract rule: only contacts of a customer with an active contract file tickets, and a
+    customer without a named responsible employee (its 1st line) cannot file tickets.
+    """
+    org = user.organization
+    if not user.is_active or not user.is_customer or org is None or org.is_contractor:
+        raise NotAContact(
+            _("Only contacts of a customer with an active support contract can file tickets.")
+        )
+    if not org.responsible_people().exists():
+        raise NotAContact(
+            _(
+                "%(org)s has not named a responsible employee (its first-line contact), "
+                "so it cannot file tickets yet. Ask your administrator to name one."
+            )
+            % {"org": org.name}
+        )
+    active = org.active_contracts(timezone.localdate())
+    if contract is not None:
+        if contract.customer_id != org.pk:
+            raise NotAContact(_("This contract does not belong to your organisation."))
+        if not active.filter(pk=contract.pk).exists():
+            raise NotAContact(
+                _("Contract %(number)s is not active, so no tickets can be filed under it.")
+                % {"number": contract.number}
+            )
+        return contract
+    chosen = active.order_by("-starts_on", "pk").first()
+    if chosen is None:
+        raise NotAContact(
+            _("%(org)s has no active support contract, so tickets cannot be filed.")
+            % {"org": org.name}
+        )
+    return chosen
+
+
+def require_contractor(user: User) -> None:
+    if not user.is_contractor:
+        raise AccessDenied(_("Only the contractor's staff can do this."))

@@ -1,0 +1,66 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from secondline.accounts.models import Contract, Organization, User
+
+
+class ContractInline(admin.TabularInline[Contract, Organization]):
+    model = Contract
+    extra = 0
+    fields = [
+        "number",
+        "status",
+        "starts_on",
+        "ends_on",
+        "sla_plan",
+        "calendar",
+        "hourly_rate",
+        "currency",
+    ]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin[Organization]):
+    list_display = ["name", "kind", "phone"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    inlines = [ContractInline]
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin[Contract]):
+    list_display = [
+        "number",
+        "customer",
+        "status",
+        "starts_on",
+        "ends_on",
+        "hourly_rate",
+        "currency",
+    ]
+    list_filter = ["status", "currency"]
+    search_fields = ["number", "customer__name"]
+    autocomplete_fields = ["customer"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = [
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "organization",
+        "role",
+        "is_active",
+    ]
+    list_filter = ["role", "organization", "is_active"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Support"), {"fields": ("organization", "role", "phone", "language")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Support"), {"fields": ("email", "organization", "role", "language")}),
+    )

@@ -1,0 +1,180 @@
+"""Who is who: the contractor, its customers, their people and their support contracts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        CONTRACTOR = "contractor", _("Contractor")
+        CUSTOMER = "customer", _("Customer")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CUSTOMER)
+    email_domains = models.CharField(
+        _("email domains"),
+        max_length=500,
+        blank=True,
+        help_text=_("Comma-separated; informational, senders must still be known contacts."),
+    )
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_contractor(self) -> bool:
+        return self.kind == self.Kind.CONTRACTOR
+
+    def responsible_people(self) -> models.QuerySet[User]:
+        return self.members.filter(role=User.Role.CUSTOMER_RESPONSIBLE, is_active=True)
+
+    def active_contracts(self, on: dt.date | None = None) -> models.QuerySet[Contract]:
+        return Contract.objects.active(on).filter(customer=self)
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        CUSTOMER_MEMBER = "customer_member", _("Customer member")
+        CUSTOMER_RESPONSIBLE = "customer_responsible", _("Customer responsible (1st line)")
+        AGENT = "agent", _("Contractor agent")
+        MANAGER = "manager", _("Contractor manager")
+        ADMIN = "admin", _("Administrator")
+
+    CONTRACTOR_ROLES = frozenset({Role.AGENT, Role.MANAGER, Role.ADMIN})
+    CUSTOMER_ROLES = frozenset({Role.CUSTOMER_MEMBER, Role.CUSTOMER_RESPONSIBLE})
+
+    email = models.EmailField(_("email address"), unique=True)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="members",
+        null=True,
+        blank=True,
+    )
+    role = models.CharField(
+        _("role"), max_length=30, choices=Role.choices, default=Role.CUSTOMER_MEMBER
+    )
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_contractor(self) -> bool:
+        return self.role in self.CONTRACTOR_ROLES
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role in self.CUSTOMER_ROLES
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in {self.Role.MANAGER, self.Role.ADMIN}
+
+    @property
+    def is_responsible(self) -> bool:
+        return self.role == self.Role.CUSTOMER_RESPONSIBLE
+
+
+class ContractQuerySet(models.QuerySet["Contract"]):
+    def active(self, on: dt.date | None = None) -> ContractQuerySet:
+        day = on or timezone.localdate()
+        return self.filter(status=Contract.Status.ACTIVE, starts_on__lte=day).filter(
+            models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=day)
+        )
+
+
+class Contract(models.Model):
+    """A support contract: what the customer is entitled to, on which calendar, at which rate."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        TERMINATED = "terminated", _("Terminated")
+
+    customer = models.ForeignKey(
+        Organization,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        limit_choices_to={"kind": Organization.Kind.CUSTOMER},
+    )
+    number = models.CharField(_("number"), max_length=50, unique=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    calendar = models.ForeignKey(
+        "sla.WorkingCalendar", verbose_name=_("business calendar"), on_delete=models.PROTECT
+    )
+    sla_plan = models.ForeignKey(
+        "sla.SLAPlan", verbose_name=_("SLA plan"), on_delete=models.PROTECT
+    )
+    hourly_rate = models.DecimalField(
+        _("hourly rate"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    out_of_hours_multiplier = models.DecimalField(
+        _("out-of-hours multiplier"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("2.00"),
+        validators=[MinValueValidator(Decimal("1"))],
+    )
+    prepaid_hours = models.DecimalField(
+        _("prepaid hours"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = ContractQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["customer__name", "number"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="contract_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.customer})"
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return (
+            self.status == self.Status.ACTIVE
+            and self.starts_on <= day
+            and (self.ends_on is None or day <= self.ends_on)
+        )

@@ -1,0 +1,243 @@
+"""Shapes of the API's requests and answers. No business rule lives here: views call services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from secondline.accounts.models import Contract, Organization, User
+from secondline.tickets.choices import Environment, Priority, Status, TicketType
+from secondline.tickets.models import Attachment, Comment, Ticket, TicketEvent
+
+# The largest id a database row can have; bigger numbers are refused as invalid, not looked up.
+MAX_ID = 2**63 - 1
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "name", "email", "role", "organization"]
+        read_only_fields = fields
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "kind", "phone"]
+        read_only_fields = fields
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    calendar = serializers.CharField(source="calendar.name", read_only=True)
+    sla_plan = serializers.CharField(source="sla_plan.name", read_only=True)
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "customer",
+            "number",
+            "starts_on",
+            "ends_on",
+            "status",
+            "calendar",
+            "sla_plan",
+            "hourly_rate",
+            "currency",
+            "out_of_hours_multiplier",
+            "prepaid_hours",
+        ]
+        read_only_fields = fields
+
+
+class UrgentInstructionsSerializer(serializers.Serializer):
+    phone = serializers.CharField()
+    steps = serializers.ListField(child=serializers.CharField())
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(read_only=True)
+    requester = PersonSerializer(read_only=True)
+    assignee = PersonSerializer(read_only=True)
+    decline_reason = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    urgent_instructions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "organization",
+            "contract",
+            "requester",
+            "type",
+            "requested_priority",
+            "priority",
+            "status",
+            "channel",
+            "subject",
+            "description",
+            "affected_module",
+            "environment",
+            "occurred_at",
+            "impact",
+            "steps_to_reproduce",
+            "target_version",
+            "preferred_windows",
+            "assignee",
+            "watchers",
+            "decline_reason",
+            "decline_note",
+            "reaction_due_at",
+            "first_reaction_at",
+            "sla_state",
+            "created_at",
+            "updated_at",
+            "resolved_at",
+            "closed_at",
+            "urgent_instructions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(UrgentInstructionsSerializer(allow_null=True))
+    def get_urgent_instructions(self, ticket: Ticket) -> dict[str, Any] | None:
+        from secondline.tickets.urgent import instructions_for
+
+        return instructions_for(ticket)
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=TicketType.choices)
+    priority = serializers.ChoiceField(
+        choices=Priority.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Only incidents keep the priority you choose; other types get the plan's.",
+    )
+    subject = serializers.CharField(max_length=250)
+    description = serializers.CharField()
+    affected_module = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    environment = serializers.ChoiceField(
+        choices=Environment.choices, required=False, allow_blank=True
+    )
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+    impact = serializers.CharField(required=False, allow_blank=True)
+    steps_to_reproduce = serializers.CharField(required=False, allow_blank=True)
+    target_version = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    preferred_windows = serializers.CharField(required=False, allow_blank=True)
+    contract = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_ID
+    )
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=250, required=False)
+    description = serializers.CharField(required=False)
+    affected_module = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    environment = serializers.ChoiceField(
+        choices=Environment.choices, required=False, allow_blank=True
+    )
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+    impact = serializers.CharField(required=False, allow_blank=True)
+    steps_to_reproduce = serializers.CharField(required=False, allow_blank=True)
+    target_version = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    preferred_windows = serializers.CharField(required=False, allow_blank=True)
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "body", "is_public", "channel", "created_at"]
+        read_only_fields = fields
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=100_000)
+    public = serializers.BooleanField(
+        default=True, help_text="Staff only: false writes an internal note."
+    )
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "filename",
+            "content_type",
+            "size",
+            "is_public",
+            "created_at",
+            "comment",
+            "url",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, attachment: Attachment) -> str:
+        return f"/api/tickets/{attachment.ticket_id}/attachments/{attachment.pk}/download/"
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    public = serializers.BooleanField(default=True)
+
+    def validate_file(self, value: Any) -> Any:
+        if value.size > settings.ATTACHMENT_MAX_BYTES:
+            raise serializers.ValidationError(
+                _("The file is larger than the limit of %(limit)s MB.")
+                % {"limit": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+            )
+        return value
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = TicketEvent
+        fields = [
+            "id",
+            "kind",
+            "actor",
+            "channel",
+            "field",
+            "old_value",
+            "new_value",
+            "reason",
+            "is_public",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class PriorityChangeSerializer(serializers.Serializer):
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    reason = serializers.CharField(max_length=2000, allow_blank=True)
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[c for c in Status.choices if c[0] != Status.DECLINED])
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.SlugField(max_length=60)
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class AssignSerializer(serializers.Serializer):
+    assignee = serializers.IntegerField(allow_null=True, min_value=1, max_value=MAX_ID)
+
+
+class WatcherSerializer(serializers.Serializer):
+    user = serializers.IntegerField(min_value=1, max_value=MAX_ID)

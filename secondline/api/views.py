@@ -1,0 +1,246 @@
+"""REST endpoints. Each one checks access through accounts.access and acts through services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from secondline.accounts import access
+from secondline.accounts.models import Contract, Organization, User
+from secondline.api import serializers as s
+from secondline.tickets import services
+from secondline.tickets.choices import Channel, Priority, Status, TicketType
+from secondline.tickets.models import Ticket
+
+
+class TicketFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    type = django_filters.MultipleChoiceFilter(choices=TicketType.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    organization = django_filters.NumberFilter(
+        field_name="organization_id", min_value=1, max_value=s.MAX_ID
+    )
+    assignee = django_filters.NumberFilter(
+        field_name="assignee_id", min_value=1, max_value=s.MAX_ID
+    )
+    text = django_filters.CharFilter(method="filter_text", max_length=200)
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    def filter_text(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        pk = Ticket.pk_from_number(value)
+        match = Q(subject__icontains=value) | Q(description__icontains=value)
+        return queryset.filter(match | Q(pk=pk) if pk else match)
+
+
+def _user(request: Request) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Tickets of the caller's organisation (all of them for the contractor's staff)."""
+
+    serializer_class = s.TicketSerializer
+    filterset_class = TicketFilter
+
+    def get_queryset(self) -> QuerySet[Ticket]:
+        return (
+            access.tickets_visible_to(_user(self.request))
+            .select_related("requester", "assignee", "decline_reason")
+            .prefetch_related("watchers")
+        )
+
+    def get_object(self) -> Ticket:
+        return access.get_ticket_for(_user(self.request), self.kwargs["pk"])
+
+    def _answer(self, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
+        ticket = self.get_queryset().get(pk=ticket.pk)
+        return Response(
+            s.TicketSerializer(ticket, context=self.get_serializer_context()).data, status=code
+        )
+
+    @extend_schema(request=s.TicketCreateSerializer, responses={201: s.TicketSerializer})
+    def create(self, request: Request) -> Response:
+        data = _valid(s.TicketCreateSerializer, request.data)
+        contract = None
+        if data.get("contract"):
+            contract = (
+                access.contracts_visible_to(_user(request)).filter(pk=data["contract"]).first()
+            )
+            if contract is None:
+                return Response({"contract": ["No such contract."]}, status=400)
+        draft = services.NewTicket(
+            type=data["type"],
+            subject=data["subject"],
+            description=data["description"],
+            requested_priority=data.get("priority") or "",
+            contract=contract,
+            **{
+                k: data[k]
+                for k in services.EDITABLE_FIELDS
+                if k in data and k not in {"subject", "description"}
+            },
+        )
+        ticket = services.file_ticket(_user(request), draft, Channel.API)
+        return self._answer(ticket, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.TicketUpdateSerializer, responses=s.TicketSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        ticket = self.get_object()
+        changes = _valid(s.TicketUpdateSerializer, request.data, partial=True)
+        return self._answer(services.update_ticket(ticket, _user(request), changes, Channel.API))
+
+    @extend_schema(request=s.PriorityChangeSerializer, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def priority(self, request: Request, pk: str) -> Response:
+        ticket = self.get_object()
+        data = _valid(s.PriorityChangeSerializer, request.data)
+        changed = services.change_priority(
+            ticket, _user(request), data["priority"], data["reason"], Channel.API
+        )
+        return self._answer(changed)
+
+    @extend_schema(request=s.StatusChangeSerializer, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post"], url_path="status")
+    def change_status(self, request: Request, pk: str) -> Response:
+        ticket = self.get_object()
+        data = _valid(s.StatusChangeSerializer, request.data)
+        changed = services.change_status(
+            ticket, _user(request), data["status"], Channel.API, data["reason"]
+        )
+        return self._answer(changed)
+
+    @extend_schema(request=s.DeclineSerializer, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, pk: str) -> Response:
+        ticket = self.get_object()
+        data = _valid(s.DeclineSerializer, request.data)
+        return self._answer(
+            services.decline_ticket(
+                ticket, _user(request), data["reason"], data["note"], Channel.API
+            )
+        )
+
+    @extend_schema(request=s.AssignSerializer, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str) -> Response:
+        ticket = self.get_object()
+        data = _valid(s.AssignSerializer, request.data)
+        assignee = None
+        if data["assignee"] is not None:
+            assignee = User.objects.filter(pk=data["assignee"]).first()
+            if assignee is None:
+                return Response({"assignee": ["No such user."]}, status=400)
+        return self._answer(services.assign(ticket, _user(request), assignee, Channel.API))
+
+    @extend_schema(request=s.WatcherSerializer, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post", "delete"])
+    def watchers(self, request: Request, pk: str) -> Response:
+        ticket = self.get_object()
+        data = _valid(s.WatcherSerializer, request.data)
+        watcher = User.objects.filter(pk=data["user"]).first()
+        if watcher is None:
+            return Response({"user": ["No such user."]}, status=400)
+        if request.method == "DELETE":
+            services.remove_watcher(ticket, _user(request), watcher, Channel.API)
+        else:
+            services.add_watcher(ticket, _user(request), watcher, Channel.API)
+        return self._answer(ticket)
+
+    @extend_schema(methods=["get"], responses=s.CommentSerializer(many=True))
+    @extend_schema(
+        methods=["post"], request=s.CommentCreateSerializer, responses={201: s.CommentSerializer}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def comments(self, request: Request, pk: str) -> Response:
+        ticket = self.get_object()
+        user = _user(request)
+        if request.method == "GET":
+            comments = access.comments_visible_to(user, ticket)
+            return Response(s.CommentSerializer(comments, many=True).data)
+        data = _valid(s.CommentCreateSerializer, request.data)
+        comment = services.add_comment(
+            ticket, user, data["body"], public=data["public"], channel=Channel.API
+        )
+        return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["get"], responses=s.AttachmentSerializer(many=True))
+    @extend_schema(
+        methods=["post"],
+        request={"multipart/form-data": s.AttachmentUploadSerializer},
+        responses={201: s.AttachmentSerializer},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def attachments(self, request: Request, pk: str) -> Response:
+        ticket = self.get_object()
+        user = _user(request)
+        if request.method == "GET":
+            files = ticket.attachments.all()
+            if not user.is_contractor:
+                files = files.filter(is_public=True)
+            return Response(s.AttachmentSerializer(files, many=True).data)
+        data = _valid(s.AttachmentUploadSerializer, request.data)
+        upload = data["file"]
+        attachment = services.add_attachment(
+            ticket,
+            user,
+            services.UploadedFile(upload.name, upload, upload.size, upload.content_type or ""),
+            public=data["public"],
+            channel=Channel.API,
+        )
+        return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)/download")
+    def download(self, request: Request, pk: str, attachment_id: str) -> FileResponse:
+        ticket = self.get_object()
+        files = ticket.attachments.all()
+        if not _user(request).is_contractor:
+            files = files.filter(is_public=True)
+        attachment = files.filter(pk=int(attachment_id)).first()
+        if attachment is None:
+            raise Http404
+        return FileResponse(
+            attachment.file.open("rb"), as_attachment=True, filename=attachment.filename
+        )
+
+    @extend_schema(responses=s.EventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def events(self, request: Request, pk: str) -> Response:
+        ticket = self.get_object()
+        return Response(
+            s.EventSerializer(access.events_visible_to(_user(request), ticket), many=True).data
+        )
+
+
+def _valid(serializer_class: type[Any], data: Any, partial: bool = False) -> dict[str, Any]:
+    serializer = serializer_class(data=data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.OrganizationSerializer
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[Organization]:
+        return access.organizations_visible_to(_user(self.request))
+
+
+class ContractViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.ContractSerializer
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[Contract]:
+        return access.contracts_visible_to(_user(self.request))

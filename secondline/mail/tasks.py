@@ -1,0 +1,44 @@
+"""Mail work done by the worker: sending the outbox."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from secondline.mail.models import Notification
+from secondline.mail.outbound import build_message
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, max_retries=8, default_retry_delay=30, acks_late=True)
+def deliver_notification(self, notification_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Send one queued notification; retried with back-off when the SMTP server fails."""
+    claimed = (
+        Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING)
+        .select_related("ticket", "event", "comment", "ticket__requester")
+        .first()
+    )
+    if claimed is None:
+        return "skipped"
+    message = build_message(claimed)
+    try:
+        message.send()
+    except Exception as exc:
+        Notification.objects.filter(pk=claimed.pk).update(
+            attempts=claimed.attempts + 1, last_error=str(exc)[:2000]
+        )
+        if self.request.retries >= self.max_retries:
+            Notification.objects.filter(pk=claimed.pk).update(status=Notification.Status.FAILED)
+            log.error("notification %s failed for good: %s", claimed.pk, exc)
+            return "failed"
+        raise self.retry(exc=exc, countdown=min(3600, 30 * 2**self.request.retries)) from exc
+    Notification.objects.filter(pk=claimed.pk, status=Notification.Status.PENDING).update(
+        status=Notification.Status.SENT,
+        sent_at=timezone.now(),
+        attempts=claimed.attempts + 1,
+        subject=message.subject[:300],
+    )
+    return "sent"

@@ -1,0 +1,169 @@
+"""Business calendars and SLA plans that contracts point to."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from secondline.tickets.choices import Priority, TicketType
+
+
+def default_weekly_hours() -> dict[str, list[list[str]]]:
+    """Monday–Friday 10:00–19:00 (weekday 0 is Monday), the contractor's default."""
+    return {str(day): [["10:00", "19:00"]] for day in range(5)}
+
+
+class WorkingCalendar(models.Model):
+    """A business calendar: weekly hours in a time zone plus a country's official days off."""
+
+    class Country(models.TextChoices):
+        RUSSIA = "RU", _("Russia (official production calendar)")
+        NONE = "", _("No public holidays")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Moscow")
+    country = models.CharField(
+        _("official calendar"),
+        max_length=2,
+        choices=Country.choices,
+        default=Country.RUSSIA,
+        blank=True,
+    )
+    weekly_hours = models.JSONField(
+        _("weekly hours"),
+        default=default_weekly_hours,
+        help_text=_('Weekday (0 = Monday) to intervals, e.g. {"0": [["10:00", "19:00"]]}.'),
+    )
+    shortened_pre_holidays = models.BooleanField(
+        _("shorten pre-holiday days by one hour"), default=False
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalendarException(models.Model):
+    """An administrator's correction: a company day off, an extra working day, a late decree."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("Day off")
+        WORKING_DAY = "working_day", _("Working day")
+
+    calendar = models.ForeignKey(
+        WorkingCalendar, on_delete=models.CASCADE, related_name="exceptions"
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    opens_at = models.TimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.TimeField(_("closes at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar exception")
+        verbose_name_plural = _("calendar exceptions")
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="one_exception_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class SLAPlan(models.Model):
+    """Reaction targets per ticket type and priority, and the priority given to non-incidents."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    consultation_priority = models.CharField(
+        _("priority of consultations"),
+        max_length=10,
+        choices=Priority.choices,
+        default=Priority.NORMAL,
+    )
+    change_request_priority = models.CharField(
+        _("priority of change requests"),
+        max_length=10,
+        choices=Priority.choices,
+        default=Priority.NORMAL,
+    )
+    update_installation_priority = models.CharField(
+        _("priority of update installations"),
+        max_length=10,
+        choices=Priority.choices,
+        default=Priority.NORMAL,
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("SLA plan")
+        verbose_name_plural = _("SLA plans")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def default_priority_for(self, ticket_type: str) -> str:
+        """The priority a non-incident ticket gets, whatever the customer asked for."""
+        return {
+            TicketType.CONSULTATION: self.consultation_priority,
+            TicketType.CHANGE_REQUEST: self.change_request_priority,
+            TicketType.UPDATE_INSTALLATION: self.update_installation_priority,
+        }.get(ticket_type, Priority.NORMAL)
+
+    def target_for(self, ticket_type: str, priority: str) -> ReactionTarget | None:
+        for target in self.targets.all():
+            if target.ticket_type == ticket_type and target.priority in (priority, ""):
+                return target
+        return None
+
+
+class ReactionTarget(models.Model):
+    """How fast the contractor reacts, in business minutes of the contract's calendar."""
+
+    plan = models.ForeignKey(SLAPlan, on_delete=models.CASCADE, related_name="targets")
+    ticket_type = models.CharField(_("ticket type"), max_length=30, choices=TicketType.choices)
+    priority = models.CharField(
+        _("priority"),
+        max_length=10,
+        choices=Priority.choices,
+        blank=True,
+        help_text=_("Empty: any priority of this type."),
+    )
+    reaction_minutes = models.PositiveIntegerField(_("reaction (business minutes)"))
+    update_minutes = models.PositiveIntegerField(
+        _("update interval (business minutes)"), null=True, blank=True
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        _("resolution (business minutes)"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["plan", "ticket_type", "priority"]
+        verbose_name = _("reaction target")
+        verbose_name_plural = _("reaction targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "ticket_type", "priority"], name="one_target_per_type_priority"
+            )
+        ]
+
+    def __str__(self) -> str:
+        kind = f"{self.get_ticket_type_display()} {self.get_priority_display()}"
+        return f"{kind}: {self.reaction_minutes} min"
+
+
+# The default plan of the support contract, in business hours of the contract's calendar.
+DEFAULT_REACTION_HOURS: list[tuple[str, str, int]] = [
+    (TicketType.INCIDENT, Priority.URGENT, 1),
+    (TicketType.INCIDENT, Priority.HIGH, 4),
+    (TicketType.INCIDENT, Priority.NORMAL, 9),  # one business day
+    (TicketType.INCIDENT, Priority.LOW, 27),  # three business days
+    (TicketType.CONSULTATION, "", 18),  # two business days
+    (TicketType.CHANGE_REQUEST, "", 18),
+    (TicketType.UPDATE_INSTALLATION, "", 18),
+]

@@ -1,0 +1,129 @@
+"""The audit trail: one small function per kind of ticket event."""
+
+from __future__ import annotations
+
+from secondline.accounts.models import User
+from secondline.tickets.models import Ticket, TicketEvent
+
+Kind = TicketEvent.Kind
+
+
+def record(
+    ticket: Ticket,
+    actor: User | None,
+    kind: str,
+    channel: str,
+    *,
+    field: str = "",
+    old: object = "",
+    new: object = "",
+    reason: str = "",
+    public: bool = True,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        actor=actor,
+        kind=kind,
+        channel=channel,
+        field=field,
+        old_value="" if old is None else str(old),
+        new_value="" if new is None else str(new),
+        reason=reason,
+        is_public=public,
+    )
+
+
+def ticket_filed(ticket: Ticket, actor: User, channel: str) -> TicketEvent:
+    return record(ticket, actor, Kind.CREATED, channel, field="status", new=ticket.status)
+
+
+def priority_set_by_plan(ticket: Ticket, channel: str, requested: str, reason: str) -> TicketEvent:
+    return record(
+        ticket,
+        None,
+        Kind.PRIORITY_SET,
+        channel,
+        field="priority",
+        old=requested,
+        new=ticket.priority,
+        reason=reason,
+    )
+
+
+def priority_changed(
+    ticket: Ticket, actor: User, channel: str, old: str, reason: str
+) -> TicketEvent:
+    return record(
+        ticket,
+        actor,
+        Kind.PRIORITY_CHANGED,
+        channel,
+        field="priority",
+        old=old,
+        new=ticket.priority,
+        reason=reason,
+    )
+
+
+def status_changed(
+    ticket: Ticket, actor: User | None, channel: str, old: str, reason: str = ""
+) -> TicketEvent:
+    return record(
+        ticket,
+        actor,
+        Kind.STATUS_CHANGED,
+        channel,
+        field="status",
+        old=old,
+        new=ticket.status,
+        reason=reason,
+    )
+
+
+def declined(ticket: Ticket, actor: User, channel: str, old: str, reason: str) -> TicketEvent:
+    return record(
+        ticket,
+        actor,
+        Kind.DECLINED,
+        channel,
+        field="status",
+        old=old,
+        new=ticket.status,
+        reason=reason,
+    )
+
+
+def assigned(ticket: Ticket, actor: User, channel: str, old: User | None) -> TicketEvent:
+    return record(
+        ticket,
+        actor,
+        Kind.ASSIGNED,
+        channel,
+        field="assignee",
+        old=old or "",
+        new=ticket.assignee or "",
+        public=False,
+    )
+
+
+def commented(ticket: Ticket, actor: User, channel: str, public: bool) -> TicketEvent:
+    return record(ticket, actor, Kind.COMMENTED, channel, public=public)
+
+
+def attached(ticket: Ticket, actor: User, channel: str, filename: str, public: bool) -> TicketEvent:
+    return record(
+        ticket, actor, Kind.ATTACHED, channel, field="attachment", new=filename, public=public
+    )
+
+
+def field_changed(
+    ticket: Ticket, actor: User, channel: str, field: str, old: object, new: object
+) -> TicketEvent:
+    return record(ticket, actor, Kind.FIELD_CHANGED, channel, field=field, old=old, new=new)
+
+
+def watcher_changed(
+    ticket: Ticket, actor: User, channel: str, watcher: User, added: bool
+) -> TicketEvent:
+    kind = Kind.WATCHER_ADDED if added else Kind.WATCHER_REMOVED
+    return record(ticket, actor, kind, channel, field="watchers", new=watcher, public=False)

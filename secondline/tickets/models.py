@@ -1,0 +1,255 @@
+"""Tickets, their conversation, their files and their append-only history."""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from secondline.tickets.choices import Channel, Environment, Priority, Status, TicketType
+
+TICKET_NUMBER_PREFIX = "SL"
+TICKET_NUMBER_RE = re.compile(rf"\b{TICKET_NUMBER_PREFIX}-(\d{{1,12}})\b", re.IGNORECASE)
+
+
+class DeclineReason(models.Model):
+    """A reason from the configurable list a contractor picks when declining a ticket."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_ru = models.CharField(_("title (Russian)"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("decline reason")
+        verbose_name_plural = _("decline reasons")
+
+    def __str__(self) -> str:
+        return self.title_en
+
+    def title(self, language: str) -> str:
+        return self.title_ru if language.startswith("ru") else self.title_en
+
+
+class Ticket(models.Model):
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    contract = models.ForeignKey(
+        "accounts.Contract",
+        verbose_name=_("contract"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester"),
+        on_delete=models.PROTECT,
+        related_name="requested_tickets",
+    )
+    type = models.CharField(_("type"), max_length=30, choices=TicketType.choices)
+    requested_priority = models.CharField(
+        _("requested priority"), max_length=10, choices=Priority.choices, blank=True
+    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    subject = models.CharField(_("subject"), max_length=250)
+    description = models.TextField(_("description"))
+    affected_module = models.CharField(_("affected module"), max_length=200, blank=True)
+    environment = models.CharField(
+        _("environment"), max_length=20, choices=Environment.choices, blank=True
+    )
+    # Incident details
+    occurred_at = models.DateTimeField(_("when it happened"), null=True, blank=True)
+    impact = models.TextField(_("impact"), blank=True)
+    steps_to_reproduce = models.TextField(_("how to reproduce"), blank=True)
+    # Update installation details
+    target_version = models.CharField(_("target version"), max_length=100, blank=True)
+    preferred_windows = models.TextField(_("preferred windows"), blank=True)
+
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    watchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("watchers"),
+        blank=True,
+        related_name="watched_tickets",
+    )
+    decline_reason = models.ForeignKey(
+        DeclineReason,
+        verbose_name=_("decline reason"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    decline_note = models.TextField(_("decline note"), blank=True)
+
+    # SLA state, kept on the row so queues can sort and filter by it.
+    reaction_due_at = models.DateTimeField(_("reaction due"), null=True, blank=True, db_index=True)
+    first_reaction_at = models.DateTimeField(_("first reaction"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    sla_state = models.CharField(_("SLA state"), max_length=20, blank=True, db_index=True)
+    sla_paused_since = models.DateTimeField(null=True, blank=True)
+    sla_paused_seconds = models.PositiveIntegerField(default=0)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["organization", "-updated_at"]),
+            models.Index(fields=["status", "reaction_due_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    @property
+    def number(self) -> str:
+        """The human-readable number customers quote, e.g. SL-1042."""
+        return f"{TICKET_NUMBER_PREFIX}-{self.pk}"
+
+    @staticmethod
+    def pk_from_number(text: str) -> int | None:
+        match = TICKET_NUMBER_RE.search(text)
+        return int(match.group(1)) if match else None
+
+    def is_open(self) -> bool:
+        return self.status in {
+            Status.NEW,
+            Status.ACCEPTED,
+            Status.IN_PROGRESS,
+            Status.WAITING_FOR_CUSTOMER,
+        }
+
+    def is_waiting_for_customer(self) -> bool:
+        return self.status == Status.WAITING_FOR_CUSTOMER
+
+
+class Comment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ticket_comments"
+    )
+    body = models.TextField(_("text"))
+    body_html = models.TextField(_("sanitized HTML"), blank=True)
+    is_public = models.BooleanField(
+        _("public"),
+        default=True,
+        help_text=_("Internal notes are never shown to customers."),
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self) -> str:
+        return f"{self.ticket.number}: {self.body[:40]}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    safe_name = PurePath(filename).name[-150:] or "attachment"
+    return f"attachments/{instance.ticket_id}/{safe_name}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=150, blank=True)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_id = models.CharField(_("content ID"), max_length=250, blank=True)
+    is_public = models.BooleanField(_("public"), default=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class TicketEvent(models.Model):
+    """One line of a ticket's audit trail. Rows are never changed or deleted."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Ticket filed")
+        PRIORITY_SET = "priority_set", _("Priority set automatically")
+        PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        ASSIGNED = "assigned", _("Assignee changed")
+        DECLINED = "declined", _("Declined")
+        COMMENTED = "commented", _("Comment added")
+        ATTACHED = "attached", _("File attached")
+        FIELD_CHANGED = "field_changed", _("Field changed")
+        WATCHER_ADDED = "watcher_added", _("Watcher added")
+        WATCHER_REMOVED = "watcher_removed", _("Watcher removed")
+        SLA_CHANGED = "sla_changed", _("SLA state changed")
+        DELIVERY_FAILED = "delivery_failed", _("Email delivery failed")
+        OTHER = "other", _("Other")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    field = models.CharField(_("field"), max_length=60, blank=True)
+    old_value = models.TextField(_("old value"), blank=True)
+    new_value = models.TextField(_("new value"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    is_public = models.BooleanField(_("shown to the customer"), default=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("Ticket events are append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Ticket events are append-only.")

@@ -1,0 +1,457 @@
+"""The support rules, applied. Every channel (portal, API, email, CLI, tasks) calls these verbs.
+
+Each verb runs in one transaction, writes the audit trail, keeps the SLA state current and
+queues notifications that are sent only after the transaction commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from secondline.accounts import access
+from secondline.accounts.models import Contract, User
+from secondline.mail import notify
+from secondline.sla import services as sla
+from secondline.tickets import events, rules
+from secondline.tickets.choices import Channel, Environment, Priority, Status, TicketType
+from secondline.tickets.models import Attachment, Comment, DeclineReason, Ticket
+
+EDITABLE_FIELDS = (
+    "subject",
+    "description",
+    "affected_module",
+    "environment",
+    "occurred_at",
+    "impact",
+    "steps_to_reproduce",
+    "target_version",
+    "preferred_windows",
+)
+
+
+@dataclass
+class NewTicket:
+    """What a customer submits; which fields are required depends on the type."""
+
+    type: str
+    subject: str
+    description: str
+    requested_priority: str = ""
+    affected_module: str = ""
+    environment: str = ""
+    occurred_at: dt.datetime | None = None
+    impact: str = ""
+    steps_to_reproduce: str = ""
+    target_version: str = ""
+    preferred_windows: str = ""
+    contract: Contract | None = None
+    watchers: list[User] = field(default_factory=list)
+
+
+@dataclass
+class UploadedFile:
+    """A file on its way to becoming an attachment, from any channel."""
+
+    name: str
+    content: File
+    size: int
+    content_type: str = ""
+    content_id: str = ""
+
+
+def _check_choice(errors: dict[str, list[str]], name: str, value: str, choices: type) -> None:
+    if value and value not in choices.values:  # type: ignore[attr-defined]
+        errors.setdefault(name, []).append(
+            _("“%(value)s” is not a valid choice.") % {"value": value}
+        )
+
+
+def _validate_new_ticket(draft: NewTicket) -> None:
+    errors: dict[str, list[str]] = {}
+    if draft.type not in TicketType.values:
+        errors["type"] = [
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(TicketType.values)}
+        ]
+        raise ValidationError(errors)
+    _check_choice(errors, "requested_priority", draft.requested_priority, Priority)
+    _check_choice(errors, "environment", draft.environment, Environment)
+    if draft.occurred_at is not None and timezone.is_naive(draft.occurred_at):
+        errors["occurred_at"] = [_("Give a time with its time zone.")]
+    for name in rules.missing_fields(draft.type, vars(draft)):
+        errors.setdefault(name, []).append(
+            str(rules.FIELD_HINTS.get(name, _("This field is required.")))
+        )
+    if len(draft.subject) > 250:
+        errors.setdefault("subject", []).append(_("Keep the subject under 250 characters."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def file_ticket(
+    requester: User,
+    draft: NewTicket,
+    channel: str = Channel.WEB,
+    files: Iterable[UploadedFile] = (),
+) -> Ticket:
+    """File a ticket on behalf of a customer contact.
+
+    Contract rules: only contacts of a customer with an active contract (and a named
+    responsible employee) file tickets; only an Incident keeps the customer's priority, other
+    types get the plan's default and the customer is told why.
+    """
+    contract = access.filing_contract(requester, draft.contract)
+    _validate_new_ticket(draft)
+    files = list(files)
+    for upload in files:
+        _check_size(upload)
+    priority, overridden = rules.effective_priority(
+        draft.type, draft.requested_priority, contract.sla_plan.default_priority_for(draft.type)
+    )
+    with transaction.atomic():
+        ticket = Ticket.objects.create(
+            organization_id=contract.customer_id,
+            contract=contract,
+            requester=requester,
+            type=draft.type,
+            requested_priority=draft.requested_priority,
+            priority=priority,
+            channel=channel,
+            subject=draft.subject.strip(),
+            description=draft.description,
+            affected_module=draft.affected_module,
+            environment=draft.environment,
+            occurred_at=draft.occurred_at,
+            impact=draft.impact,
+            steps_to_reproduce=draft.steps_to_reproduce,
+            target_version=draft.target_version,
+            preferred_windows=draft.preferred_windows,
+        )
+        if draft.watchers:
+            ticket.watchers.add(*[w for w in draft.watchers if _may_watch(ticket, w)])
+        created = events.ticket_filed(ticket, requester, channel)
+        if overridden or (draft.type != TicketType.INCIDENT and not draft.requested_priority):
+            events.priority_set_by_plan(
+                ticket, channel, draft.requested_priority, _non_incident_priority_reason(ticket)
+            )
+        for upload in files:
+            _store_attachment(ticket, requester, upload, channel, public=True)
+        sla.start(ticket)
+        notify.ticket_event(created)
+    return ticket
+
+
+def _non_incident_priority_reason(ticket: Ticket) -> str:
+    return _(
+        "Only incidents carry the priority you choose. A %(type)s gets the priority set by "
+        "your contract's SLA plan: %(priority)s."
+    ) % {"type": ticket.get_type_display().lower(), "priority": ticket.get_priority_display()}
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def change_priority(
+    ticket: Ticket, actor: User, priority: str, reason: str, channel: str = Channel.WEB
+) -> Ticket:
+    """A contractor agent or manager corrects a wrongly set priority.
+
+    Contract rule: a reason is required, the change is audited and the requester notified.
+    The reaction deadline is recomputed from the ticket's creation.
+    """
+    access.require_contractor(actor)
+    errors: dict[str, list[str]] = {}
+    if priority not in Priority.values:
+        errors["priority"] = [
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(Priority.values)}
+        ]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Say why the priority changes; the customer will see the reason.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        if ticket.priority == priority:
+            raise ValidationError({"priority": [_("The ticket already has this priority.")]})
+        if not ticket.is_open():
+            raise ValidationError({"priority": [_("Only open tickets can change priority.")]})
+        old = ticket.priority
+        ticket.priority = priority
+        ticket.save(update_fields=["priority", "updated_at"])
+        event = events.priority_changed(ticket, actor, channel, old, reason.strip())
+        sla.recompute(ticket)
+        notify.ticket_event(event)
+    return ticket
+
+
+def change_status(
+    ticket: Ticket, actor: User, status: str, channel: str = Channel.WEB, reason: str = ""
+) -> Ticket:
+    """Move a ticket along its lifecycle; who may do which move is in rules.py."""
+    if status == Status.DECLINED:
+        raise ValidationError({"status": [_("Use “decline” with a reason to decline a ticket.")]})
+    if status not in Status.values:
+        raise ValidationError(
+            {"status": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Status.values)}]}
+        )
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        if not rules.can_transition(ticket.status, status, by_contractor=actor.is_contractor):
+            raise ValidationError(
+                {
+                    "status": [
+                        _("A ticket that is “%(old)s” cannot become “%(new)s”.")
+                        % {"old": ticket.get_status_display(), "new": Status(status).label}
+                    ]
+                }
+            )
+        old = ticket.status
+        _apply_status(ticket, status)
+        event = events.status_changed(ticket, actor, channel, old, reason.strip())
+        sla.on_status_changed(ticket, old, actor)
+        notify.ticket_event(event)
+    return ticket
+
+
+def _apply_status(ticket: Ticket, status: str) -> None:
+    now = timezone.now()
+    ticket.status = status
+    if status == Status.RESOLVED:
+        ticket.resolved_at = now
+    elif status == Status.CLOSED:
+        ticket.closed_at = now
+    elif status in {Status.IN_PROGRESS, Status.NEW}:
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    ticket.save()
+
+
+def reopen(ticket: Ticket, actor: User, channel: str = Channel.WEB, reason: str = "") -> Ticket:
+    return change_status(ticket, actor, Status.IN_PROGRESS, channel, reason)
+
+
+def decline_ticket(
+    ticket: Ticket, actor: User, reason_code: str, note: str = "", channel: str = Channel.WEB
+) -> Ticket:
+    """Decline a ticket not submitted per procedure; the requester sees why.
+
+    Contract rule: declined tickets never count against the SLA.
+    """
+    access.require_contractor(actor)
+    reason = DeclineReason.objects.filter(code=reason_code, is_active=True).first()
+    if reason is None:
+        codes = ", ".join(
+            DeclineReason.objects.filter(is_active=True).values_list("code", flat=True)
+        )
+        raise ValidationError(
+            {"reason": [_("Choose a decline reason: %(codes)s.") % {"codes": codes}]}
+        )
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        if not ticket.is_open():
+            raise ValidationError({"status": [_("Only open tickets can be declined.")]})
+        old = ticket.status
+        ticket.status = Status.DECLINED
+        ticket.decline_reason = reason
+        ticket.decline_note = note.strip()
+        ticket.save()
+        text = reason.title_en + (f": {ticket.decline_note}" if ticket.decline_note else "")
+        event = events.declined(ticket, actor, channel, old, text)
+        sla.on_declined(ticket)
+        notify.ticket_event(event)
+    return ticket
+
+
+def add_comment(
+    ticket: Ticket,
+    author: User,
+    body: str,
+    *,
+    public: bool = True,
+    channel: str = Channel.WEB,
+    files: Iterable[UploadedFile] = (),
+    body_html: str = "",
+) -> Comment:
+    """Add to the conversation. Customers always write in public; only staff write notes.
+
+    A customer's answer to a ticket waiting for them puts it back in progress (the SLA clock
+    resumes); the contractor's first public answer is its reaction.
+    """
+    if not body.strip() and not files:
+        raise ValidationError({"body": [_("Write something or attach a file.")]})
+    if not author.is_contractor:
+        public = True
+    files = list(files)
+    for upload in files:
+        _check_size(upload)
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        comment = Comment.objects.create(
+            ticket=ticket,
+            author=author,
+            body=body,
+            body_html=body_html,
+            is_public=public,
+            channel=channel,
+        )
+        for upload in files:
+            _store_attachment(ticket, author, upload, channel, public=public, comment=comment)
+        event = events.commented(ticket, author, channel, public)
+        if author.is_customer and ticket.status == Status.WAITING_FOR_CUSTOMER:
+            old = ticket.status
+            _apply_status(ticket, Status.IN_PROGRESS)
+            events.status_changed(ticket, author, channel, old, _("The customer answered."))
+            sla.on_status_changed(ticket, old, author)
+        else:
+            ticket.save(update_fields=["updated_at"])
+        if public and author.is_contractor:
+            sla.on_contractor_reaction(ticket)
+        notify.ticket_event(event, comment=comment)
+    return comment
+
+
+def assign(
+    ticket: Ticket, actor: User, assignee: User | None, channel: str = Channel.WEB
+) -> Ticket:
+    access.require_contractor(actor)
+    if assignee is not None and (not assignee.is_contractor or not assignee.is_active):
+        raise ValidationError(
+            {"assignee": [_("Tickets can be assigned only to the contractor's staff.")]}
+        )
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        old = ticket.assignee
+        if old == assignee:
+            return ticket
+        ticket.assignee = assignee
+        ticket.save(update_fields=["assignee", "updated_at"])
+        event = events.assigned(ticket, actor, channel, old)
+        notify.ticket_event(event)
+    return ticket
+
+
+def update_ticket(
+    ticket: Ticket, actor: User, changes: dict[str, object], channel: str = Channel.WEB
+) -> Ticket:
+    """Edit the description fields. Customers may edit only while the ticket is open."""
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed here.")] for name in unknown})
+    if actor.is_customer and not ticket.is_open():
+        raise access.AccessDenied(
+            _("A closed ticket cannot be edited; reopen it or file a new one.")
+        )
+    errors: dict[str, list[str]] = {}
+    _check_choice(errors, "environment", str(changes.get("environment", "")), Environment)
+    occurred = changes.get("occurred_at")
+    if isinstance(occurred, dt.datetime) and timezone.is_naive(occurred):
+        errors["occurred_at"] = [_("Give a time with its time zone.")]
+    for name in rules.REQUIRED_FIELDS[ticket.type]:
+        if name in changes and changes[name] in (None, ""):
+            errors[name] = [_("This field is required for this type of ticket.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        for name, value in changes.items():
+            old = getattr(ticket, name)
+            if old != value:
+                setattr(ticket, name, value)
+                events.field_changed(ticket, actor, channel, name, old, value)
+        ticket.save()
+    return ticket
+
+
+def _may_watch(ticket: Ticket, user: User) -> bool:
+    return user.is_active and (user.is_contractor or user.organization_id == ticket.organization_id)
+
+
+def add_watcher(ticket: Ticket, actor: User, watcher: User, channel: str = Channel.WEB) -> None:
+    if not _may_watch(ticket, watcher):
+        raise ValidationError(
+            {
+                "watcher": [
+                    _(
+                        "Only the contractor's staff or the customer's people can watch a ticket."
+                    )
+                ]
+            }
+        )
+    if actor.is_customer and watcher.is_contractor:
+        raise access.AccessDenied(_("Customers can add only their own colleagues as watchers."))
+    with transaction.atomic():
+        if not ticket.watchers.filter(pk=watcher.pk).exists():
+            ticket.watchers.add(watcher)
+            events.watcher_changed(ticket, actor, channel, watcher, added=True)
+
+
+def remove_watcher(ticket: Ticket, actor: User, watcher: User, channel: str = Channel.WEB) -> None:
+    with transaction.atomic():
+        if ticket.watchers.filter(pk=watcher.pk).exists():
+            ticket.watchers.remove(watcher)
+            events.watcher_changed(ticket, actor, channel, watcher, added=False)
+
+
+def _check_size(upload: UploadedFile) -> None:
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            {
+                "files": [
+                    _("“%(name)s” is larger than the limit of %(limit)s MB.")
+                    % {"name": upload.name, "limit": limit // (1024 * 1024)}
+                ]
+            }
+        )
+
+
+def _store_attachment(
+    ticket: Ticket,
+    uploader: User,
+    upload: UploadedFile,
+    channel: str,
+    *,
+    public: bool,
+    comment: Comment | None = None,
+) -> Attachment:
+    attachment = Attachment(
+        ticket=ticket,
+        comment=comment,
+        uploaded_by=uploader,
+        filename=upload.name[:255] or "attachment",
+        content_type=upload.content_type[:150],
+        size=upload.size,
+        content_id=upload.content_id[:250],
+        is_public=public,
+    )
+    attachment.file.save(attachment.filename, upload.content, save=False)
+    attachment.save()
+    events.attached(ticket, uploader, channel, attachment.filename, public)
+    return attachment
+
+
+def add_attachment(
+    ticket: Ticket,
+    uploader: User,
+    upload: UploadedFile,
+    *,
+    public: bool = True,
+    channel: str = Channel.WEB,
+) -> Attachment:
+    """Attach a file of any type up to the size limit, stored through Django's storage."""
+    if not uploader.is_contractor:
+        public = True
+    _check_size(upload)
+    with transaction.atomic():
+        attachment = _store_attachment(_locked(ticket), uploader, upload, channel, public=public)
+        Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
+    return attachment

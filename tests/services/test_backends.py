@@ -1,0 +1,61 @@
+"""The production back-ends, used for real: PostgreSQL when DATABASE_URL says so, Redis as broker.
+
+Under REQUIRE_SERVICES=1 (CI's second run) a missing service fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from conftest import REQUIRE_SERVICES, need_service
+
+
+def test_the_suite_runs_on_the_configured_database(db: Any) -> None:
+    wanted = os.environ.get("DATABASE_URL", "sqlite")
+    if wanted.startswith("postgres"):
+        assert connection.vendor == "postgresql"
+    elif REQUIRE_SERVICES:
+        pytest.fail("REQUIRE_SERVICES=1 needs DATABASE_URL pointing at PostgreSQL")
+    else:
+        assert connection.vendor == "sqlite"
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        need_service("Redis", "REDIS_URL is not set")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        need_service("Redis", str(exc))
+    return url
+
+
+def test_a_task_travels_through_redis_to_a_real_worker(redis_url: str) -> None:
+    """The same task code the embedded worker runs, sent through a Redis broker."""
+    from celery import Celery
+    from celery.contrib.testing.worker import start_worker
+
+    app = Celery("secondline-redis-check", broker=redis_url, backend=redis_url)
+    app.conf.task_always_eager = False
+    results: list[int] = []
+    done = threading.Event()
+
+    @app.task(name="secondline.tests.double")
+    def double(value: int) -> int:
+        results.append(value * 2)
+        done.set()
+        return value * 2
+
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        async_result = double.delay(21)
+        assert async_result.get(timeout=20) == 42
+    assert done.is_set() and results == [42]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,6 +62,8 @@ def events_visible_to(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
 def organizations_visible_to(user: User) -> QuerySet[Organization]:
     if user.is_contractor:
         return Organization.objects.all()
+    if user.organization_id is None:
+        return Organization.objects.none()
     return Organization.objects.filter(pk=user.organization_id)
 
 
@@ -78,36 +80,53 @@ def filing_contract(user: User, contract: Contract | None = None) -> Contract:
     Contract rule: only contacts of a customer with an active contract file tickets, and a
     customer without a named responsible employee (its 1st line) cannot file tickets.
     """
-    org = user.organization
-    if not user.is_active or not user.is_customer or org is None or org.is_contractor:
+    if not user.is_active or not user.is_customer or user.organization_id is None:
         raise NotAContact(
             _("Only contacts of a customer with an active support contract can file tickets.")
         )
-    if not org.responsible_people().exists():
-        raise NotAContact(
-            _(
-                "%(org)s has not named a responsible employee (its first-line contact), "
-                "so it cannot file tickets yet. Ask your administrator to name one."
-            )
-            % {"org": org.name}
-        )
-    active = org.active_contracts(timezone.localdate())
+    if contract is not None and contract.customer_id != user.organization_id:
+        raise NotAContact(_("This contract does not belong to your organisation."))
+    # One query on the common path: the contract with what the rules need, and whether the
+    # customer named its responsible person. The error path may take a few more.
+    responsible = User.objects.filter(
+        organization_id=OuterRef("customer_id"), role=User.Role.CUSTOMER_RESPONSIBLE, is_active=True
+    )
+    active = (
+        Contract.objects.active(timezone.localdate())
+        .filter(customer_id=user.organization_id, customer__kind=Organization.Kind.CUSTOMER)
+        .annotate(has_responsible=Exists(responsible))
+        .select_related("customer", "sla_plan", "calendar")
+        .prefetch_related("sla_plan__targets", "calendar__exceptions")
+        .order_by("-starts_on", "pk")
+    )
     if contract is not None:
-        if contract.customer_id != org.pk:
-            raise NotAContact(_("This contract does not belong to your organisation."))
-        if not active.filter(pk=contract.pk).exists():
-            raise NotAContact(
-                _("Contract %(number)s is not active, so no tickets can be filed under it.")
-                % {"number": contract.number}
-            )
-        return contract
-    chosen = active.order_by("-starts_on", "pk").first()
+        active = active.filter(pk=contract.pk)
+    chosen = active.first()
     if chosen is None:
-        raise NotAContact(
-            _("%(org)s has no active support contract, so tickets cannot be filed.")
-            % {"org": org.name}
-        )
+        raise NotAContact(_no_contract_reason(user, contract))
+    if not chosen.has_responsible:  # type: ignore[attr-defined]
+        raise NotAContact(_no_responsible_reason(chosen.customer))
     return chosen
+
+
+def _no_responsible_reason(org: Organization) -> str:
+    return _(
+        "%(org)s has not named a responsible employee (its first-line contact), "
+        "so it cannot file tickets yet. Ask your administrator to name one."
+    ) % {"org": org.name}
+
+
+def _no_contract_reason(user: User, contract: Contract | None) -> str:
+    org = user.organization
+    if org is None or org.is_contractor:
+        return _("Only contacts of a customer with an active support contract can file tickets.")
+    if contract is not None:
+        return _("Contract %(number)s is not active, so no tickets can be filed under it.") % {
+            "number": contract.number
+        }
+    return _("%(org)s has no active support contract, so tickets cannot be filed.") % {
+        "org": org.name
+    }
 
 
 def require_contractor(user: User) -> None:

@@ -57,7 +57,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
     list_filter = ["role", "organization", "is_active"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Support"), {"fields": ("organization", "role", "phone", "language")}),
     )
     add_fieldsets = (

@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from secondline.accounts.models import Contract, Organization, User
 from secondline.tickets.choices import Environment, Priority, Status, TicketType
-from secondline.tickets.models import Attachment, Comment, Ticket, TicketEvent
+from secondline.tickets.models import Attachment, Comment, DeclineReason, Ticket, TicketEvent
 
 # The largest id a database row can have; bigger numbers are refused as invalid, not looked up.
 MAX_ID = 2**63 - 1
@@ -65,7 +65,9 @@ class TicketSerializer(serializers.ModelSerializer):
     number = serializers.CharField(read_only=True)
     requester = PersonSerializer(read_only=True)
     assignee = PersonSerializer(read_only=True)
-    decline_reason = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    decline_reason: serializers.SlugRelatedField[DeclineReason] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     urgent_instructions = serializers.SerializerMethodField()
 
     class Meta:

@@ -11,7 +11,9 @@ from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Literal, get_args
 
-#: What a day is, in the order the calendar decides it (see ``BusinessCalendar.day_info``).
+#: What a day is (see ``BusinessCalendar.day_info``). "shortened" is a workday one hour short
+#: as the eve of a public holiday; a shortened working weekend day keeps "working_weekend" and
+#: says ``shortened=True``.
 DayKind = Literal[
     "workday",
     "weekend",

@@ -3,8 +3,9 @@
 Every query is O(log n): find the interval around an instant in ``starts``, turn the instant
 into a *position* (business seconds since the start of the index) with one addition, and turn a
 position back into an instant with a bisect over ``cum_end``. Boundaries are whole seconds, so
-the floats are exact; an input with microseconds is off by less than half a microsecond, which
-``datetime.fromtimestamp`` rounds away.
+the floats are exact; an input with microseconds is off by less than half a microsecond (until
+about 2100, when epoch seconds outgrow that float precision), which ``datetime.fromtimestamp``
+rounds away. Results are exact to the second in any year.
 
 A method answers ``None`` when the question reaches outside the covered span; the calendar then
 extends the index and asks again.
@@ -65,13 +66,18 @@ class IntervalIndex:
         if not self.lo <= t < self.hi:
             return None
         i = bisect_right(self.starts, t) - 1
+        cum_end, offset = self.cum_end, self.offset
         if i < 0:
-            return self.instant(seconds)
-        end_position = self.cum_end[i]
-        target = min(self.offset[i] + t, end_position) + seconds
-        if target <= end_position:
-            return target - self.offset[i]
-        return self.instant(target)
+            target = seconds
+        else:
+            end_position = cum_end[i]
+            position = offset[i] + t
+            target = (end_position if position > end_position else position) + seconds
+            if target <= end_position:
+                return target - offset[i]
+        if not cum_end or target > cum_end[-1]:
+            return None
+        return target - offset[bisect_left(cum_end, target)]
 
     def is_open(self, t: float) -> bool | None:
         """Whether ``t`` lies inside a working interval (start included, end excluded)."""

@@ -35,7 +35,7 @@ def _exceptions(row: WorkingCalendar) -> list[bc.CalendarException]:
 
 
 def _version(row: WorkingCalendar) -> tuple[Any, ...]:
-    stamps = list(row.exceptions.values_list("pk", "date", "kind", "opens_at", "closes_at"))
+    stamps = [(e.pk, e.date, e.kind, e.opens_at, e.closes_at) for e in row.exceptions.all()]
     return (row.updated_at, tuple(stamps))
 
 

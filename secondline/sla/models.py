@@ -109,11 +109,12 @@ class SLAPlan(models.Model):
 
     def default_priority_for(self, ticket_type: str) -> str:
         """The priority a non-incident ticket gets, whatever the customer asked for."""
-        return {
+        defaults: dict[str, str] = {
             TicketType.CONSULTATION: self.consultation_priority,
             TicketType.CHANGE_REQUEST: self.change_request_priority,
             TicketType.UPDATE_INSTALLATION: self.update_installation_priority,
-        }.get(ticket_type, Priority.NORMAL)
+        }
+        return defaults.get(ticket_type, str(Priority.NORMAL))
 
     def target_for(self, ticket_type: str, priority: str) -> ReactionTarget | None:
         for target in self.targets.all():

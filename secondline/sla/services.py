@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from secondline.accounts.models import User
+from secondline.accounts.models import Contract, User
 from secondline.sla.calendars import business_calendar
 from secondline.sla.models import ReactionTarget
 from secondline.tickets.choices import Status
@@ -33,14 +33,34 @@ def target_for(ticket: Ticket) -> ReactionTarget | None:
     return ticket.contract.sla_plan.target_for(ticket.type, ticket.priority)
 
 
-def reaction_due(ticket: Ticket) -> dt.datetime | None:
+def due_for(
+    contract: Contract,
+    ticket_type: str,
+    priority: str,
+    created_at: dt.datetime,
+    paused_seconds: int = 0,
+) -> dt.datetime | None:
     """Creation time plus the reaction target, in business time, plus any paused time."""
-    target = target_for(ticket)
+    target = contract.sla_plan.target_for(ticket_type, priority)
     if target is None:
         return None
-    calendar = business_calendar(ticket.contract.calendar)
-    budget = dt.timedelta(minutes=target.reaction_minutes, seconds=ticket.sla_paused_seconds)
-    return calendar.add(ticket.created_at, budget)
+    calendar = business_calendar(contract.calendar)
+    budget = dt.timedelta(minutes=target.reaction_minutes, seconds=paused_seconds)
+    return calendar.add(created_at, budget)
+
+
+def reaction_due(ticket: Ticket) -> dt.datetime | None:
+    return due_for(
+        ticket.contract, ticket.type, ticket.priority, ticket.created_at, ticket.sla_paused_seconds
+    )
+
+
+def initial_state(
+    contract: Contract, ticket_type: str, priority: str, created_at: dt.datetime
+) -> tuple[dt.datetime | None, str]:
+    """The reaction deadline and SLA state a ticket is filed with."""
+    due = due_for(contract, ticket_type, priority, created_at)
+    return due, (SLAState.ON_TRACK if due is not None else SLAState.NONE)
 
 
 def state_at(ticket: Ticket, now: dt.datetime) -> str:
@@ -70,12 +90,6 @@ def _store(ticket: Ticket) -> None:
         sla_paused_since=ticket.sla_paused_since,
         sla_paused_seconds=ticket.sla_paused_seconds,
     )
-
-
-def start(ticket: Ticket) -> None:
-    """Start the reaction clock of a newly filed ticket."""
-    ticket.reaction_due_at = reaction_due(ticket)
-    _store(ticket)
 
 
 def recompute(ticket: Ticket) -> None:

@@ -7,6 +7,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from secondline.tickets.choices import Channel, Environment, Priority, Status, TicketType
@@ -109,7 +110,9 @@ class Ticket(models.Model):
     sla_paused_since = models.DateTimeField(null=True, blank=True)
     sla_paused_seconds = models.PositiveIntegerField(default=0)
 
-    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(
+        _("created"), default=timezone.now, editable=False, db_index=True
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)

@@ -116,8 +116,13 @@ def file_ticket(
     priority, overridden = rules.effective_priority(
         draft.type, draft.requested_priority, contract.sla_plan.default_priority_for(draft.type)
     )
+    now = timezone.now()
+    reaction_due_at, sla_state = sla.initial_state(contract, draft.type, priority, now)
     with transaction.atomic():
         ticket = Ticket.objects.create(
+            created_at=now,
+            reaction_due_at=reaction_due_at,
+            sla_state=sla_state,
             organization_id=contract.customer_id,
             contract=contract,
             requester=requester,
@@ -144,7 +149,6 @@ def file_ticket(
             )
         for upload in files:
             _store_attachment(ticket, requester, upload, channel, public=True)
-        sla.start(ticket)
         notify.ticket_event(created)
     return ticket
 
@@ -380,9 +384,7 @@ def add_watcher(ticket: Ticket, actor: User, watcher: User, channel: str = Chann
         raise ValidationError(
             {
                 "watcher": [
-                    _(
-                        "Only the contractor's staff or the customer's people can watch a ticket."
-                    )
+                    _("Only the contractor's staff or the customer's people can watch a ticket.")
                 ]
             }
         )

@@ -58,7 +58,8 @@ def run(args: list[str]) -> int:
     django.setup()
     bind = _option(args, "--bind", os.environ.get("SECONDLINE_BIND", "127.0.0.1:8000"))
     workers = _option(args, "--workers", os.environ.get("WEB_CONCURRENCY", "2"))
-    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+    for folder in (settings.VAR_DIR, settings.STATIC_ROOT, settings.MEDIA_ROOT):
+        Path(folder).mkdir(parents=True, exist_ok=True)
     for folder in settings.CELERY_BROKER_TRANSPORT_OPTIONS.values():
         if isinstance(folder, str):
             Path(folder).mkdir(parents=True, exist_ok=True)
@@ -102,8 +103,21 @@ def run(args: list[str]) -> int:
                 ]
             )
         )
-    print(f"SecondLine is running on http://{bind}/  (Ctrl+C stops it)", flush=True)
+    time.sleep(3)  # let the worker print its banner first, so the URL is the last thing shown
+    print(
+        f"\nSecondLine is running on http://{bind}/  (API docs: /api/docs/, back office: /admin/)"
+        f"\nOutgoing mail: {_mail_destination(settings)}.  Ctrl+C stops everything.\n",
+        flush=True,
+    )
     return _supervise(processes)
+
+
+def _mail_destination(settings: object) -> str:
+    backend = str(getattr(settings, "EMAIL_BACKEND", ""))
+    if backend.endswith("filebased.EmailBackend"):
+        return f"written as files to {getattr(settings, 'EMAIL_FILE_PATH', '')}"
+    host, port = getattr(settings, "EMAIL_HOST", ""), getattr(settings, "EMAIL_PORT", "")
+    return f"sent through {host}:{port}"
 
 
 def _supervise(processes: list[subprocess.Popen[bytes]]) -> int:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -48,6 +49,15 @@ class Organization(models.Model):
         return Contract.objects.active(on).filter(customer=self)
 
 
+class SupportUserManager(UserManager["User"]):
+    def create_superuser(  # type: ignore[override]
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
+        """An administrator made on the command line belongs to the contractor's team."""
+        extra.setdefault("role", User.Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra)
+
+
 class User(AbstractUser):
     class Role(models.TextChoices):
         CUSTOMER_MEMBER = "customer_member", _("Customer member")
@@ -75,6 +85,8 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
+
+    objects = SupportUserManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("user")

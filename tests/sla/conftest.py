@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from tests.api.conftest import api_as  # noqa: F401 - the API client fixture, shared
+
 MSK = ZoneInfo("Europe/Moscow")
 
 
@@ -20,3 +22,12 @@ def clock() -> Iterator[Any]:
     """The test's clock, stopped at Monday 2 March 2026 10:00 MSK; ``clock.move_to(...)``."""
     with time_machine.travel(msk(2026, 3, 2, 10), tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Each test starts in English, whatever language an earlier request activated."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

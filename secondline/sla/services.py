@@ -19,12 +19,14 @@ from typing import TypedDict
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from secondline.accounts.models import Contract, User
 from secondline.calendar import BusinessCalendar
-from secondline.sla import clock
+from secondline.sla import clock, wording
 from secondline.sla.calendars import business_calendar
 from secondline.sla.clock import Clock, State
+from secondline.sla.explain import explain
 from secondline.sla.models import ReactionTarget
 from secondline.tickets import events
 from secondline.tickets.choices import Status
@@ -288,11 +290,6 @@ def sweep(now: dt.datetime | None = None, tickets: QuerySet[Ticket] | None = Non
 def explanation(ticket: Ticket, now: dt.datetime | None = None) -> str:
     """Why the ticket's deadlines are what they are, in the active language: the reaction
     deadline day by day, then the first reaction and the resolution deadline, if any."""
-    from django.utils.translation import gettext as _
-
-    from secondline.sla import wording
-    from secondline.sla.explain import explain
-
     if ticket.status == Status.DECLINED:
         return _("Declined tickets do not count against the SLA.")
     now = now or timezone.now()

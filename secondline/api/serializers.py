@@ -69,6 +69,10 @@ class TicketSerializer(serializers.ModelSerializer):
         slug_field="code", read_only=True
     )
     urgent_instructions = serializers.SerializerMethodField()
+    sla_explanation = serializers.SerializerMethodField(
+        help_text="How the SLA deadlines were counted, in the caller's language; "
+        "on a single ticket only (null in lists)."
+    )
 
     class Meta:
         model = Ticket
@@ -99,6 +103,8 @@ class TicketSerializer(serializers.ModelSerializer):
             "reaction_due_at",
             "first_reaction_at",
             "sla_state",
+            "resolution_due_at",
+            "sla_explanation",
             "created_at",
             "updated_at",
             "resolved_at",
@@ -112,6 +118,14 @@ class TicketSerializer(serializers.ModelSerializer):
         from secondline.tickets.urgent import instructions_for
 
         return instructions_for(ticket)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_sla_explanation(self, ticket: Ticket) -> str | None:
+        if self.parent is not None:  # in a list: keep lists cheap
+            return None
+        from secondline.sla.services import explanation
+
+        return explanation(ticket)
 
 
 class TicketCreateSerializer(serializers.Serializer):

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class SlaConfig(AppConfig):
     name = "secondline.sla"
     verbose_name = _("Calendars and SLA")
+
+    def ready(self) -> None:
+        from secondline.celery import register_periodic
+        from secondline.sla.tasks import SWEEP_EVERY_SECONDS
+
+        register_periodic("sla-sweep", "secondline.sla.tasks.sweep_sla", SWEEP_EVERY_SECONDS)

@@ -1,126 +1,317 @@
-"""Keep each ticket's SLA state current as the support rules change the ticket.
+"""Keep each ticket's SLA deadlines and state current as the support rules change the ticket.
 
-The arithmetic is business time on the contract's calendar (secondline.calendar); this module
-only decides when to recompute and stores the result on the ticket row.
+The arithmetic is pure (``secondline.sla.clock`` on the contract's business calendar); this
+module reads the ticket's history, stores the result on the ticket row (so queues sort and
+filter by it) and raises the alarm, once per change, when a ticket becomes at risk or breached.
+
+Contract rules: the reaction clock runs from filing to the first public answer or acceptance by
+the contractor; the resolution clock (when the plan sets one) runs to the resolution; both stop
+while the ticket waits for the customer; declined tickets never count.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from functools import partial
+from typing import TypedDict
 
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from secondline.accounts.models import Contract, User
+from secondline.calendar import BusinessCalendar
+from secondline.sla import clock, wording
 from secondline.sla.calendars import business_calendar
+from secondline.sla.clock import Clock, State
+from secondline.sla.explain import explain
 from secondline.sla.models import ReactionTarget
+from secondline.tickets import events
 from secondline.tickets.choices import Status
-from secondline.tickets.models import Ticket
+from secondline.tickets.models import Ticket, TicketEvent
+
+SLAState = State  # the name the rest of the code base knows
+ALERT_STATES = frozenset({State.AT_RISK, State.BREACHED})
+SWEPT_STATES = (State.ON_TRACK, State.AT_RISK)
 
 
-class SLAState:
-    ON_TRACK = "on_track"
-    AT_RISK = "at_risk"
-    BREACHED = "breached"
-    MET = "met"
-    PAUSED = "paused"
-    NONE = ""
-
-
-AT_RISK_SHARE = 0.8  # a ticket is at risk once 80 % of its reaction target has elapsed
+def calendar_of(contract: Contract) -> BusinessCalendar:
+    return business_calendar(contract.calendar)
 
 
 def target_for(ticket: Ticket) -> ReactionTarget | None:
     return ticket.contract.sla_plan.target_for(ticket.type, ticket.priority)
 
 
+def _minutes(value: int | None) -> dt.timedelta | None:
+    return None if value is None else dt.timedelta(minutes=value)
+
+
 def due_for(
-    contract: Contract,
-    ticket_type: str,
-    priority: str,
-    created_at: dt.datetime,
-    paused_seconds: int = 0,
+    contract: Contract, ticket_type: str, priority: str, created_at: dt.datetime
 ) -> dt.datetime | None:
-    """Creation time plus the reaction target, in business time, plus any paused time."""
+    """The reaction deadline of a ticket filed at ``created_at``: that moment plus the plan's
+    reaction target in business time of the contract's calendar; None without a target."""
     target = contract.sla_plan.target_for(ticket_type, priority)
     if target is None:
         return None
-    calendar = business_calendar(contract.calendar)
-    budget = dt.timedelta(minutes=target.reaction_minutes, seconds=paused_seconds)
-    return calendar.add(created_at, budget)
+    return calendar_of(contract).add(created_at, dt.timedelta(minutes=target.reaction_minutes))
 
 
-def reaction_due(ticket: Ticket) -> dt.datetime | None:
-    return due_for(
-        ticket.contract, ticket.type, ticket.priority, ticket.created_at, ticket.sla_paused_seconds
+class InitialFields(TypedDict):
+    reaction_due_at: dt.datetime | None
+    resolution_due_at: dt.datetime | None
+    sla_state: str
+
+
+def initial_fields(
+    contract: Contract, ticket_type: str, priority: str, created_at: dt.datetime
+) -> InitialFields:
+    """The SLA fields a ticket is filed with: its deadlines and "on track" (or "" without a
+    target in the plan)."""
+    target = contract.sla_plan.target_for(ticket_type, priority)
+    if target is None:
+        return {"reaction_due_at": None, "resolution_due_at": None, "sla_state": State.NONE}
+    calendar = calendar_of(contract)
+    resolution = _minutes(target.resolution_minutes)
+    return {
+        "reaction_due_at": calendar.add(created_at, dt.timedelta(minutes=target.reaction_minutes)),
+        "resolution_due_at": calendar.add(created_at, resolution) if resolution else None,
+        "sla_state": State.ON_TRACK,
+    }
+
+
+# -- the clocks of one ticket ---------------------------------------------------------------
+
+
+def status_history(ticket: Ticket) -> list[tuple[dt.datetime, str]]:
+    """The ticket's statuses in time order, from its audit trail, starting with its filing."""
+    changes = (
+        TicketEvent.objects.filter(ticket_id=ticket.pk, field="status")
+        .exclude(kind=TicketEvent.Kind.CREATED)
+        .order_by("created_at", "id")
+        .values_list("created_at", "new_value")
+    )
+    history = [(ticket.created_at, str(Status.NEW))]
+    history += [(max(at, ticket.created_at), status) for at, status in changes]
+    return history
+
+
+def _finished_at(ticket: Ticket) -> dt.datetime | None:
+    """When the ticket left the contractor's hands for good, if it did."""
+    if ticket.status in (Status.RESOLVED, Status.CLOSED):
+        return ticket.resolved_at or ticket.closed_at or ticket.updated_at
+    return None
+
+
+@dataclass(frozen=True)
+class Clocks:
+    """A ticket's SLA clocks at a moment, with the spans each ran on (for explanations)."""
+
+    reaction: Clock | None
+    reaction_spans: list[clock.Span]
+    resolution: Clock | None
+    resolution_spans: list[clock.Span]
+    state: str
+    paused_since: dt.datetime | None
+    paused_seconds: int
+
+    def all(self) -> list[Clock]:
+        return [c for c in (self.reaction, self.resolution) if c is not None]
+
+
+def clocks_of(ticket: Ticket, now: dt.datetime) -> Clocks:
+    """Recompute the ticket's deadlines from its filing and its status history."""
+    calendar = calendar_of(ticket.contract)
+    target = target_for(ticket)
+    history = status_history(ticket)
+    spans = clock.running_spans(history)
+    finished = _finished_at(ticket)
+    reaction = resolution = None
+    reaction_spans = clock.goal_spans(spans, ticket.first_reaction_at or finished)
+    resolution_spans = clock.goal_spans(spans, finished)
+    if target is not None:
+        budget = dt.timedelta(minutes=target.reaction_minutes)
+        reached = ticket.first_reaction_at or finished
+        due = clock.deadline(calendar, budget, reaction_spans, now)
+        reaction = Clock(budget, due, reached)
+        if target.resolution_minutes is not None:
+            budget = dt.timedelta(minutes=target.resolution_minutes)
+            due = clock.deadline(calendar, budget, resolution_spans, now)
+            resolution = Clock(budget, due, finished)
+    paused_since = history[-1][0] if ticket.status == Status.WAITING_FOR_CUSTOMER else None
+    stood_still = sum(
+        (calendar.between(a, b) for a, b in clock.stops(resolution_spans)), dt.timedelta()
+    )
+    clocks = [c for c in (reaction, resolution) if c is not None]
+    return Clocks(
+        reaction=reaction,
+        reaction_spans=reaction_spans,
+        resolution=resolution,
+        resolution_spans=resolution_spans,
+        state=clock.ticket_state(calendar, clocks, ticket.status, now),
+        paused_since=paused_since,
+        paused_seconds=int(stood_still.total_seconds()),
     )
 
 
-def initial_state(
-    contract: Contract, ticket_type: str, priority: str, created_at: dt.datetime
-) -> tuple[dt.datetime | None, str]:
-    """The reaction deadline and SLA state a ticket is filed with."""
-    due = due_for(contract, ticket_type, priority, created_at)
-    return due, (SLAState.ON_TRACK if due is not None else SLAState.NONE)
+def stored_state(ticket: Ticket, now: dt.datetime) -> str:
+    """The state at ``now`` from the deadlines stored on the row: what the sweep checks on a
+    ticket whose clocks are running (no history needed, as nothing stops them before ``now``)."""
+    target = target_for(ticket)
+    if target is None or ticket.reaction_due_at is None:
+        return State.NONE
+    clocks = [
+        Clock(
+            dt.timedelta(minutes=target.reaction_minutes),
+            ticket.reaction_due_at,
+            ticket.first_reaction_at,
+        )
+    ]
+    if target.resolution_minutes is not None and ticket.resolution_due_at is not None:
+        clocks.append(
+            Clock(dt.timedelta(minutes=target.resolution_minutes), ticket.resolution_due_at)
+        )
+    return clock.ticket_state(calendar_of(ticket.contract), clocks, ticket.status, now)
 
 
-def state_at(ticket: Ticket, now: dt.datetime) -> str:
-    if ticket.status == Status.DECLINED or ticket.reaction_due_at is None:
-        return SLAState.NONE
-    due = ticket.reaction_due_at
-    if ticket.first_reaction_at is not None:
-        return SLAState.MET if ticket.first_reaction_at <= due else SLAState.BREACHED
-    if ticket.sla_paused_since is not None:
-        return SLAState.PAUSED
-    if now > due:
-        return SLAState.BREACHED
-    calendar = business_calendar(ticket.contract.calendar)
-    total = calendar.between(ticket.created_at, due)
-    elapsed = calendar.between(ticket.created_at, now)
-    if total.total_seconds() > 0 and elapsed >= total * AT_RISK_SHARE:
-        return SLAState.AT_RISK
-    return SLAState.ON_TRACK
+# -- keeping the row current ------------------------------------------------------------------
 
 
-def _store(ticket: Ticket) -> None:
-    ticket.sla_state = state_at(ticket, timezone.now())
+def recompute(ticket: Ticket, now: dt.datetime | None = None) -> None:
+    """Recompute deadlines and state from the filing, e.g. after a priority change; call it
+    inside the transaction that changed the ticket."""
+    now = now or timezone.now()
+    result = clocks_of(ticket, now)
+    ticket.reaction_due_at = result.reaction.due if result.reaction else None
+    ticket.resolution_due_at = result.resolution.due if result.resolution else None
+    ticket.sla_paused_since = result.paused_since
+    ticket.sla_paused_seconds = result.paused_seconds
     Ticket.objects.filter(pk=ticket.pk).update(
         reaction_due_at=ticket.reaction_due_at,
+        resolution_due_at=ticket.resolution_due_at,
         first_reaction_at=ticket.first_reaction_at,
-        sla_state=ticket.sla_state,
         sla_paused_since=ticket.sla_paused_since,
         sla_paused_seconds=ticket.sla_paused_seconds,
     )
-
-
-def recompute(ticket: Ticket) -> None:
-    """Recompute from creation, e.g. after a priority change."""
-    ticket.reaction_due_at = reaction_due(ticket)
-    _store(ticket)
+    advance(ticket, ticket.sla_state, result.state)
 
 
 def on_contractor_reaction(ticket: Ticket) -> None:
-    """The contractor's first public answer or acceptance is its reaction."""
+    """The contractor's first public answer is its reaction."""
     if ticket.first_reaction_at is None:
         ticket.first_reaction_at = timezone.now()
-        _store(ticket)
+        recompute(ticket)
 
 
 def on_status_changed(ticket: Ticket, old_status: str, actor: User) -> None:
-    now = timezone.now()
+    """Any status move by the contractor out of "new" (acceptance, a question to the customer,
+    a resolution) is its reaction; waiting for the customer stops the clocks, a reply or a
+    reopening starts them again."""
     if actor.is_contractor and old_status == Status.NEW and ticket.first_reaction_at is None:
-        ticket.first_reaction_at = now
-    if ticket.status == Status.WAITING_FOR_CUSTOMER and ticket.sla_paused_since is None:
-        ticket.sla_paused_since = now
-    elif old_status == Status.WAITING_FOR_CUSTOMER and ticket.sla_paused_since is not None:
-        calendar = business_calendar(ticket.contract.calendar)
-        paused = calendar.between(ticket.sla_paused_since, now)
-        ticket.sla_paused_seconds += max(0, int(paused.total_seconds()))
-        ticket.sla_paused_since = None
-        ticket.reaction_due_at = reaction_due(ticket)
-    _store(ticket)
+        ticket.first_reaction_at = timezone.now()
+    recompute(ticket)
 
 
 def on_declined(ticket: Ticket) -> None:
     """Contract rule: declined tickets never count against the SLA."""
-    ticket.sla_state = SLAState.NONE
-    Ticket.objects.filter(pk=ticket.pk).update(sla_state=SLAState.NONE)
+    recompute(ticket)
+
+
+# -- state changes, once each -----------------------------------------------------------------
+
+
+def advance(ticket: Ticket, old: str, new: str) -> bool:
+    """Move the ticket from state ``old`` to ``new`` unless someone else moved it first.
+
+    The conditional update is the claim: when two sweeps (or a sweep and a service call) race,
+    only the one whose update matched records the change and sends the alert.
+    """
+    if old == new:
+        ticket.sla_state = new
+        return False
+    with transaction.atomic():
+        won = Ticket.objects.filter(pk=ticket.pk, sla_state=old).update(sla_state=new) == 1
+        if not won:
+            return False
+        ticket.sla_state = new
+        if new in ALERT_STATES:
+            event = events.sla_changed(ticket, old, new)
+            transaction.on_commit(partial(_enqueue_alerts, event.pk))
+    return True
+
+
+def _enqueue_alerts(event_id: int) -> None:
+    from secondline.sla.tasks import send_sla_alert
+
+    event = TicketEvent.objects.select_related("ticket__assignee").get(pk=event_id)
+    for person in alert_recipients(event.ticket):
+        send_sla_alert.delay(event_id, person.pk)
+
+
+def alert_recipients(ticket: Ticket) -> list[User]:
+    """The assignee and the contractor's managers, each once, if they can receive email."""
+    people = {user.pk: user for user in User.objects.filter(role=User.Role.MANAGER, is_active=True)}
+    assignee = ticket.assignee
+    if assignee is not None and assignee.is_active:
+        people[assignee.pk] = assignee
+    return [person for person in people.values() if person.email]
+
+
+def sweep_candidates() -> QuerySet[Ticket]:
+    """Tickets whose clocks run now and that are not yet breached."""
+    return (
+        Ticket.objects.filter(status__in=clock.RUNNING_STATUSES, sla_state__in=SWEPT_STATES)
+        .select_related("contract__calendar", "contract__sla_plan")
+        .prefetch_related("contract__sla_plan__targets", "contract__calendar__exceptions")
+        .order_by("pk")
+    )
+
+
+def sweep(now: dt.datetime | None = None, tickets: QuerySet[Ticket] | None = None) -> int:
+    """Mark tickets at risk or breached; returns how many this sweep moved (and alerted).
+
+    Runs every minute from celery beat; safe to run twice at once (see ``advance``).
+    """
+    now = now or timezone.now()
+    moved = 0
+    for ticket in sweep_candidates() if tickets is None else tickets:
+        new = stored_state(ticket, now)
+        if new in ALERT_STATES and new != ticket.sla_state:
+            moved += advance(ticket, ticket.sla_state, new)
+    return moved
+
+
+# -- explanations ----------------------------------------------------------------------------
+
+
+def explanation(ticket: Ticket, now: dt.datetime | None = None) -> str:
+    """Why the ticket's deadlines are what they are, in the active language: the reaction
+    deadline day by day, then the first reaction and the resolution deadline, if any."""
+    if ticket.status == Status.DECLINED:
+        return _("Declined tickets do not count against the SLA.")
+    now = now or timezone.now()
+    result = clocks_of(ticket, now)
+    if result.reaction is None:
+        return _("The SLA plan sets no target for this type and priority.")
+    calendar = calendar_of(ticket.contract)
+    reaction = result.reaction
+    lines = [wording.sentence(explain(calendar, result.reaction_spans, reaction.due))]
+    if ticket.first_reaction_at is not None:
+        reacted = wording.moment_label(ticket.first_reaction_at.astimezone(calendar.tz))
+        if ticket.first_reaction_at <= reaction.due:
+            lines.append(_("first reaction %(when)s, in time") % {"when": reacted})
+        else:
+            late = wording.duration_label(calendar.between(reaction.due, ticket.first_reaction_at))
+            lines.append(
+                _("first reaction %(when)s, %(late)s late") % {"when": reacted, "late": late}
+            )
+    if result.paused_since is not None:
+        since = wording.moment_label(result.paused_since.astimezone(calendar.tz))
+        lines.append(_("clock stopped since %(when)s: waiting for the customer") % {"when": since})
+    if result.resolution is not None:
+        due = wording.moment_label(result.resolution.due.astimezone(calendar.tz))
+        lines.append(_("resolution due %(when)s") % {"when": due})
+    return "; ".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from secondline.accounts.models import User
+from secondline.tickets.choices import Channel
 from secondline.tickets.models import Ticket, TicketEvent
 
 Kind = TicketEvent.Kind
@@ -127,3 +128,17 @@ def watcher_changed(
 ) -> TicketEvent:
     kind = Kind.WATCHER_ADDED if added else Kind.WATCHER_REMOVED
     return record(ticket, actor, kind, channel, field="watchers", new=watcher, public=False)
+
+
+def sla_changed(ticket: Ticket, old: str, new: str) -> TicketEvent:
+    """The SLA sweep (or a recomputation) moved the ticket to another SLA state; staff only."""
+    return record(
+        ticket,
+        None,
+        Kind.SLA_CHANGED,
+        Channel.SYSTEM,
+        field="sla_state",
+        old=old,
+        new=new,
+        public=False,
+    )

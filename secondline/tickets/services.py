@@ -117,12 +117,11 @@ def file_ticket(
         draft.type, draft.requested_priority, contract.sla_plan.default_priority_for(draft.type)
     )
     now = timezone.now()
-    reaction_due_at, sla_state = sla.initial_state(contract, draft.type, priority, now)
+    deadlines = sla.initial_fields(contract, draft.type, priority, now)
     with transaction.atomic():
         ticket = Ticket.objects.create(
             created_at=now,
-            reaction_due_at=reaction_due_at,
-            sla_state=sla_state,
+            **deadlines,
             organization_id=contract.customer_id,
             contract=contract,
             requester=requester,

@@ -1,0 +1,164 @@
+"""SLA clocks: deadlines, elapsed and remaining business time, and the SLA state.
+
+Pure Python, no Django import. Contract rules applied here:
+
+* every target is counted in business time of the contract's calendar;
+* a clock runs only while the ticket is with the contractor (new, accepted, in progress) and
+  stops while it waits for the customer, after it is resolved or closed, and while declined;
+* once a clock's goal is reached (the first reaction, the resolution) its deadline is fixed:
+  pauses after that moment no longer move it;
+* a ticket is at risk once 80 % of a running target has elapsed; a breach stays a breach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import Protocol
+
+# Ticket statuses (the values of secondline.tickets.choices.Status) during which clocks run.
+RUNNING_STATUSES = frozenset({"new", "accepted", "in_progress"})
+WAITING_STATUS = "waiting"
+DECLINED_STATUS = "declined"
+
+#: A stretch of wall time during which a clock runs; ``None`` as the end: it still runs.
+Span = tuple[datetime, datetime | None]
+
+AT_RISK_SHARE = 0.8  # at risk once 80 % of the target has elapsed
+
+
+class State:
+    """The SLA states stored on a ticket; "" for tickets that never count (declined)."""
+
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+    MET = "met"
+    PAUSED = "paused"
+    NONE = ""
+
+
+class Calendar(Protocol):
+    """What the clocks need of ``secondline.calendar.BusinessCalendar``."""
+
+    def add(self, start: datetime, duration: timedelta) -> datetime: ...
+
+    def between(self, start: datetime, end: datetime) -> timedelta: ...
+
+
+def running_spans(history: Iterable[tuple[datetime, str]]) -> list[Span]:
+    """The spans during which the ticket was with the contractor.
+
+    ``history`` is the ticket's status changes in time order, the first being its filing:
+    ``(when, new status)``. The last span is open (end ``None``) while the clock runs now.
+    """
+    spans: list[Span] = []
+    started: datetime | None = None
+    for when, status in history:
+        if status in RUNNING_STATUSES and started is None:
+            started = when
+        elif status not in RUNNING_STATUSES and started is not None:
+            if when > started:
+                spans.append((started, when))
+            started = None
+    if started is not None:
+        spans.append((started, None))
+    return spans
+
+
+def goal_spans(spans: Sequence[Span], reached_at: datetime | None) -> list[Span]:
+    """The spans that count towards a clock whose goal was reached at ``reached_at``.
+
+    Up to the goal the clock runs as the ticket did; from the goal on it is treated as running
+    without a stop, so that a later pause cannot move a deadline that was already met or missed.
+    """
+    if reached_at is None:
+        return list(spans)
+    kept: list[Span] = []
+    for start, end in spans:
+        if start >= reached_at:
+            break
+        kept.append((start, reached_at if end is None or end > reached_at else end))
+    if kept and kept[-1][1] == reached_at:
+        return [*kept[:-1], (kept[-1][0], None)]
+    return [*kept, (reached_at, None)]
+
+
+def deadline(
+    calendar: Calendar, budget: timedelta, spans: Sequence[Span], now: datetime
+) -> datetime:
+    """The moment ``budget`` of business time has run on these spans.
+
+    When the clock is stopped now (the last span is closed) and the budget is not used up, the
+    deadline is provisional: as if the clock resumed ``now``.
+    """
+    if not spans:
+        return calendar.add(now, budget)
+    remaining = budget
+    for start, end in spans:
+        due = calendar.add(start, remaining)
+        if end is None or due <= end:
+            return due
+        remaining -= calendar.between(start, end)
+    last_end = spans[-1][1]
+    assert last_end is not None
+    return calendar.add(max(now, last_end), remaining)
+
+
+def elapsed(calendar: Calendar, spans: Sequence[Span], now: datetime) -> timedelta:
+    """Business time the clock has run on these spans up to ``now``."""
+    total = timedelta()
+    for start, end in spans:
+        if start >= now:
+            break
+        total += calendar.between(start, now if end is None or end > now else end)
+    return total
+
+
+def stops(spans: Sequence[Span]) -> list[tuple[datetime, datetime]]:
+    """The closed gaps between consecutive spans: when the clock stood still."""
+    result = []
+    for (_, end), (start, _) in pairwise(spans):
+        if end is not None and start > end:
+            result.append((end, start))
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """One SLA clock of a ticket: its target, its deadline and when its goal was reached."""
+
+    target: timedelta
+    due: datetime
+    reached_at: datetime | None = None
+
+
+def clock_state(calendar: Calendar, clock: Clock, now: datetime) -> str:
+    """Met or breached once reached; otherwise breached, at risk or on track at ``now``,
+    judged on the business time left before the deadline (the clock runs until then)."""
+    if clock.reached_at is not None:
+        return State.MET if clock.reached_at <= clock.due else State.BREACHED
+    if now > clock.due:
+        return State.BREACHED
+    left = calendar.between(now, clock.due)
+    if left <= clock.target * (1 - AT_RISK_SHARE):
+        return State.AT_RISK
+    return State.ON_TRACK
+
+
+_WORST_FIRST = (State.BREACHED, State.AT_RISK, State.ON_TRACK, State.MET)
+
+
+def ticket_state(calendar: Calendar, clocks: Sequence[Clock], status: str, now: datetime) -> str:
+    """The one state shown on a ticket: the worst of its clocks, "paused" while it waits for the
+    customer (unless already breached), "" when declined or without targets."""
+    if status == DECLINED_STATUS or not clocks:
+        return State.NONE
+    states = {clock_state(calendar, clock, now) for clock in clocks}
+    if State.BREACHED in states:
+        return State.BREACHED
+    if status == WAITING_STATUS and states - {State.MET}:
+        return State.PAUSED
+    return next(state for state in _WORST_FIRST if state in states)

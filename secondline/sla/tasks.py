@@ -1,0 +1,47 @@
+"""SLA work done by the worker: the sweep every minute and the alerts it raises."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from secondline.accounts.models import User
+from secondline.sla import alerts, services
+from secondline.tickets.models import TicketEvent
+
+log = logging.getLogger(__name__)
+
+SWEEP_EVERY_SECONDS = 60
+
+
+@shared_task(ignore_result=True)
+def sweep_sla() -> int:
+    """Mark tickets at risk and breached, and alert their people (once per change)."""
+    moved = services.sweep()
+    if moved:
+        log.info("SLA sweep moved %s ticket(s)", moved)
+    return moved
+
+
+@shared_task(bind=True, max_retries=8, default_retry_delay=30, acks_late=True)
+def send_sla_alert(self, event_id: int, user_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Email one person about one SLA state change, retried while the SMTP server fails."""
+    event = (
+        TicketEvent.objects.select_related(
+            "ticket__organization", "ticket__contract__calendar", "ticket__contract__sla_plan"
+        )
+        .filter(pk=event_id)
+        .first()
+    )
+    person = User.objects.filter(pk=user_id, is_active=True).first()
+    if event is None or person is None or not person.email:
+        return "skipped"
+    try:
+        alerts.build_alert(event, person).send()
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            log.error("SLA alert %s to %s failed for good: %s", event_id, user_id, exc)
+            return "failed"
+        raise self.retry(exc=exc, countdown=min(3600, 30 * 2**self.request.retries)) from exc
+    return "sent"

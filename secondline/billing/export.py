@@ -94,10 +94,36 @@ def statement_csv(statement: Statement, language: str | None = None) -> str:
                 "",
             ]
         )
-        writer.writerow([_("Covered by prepaid hours"), *blank[1:], "", "", "", "", "", "", "",
-                         statement.prepaid_amount, ""])
-        writer.writerow([_("Amount due"), *blank[1:], "", "", "", "", "", "", "",
-                         statement.amount_due, statement.currency])
+        writer.writerow(
+            [
+                _("Covered by prepaid hours"),
+                *blank[1:],
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                statement.prepaid_amount,
+                "",
+            ]
+        )
+        writer.writerow(
+            [
+                _("Amount due"),
+                *blank[1:],
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                statement.amount_due,
+                statement.currency,
+            ]
+        )
     return buffer.getvalue()
 
 

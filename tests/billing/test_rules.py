@@ -165,15 +165,14 @@ def test_verified_time_never_exceeds_the_out_of_hours_part(
 ) -> None:
     start = start.replace(microsecond=0)
     end = start + timedelta(seconds=length)
-    spans = [
-        (start + timedelta(seconds=a), start + timedelta(seconds=a + b)) for a, b in windows
-    ]
+    spans = [(start + timedelta(seconds=a), start + timedelta(seconds=a + b)) for a, b in windows]
     covered = rules.out_of_hours_within(RUSSIA, start, end, spans)
     assert timedelta(0) <= covered <= rules.split(RUSSIA, start, end).out_of_hours
     everything = [(start - timedelta(days=1), end + timedelta(days=1))]
-    assert rules.out_of_hours_within(RUSSIA, start, end, everything) == rules.split(
-        RUSSIA, start, end
-    ).out_of_hours
+    assert (
+        rules.out_of_hours_within(RUSSIA, start, end, everything)
+        == rules.split(RUSSIA, start, end).out_of_hours
+    )
 
 
 def test_a_window_verifies_only_the_out_of_hours_time_inside_it() -> None:

@@ -91,9 +91,21 @@ def test_the_worked_example_matches_the_hand_computation(
     lines = list(statement.lines.order_by("started_at"))
     assert [line.amount for line in lines] == [
         Decimal(x)
-        for x in ["9000.00", "10000.00", "4000.00", "12000.00", "0.00", "2000.00", "2000.00", "0.00"]
+        for x in [
+            "9000.00",
+            "10000.00",
+            "4000.00",
+            "12000.00",
+            "0.00",
+            "2000.00",
+            "2000.00",
+            "0.00",
+        ]
     ]
-    assert [(line.business_minutes, line.out_of_hours_minutes, line.unverified_minutes) for line in lines] == [
+    assert [
+        (line.business_minutes, line.out_of_hours_minutes, line.unverified_minutes)
+        for line in lines
+    ] == [
         (135, 0, 0),
         (30, 60, 0),
         (60, 0, 0),
@@ -218,7 +230,9 @@ def test_statement_generation_takes_the_same_queries_for_any_number_of_logs(
         services.generate_statement(personas.contract, dt.date(2024, 12, 1), manager)
 
 
-def test_the_csv_lists_every_line_and_the_totals(personas: Any, november: Any, manager: Any) -> None:
+def test_the_csv_lists_every_line_and_the_totals(
+    personas: Any, november: Any, manager: Any
+) -> None:
     statement = services.generate_statement(personas.contract, NOVEMBER, manager)
     text = export.statement_csv(statement, "en")
     rows = text.lstrip("\ufeff").splitlines()

@@ -57,7 +57,11 @@ def test_it_takes_a_duration_instead_of_an_end(ticket: Any, agent: Any) -> None:
 def test_it_refuses_bad_work_logs_per_field(
     ticket: Any, agent: Any, entry: dict[str, Any], field: str
 ) -> None:
-    values = {"activity": "fix", "started_at": msk(2024, 11, 1, 11), "ended_at": msk(2024, 11, 1, 12)}
+    values = {
+        "activity": "fix",
+        "started_at": msk(2024, 11, 1, 11),
+        "ended_at": msk(2024, 11, 1, 12),
+    }
     values.update(entry)
     with pytest.raises(ValidationError) as error:
         services.log_work(ticket, agent, services.WorkEntry(**values))
@@ -150,9 +154,7 @@ def test_both_decisions_are_in_the_tickets_history(
     assert ticket.events.filter(kind=Kind.OUT_OF_HOURS_REQUESTED, actor=responsible).exists()
 
 
-def test_the_customer_cannot_approve_for_the_contractor(
-    ticket: Any, responsible: Any
-) -> None:
+def test_the_customer_cannot_approve_for_the_contractor(ticket: Any, responsible: Any) -> None:
     request = services.raise_out_of_hours_request(
         ticket,
         responsible,

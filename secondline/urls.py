@@ -8,6 +8,7 @@ from secondline.portal.urls import auth_urlpatterns
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("secondline.api.urls")),
+    path("billing/", include("secondline.billing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("secondline.portal.urls")),
     *auth_urlpatterns,

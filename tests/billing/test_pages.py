@@ -22,7 +22,15 @@ def client_for(user: Any) -> Client:
 
 @pytest.mark.parametrize(
     ("text", "minutes"),
-    [("45", 45), ("45m", 45), ("1:30", 90), ("1h30", 90), ("1h 30m", 90), ("1.5h", 90), ("2ч", 120)],
+    [
+        ("45", 45),
+        ("45m", 45),
+        ("1:30", 90),
+        ("1h30", 90),
+        ("1h 30m", 90),
+        ("1.5h", 90),
+        ("2ч", 120),
+    ],
 )
 def test_it_reads_durations_the_way_agents_type_them(text: str, minutes: int) -> None:
     assert parse_duration(text) == dt.timedelta(minutes=minutes)

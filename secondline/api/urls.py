@@ -4,11 +4,15 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from secondline.api import views
+from secondline.billing import views_api as billing
 
 router = DefaultRouter()
 router.register("tickets", views.TicketViewSet, basename="ticket")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("contracts", views.ContractViewSet, basename="contract")
+router.register("worklogs", billing.WorkLogViewSet, basename="worklog")
+router.register("out-of-hours-requests", billing.OutOfHoursRequestViewSet, basename="ooh-request")
+router.register("statements", billing.StatementViewSet, basename="statement")
 
 urlpatterns = [
     path("", include(router.urls)),

@@ -226,6 +226,10 @@ class TicketEvent(models.Model):
         WATCHER_REMOVED = "watcher_removed", _("Watcher removed")
         SLA_CHANGED = "sla_changed", _("SLA state changed")
         DELIVERY_FAILED = "delivery_failed", _("Email delivery failed")
+        WORK_LOGGED = "work_logged", _("Work logged")
+        OUT_OF_HOURS_REQUESTED = "ooh_requested", _("Out-of-hours work requested")
+        OUT_OF_HOURS_APPROVED = "ooh_approved", _("Out-of-hours work approved")
+        OUT_OF_HOURS_REJECTED = "ooh_rejected", _("Out-of-hours work rejected")
         OTHER = "other", _("Other")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")

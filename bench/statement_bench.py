@@ -1,0 +1,162 @@
+"""How long a monthly statement takes for a contract with 100,000 work logs, on PostgreSQL.
+
+    .venv/bin/python bench/statement_bench.py [--logs 100000] [--database secondline_bench]
+
+Builds (once per run) a month of work logs whose split was stored at write time, then times
+``generate_statement`` and counts its queries. The peer, measured in the same run, is the portable
+path SQLite takes: lines built in Python and inserted with the ORM's ``bulk_create``.
+Ends with one line: ``worklogs=… seconds=… queries=… peer_seconds=… ratio=…``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--logs", type=int, default=100_000)
+    parser.add_argument("--database", default="secondline_bench")
+    args = parser.parse_args()
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{args.database}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "secondline.settings")
+    _create_database(args.database)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    contract, manager = _month_of_work(args.logs)
+    _measure(contract, manager, args.logs)
+
+
+def _create_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
+        if not c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            c.execute(f'CREATE DATABASE "{name}"')
+
+
+def _month_of_work(count: int):  # type: ignore[no-untyped-def]
+    from secondline.accounts.models import User
+    from secondline.billing import rules, services
+    from secondline.billing.models import Statement, StatementLine, WorkLog
+    from secondline.tickets.models import Ticket
+    from tests.factories import ContractFactory, ContractorFactory, OrganizationFactory, UserFactory
+
+    StatementLine.objects.all().delete()
+    Statement.objects.all().delete()
+    WorkLog.objects.all().delete()
+    Ticket.objects.all().delete()
+    User.objects.all().delete()
+    from secondline.accounts.models import Contract, Organization
+
+    Contract.objects.all().delete()
+    Organization.objects.all().delete()
+
+    contractor = ContractorFactory(name="Bench Contractor")
+    customer = OrganizationFactory(name="Bench Customer")
+    contract = ContractFactory(customer=customer, number="BENCH-1")
+    agent = UserFactory(username="bench-agent", organization=contractor, role="agent")
+    manager = UserFactory(username="bench-manager", organization=contractor, role="manager")
+    requester = UserFactory(username="bench-customer", organization=customer)
+    tickets = Ticket.objects.bulk_create(
+        [
+            Ticket(
+                organization=customer,
+                contract=contract,
+                requester=requester,
+                type="consultation",
+                priority="normal",
+                channel="web",
+                subject=f"Bench ticket {n}",
+                description="-",
+            )
+            for n in range(200)
+        ]
+    )
+    calendar = services.calendar_of(contract)
+    zone = ZoneInfo("Europe/Moscow")
+    start = dt.datetime(2024, 11, 1, 8, tzinfo=zone)
+    logs = []
+    made = time.perf_counter()
+    for n in range(count):
+        begin = start + dt.timedelta(minutes=(n * 7) % (29 * 24 * 60))
+        end = begin + dt.timedelta(minutes=15 + n % 90)
+        parts = rules.split(calendar, begin, end)
+        business, ooh = int(parts.business.total_seconds()), int(parts.out_of_hours.total_seconds())
+        billed = rules.billed_minutes(business, 0, 15)
+        logs.append(
+            WorkLog(
+                ticket=tickets[n % len(tickets)],
+                contract=contract,
+                agent=agent,
+                activity="analysis",
+                started_at=begin,
+                ended_at=end,
+                description=f"Work item {n}",
+                business_seconds=business,
+                out_of_hours_seconds=ooh,
+                out_of_hours_status="unverified" if ooh else "",
+                billed_business_minutes=billed.business,
+                billed_out_of_hours_minutes=billed.out_of_hours,
+            )
+        )
+    WorkLog.objects.bulk_create(logs, batch_size=5000)
+    print(f"built {count} work logs (split at write time) in {time.perf_counter() - made:.1f} s")
+    return contract, manager
+
+
+def _run(contract, manager):  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from secondline.billing import services
+
+    with CaptureQueriesContext(connection) as queries:
+        began = time.perf_counter()
+        statement = services.generate_statement(contract, dt.date(2024, 11, 1), manager)
+        seconds = time.perf_counter() - began
+    return statement, seconds, len(queries)
+
+
+def _measure(contract, manager, count: int) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+
+    _run(contract, manager)  # warm the calendar cache and the connection
+    statement, seconds, queries = min(
+        (_run(contract, manager) for _ in range(3)), key=lambda r: r[1]
+    )
+    lines = statement.lines.count()
+    print(
+        f"statement: {lines} lines, total {statement.total_amount} {statement.currency}, "
+        f"{seconds:.3f} s, {queries} queries"
+    )
+    # The peer: the portable path (lines built in Python, inserted by the ORM) that SQLite uses.
+    vendor = connection.vendor
+    connection.vendor = "peer"
+    try:
+        _, peer, peer_queries = _run(contract, manager)
+    finally:
+        connection.vendor = vendor
+    print(f"peer (lines built in Python, ORM bulk_create): {peer:.3f} s, {peer_queries} queries")
+    print(
+        f"worklogs={count} seconds={seconds:.3f} queries={queries} "
+        f"peer_seconds={peer:.3f} ratio={peer / seconds:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

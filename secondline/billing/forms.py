@@ -1,0 +1,144 @@
+"""Forms of the billing pages. Quick time entry: a duration like "45m", "1:30" or "1.5h"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from secondline.billing.models import Activity
+
+DURATION_RE = re.compile(
+    r"^\s*(?:(?P<h>\d+(?:[.,]\d+)?)\s*(?:h|ч)\s*)?(?:(?P<m>\d+)\s*(?:m|min|мин|м)?)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """ "90", "90m", "1h30", "1h 30m", "1:30", "1.5h", "1,5ч" -> a duration."""
+    text = text.strip()
+    if ":" in text:
+        hours, _sep, minutes = text.partition(":")
+        if hours.isdigit() and minutes.isdigit() and int(minutes) < 60:
+            return dt.timedelta(hours=int(hours), minutes=int(minutes))
+        raise ValueError(text)
+    match = DURATION_RE.match(text)
+    if not text or match is None or not (match["h"] or match["m"]):
+        raise ValueError(text)
+    try:
+        hours = Decimal((match["h"] or "0").replace(",", "."))
+    except InvalidOperation as exc:
+        raise ValueError(text) from exc
+    return dt.timedelta(minutes=int(hours * 60) + int(match["m"] or 0))
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A datetime-local input read in the contract calendar's zone (set by the form)."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class ZonedForm(forms.Form):
+    def __init__(self, *args: object, zone: ZoneInfo, **kwargs: object) -> None:
+        self.zone = zone
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def aware(self, value: dt.datetime | None) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=self.zone) if timezone.is_naive(value) else value
+
+
+class WorkLogForm(ZonedForm):
+    duration = forms.CharField(
+        label=gettext_lazy("Duration"),
+        max_length=20,
+        required=False,
+        help_text=gettext_lazy("e.g. 45m, 1:30 or 1.5h; leave empty to give the end"),
+        widget=forms.TextInput(attrs={"autofocus": True, "size": 8, "placeholder": "45m"}),
+    )
+    activity = forms.ChoiceField(label=gettext_lazy("Activity"), choices=Activity.choices)
+    started_at = LocalDateTimeField(
+        label=gettext_lazy("Start"),
+        required=False,
+        help_text=gettext_lazy("Empty: the work just ended now."),
+    )
+    ended_at = LocalDateTimeField(label=gettext_lazy("End"), required=False)
+    billable = forms.BooleanField(label=gettext_lazy("Billable"), required=False, initial=True)
+    description = forms.CharField(label=gettext_lazy("Description"), max_length=500, required=False)
+    internal_note = forms.CharField(
+        label=gettext_lazy("Internal note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        start, end = self.aware(data.get("started_at")), self.aware(data.get("ended_at"))
+        duration = None
+        if data.get("duration"):
+            try:
+                duration = parse_duration(str(data["duration"]))
+            except ValueError:
+                self.add_error("duration", _("Write the duration like 45m, 1:30 or 1.5h."))
+                return data
+        if duration is None and (start is None or end is None):
+            self.add_error("duration", _("Give the duration, or the start and the end."))
+            return data
+        if start is None:
+            end = end or timezone.now().replace(second=0, microsecond=0)
+            start = end - (duration or dt.timedelta())
+        elif end is None:
+            end = start + (duration or dt.timedelta())
+        data["started_at"], data["ended_at"] = start, end
+        return data
+
+
+class OutOfHoursRequestForm(ZonedForm):
+    window_start = LocalDateTimeField(label=gettext_lazy("From"))
+    window_end = LocalDateTimeField(label=gettext_lazy("Until"))
+    estimated_hours = forms.DecimalField(
+        label=gettext_lazy("Estimated hours"),
+        min_value=Decimal("0.01"),
+        max_digits=6,
+        decimal_places=2,
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        for name in ("window_start", "window_end"):
+            data[name] = self.aware(data.get(name))
+        return data
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(label=gettext_lazy("Comment"), required=False, max_length=5000)
+
+
+class DisputeForm(forms.Form):
+    comment = forms.CharField(label=gettext_lazy("What is wrong with this line?"), max_length=5000)
+
+
+class GenerateStatementForm(forms.Form):
+    contract = forms.ModelChoiceField(label=gettext_lazy("Contract"), queryset=None)  # type: ignore[arg-type]
+    month = forms.CharField(
+        label=gettext_lazy("Month"), widget=forms.DateInput(attrs={"type": "month"})
+    )
+
+    def __init__(self, *args: object, contracts: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["contract"].queryset = contracts  # type: ignore[attr-defined]
+
+    def clean_month(self) -> dt.date:
+        try:
+            return dt.date.fromisoformat(f"{self.cleaned_data['month']}-01")
+        except ValueError as exc:
+            raise forms.ValidationError(_("Give the month as YYYY-MM.")) from exc

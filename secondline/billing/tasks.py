@@ -1,0 +1,23 @@
+"""Billing work done by the worker."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMessage
+
+
+@shared_task(bind=True, max_retries=8, default_retry_delay=60, acks_late=True)
+def send_email(self, to: str, subject: str, body: str) -> None:  # type: ignore[no-untyped-def]
+    """Send one billing email; retried with back-off when the SMTP server fails."""
+    message = EmailMessage(
+        subject,
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [to],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    try:
+        message.send()
+    except Exception as exc:
+        raise self.retry(exc=exc, countdown=min(3600, 60 * 2**self.request.retries)) from exc

@@ -1,0 +1,254 @@
+"""The billing pages: time on a ticket, out-of-hours approvals, statements. Thin views: access
+through billing.access, changes through billing.services; one template per page or fragment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from secondline.accounts import access as accounts_access
+from secondline.accounts.access import AccessDenied
+from secondline.accounts.models import User
+from secondline.billing import access, export, forms, services
+from secondline.billing.models import OutOfHoursRequest, Statement, WorkLog
+from secondline.tickets.models import Ticket
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _form_errors(form: Any, error: ValidationError) -> None:
+    for field, problems in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, problems)
+
+
+def _worklog_context(request: HttpRequest, ticket: Ticket, form: Any = None) -> dict[str, Any]:
+    user = _user(request)
+    logs = list(
+        access.worklogs_visible_to(user).filter(ticket=ticket).select_related("agent", "contract")
+    )
+    zone = services.zone_of(ticket.contract)
+    return {
+        "ticket": ticket,
+        "worklogs": logs,
+        "internal": access.sees_internal_notes(user),
+        "can_log": user.is_contractor,
+        "form": form or forms.WorkLogForm(zone=zone, initial={"activity": "analysis"}),
+        "request_form": forms.OutOfHoursRequestForm(zone=zone),
+        "requests": access.requests_visible_to(user).filter(ticket=ticket),
+        "time_zone": ticket.contract.calendar.time_zone,
+        "totals": _totals(logs),
+    }
+
+
+def _totals(logs: list[WorkLog]) -> dict[str, int]:
+    return {
+        "business_seconds": sum(log.business_seconds for log in logs),
+        "out_of_hours_seconds": sum(log.out_of_hours_seconds for log in logs),
+        "billed_business_minutes": sum(log.billed_business_minutes for log in logs),
+        "billed_out_of_hours_minutes": sum(log.billed_out_of_hours_minutes for log in logs),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ticket_worklogs(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The ticket's time: a list with the split and a quick entry form (the portal includes
+    this fragment on the ticket page; htmx posts come back as the fragment)."""
+    ticket = accounts_access.get_ticket_for(_user(request), ticket_id)
+    form = None
+    if request.method == "POST":
+        try:
+            access.require_can_log_work(_user(request), ticket)
+        except AccessDenied as denied:
+            raise PermissionDenied(str(denied)) from denied
+        form = forms.WorkLogForm(request.POST, zone=services.zone_of(ticket.contract))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.log_work(
+                    ticket,
+                    _user(request),
+                    services.WorkEntry(
+                        activity=data["activity"],
+                        started_at=data["started_at"],
+                        ended_at=data["ended_at"],
+                        billable=data["billable"],
+                        description=data["description"],
+                        internal_note=data["internal_note"],
+                    ),
+                )
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                if not request.headers.get("HX-Request"):
+                    return redirect("billing:ticket_worklogs", ticket_id=ticket.pk)
+                form = None
+    context = _worklog_context(request, ticket, form)
+    template = (
+        "billing/_worklogs.html"
+        if request.headers.get("HX-Request")
+        else "billing/ticket_worklogs.html"
+    )
+    return render(
+        request, template, context, status=400 if form is not None and form.errors else 200
+    )
+
+
+@login_required
+@require_POST
+def raise_request(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    user = _user(request)
+    ticket = accounts_access.get_ticket_for(user, ticket_id)
+    form = forms.OutOfHoursRequestForm(request.POST, zone=services.zone_of(ticket.contract))
+    if form.is_valid():
+        try:
+            created = services.raise_out_of_hours_request(ticket, user, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        except AccessDenied as denied:
+            raise PermissionDenied(str(denied)) from denied
+        else:
+            messages.success(request, _("The request is sent to both parties for approval."))
+            return redirect("billing:request", pk=created.pk)
+    context = _worklog_context(request, ticket)
+    context["request_form"] = form
+    return render(request, "billing/ticket_worklogs.html", context, status=400)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """What waits for this user: requests to decide, statements, prepaid balances."""
+    user = _user(request)
+    pending = access.requests_visible_to(user).filter(status=OutOfHoursRequest.Status.PENDING)
+    contracts = accounts_access.contracts_visible_to(user)
+    context: dict[str, Any] = {
+        "pending": pending.select_related("ticket", "raised_by"),
+        "statements": access.statements_visible_to(user).select_related("contract")[:50],
+        "balances": [(contract, services.prepaid_balance(contract)) for contract in contracts[:50]],
+        "generate_form": forms.GenerateStatementForm(contracts=contracts)
+        if user.is_manager
+        else None,
+    }
+    return render(request, "billing/index.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    ooh = access.get_request_for(user, pk)
+    form = forms.DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        approve = request.POST.get("decision") == "approve"
+        try:
+            services.decide_out_of_hours_request(ooh, user, approve, form.cleaned_data["comment"])
+        except ValidationError as error:
+            _form_errors(form, error)
+        except AccessDenied as denied:
+            form.add_error(None, str(denied))
+        else:
+            return redirect("billing:request", pk=ooh.pk)
+    try:
+        side = access.approver_side(user, ooh)
+    except AccessDenied:
+        side = ""
+    context = {
+        "req": ooh,
+        "form": form,
+        "side": side,
+        "can_decide": bool(side) and not ooh.decision_of(side) and ooh.status == "pending",
+        "time_zone": ooh.ticket.contract.calendar.time_zone,
+    }
+    return render(request, "billing/request.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def generate(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    try:
+        access.require_can_prepare_statements(user)
+    except AccessDenied as denied:
+        raise PermissionDenied(str(denied)) from denied
+    form = forms.GenerateStatementForm(
+        request.POST, contracts=accounts_access.contracts_visible_to(user)
+    )
+    if not form.is_valid():
+        messages.error(request, _("Choose a contract and a month."))
+        return redirect("billing:index")
+    try:
+        statement = services.generate_statement(
+            form.cleaned_data["contract"], form.cleaned_data["month"], user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("billing:index")
+    return redirect("billing:statement", pk=statement.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    statement = access.get_statement_for(user, pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "issue":
+                services.issue_statement(statement, user)
+            elif action == "approve":
+                services.approve_statement(statement, user)
+            elif action == "dispute":
+                line = access.get_line_for(user, statement, request.POST.get("line", ""))
+                services.dispute_line(line, user, request.POST.get("comment", ""))
+        except (ValidationError, AccessDenied) as error:
+            text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            messages.error(request, text)
+        return redirect("billing:statement", pk=statement.pk)
+    context = {
+        "statement": statement,
+        "lines": export.lines_of(statement),
+        "can_decide": _can_decide(user, statement),
+        "can_prepare": user.is_manager,
+        "dispute_form": forms.DisputeForm(),
+    }
+    return render(request, "billing/statement.html", context)
+
+
+def _can_decide(user: User, statement: Statement) -> bool:
+    try:
+        access.require_can_decide_statement(user, statement)
+    except AccessDenied:
+        return False
+    return statement.status in (Statement.Status.ISSUED, Statement.Status.DISPUTED)
+
+
+@login_required
+def statement_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = access.get_statement_for(_user(request), pk)
+    language = request.GET.get("lang") or _user(request).language
+    response = HttpResponse(
+        export.statement_csv(statement, language), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{export.filename(statement, "csv")}"'
+    return response
+
+
+@login_required
+def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = access.get_statement_for(_user(request), pk)
+    language = request.GET.get("lang") or _user(request).language
+    response = HttpResponse(
+        export.statement_pdf(statement, language), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="{export.filename(statement, "pdf")}"'
+    return response

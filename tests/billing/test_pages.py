@@ -1,0 +1,142 @@
+"""The billing pages: quick time entry on a ticket, approvals and statements for customers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from secondline.billing import services
+from secondline.billing.forms import parse_duration
+from secondline.billing.models import OutOfHoursRequest, WorkLog
+from tests.billing.conftest import msk
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("45", 45),
+        ("45m", 45),
+        ("1:30", 90),
+        ("1h30", 90),
+        ("1h 30m", 90),
+        ("1.5h", 90),
+        ("2ч", 120),
+    ],
+)
+def test_it_reads_durations_the_way_agents_type_them(text: str, minutes: int) -> None:
+    assert parse_duration(text) == dt.timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1:75", "h"])
+def test_it_refuses_durations_it_cannot_read(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(text)
+
+
+def test_an_agent_logs_time_in_a_few_keystrokes(ticket: Any, agent: Any) -> None:
+    client = client_for(agent)
+    url = f"/billing/tickets/{ticket.pk}/worklogs/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b'name="duration"' in page.content
+    answer = client.post(
+        url, {"duration": "1:30", "activity": "fix", "billable": "on"}, HTTP_HX_REQUEST="true"
+    )
+    assert answer.status_code == 200
+    log = WorkLog.objects.get(ticket=ticket)
+    assert log.duration == dt.timedelta(minutes=90)
+    assert f'id="worklogs-{ticket.pk}"'.encode() in answer.content
+    assert b"<html" not in answer.content  # the fragment only
+
+
+def test_a_bad_entry_shows_the_form_again_with_the_error(ticket: Any, agent: Any) -> None:
+    answer = client_for(agent).post(
+        f"/billing/tickets/{ticket.pk}/worklogs/", {"duration": "lots", "activity": "fix"}
+    )
+    assert answer.status_code == 400
+    assert b"45m, 1:30 or 1.5h" in answer.content
+    assert not WorkLog.objects.exists()
+
+
+def test_customers_see_hours_but_cannot_log_and_never_see_notes(
+    ticket: Any, log: Any, member: Any, outsider: Any
+) -> None:
+    log(ticket, msk(2024, 11, 1, 11), msk(2024, 11, 1, 12), internal_note="secret remark")
+    page = client_for(member).get(f"/billing/tickets/{ticket.pk}/worklogs/")
+    assert page.status_code == 200
+    assert b"1:00" in page.content
+    assert b"secret remark" not in page.content
+    assert b'name="duration"' not in page.content
+    post = client_for(member).post(
+        f"/billing/tickets/{ticket.pk}/worklogs/", {"duration": "1h", "activity": "fix"}
+    )
+    assert post.status_code == 403
+    assert client_for(outsider).get(f"/billing/tickets/{ticket.pk}/worklogs/").status_code == 404
+
+
+def test_the_responsible_person_approves_a_request_on_its_page(
+    ticket: Any, agent: Any, responsible: Any, member: Any
+) -> None:
+    request = services.raise_out_of_hours_request(
+        ticket,
+        agent,
+        window_start=msk(2024, 11, 3, 10),
+        window_end=msk(2024, 11, 3, 12),
+        reason="Weekend migration",
+        estimated_hours="2",
+    )
+    url = f"/billing/requests/{request.pk}/"
+    assert b'value="approve"' not in client_for(member).get(url).content
+    index = client_for(responsible).get("/billing/")
+    assert url.encode() in index.content
+    answer = client_for(responsible).post(url, {"decision": "approve", "comment": ""})
+    assert answer.status_code == 302
+    request.refresh_from_db()
+    assert request.customer_decision == OutOfHoursRequest.Decision.APPROVED
+    assert request.customer_decided_by == responsible
+
+
+def test_a_customer_raises_a_request_from_the_ticket(ticket: Any, member: Any) -> None:
+    answer = client_for(member).post(
+        f"/billing/tickets/{ticket.pk}/requests/",
+        {
+            "window_start": "2024-11-09T10:00",
+            "window_end": "2024-11-09T14:00",
+            "estimated_hours": "3",
+            "reason": "Saturday stock-take",
+        },
+    )
+    assert answer.status_code == 302
+    request = OutOfHoursRequest.objects.get()
+    assert request.window_start == msk(2024, 11, 9, 10)
+    assert request.raised_by_side == OutOfHoursRequest.Side.CUSTOMER
+
+
+def test_statement_pages_for_manager_and_customer(
+    personas: Any, ticket: Any, log: Any, manager: Any, responsible: Any, outsider: Any
+) -> None:
+    log(ticket, msk(2024, 11, 1, 11), msk(2024, 11, 1, 12))
+    made = client_for(manager).post(
+        "/billing/statements/", {"contract": personas.contract.pk, "month": "2024-11"}
+    )
+    assert made.status_code == 302
+    url = made["Location"]
+    assert client_for(responsible).get(url).status_code == 404  # still a draft
+    client_for(manager).post(url, {"action": "issue"})
+    page = client_for(responsible).get(url)
+    assert b"4000.00" in page.content and b'value="approve"' in page.content
+    assert client_for(outsider).get(url).status_code == 404
+    client_for(responsible).post(url, {"action": "approve"})
+    assert b"Approved by the customer" in client_for(responsible).get(url).content
+    pdf = client_for(responsible).get(url + "pdf/?lang=ru")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert client_for(responsible).post("/billing/statements/", {}).status_code == 403

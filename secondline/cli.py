@@ -60,9 +60,9 @@ def run(args: list[str]) -> int:
     workers = _option(args, "--workers", os.environ.get("WEB_CONCURRENCY", "2"))
     for folder in (settings.VAR_DIR, settings.STATIC_ROOT, settings.MEDIA_ROOT):
         Path(folder).mkdir(parents=True, exist_ok=True)
-    for folder in settings.CELERY_BROKER_TRANSPORT_OPTIONS.values():
-        if isinstance(folder, str):
-            Path(folder).mkdir(parents=True, exist_ok=True)
+    for queue_folder in settings.CELERY_BROKER_TRANSPORT_OPTIONS.values():
+        if isinstance(queue_folder, str):
+            Path(queue_folder).mkdir(parents=True, exist_ok=True)
     call_command("migrate", interactive=False, verbosity=0)
     python = sys.executable
     processes = [

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from secondline.accounts.models import Contract
 from secondline.billing.models import Activity
 
 DURATION_RE = re.compile(
@@ -32,10 +33,10 @@ def parse_duration(text: str) -> dt.timedelta:
     if not text or match is None or not (match["h"] or match["m"]):
         raise ValueError(text)
     try:
-        hours = Decimal((match["h"] or "0").replace(",", "."))
+        whole_hours = Decimal((match["h"] or "0").replace(",", "."))
     except InvalidOperation as exc:
         raise ValueError(text) from exc
-    return dt.timedelta(minutes=int(hours * 60) + int(match["m"] or 0))
+    return dt.timedelta(minutes=int(whole_hours * 60) + int(match["m"] or 0))
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -128,7 +129,9 @@ class DisputeForm(forms.Form):
 
 
 class GenerateStatementForm(forms.Form):
-    contract = forms.ModelChoiceField(label=gettext_lazy("Contract"), queryset=None)  # type: ignore[arg-type]
+    contract: forms.ModelChoiceField[Contract] = forms.ModelChoiceField(
+        label=gettext_lazy("Contract"), queryset=Contract.objects.none()
+    )
     month = forms.CharField(
         label=gettext_lazy("Month"), widget=forms.DateInput(attrs={"type": "month"})
     )

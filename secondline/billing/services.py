@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -786,13 +787,14 @@ def generate_statement(contract: Contract, period: dt.date, actor: User | None =
 
 def _totals(statement: Statement, lines: Sequence[LineRow]) -> None:
     """The statement's totals are the sums of its lines, so they always agree to the cent."""
-    statement.business_minutes = sum(line[BUSINESS] for line in lines)  # type: ignore[misc]
-    statement.out_of_hours_minutes = sum(line[OUT_OF_HOURS] for line in lines)  # type: ignore[misc]
-    statement.unverified_minutes = sum(line[UNVERIFIED] for line in lines)  # type: ignore[misc]
-    statement.business_amount = sum((line[BUSINESS_AMOUNT] for line in lines), rules.ZERO)  # type: ignore[misc]
+    statement.business_minutes = sum(cast(int, line[BUSINESS]) for line in lines)
+    statement.out_of_hours_minutes = sum(cast(int, line[OUT_OF_HOURS]) for line in lines)
+    statement.unverified_minutes = sum(cast(int, line[UNVERIFIED]) for line in lines)
+    statement.business_amount = sum(
+        (cast(Decimal, line[BUSINESS_AMOUNT]) for line in lines), rules.ZERO
+    )
     statement.out_of_hours_amount = sum(
-        (line[OUT_OF_HOURS_AMOUNT] for line in lines),
-        rules.ZERO,  # type: ignore[misc]
+        (cast(Decimal, line[OUT_OF_HOURS_AMOUNT]) for line in lines), rules.ZERO
     )
     statement.total_amount = statement.business_amount + statement.out_of_hours_amount
 
@@ -853,7 +855,7 @@ def _insert_lines_in_database(
         tickets=Ticket._meta.db_table,
         users=UserModel._meta.db_table,
     )
-    params = {
+    params: dict[str, Any] = {
         "statement": statement.pk,
         "prefix": f"{TICKET_NUMBER_PREFIX}-",
         "zone": contract.calendar.time_zone,

@@ -74,7 +74,7 @@ class WorkLogViewSet(
         return access.get_worklog_for(_user(self.request), self.kwargs["pk"])
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         context["internal"] = access.sees_internal_notes(_user(self.request))
         return context
 

@@ -466,13 +466,13 @@ def _walk(part: Message, out: _Walk, depth: int = 0) -> None:
             if isinstance(child, Message):
                 _walk(child, out, depth + 1)
         return
-    if ctype == "message/rfc822" or (part.is_multipart() and ctype.startswith("message/")):
-        out.nested.append(part)
-        _attach(part, "message/rfc822", out)
-        return
     if ctype in {"message/delivery-status", "text/rfc822-headers"}:
         out.reports.append(part)
         _attach(part, ctype, out)
+        return
+    if ctype == "message/rfc822" or (part.is_multipart() and ctype.startswith("message/")):
+        out.nested.append(part)
+        _attach(part, "message/rfc822", out)
         return
     is_body = _disposition(part) != "attachment" and not _filename(part)
     if is_body and ctype == "text/plain":
@@ -498,7 +498,14 @@ def _content_type(part: Message) -> str:
 
 
 def _attach(part: Message, ctype: str, out: _Walk) -> None:
-    data = _message_bytes(part) if ctype == "message/rfc822" else _payload(part)
+    if ctype == "message/rfc822":
+        data = _message_bytes(part)
+    elif ctype == "message/delivery-status":
+        data = "\n\n".join(
+            "\n".join(f"{k}: {v}" for k, v in block) for block in _report_blocks(part)
+        ).encode()
+    else:
+        data = _payload(part)
     if not data and ctype.startswith("multipart/"):
         try:
             data = part.as_bytes(policy=policy.compat32)
@@ -529,21 +536,26 @@ def _attach(part: Message, ctype: str, out: _Walk) -> None:
 # --- delivery failure reports ---------------------------------------------------------------
 
 
-def _report_fields(part: Message) -> list[tuple[str, str]]:
-    """Fields of a message/delivery-status part, however the parser chose to represent it."""
-    fields: list[tuple[str, str]] = []
+def _report_blocks(part: Message) -> list[list[tuple[str, str]]]:
+    """Field blocks of a message/delivery-status part, however the parser represented it."""
     payload = part.get_payload()
-    blocks = payload if isinstance(payload, list) else []
-    for block in blocks:
-        if isinstance(block, Message):
-            fields.extend((k.lower(), decode_header_value(v)) for k, v in block.raw_items())
-    if not fields:
-        text = decode_text(_payload(part))
-        for line in text.splitlines():
-            name, sep, value = line.partition(":")
-            if sep and name.strip():
-                fields.append((name.strip().lower(), value.strip()))
-    return fields
+    blocks = [
+        [(k, decode_header_value(v)) for k, v in block.raw_items()]
+        for block in (payload if isinstance(payload, list) else [])
+        if isinstance(block, Message)
+    ]
+    if any(blocks):
+        return blocks
+    fields: list[tuple[str, str]] = []
+    for line in decode_text(_payload(part)).splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name.strip():
+            fields.append((name.strip(), value.strip()))
+    return [fields]
+
+
+def _report_fields(part: Message) -> list[tuple[str, str]]:
+    return [(k.lower(), v) for block in _report_blocks(part) for k, v in block]
 
 
 def _bounce(msg: Message, walk: _Walk, text: str, subject: str, sender: str) -> Bounce | None:

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from secondline.accounts import access
@@ -342,16 +343,26 @@ def _uploads(parsed: parse.ParsedMessage) -> tuple[list[tickets.UploadedFile], l
         if len(item.data) > settings.ATTACHMENT_MAX_BYTES:
             skipped.append(item.filename)
             continue
+        name = _storable_name(item.filename, len(uploads) + 1)
         uploads.append(
             tickets.UploadedFile(
-                name=item.filename,
-                content=ContentFile(item.data, name=item.filename),
+                name=name,
+                content=ContentFile(item.data, name=name),
                 size=len(item.data),
                 content_type=item.content_type,
                 content_id=item.content_id,
             )
         )
     return uploads, skipped
+
+
+def _storable_name(filename: str, position: int) -> str:
+    """The sender's file name when storage can use it, else a neutral one (".." or "[")."""
+    try:
+        get_valid_filename(filename)
+    except SuspiciousFileOperation:
+        return f"attachment-{position}"
+    return filename
 
 
 def _with_skipped_note(text: str, skipped: list[str], message: InboundMessage) -> str:

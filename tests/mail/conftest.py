@@ -7,6 +7,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -122,11 +123,14 @@ service imap-login {{
 
 
 @pytest.fixture
-def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
+def dovecot() -> Iterator[Dovecot]:
     """A real IMAP server on a free loopback port, with one user and an empty Maildir."""
     if not Path(DOVECOT).exists():
         need_service("dovecot", f"{DOVECOT} is not installed (apt-get install dovecot-imapd)")
-    base = tmp_path_factory.mktemp("dovecot")
+    # Not pytest's tmp_path: its parents are private to us, and dovecot's processes run as
+    # the dovecot user when the tests run as root.
+    base = Path(tempfile.mkdtemp(prefix="secondline-dovecot-"))
+    base.chmod(0o755)
     uid, gid = _owner()
     user = pwd.getpwuid(uid).pw_name
     group_name = user

@@ -49,6 +49,9 @@ def build_message(notification: Notification) -> EmailMultiAlternatives:
             "comment": notification.comment,
             "site_url": settings.SITE_URL,
             "support_phone": settings.SUPPORT_PHONE,
+            "decline_title": (
+                ticket.decline_reason.title(notification.language) if ticket.decline_reason else ""
+            ),
         }
         subject = render_to_string("mail/notification_subject.txt", context).strip()
         body = render_to_string("mail/notification.txt", context)

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -126,13 +127,11 @@ def process(
     claimable = [Status.RECEIVED, Status.QUARANTINED] if retry else [Status.RECEIVED]
     with transaction.atomic():
         claimed = InboundMessage.objects.filter(pk=message.pk, status__in=claimable).update(
-            status=Status.PROCESSING
+            status=Status.PROCESSING, attempts=F("attempts") + 1
         )
         if not claimed:
-            message.refresh_from_db()
+            message.refresh_from_db(fields=["status"])
             return message.status
-        message.refresh_from_db()
-        message.attempts += 1
         message.error = ""
         try:
             with transaction.atomic():
@@ -149,7 +148,6 @@ def process(
             update_fields=[
                 "status",
                 "error",
-                "attempts",
                 "processed_at",
                 "result_ticket",
                 "result_comment",

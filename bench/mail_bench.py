@@ -64,7 +64,9 @@ def seed() -> list[str]:
     for n in range(CONTACTS):
         role = User.Role.CUSTOMER_RESPONSIBLE if n == 0 else User.Role.CUSTOMER_MEMBER
         user = User.objects.create(
-            username=f"contact{n}", email=f"contact{n}@volga.example", organization=customer,
+            username=f"contact{n}",
+            email=f"contact{n}@volga.example",
+            organization=customer,
             role=role,
         )
         emails.append(user.email)
@@ -77,9 +79,13 @@ def message(n: int, contacts: list[str], rng: random.Random) -> bytes:
     msg["To"] = "support@secondline.example"
     msg["Date"] = "Tue, 03 Mar 2026 11:00:00 +0300"
     sender = contacts[n % len(contacts)]
-    kind = "new" if n < SEED_TICKETS else rng.choices(
-        ["new", "html", "attachment", "reply", "russian", "unknown"], [30, 15, 10, 25, 15, 5]
-    )[0]
+    kind = (
+        "new"
+        if n < SEED_TICKETS
+        else rng.choices(
+            ["new", "html", "attachment", "reply", "russian", "unknown"], [30, 15, 10, 25, 15, 5]
+        )[0]
+    )
     body = f"Message {n}: posting shipment {rng.randint(1, 10**6)} fails with error 500.\n" * 3
     msg["From"] = f"Contact <{sender}>"
     msg["Subject"] = f"Problem {n}"
@@ -89,17 +95,24 @@ def message(n: int, contacts: list[str], rng: random.Random) -> bytes:
         msg.set_content(f"Here are the logs {n}.\n\nOn Tue, support wrote:\n> old text\n> more\n")
     elif kind == "html":
         msg.set_content(body)
-        msg.add_alternative(f"<html><body><p>{body}</p><script>x()</script></body></html>", subtype="html")
+        msg.add_alternative(
+            f"<html><body><p>{body}</p><script>x()</script></body></html>", subtype="html"
+        )
     elif kind == "attachment":
         msg.set_content(body)
-        msg.add_attachment(os.urandom(rng.randint(1_000, 30_000)), maintype="application",
-                           subtype="octet-stream", filename=f"журнал-{n}.log")
+        msg.add_attachment(
+            os.urandom(rng.randint(1_000, 30_000)),
+            maintype="application",
+            subtype="octet-stream",
+            filename=f"журнал-{n}.log",
+        )
     elif kind == "russian":
         charset = rng.choice(["koi8-r", "cp1251"])
         text = f"Добрый день! Не проводится отгрузка номер {n}, ошибка 500.\n" * 3
+        subject = base64.b64encode(f"[Инцидент][Высокий] Отгрузка {n}".encode(charset)).decode()
         raw = (
             f"From: {sender}\r\nTo: support@secondline.example\r\n"
-            f"Subject: =?{charset}?B?{base64.b64encode(f'[Инцидент][Высокий] Отгрузка {n}'.encode(charset)).decode()}?=\r\n"
+            f"Subject: =?{charset}?B?{subject}?=\r\n"
             f"Message-ID: <bench-{n}@volga.example>\r\nDate: Tue, 03 Mar 2026 11:00:00 +0300\r\n"
             f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset={charset}\r\n"
             "Content-Transfer-Encoding: 8bit\r\n\r\n"
@@ -126,9 +139,8 @@ def main() -> None:
         from collections import Counter
 
         from secondline.mail.models import InboundMessage
-        from secondline.mail.services import ingest_message
-
         from secondline.mail.parse import parse
+        from secondline.mail.services import ingest_message
 
         started = time.perf_counter()
         for raw in batch:

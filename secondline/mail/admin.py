@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -46,7 +47,19 @@ class MailboxForm(forms.ModelForm[Mailbox]):
 
     class Meta:
         model = Mailbox
-        fields = "__all__"
+        fields = [
+            "name",
+            "host",
+            "port",
+            "security",
+            "username",
+            "password",
+            "folder",
+            "default_ticket_type",
+            "processed_action",
+            "processed_folder",
+            "is_active",
+        ]
 
 
 @admin.register(Mailbox)
@@ -72,12 +85,13 @@ class MailboxAdmin(admin.ModelAdmin[Mailbox]):
 class TurnIntoTicketForm(forms.Form):
     contact = forms.ModelChoiceField(
         label=_("customer contact"),
-        queryset=User.objects.filter(
-            is_active=True, role__in=User.CUSTOMER_ROLES
-        ).select_related("organization"),
+        queryset=User.objects.filter(is_active=True, role__in=User.CUSTOMER_ROLES).select_related(
+            "organization"
+        ),
     )
     ticket_type = forms.ChoiceField(
-        label=_("type"), choices=[("", _("from the subject tag"))] + list(TicketType.choices),
+        label=_("type"),
+        choices=[("", _("from the subject tag")), *TicketType.choices],
         required=False,
     )
 
@@ -141,11 +155,15 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
             try:
                 status = services.retry(message)
             except ValidationError as exc:
-                self.message_user(request, f"#{message.pk}: {' '.join(exc.messages)}", messages.WARNING)
+                self.message_user(
+                    request, f"#{message.pk}: {' '.join(exc.messages)}", messages.WARNING
+                )
                 continue
             results[status] = results.get(status, 0) + 1
         if results:
-            summary = ", ".join(f"{InboundMessage.Status(k).label}: {v}" for k, v in results.items())
+            summary = ", ".join(
+                f"{InboundMessage.Status(k).label}: {v}" for k, v in results.items()
+            )
             self.message_user(request, summary, messages.SUCCESS)
 
     @admin.action(description=_("Turn into a ticket for a chosen customer contact"))
@@ -183,7 +201,7 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
             "form": form,
             "queryset": queryset,
             "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/mail/turn_into_ticket.html", context)
 

@@ -24,9 +24,7 @@ def thread_references(ticket: Ticket) -> list[str]:
     from secondline.mail.models import InboundMessage
 
     origin = (
-        InboundMessage.objects.filter(
-            result_ticket=ticket, status=InboundMessage.Status.TICKET
-        )
+        InboundMessage.objects.filter(result_ticket=ticket, status=InboundMessage.Status.TICKET)
         .exclude(message_id="")
         .values_list("message_id", flat=True)
         .first()

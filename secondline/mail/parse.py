@@ -107,7 +107,7 @@ class ParsedMessage:
 
 
 def codec_for(label: str | None) -> str | None:
-    """The Python codec for a MIME charset label; "" for labels that say nothing; None if unknown."""
+    """The Python codec for a MIME charset label: "" if it says nothing, None if unknown."""
     if not label:
         return ""
     name = label.strip().strip("\"'").lower()
@@ -408,12 +408,14 @@ def _filename(part: Message) -> str:
         name = ""
     if not name:
         try:
-            name = part.get_param("name", "", header="content-type") or ""
+            param = part.get_param("name", "", header="content-type") or ""
         except Exception:
-            name = ""
-        if isinstance(name, tuple):  # RFC 2231 triple
-            charset, _, value = name
+            param = ""
+        if isinstance(param, tuple):  # RFC 2231 triple
+            charset, _, value = param
             name = decode_text(value.encode("latin-1", "replace"), charset)
+        else:
+            name = param
     name = decode_header_value(str(name))
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     return "".join(ch for ch in name if ch.isprintable()).strip()[:200]
@@ -459,9 +461,8 @@ def _walk(part: Message, out: _Walk, depth: int = 0) -> None:
         children = part.get_payload()
         if not isinstance(children, list):
             children = []
-        if ctype == "multipart/alternative":
-            _walk_alternative(children, out, depth)
-            return
+        # multipart/alternative too: the plain and the HTML version are both kept, and other
+        # alternatives (calendar, rich text) become files.
         for child in children:
             if isinstance(child, Message):
                 _walk(child, out, depth + 1)
@@ -481,13 +482,6 @@ def _walk(part: Message, out: _Walk, depth: int = 0) -> None:
         out.htmls.append(decode_text(_payload(part), part.get_content_charset()))
     else:
         _attach(part, ctype, out)
-
-
-def _walk_alternative(children: list[object], out: _Walk, depth: int) -> None:
-    """Keep the plain and the HTML version; other alternatives (calendar, rich text) are files."""
-    for child in children:
-        if isinstance(child, Message):
-            _walk(child, out, depth + 1)
 
 
 def _content_type(part: Message) -> str:
@@ -615,7 +609,7 @@ def parse(raw: bytes) -> ParsedMessage:
     for pol in (policy.compat32, policy.default):
         try:
             return _parse(raw, pol)
-        except Exception as exc:  # noqa: BLE001 - fall back to the more tolerant parser
+        except Exception as exc:  # fall back to the more tolerant parser
             failure = f"{type(exc).__name__}: {exc}"
     text = decode_text(raw)
     return ParsedMessage(text=text, defects=[f"unparseable message ({failure})"])

@@ -84,9 +84,7 @@ def ingest_message(
     return Outcome(message, status)
 
 
-def store(
-    raw: bytes, source: str, mailbox: Mailbox | None = None
-) -> tuple[InboundMessage, bool]:
+def store(raw: bytes, source: str, mailbox: Mailbox | None = None) -> tuple[InboundMessage, bool]:
     """Keep the raw bytes, once: the same bytes delivered again find the row already there."""
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise TypeError("ingest_message takes the raw message as bytes")
@@ -250,9 +248,14 @@ def find_ticket(parsed: parse.ParsedMessage) -> tuple[Ticket | None, str]:
         return Ticket.objects.filter(pk=number).first(), "subject"
     for address in parsed.recipients:
         match = PLUS_TAG_RE.search(address)
-        if match and address.endswith("@" + settings.SUPPORT_EMAIL.rpartition("@")[2].lower()):
-            return Ticket.objects.filter(pk=Ticket.pk_from_number(match.group(1))).first(), "plus"
+        number = Ticket.pk_from_number(match.group(1)) if match else None
+        if number is not None and address.endswith("@" + _support_domain()):
+            return Ticket.objects.filter(pk=number).first(), "plus"
     return None, ""
+
+
+def _support_domain() -> str:
+    return settings.SUPPORT_EMAIL.rpartition("@")[2].lower()
 
 
 def _notification_for(ids: tuple[str, ...]) -> Notification | None:
@@ -282,9 +285,9 @@ def _delivery_failure(
             _("A delivery failure report about a message we did not send (or cannot match)."),
         )
         return
-    recipient = (
-        notification.to_email if notification else ", ".join(bounce.recipients)
-    ) or _("unknown recipient")
+    recipient = (notification.to_email if notification else ", ".join(bounce.recipients)) or _(
+        "unknown recipient"
+    )
     events.record(
         ticket,
         None,

@@ -10,7 +10,6 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-
 SINGLE_MESSAGE_SUFFIXES = frozenset({".eml", ".msg", ".txt"})
 
 
@@ -70,7 +69,9 @@ def count(paths: list[Path]) -> int | None:
     """How many messages the progress bar should expect; None when counting would be slow."""
     total = 0
     for path in paths:
-        if path.is_file() and (path.suffix.lower() in SINGLE_MESSAGE_SUFFIXES or not _is_mbox(path)):
+        if path.is_file() and (
+            path.suffix.lower() in SINGLE_MESSAGE_SUFFIXES or not _is_mbox(path)
+        ):
             total += 1
         elif path.is_dir() and _is_maildir(path):
             total += sum(1 for sub in ("cur", "new") for _ in (path / sub).iterdir())

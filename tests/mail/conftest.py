@@ -165,9 +165,11 @@ def dovecot() -> Iterator[Dovecot]:
         if not wait_for_port(port):
             process.kill()
             output = process.communicate(timeout=5)[0].decode(errors="replace")
-            log = (base / "dovecot.log").read_text(errors="replace") if (
-                base / "dovecot.log"
-            ).exists() else ""
+            log = (
+                (base / "dovecot.log").read_text(errors="replace")
+                if (base / "dovecot.log").exists()
+                else ""
+            )
             need_service("dovecot", f"did not start: {output} {log}"[-2000:])
         yield Dovecot(port=port, user="support", password="secret", maildir=base / "Maildir")
     finally:

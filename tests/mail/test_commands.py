@@ -75,7 +75,10 @@ def test_import_reads_eml_maildir_and_mbox(member, tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert "5 received: 4 new tickets, 0 comments, 1 quarantined, 0 duplicates" in out
     call_command("mail", "import", *paths, "--no-progress")
-    assert "5 received: 0 new tickets, 0 comments, 0 quarantined, 5 duplicates" in capsys.readouterr().out
+    assert (
+        "5 received: 0 new tickets, 0 comments, 0 quarantined, 5 duplicates"
+        in capsys.readouterr().out
+    )
     assert InboundMessage.objects.count() == 5
 
 

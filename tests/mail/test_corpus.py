@@ -98,13 +98,16 @@ def build(tree: object, msg: EmailMessage) -> None:
 trees = st.recursive(
     mime_leaf(),
     lambda children: st.tuples(
-        st.sampled_from(["mixed", "alternative", "related"]), st.lists(children, min_size=1, max_size=4)
+        st.sampled_from(["mixed", "alternative", "related"]),
+        st.lists(children, min_size=1, max_size=4),
     ),
     max_leaves=8,
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(tree=trees, subject=st.text(max_size=80), known=st.booleans())
 def test_generated_mime_trees_always_settle(member, tree, subject, known) -> None:
     msg = EmailMessage()
@@ -120,11 +123,20 @@ def test_generated_mime_trees_always_settle(member, tree, subject, known) -> Non
     assert outcome.status in SETTLED
     if known and outcome.status == Status.QUARANTINED:  # a contact's mail is never lost to a bug
         assert "Could not be processed" not in outcome.message.error, outcome.message.error
-    assert InboundMessage.objects.filter(status__in=[Status.RECEIVED, Status.PROCESSING]).count() == 0
+    assert (
+        InboundMessage.objects.filter(status__in=[Status.RECEIVED, Status.PROCESSING]).count() == 0
+    )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(raw=st.one_of(st.binary(max_size=2000), st.text(max_size=500).map(lambda s: s.encode("utf-8", "surrogatepass"))))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    raw=st.one_of(
+        st.binary(max_size=2000),
+        st.text(max_size=500).map(lambda s: s.encode("utf-8", "surrogatepass")),
+    )
+)
 def test_random_bytes_always_settle(member, raw) -> None:
     prefix = f"From: {member.email}\r\nSubject: x\r\n".encode()
     for candidate in (raw, prefix + raw):

@@ -26,7 +26,12 @@ COUNT = 600
 def run(env: dict[str, str], *args: str, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [sys.executable, "-m", "secondline.cli", *args],
-        env=env, cwd=ROOT, capture_output=True, timeout=300, check=True, **kwargs,  # type: ignore[arg-type]
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=300,
+        check=True,
+        **kwargs,  # type: ignore[arg-type]
     )
 
 
@@ -62,7 +67,10 @@ def test_a_killed_import_loses_and_duplicates_nothing(tmp_path) -> None:
 
     importer = subprocess.Popen(
         [sys.executable, "-m", "secondline.cli", "mail", "import", str(inbox), "--no-progress"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
     stored = 0

@@ -30,12 +30,16 @@ def mailbox_for(server, **overrides) -> Mailbox:
 
 
 def unseen(server, folder: str = "INBOX") -> int:
-    with MailBoxUnencrypted("127.0.0.1", server.port).login(server.user, server.password, folder) as box:
+    with MailBoxUnencrypted("127.0.0.1", server.port).login(
+        server.user, server.password, folder
+    ) as box:
         return len(box.uids("UNSEEN"))
 
 
 def count(server, folder: str) -> int:
-    with MailBoxUnencrypted("127.0.0.1", server.port).login(server.user, server.password, folder) as box:
+    with MailBoxUnencrypted("127.0.0.1", server.port).login(
+        server.user, server.password, folder
+    ) as box:
         return len(box.uids("ALL"))
 
 
@@ -58,7 +62,9 @@ def test_a_message_that_could_not_be_settled_stays_unseen(dovecot, personas, mon
     from secondline.mail import services
 
     dovecot.deliver(plain(personas.member.email))
-    monkeypatch.setattr(services, "process", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("db")))
+    monkeypatch.setattr(
+        services, "process", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("db"))
+    )
     assert imap.poll(mailbox_for(dovecot)).statuses == {Status.RECEIVED: 1}
     assert unseen(dovecot) == 1
     monkeypatch.undo()
@@ -70,7 +76,9 @@ def test_a_message_that_could_not_be_settled_stays_unseen(dovecot, personas, mon
 
 def test_it_can_move_processed_mail_to_a_folder(dovecot, personas) -> None:
     dovecot.deliver(plain(personas.member.email))
-    box = mailbox_for(dovecot, processed_action=Mailbox.ProcessedAction.MOVE, processed_folder="Done")
+    box = mailbox_for(
+        dovecot, processed_action=Mailbox.ProcessedAction.MOVE, processed_folder="Done"
+    )
     assert imap.poll(box).fetched == 1
     assert count(dovecot, "INBOX") == 0
     assert count(dovecot, "Done") == 1

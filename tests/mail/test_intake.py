@@ -18,7 +18,9 @@ from tests.mail.conftest import eml
 Status = InboundMessage.Status
 
 
-def plain(sender: str, subject: str = "Price lists", body: str = "How do we set it up?", **headers: str) -> bytes:
+def plain(
+    sender: str, subject: str = "Price lists", body: str = "How do we set it up?", **headers: str
+) -> bytes:
     lines = [f"From: {sender}", "To: support@secondline.example", f"Subject: {subject}"]
     lines += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
     lines += ["Content-Type: text/plain; charset=utf-8", "", body, ""]
@@ -61,7 +63,11 @@ def test_a_priority_tag_on_a_consultation_is_overridden_by_the_plan(member) -> N
 @pytest.mark.parametrize(
     ("name", "subject", "text"),
     [
-        ("cp1251-mislabelled.eml", "Question about price lists", "Где настраивается второй прайс-лист?"),
+        (
+            "cp1251-mislabelled.eml",
+            "Question about price lists",
+            "Где настраивается второй прайс-лист?",
+        ),
         ("utf8-mislabelled.eml", "Отчёт не строится", "Отчёт по складу не строится"),
         ("html-only-cp1251.eml", "Вопрос", "Как настроить отчёт?"),
     ],
@@ -74,7 +80,9 @@ def test_it_decodes_charsets_whatever_the_label_says(member, name, subject, text
 
 
 def test_it_keeps_every_attachment_with_decoded_names(member) -> None:
-    ticket = services.ingest_message(eml("attachments.eml", sender=member.email)).message.result_ticket
+    ticket = services.ingest_message(
+        eml("attachments.eml", sender=member.email)
+    ).message.result_ticket
     files = {a.filename: a for a in ticket.attachments.all()}
     assert set(files) == {"shot.png", "журнал ошибок.log", "отчёт.pdf"}
     assert files["shot.png"].content_id == "shot1@customer.example"
@@ -98,7 +106,9 @@ def test_a_broken_message_still_becomes_a_ticket(member) -> None:
 
 def test_a_reply_joins_its_ticket_by_the_subject_tag_without_the_quote(member) -> None:
     ticket = file_ticket(member)
-    outcome = services.ingest_message(eml("reply-ru.eml", sender=member.email, number=ticket.number))
+    outcome = services.ingest_message(
+        eml("reply-ru.eml", sender=member.email, number=ticket.number)
+    )
     assert outcome.status == Status.COMMENT
     comment = outcome.message.result_comment
     assert comment.ticket == ticket
@@ -126,10 +136,13 @@ def test_a_reply_joins_its_ticket_through_our_message_id(member, agent, sent) ->
 
 def test_a_reply_joins_by_the_ticket_thread_id_and_by_the_plus_address(member) -> None:
     ticket = file_ticket(member)
-    by_thread = plain(member.email, subject="Re: x", References=f"<ticket-{ticket.pk}@secondline.example>")
+    by_thread = plain(
+        member.email, subject="Re: x", References=f"<ticket-{ticket.pk}@secondline.example>"
+    )
     assert services.ingest_message(by_thread).status == Status.COMMENT
     by_plus = plain(member.email, subject="more logs").replace(
-        b"To: support@secondline.example", f"To: support+{ticket.number}@secondline.example".encode()
+        b"To: support@secondline.example",
+        f"To: support+{ticket.number}@secondline.example".encode(),
     )
     assert services.ingest_message(by_plus).message.result_ticket == ticket
 
@@ -167,7 +180,9 @@ def test_a_tag_of_a_missing_ticket_is_quarantined(member) -> None:
 def test_an_unknown_sender_gets_one_reply_a_day(db, sent) -> None:
     with sent():
         first = services.ingest_message(plain("stranger@elsewhere.example"), source="pipe")
-        second = services.ingest_message(plain("stranger@elsewhere.example", body="again"), source="pipe")
+        second = services.ingest_message(
+            plain("stranger@elsewhere.example", body="again"), source="pipe"
+        )
     assert first.status == second.status == Status.QUARANTINED
     assert not Ticket.objects.exists()
     replies = [m for m in mail.outbox if m.to == ["stranger@elsewhere.example"]]
@@ -213,7 +228,9 @@ def test_automatic_mail_opens_no_ticket_and_is_never_answered(member, sent, head
 def test_an_out_of_office_reply_on_a_ticket_is_ignored(member, sent) -> None:
     ticket = file_ticket(member)
     with sent():
-        outcome = services.ingest_message(eml("auto-reply.eml", sender=member.email, number=ticket.number))
+        outcome = services.ingest_message(
+            eml("auto-reply.eml", sender=member.email, number=ticket.number)
+        )
     assert outcome.status == Status.IGNORED
     assert outcome.message.result_ticket == ticket
     assert not ticket.comments.exists()
@@ -340,6 +357,8 @@ def test_only_staff_turn_messages_into_tickets(member) -> None:
 
 def test_an_oversized_attachment_stays_in_the_raw_message(member, settings) -> None:
     settings.ATTACHMENT_MAX_BYTES = 10
-    ticket = services.ingest_message(eml("attachments.eml", sender=member.email)).message.result_ticket
+    ticket = services.ingest_message(
+        eml("attachments.eml", sender=member.email)
+    ).message.result_ticket
     assert "size limit" in ticket.description
     assert ticket.attachments.count() < 3

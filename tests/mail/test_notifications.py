@@ -36,11 +36,16 @@ def test_the_acknowledgment_carries_number_reaction_due_and_thread_headers(membe
 
 def test_a_ticket_from_email_threads_under_the_customers_own_message(member, sent) -> None:
     with sent():
-        outcome = mail_services.ingest_message(plain(member.email, Message_ID="<mine@customer.example>"))
+        outcome = mail_services.ingest_message(
+            plain(member.email, Message_ID="<mine@customer.example>")
+        )
     ticket = outcome.message.result_ticket
     headers = last_to(member.email).extra_headers
     assert headers["In-Reply-To"] == f"<ticket-{ticket.pk}@secondline.example>"
-    assert headers["References"].split() == ["<mine@customer.example>", f"<ticket-{ticket.pk}@secondline.example>"]
+    assert headers["References"].split() == [
+        "<mine@customer.example>",
+        f"<ticket-{ticket.pk}@secondline.example>",
+    ]
 
 
 def test_public_comments_reach_requester_and_watchers_but_notes_do_not(personas, sent) -> None:
@@ -73,7 +78,9 @@ def test_a_decline_shows_the_reason_in_the_recipients_language(member, agent, se
     ticket = file_ticket(member, consultation_draft())
     reason = DeclineReason.objects.get(code="out-of-scope-db-server")
     with sent():
-        services.decline_ticket(ticket, agent, reason.code, "Обратитесь к вашему администратору СУБД")
+        services.decline_ticket(
+            ticket, agent, reason.code, "Обратитесь к вашему администратору СУБД"
+        )
     message = last_to(member.email)
     assert "Заявка отклонена" in message.subject
     assert f"Причина: {reason.title_ru}: Обратитесь к вашему администратору СУБД" in message.body
@@ -90,7 +97,9 @@ def test_notifications_go_out_through_a_real_smtp_server(member, sent, settings,
     assert received["Reply-To"] == f"support+{ticket.number}@secondline.example"
     assert f"[{ticket.number}]" in received["Subject"]
     # and the customer's answer to it comes back to the same ticket
-    answer = plain(member.email, subject="Re: " + received["Subject"], In_Reply_To=received["Message-ID"])
+    answer = plain(
+        member.email, subject="Re: " + received["Subject"], In_Reply_To=received["Message-ID"]
+    )
     outcome = mail_services.ingest_message(answer)
     assert outcome.status == InboundMessage.Status.COMMENT
     assert outcome.message.result_ticket == ticket
@@ -101,7 +110,9 @@ def test_an_unknown_sender_reply_goes_through_smtp_once(db, sent, settings, smtp
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_sink.port
     with sent():
         mail_services.ingest_message(plain("who@elsewhere.example"), source="imap:support")
-        mail_services.ingest_message(plain("who@elsewhere.example", body="2"), source="imap:support")
+        mail_services.ingest_message(
+            plain("who@elsewhere.example", body="2"), source="imap:support"
+        )
     assert len(smtp_sink.messages) == 1
     reply = email.message_from_bytes(smtp_sink.messages[0], policy=policy.default)
     assert reply["Auto-Submitted"] == "auto-replied"

@@ -121,8 +121,7 @@ class Command(BaseCommand):
                     bar.update(1)
         except services.StoreFailed as exc:
             raise CommandError(
-                f"Stopped: a message could not be stored ({exc}). "
-                + summary(received, statuses)
+                f"Stopped: a message could not be stored ({exc}). " + summary(received, statuses)
             ) from exc
         finally:
             bar.close()

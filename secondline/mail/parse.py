@@ -185,9 +185,14 @@ def _unescape(value: str) -> str:
     return decode_text(value.encode("utf-8", "surrogateescape"))
 
 
+def clean(text: str) -> str:
+    """Text any database accepts: no NUL characters (PostgreSQL rejects them)."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
 def decode_header_value(value: str) -> str:
     """An RFC 2047 header value to text, tolerating bad encodings and unknown charsets."""
-    value = _unescape(str(value))
+    value = clean(_unescape(str(value)))
     if "=?" not in value:
         return " ".join(value.split())
     try:
@@ -200,7 +205,7 @@ def decode_header_value(value: str) -> str:
             parts.append(decode_text(chunk, charset))
         else:
             parts.append(chunk)
-    return " ".join("".join(parts).split())
+    return clean(" ".join("".join(parts).split()))
 
 
 def header(msg: Message, name: str) -> str:
@@ -519,7 +524,7 @@ def _attach(part: Message, ctype: str, out: _Walk) -> None:
     out.attachments.append(
         Attachment(
             filename=name,
-            content_type=ctype[:150],
+            content_type=clean(ctype)[:150],
             data=data,
             content_id=cid,
             inline=_disposition(part) == "inline" or bool(cid),
@@ -611,7 +616,7 @@ def parse(raw: bytes) -> ParsedMessage:
             return _parse(raw, pol)
         except Exception as exc:  # fall back to the more tolerant parser
             failure = f"{type(exc).__name__}: {exc}"
-    text = decode_text(raw)
+    text = clean(decode_text(raw))
     return ParsedMessage(text=text, defects=[f"unparseable message ({failure})"])
 
 
@@ -646,7 +651,7 @@ def _parse(raw: bytes, pol: policy.Policy) -> ParsedMessage:
         recipients=[addr for _, addr in _addresses(recipient_headers)],
         date=_date(header(msg, "Date")),
         text=text,
-        html=sanitize_html(html) if html else "",
+        html=clean(sanitize_html(html)) if html else "",
         attachments=walk.attachments,
         automatic=automatic_reason(msg, sender),
         bounce=_bounce(msg, walk, text, subject, sender),

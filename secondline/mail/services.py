@@ -138,9 +138,10 @@ def process(
             log.warning("inbound message %s quarantined: %r", message.pk, exc, exc_info=True)
             message.result_ticket = message.result_comment = None
             message.status = Status.QUARANTINED
-            message.error = _("Could not be processed: %(error)s") % {
-                "error": f"{type(exc).__name__}: {exc}"[:2000]
-            }
+            message.error = parse.clean(
+                _("Could not be processed: %(error)s")
+                % {"error": f"{type(exc).__name__}: {exc}"[:2000]}
+            )
         message.processed_at = timezone.now()
         message.save(
             update_fields=[
@@ -171,7 +172,7 @@ def process_pending(older_than: dt.timedelta = dt.timedelta(0), limit: int = 500
 
 def _settle(message: InboundMessage, status: str, why: str = "") -> None:
     message.status = status
-    message.error = why
+    message.error = parse.clean(why)
 
 
 def _route(message: InboundMessage, *, answer_unknown_senders: bool, retry: bool) -> None:

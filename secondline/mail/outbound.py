@@ -53,6 +53,10 @@ def build_message(notification: Notification) -> EmailMultiAlternatives:
         }
         subject = render_to_string("mail/notification_subject.txt", context).strip()
         body = render_to_string("mail/notification.txt", context)
+        html = render_to_string(
+            "mail/notification.html",
+            {**context, "body": body, "subject": subject, "language": notification.language},
+        )
     references = thread_references(ticket)
     headers = {
         "Message-ID": notification.message_id,
@@ -71,6 +75,7 @@ def build_message(notification: Notification) -> EmailMultiAlternatives:
         reply_to=[reply_to_address(ticket)],
         headers=headers,
     )
+    message.attach_alternative(html, "text/html")
     return message
 
 

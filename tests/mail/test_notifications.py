@@ -117,3 +117,13 @@ def test_an_unknown_sender_reply_goes_through_smtp_once(db, sent, settings, smtp
     reply = email.message_from_bytes(smtp_sink.messages[0], policy=policy.default)
     assert reply["Auto-Submitted"] == "auto-replied"
     assert reply["To"] == "who@elsewhere.example"
+
+
+def test_notifications_have_an_escaped_html_alternative(member, agent, sent) -> None:
+    ticket = file_ticket(member)
+    with sent():
+        services.add_comment(ticket, agent, "Use <b>Settings</b> & save.")
+    message = last_to(member.email)
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert "Use &lt;b&gt;Settings&lt;/b&gt; &amp; save." in html

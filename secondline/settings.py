@@ -177,6 +177,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"SecondLine Support <
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SUPPORT_PHONE = os.environ.get("SUPPORT_PHONE", "+7 495 000-00-00")
 MAIL_DOMAIN = os.environ.get("MAIL_DOMAIN", SUPPORT_EMAIL.rpartition("@")[2])
+# Email intake (docs/email.md): how often mailboxes are polled, the per-sender loop guard.
+MAIL_POLL_SECONDS = envint("MAIL_POLL_SECONDS", 60)
+MAIL_SENDER_RATE_LIMIT = envint("MAIL_SENDER_RATE_LIMIT", 20)
+MAIL_SENDER_RATE_WINDOW = envint("MAIL_SENDER_RATE_WINDOW", 600)
+MAIL_DEFAULT_TICKET_TYPE = os.environ.get("MAIL_DEFAULT_TICKET_TYPE", "consultation")
 
 # Celery: the embedded default keeps its queue in files under var/, so no server is needed.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")

@@ -1,6 +1,27 @@
-from django.contrib import admin
+"""The back office for the email channel: mailboxes, the outbox and the quarantine."""
 
-from secondline.mail.models import Notification
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from secondline.accounts.access import AccessDenied
+from secondline.accounts.models import User
+from secondline.mail import imap, parse, services
+from secondline.mail.models import InboundMessage, Mailbox, Notification, SenderReply
+from secondline.tickets.choices import TicketType
+
+RAW_PREVIEW_BYTES = 512 * 1024
 
 
 @admin.register(Notification)
@@ -17,3 +38,175 @@ class NotificationAdmin(admin.ModelAdmin[Notification]):
         "sent_at",
         "last_error",
     ]
+
+
+class MailboxForm(forms.ModelForm[Mailbox]):
+    password = forms.CharField(
+        label=_("password"), widget=forms.PasswordInput(render_value=True), required=False
+    )
+
+    class Meta:
+        model = Mailbox
+        fields = [
+            "name",
+            "host",
+            "port",
+            "security",
+            "username",
+            "password",
+            "folder",
+            "default_ticket_type",
+            "processed_action",
+            "processed_folder",
+            "is_active",
+        ]
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin[Mailbox]):
+    form = MailboxForm
+    list_display = ["name", "host", "username", "folder", "is_active", "last_polled_at"]
+    list_filter = ["is_active"]
+    readonly_fields = ["last_polled_at", "last_error"]
+    actions = ["poll_now"]
+
+    @admin.action(description=_("Poll the selected mailboxes now"))
+    def poll_now(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
+        for mailbox in queryset:
+            result = imap.poll(mailbox)
+            level = messages.ERROR if result.error else messages.SUCCESS
+            text = _("%(name)s: %(count)s messages fetched.") % {
+                "name": mailbox.name,
+                "count": result.fetched,
+            }
+            self.message_user(request, f"{text} {result.error}".strip(), level)
+
+
+class TurnIntoTicketForm(forms.Form):
+    contact = forms.ModelChoiceField(
+        label=_("customer contact"),
+        queryset=User.objects.filter(is_active=True, role__in=User.CUSTOMER_ROLES).select_related(
+            "organization"
+        ),
+    )
+    ticket_type = forms.ChoiceField(
+        label=_("type"),
+        choices=[("", _("from the subject tag")), *TicketType.choices],
+        required=False,
+    )
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
+    """The quarantine agents work through: every message ever received, with its raw source."""
+
+    list_display = ["received_at", "status", "sender", "subject", "source", "result_ticket"]
+    list_filter = ["status", "mailbox"]
+    search_fields = ["sender", "subject", "message_id", "error"]
+    date_hierarchy = "received_at"
+    actions = ["retry", "turn_into_ticket"]
+    exclude = ["raw"]
+    readonly_fields = [
+        "status",
+        "error",
+        "sender",
+        "subject",
+        "message_id",
+        "source",
+        "mailbox",
+        "received_at",
+        "processed_at",
+        "attempts",
+        "size",
+        "sha256",
+        "result_ticket",
+        "result_comment",
+        "duplicate_of",
+        "text_preview",
+        "raw_source",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # nothing received is ever lost
+
+    @admin.display(description=_("text"))
+    def text_preview(self, obj: InboundMessage) -> str:
+        parsed = parse.parse(bytes(obj.raw))
+        return format_html(
+            '<pre style="white-space:pre-wrap">{}</pre><p>{}</p>',
+            parsed.text[:20000],
+            ", ".join(a.filename for a in parsed.attachments),
+        )
+
+    @admin.display(description=_("raw source"))
+    def raw_source(self, obj: InboundMessage) -> str:
+        raw = bytes(obj.raw)
+        text = raw[:RAW_PREVIEW_BYTES].decode("utf-8", "replace")
+        more = _(" … (%(size)s bytes in all)") % {"size": len(raw)} if len(raw) > len(text) else ""
+        return format_html('<pre style="white-space:pre-wrap">{}{}</pre>', text, more)
+
+    @admin.action(description=_("Retry the selected quarantined messages"))
+    def retry(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
+        results: dict[str, int] = {}
+        for message in queryset:
+            try:
+                status = services.retry(message)
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"#{message.pk}: {' '.join(exc.messages)}", messages.WARNING
+                )
+                continue
+            results[status] = results.get(status, 0) + 1
+        if results:
+            summary = ", ".join(
+                f"{InboundMessage.Status(k).label}: {v}" for k, v in results.items()
+            )
+            self.message_user(request, summary, messages.SUCCESS)
+
+    @admin.action(description=_("Turn into a ticket for a chosen customer contact"))
+    def turn_into_ticket(
+        self, request: HttpRequest, queryset: QuerySet[InboundMessage]
+    ) -> HttpResponse | None:
+        if "apply" in request.POST:
+            form = TurnIntoTicketForm(request.POST)
+            if form.is_valid():
+                created = 0
+                for message in queryset:
+                    try:
+                        services.turn_into_ticket(
+                            message,
+                            form.cleaned_data["contact"],
+                            request.user,  # type: ignore[arg-type]
+                            form.cleaned_data["ticket_type"],
+                        )
+                        created += 1
+                    except (ValidationError, AccessDenied) as exc:
+                        text = " ".join(getattr(exc, "messages", [str(exc)]))
+                        self.message_user(request, f"#{message.pk}: {text}", messages.ERROR)
+                if created:
+                    self.message_user(
+                        request,
+                        ngettext("%d ticket filed.", "%d tickets filed.", created) % created,
+                        messages.SUCCESS,
+                    )
+                return None
+        else:
+            form = TurnIntoTicketForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Turn into a ticket"),
+            "form": form,
+            "queryset": queryset,
+            "opts": self.model._meta,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/mail/turn_into_ticket.html", context)
+
+
+@admin.register(SenderReply)
+class SenderReplyAdmin(admin.ModelAdmin[SenderReply]):
+    list_display = ["day", "email", "sent_at", "reason"]
+    readonly_fields = ["email", "day", "reason", "in_reply_to", "subject", "sent_at"]

@@ -1,7 +1,16 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
 class MailConfig(AppConfig):
     name = "secondline.mail"
     verbose_name = _("Email")
+
+    def ready(self) -> None:
+        from secondline.celery import register_periodic
+
+        register_periodic(
+            "mail-poll", "secondline.mail.tasks.poll_mailboxes", settings.MAIL_POLL_SECONDS
+        )
+        register_periodic("mail-pending", "secondline.mail.tasks.process_pending", 300)

@@ -1,10 +1,12 @@
-"""Outbound notifications (inbound mail models live beside them as the email channel grows)."""
+"""The email channel: the outbox of notifications, the mailboxes we poll, every message received."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from secondline.tickets.choices import TicketType
 
 
 class Notification(models.Model):
@@ -49,3 +51,151 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to_email}"
+
+
+class Mailbox(models.Model):
+    """An IMAP mailbox the mail worker polls for customers' messages."""
+
+    class Security(models.TextChoices):
+        TLS = "tls", _("TLS (IMAPS, usually port 993)")
+        STARTTLS = "starttls", _("STARTTLS (usually port 143)")
+        NONE = "none", _("None (only on a trusted network)")
+
+    class ProcessedAction(models.TextChoices):
+        SEEN = "seen", _("Flag as \\Seen")
+        MOVE = "move", _("Move to a folder")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    host = models.CharField(_("host"), max_length=255)
+    port = models.PositiveIntegerField(_("port"), default=993)
+    security = models.CharField(
+        _("security"), max_length=10, choices=Security.choices, default=Security.TLS
+    )
+    username = models.CharField(_("user"), max_length=255)
+    password = models.CharField(_("password"), max_length=255, blank=True)
+    folder = models.CharField(_("folder"), max_length=255, default="INBOX")
+    default_ticket_type = models.CharField(
+        _("default ticket type"),
+        max_length=30,
+        choices=TicketType.choices,
+        default=TicketType.CONSULTATION,
+        help_text=_("Used when the subject carries no type tag such as [Incident]."),
+    )
+    processed_action = models.CharField(
+        _("after processing"),
+        max_length=10,
+        choices=ProcessedAction.choices,
+        default=ProcessedAction.SEEN,
+    )
+    processed_folder = models.CharField(
+        _("move processed messages to"), max_length=255, blank=True, default="Processed"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    poll_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboundMessage(models.Model):
+    """One received email, stored byte for byte before anything else is done with it."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received, not processed yet")
+        PROCESSING = "processing", _("Processing")
+        TICKET = "ticket", _("New ticket")
+        COMMENT = "comment", _("Comment on a ticket")
+        DELIVERY_FAILED = "delivery_failed", _("Delivery failure recorded on a ticket")
+        QUARANTINED = "quarantined", _("Quarantined")
+        DUPLICATE = "duplicate", _("Duplicate")
+        IGNORED = "ignored", _("Ignored (automatic reply)")
+
+    FINAL = frozenset(
+        {
+            Status.TICKET,
+            Status.COMMENT,
+            Status.DELIVERY_FAILED,
+            Status.QUARANTINED,
+            Status.DUPLICATE,
+            Status.IGNORED,
+        }
+    )
+
+    raw = models.BinaryField(_("raw message"))
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    message_id = models.CharField(_("Message-ID"), max_length=250, blank=True, db_index=True)
+    sender = models.CharField(_("from"), max_length=254, blank=True, db_index=True)
+    subject = models.CharField(_("subject"), max_length=250, blank=True)
+    source = models.CharField(_("source"), max_length=120)
+    mailbox = models.ForeignKey(
+        Mailbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED
+    )
+    result_ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("ticket"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_messages",
+    )
+    result_comment = models.ForeignKey(
+        "tickets.Comment",
+        verbose_name=_("comment"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
+    error = models.TextField(_("why"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.sender or '?'}: {self.subject or '(no subject)'}"
+
+    def is_final(self) -> bool:
+        return self.status in self.FINAL
+
+
+class SenderReply(models.Model):
+    """The one explanation per sender per day that we send to someone who cannot file tickets."""
+
+    email = models.EmailField(_("email"))
+    day = models.DateField(_("day"))
+    reason = models.TextField(_("reason"), blank=True)
+    in_reply_to = models.CharField(max_length=250, blank=True)
+    subject = models.CharField(max_length=250, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reply to an unknown sender")
+        verbose_name_plural = _("replies to unknown senders")
+        constraints = [
+            models.UniqueConstraint(fields=["email", "day"], name="one_sender_reply_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} {self.day}"

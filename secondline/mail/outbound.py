@@ -5,17 +5,31 @@ from __future__ import annotations
 from email.utils import formatdate
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from secondline.mail.models import Notification
+from secondline.mail.models import Notification, SenderReply
 from secondline.tickets.models import Ticket
 
 
 def ticket_thread_id(ticket: Ticket) -> str:
     """The Message-ID of the ticket's first notification: every later one refers to it."""
     return f"<ticket-{ticket.pk}@{settings.MAIL_DOMAIN}>"
+
+
+def thread_references(ticket: Ticket) -> list[str]:
+    """References of every notification on a ticket: the customer's own email that opened it
+    (when it came by email), then the ticket's thread id, so mail clients keep one thread."""
+    from secondline.mail.models import InboundMessage
+
+    origin = (
+        InboundMessage.objects.filter(result_ticket=ticket, status=InboundMessage.Status.TICKET)
+        .exclude(message_id="")
+        .values_list("message_id", flat=True)
+        .first()
+    )
+    return [origin, ticket_thread_id(ticket)] if origin else [ticket_thread_id(ticket)]
 
 
 def reply_to_address(ticket: Ticket) -> str:
@@ -33,14 +47,21 @@ def build_message(notification: Notification) -> EmailMultiAlternatives:
             "comment": notification.comment,
             "site_url": settings.SITE_URL,
             "support_phone": settings.SUPPORT_PHONE,
+            "decline_title": (
+                ticket.decline_reason.title(notification.language) if ticket.decline_reason else ""
+            ),
         }
         subject = render_to_string("mail/notification_subject.txt", context).strip()
         body = render_to_string("mail/notification.txt", context)
-    thread = ticket_thread_id(ticket)
+        html = render_to_string(
+            "mail/notification.html",
+            {**context, "body": body, "subject": subject, "language": notification.language},
+        )
+    references = thread_references(ticket)
     headers = {
         "Message-ID": notification.message_id,
-        "In-Reply-To": thread,
-        "References": thread,
+        "In-Reply-To": references[-1],
+        "References": " ".join(references),
         "Auto-Submitted": "auto-generated",
         "X-Auto-Response-Suppress": "All",
         "Date": formatdate(localtime=True),
@@ -54,4 +75,33 @@ def build_message(notification: Notification) -> EmailMultiAlternatives:
         reply_to=[reply_to_address(ticket)],
         headers=headers,
     )
+    message.attach_alternative(html, "text/html")
     return message
+
+
+def build_sender_reply(reply: SenderReply) -> EmailMessage:
+    """The one explanation an unknown sender gets: how to file a ticket (RFC 3834 auto-reply)."""
+    context = {
+        "reply": reply,
+        "site_url": settings.SITE_URL,
+        "support_email": settings.SUPPORT_EMAIL,
+        "support_phone": settings.SUPPORT_PHONE,
+    }
+    body = render_to_string("mail/sender_reply.txt", context)
+    subject = "Re: " + reply.subject if reply.subject else "How to file a support ticket"
+    headers = {
+        "Auto-Submitted": "auto-replied",
+        "X-Auto-Response-Suppress": "All",
+        "Precedence": "auto_reply",
+        "Date": formatdate(localtime=True),
+    }
+    if reply.in_reply_to:
+        headers["In-Reply-To"] = reply.in_reply_to
+        headers["References"] = reply.in_reply_to
+    return EmailMessage(
+        subject=" ".join(subject.split())[:250],
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[reply.email],
+        headers=headers,
+    )

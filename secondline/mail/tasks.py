@@ -1,7 +1,8 @@
-"""Mail work done by the worker: sending the outbox."""
+"""Mail work done by the worker: sending the outbox, polling mailboxes, the pending sweep."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from celery import shared_task
@@ -41,4 +42,40 @@ def deliver_notification(self, notification_id: int) -> str:  # type: ignore[no-
         attempts=claimed.attempts + 1,
         subject=message.subject[:300],
     )
+    return "sent"
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def poll_mailboxes() -> dict[str, int]:
+    """Periodic: fetch new mail from every active mailbox (celery beat, MAIL_POLL_SECONDS)."""
+    from secondline.mail import imap
+
+    return {name: result.fetched for name, result in imap.poll_all().items()}
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def process_pending() -> int:
+    """Periodic: process stored messages that a crash left unprocessed."""
+    from secondline.mail import services
+
+    return services.process_pending(older_than=dt.timedelta(minutes=2))
+
+
+@shared_task(bind=True, max_retries=8, default_retry_delay=60, acks_late=True)
+def send_sender_reply(self, reply_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Tell an unknown sender how to file a ticket (once per sender per day)."""
+    from secondline.mail.models import SenderReply
+    from secondline.mail.outbound import build_sender_reply
+
+    reply = SenderReply.objects.filter(pk=reply_id, sent_at__isnull=True).first()
+    if reply is None:
+        return "skipped"
+    try:
+        build_sender_reply(reply).send()
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            log.error("reply to %s failed for good: %s", reply.email, exc)
+            return "failed"
+        raise self.retry(exc=exc, countdown=min(3600, 60 * 2**self.request.retries)) from exc
+    SenderReply.objects.filter(pk=reply.pk).update(sent_at=timezone.now())
     return "sent"

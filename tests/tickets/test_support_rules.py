@@ -232,9 +232,6 @@ def test_filing_notifies_the_requester_with_number_and_due_time(member: User, se
     assert "Reaction due" in message.body
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the Russian catalogue of the mail templates comes with the email issue"
-)
 def test_a_russian_speaker_is_notified_in_russian(personas, sent) -> None:
     personas.member.language = "ru"
     personas.member.save()

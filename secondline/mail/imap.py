@@ -1,0 +1,110 @@
+"""Fetch raw messages from the IMAP mailboxes configured in the back office.
+
+Only fetching lives here; every message is handed to ``services.ingest_message``. A message is
+flagged \\Seen or moved only after the intake has committed what it became, so a crash or a
+lost connection at any point means the message is fetched again and found already stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import ssl
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
+from imap_tools.message import MailMessage
+
+from secondline.mail import services
+from secondline.mail.models import Mailbox
+
+log = logging.getLogger(__name__)
+POLL_LEASE = dt.timedelta(minutes=10)
+BATCH = 500
+
+
+class RawMessage(MailMessage):
+    """A fetched message kept as the server's exact bytes (imap-tools would re-parse it)."""
+
+    def __init__(self, fetch_data: list) -> None:  # type: ignore[type-arg]
+        raw, uid_data, flag_data = self._get_message_data_parts(fetch_data)
+        self._raw_uid_data = uid_data
+        self._raw_flag_data = flag_data
+        self.raw: bytes = raw
+
+
+@dataclass
+class PollResult:
+    fetched: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    error: str = ""
+
+
+def connect(mailbox: Mailbox, timeout: float = 30) -> BaseMailBox:
+    if mailbox.security == Mailbox.Security.TLS:
+        box: BaseMailBox = MailBox(
+            mailbox.host, mailbox.port, timeout=timeout, ssl_context=ssl.create_default_context()
+        )
+    elif mailbox.security == Mailbox.Security.STARTTLS:
+        box = MailBoxStartTls(
+            mailbox.host, mailbox.port, timeout=timeout, ssl_context=ssl.create_default_context()
+        )
+    else:
+        box = MailBoxUnencrypted(mailbox.host, mailbox.port, timeout=timeout)
+    box.email_message_class = RawMessage
+    return box.login(mailbox.username, mailbox.password, initial_folder=mailbox.folder or "INBOX")
+
+
+def _claim(mailbox: Mailbox) -> bool:
+    """One poller per mailbox at a time; a lease that a crashed poller left expires."""
+    now = timezone.now()
+    stale = now - POLL_LEASE
+    return bool(
+        Mailbox.objects.filter(pk=mailbox.pk, is_active=True)
+        .filter(Q(poll_started_at__isnull=True) | Q(poll_started_at__lt=stale))
+        .update(poll_started_at=now)
+    )
+
+
+def poll(mailbox: Mailbox, limit: int = BATCH) -> PollResult:
+    """Fetch up to ``limit`` new messages from one mailbox and hand each to the intake."""
+    result = PollResult()
+    if not _claim(mailbox):
+        result.error = "another poller is working on this mailbox"
+        return result
+    try:
+        _poll(mailbox, limit, result)
+    except Exception as exc:  # a network or login failure; the next poll tries again
+        log.warning("polling mailbox %s failed: %s", mailbox.name, exc)
+        result.error = f"{type(exc).__name__}: {exc}"[:2000]
+    finally:
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            poll_started_at=None, last_polled_at=timezone.now(), last_error=result.error
+        )
+    return result
+
+
+def _poll(mailbox: Mailbox, limit: int, result: PollResult) -> None:
+    source = f"imap:{mailbox.name}"
+    moving = mailbox.processed_action == Mailbox.ProcessedAction.MOVE
+    with connect(mailbox) as box:
+        if moving and mailbox.processed_folder and not box.folder.exists(mailbox.processed_folder):
+            box.folder.create(mailbox.processed_folder)
+        criteria = "ALL" if moving else AND(seen=False)
+        for message in box.fetch(criteria, mark_seen=False, bulk=False, limit=limit):
+            raw = getattr(message, "raw", b"")
+            result.fetched += 1
+            outcome = services.ingest_message(raw, source, mailbox=mailbox)
+            result.statuses[outcome.status] = result.statuses.get(outcome.status, 0) + 1
+            if not outcome.is_safe or not message.uid:
+                continue  # stored but not settled: leave it for the next poll
+            if moving and mailbox.processed_folder:
+                box.move(message.uid, mailbox.processed_folder)
+            else:
+                box.flag(message.uid, "\\Seen", True)
+
+
+def poll_all() -> dict[str, PollResult]:
+    return {box.name: poll(box) for box in Mailbox.objects.filter(is_active=True)}

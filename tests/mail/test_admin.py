@@ -1,0 +1,64 @@
+"""The quarantine in the back office: agents see the raw source, retry, turn into a ticket."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from secondline.accounts.models import User
+from secondline.mail import services
+from secondline.mail.models import InboundMessage
+from tests.mail.test_intake import plain
+
+
+@pytest.fixture
+def admin_client(client, personas):
+    boss = User.objects.create_superuser(
+        "boss",
+        "boss@secondline.example",
+        "pw",
+        role=User.Role.ADMIN,
+        organization=personas.contractor,
+    )
+    client.force_login(boss)
+    return client
+
+
+def test_agents_see_the_quarantine_with_the_raw_source(admin_client) -> None:
+    message = services.ingest_message(plain("stranger@elsewhere.example", body="<b>hi</b>")).message
+    listing = admin_client.get(reverse("admin:mail_inboundmessage_changelist"))
+    assert listing.status_code == 200 and b"stranger@elsewhere.example" in listing.content
+    page = admin_client.get(reverse("admin:mail_inboundmessage_change", args=[message.pk]))
+    assert page.status_code == 200
+    assert b"&lt;b&gt;hi&lt;/b&gt;" in page.content  # shown, escaped, never rendered
+    assert b"is not a known contact" in page.content
+
+
+def test_the_turn_into_a_ticket_action_files_it_for_the_chosen_contact(admin_client, member):
+    message = services.ingest_message(plain("stranger@elsewhere.example")).message
+    url = reverse("admin:mail_inboundmessage_changelist")
+    form = admin_client.post(url, {"action": "turn_into_ticket", "_selected_action": [message.pk]})
+    assert form.status_code == 200 and b"customer contact" in form.content
+    done = admin_client.post(
+        url,
+        {
+            "action": "turn_into_ticket",
+            "_selected_action": [message.pk],
+            "apply": "1",
+            "contact": member.pk,
+            "ticket_type": "",
+        },
+    )
+    assert done.status_code == 302
+    message.refresh_from_db()
+    assert message.status == InboundMessage.Status.TICKET
+    assert message.result_ticket.requester == member
+
+
+def test_the_retry_action(admin_client, personas) -> None:
+    message = services.ingest_message(plain("late@volga.example")).message
+    User.objects.create(username="late", email="late@volga.example", organization=personas.customer)
+    url = reverse("admin:mail_inboundmessage_changelist")
+    admin_client.post(url, {"action": "retry", "_selected_action": [message.pk]})
+    message.refresh_from_db()
+    assert message.status == InboundMessage.Status.TICKET

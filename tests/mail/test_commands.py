@@ -1,0 +1,87 @@
+"""`secondline mail receive|import`: the MTA pipe's exit codes and the importer's formats."""
+
+from __future__ import annotations
+
+import io
+import mailbox
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from secondline.mail import services
+from secondline.mail.models import InboundMessage
+from tests.mail.test_intake import plain
+
+Status = InboundMessage.Status
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Stdin:
+    def __init__(self, data: bytes) -> None:
+        self.buffer = io.BytesIO(data)
+
+
+def test_receive_stores_a_message_from_standard_input(member, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(sys, "stdin", Stdin(plain(member.email)))
+    call_command("mail", "receive")
+    message = InboundMessage.objects.get()
+    assert (message.source, message.status) == ("pipe", Status.TICKET)
+
+
+def test_receive_exits_75_when_the_message_cannot_be_stored(db, monkeypatch) -> None:
+    def broken(*args, **kwargs):
+        raise services.StoreFailed("disk full")
+
+    monkeypatch.setattr(services, "store", broken)
+    monkeypatch.setattr(sys, "stdin", Stdin(b"Subject: hi\r\n\r\nhello"))
+    with pytest.raises(CommandError) as failure:
+        call_command("mail", "receive")
+    assert failure.value.returncode == 75
+
+
+def test_receive_exits_75_from_the_shell_when_the_database_is_unreachable(tmp_path) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3",
+        "SECONDLINE_VAR_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "secondline.cli", "mail", "receive"],
+        input=b"From: a@b.example\r\nSubject: hi\r\n\r\nhello\r\n",
+        capture_output=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 75, result.stderr.decode()
+
+
+def test_import_reads_eml_maildir_and_mbox(member, tmp_path, capsys) -> None:
+    (tmp_path / "one.eml").write_bytes(plain(member.email, body="from a file"))
+    maildir = mailbox.Maildir(str(tmp_path / "Maildir"), create=True)
+    maildir.add(plain(member.email, body="from a maildir"))
+    maildir.add(plain("stranger@elsewhere.example"))
+    box = mailbox.mbox(str(tmp_path / "archive.mbox"))
+    box.add(plain(member.email, subject="mbox one", body="one"))
+    box.add(plain(member.email, subject="mbox two", body="From the start of a line\nstill two"))
+    box.flush()
+    box.close()
+    paths = [str(tmp_path / "one.eml"), str(tmp_path / "Maildir"), str(tmp_path / "archive.mbox")]
+    call_command("mail", "import", *paths, "--no-progress")
+    out = capsys.readouterr().out
+    assert "5 received: 4 new tickets, 0 comments, 1 quarantined, 0 duplicates" in out
+    call_command("mail", "import", *paths, "--no-progress")
+    assert (
+        "5 received: 0 new tickets, 0 comments, 0 quarantined, 5 duplicates"
+        in capsys.readouterr().out
+    )
+    assert InboundMessage.objects.count() == 5
+
+
+def test_import_of_a_missing_path_is_a_clear_error(db) -> None:
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("mail", "import", "/nonexistent/path.eml")

@@ -169,6 +169,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"SecondLine Support <
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SUPPORT_PHONE = os.environ.get("SUPPORT_PHONE", "+7 495 000-00-00")
 MAIL_DOMAIN = os.environ.get("MAIL_DOMAIN", SUPPORT_EMAIL.rpartition("@")[2])
+# An Urgent alert nobody acknowledges within this many minutes goes to the next on duty.
+URGENT_ACK_MINUTES = envint("URGENT_ACK_MINUTES", 15)
 
 # Celery: the embedded default keeps its queue in files under var/, so no server is needed.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("secondline.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("releases/", include("secondline.releases.urls")),
     path("", include("secondline.portal.urls")),
     *auth_urlpatterns,
 ]

@@ -4,11 +4,13 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from secondline.api import views
+from secondline.releases import api as releases_api
 
 router = DefaultRouter()
 router.register("tickets", views.TicketViewSet, basename="ticket")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("contracts", views.ContractViewSet, basename="contract")
+releases_api.register(router)
 
 urlpatterns = [
     path("", include(router.urls)),

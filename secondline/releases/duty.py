@@ -321,3 +321,55 @@ def record_phone_call(
 
 def open_callouts() -> QuerySet[DutyCallout]:
     return DutyCallout.objects.filter(acknowledged_at__isnull=True).select_related("ticket")
+
+
+# -- the roster and the gateways, as managers edit them -------------------------------------
+
+
+def save_shift(actor: User, shift: DutyShift) -> DutyShift:
+    """Add or change a duty shift (contractor managers); the engineer must be staff."""
+    from secondline.releases.access import require_manager
+
+    require_manager(actor)
+    check_shift(shift)
+    shift.full_clean()
+    shift.save()
+    return shift
+
+
+def check_shift(shift: DutyShift) -> None:
+    """Only active contractor staff go on duty, in a shift that ends after it starts."""
+    from django.core.exceptions import ValidationError
+
+    errors: dict[str, list[str]] = {}
+    engineer = shift.engineer if shift.engineer_id else None
+    if engineer is None or not (engineer.is_active and engineer.is_contractor):
+        errors["engineer"] = [_("Only the contractor's active staff can be on duty.")]
+    for name in ("starts_at", "ends_at"):
+        value = getattr(shift, name)
+        if value is not None and timezone.is_naive(value):
+            errors[name] = [_("Give a time with its time zone.")]
+    if not errors and shift.starts_at and shift.ends_at and shift.ends_at <= shift.starts_at:
+        errors["ends_at"] = [_("The shift must end after it starts.")]
+    if engineer is not None and not shift.phone:
+        shift.phone = engineer.phone
+    if not shift.phone and "engineer" not in errors:
+        errors["phone"] = [_("Give the phone number the engineer answers on duty.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def save_webhook(actor: User, hook: AlertWebhook) -> AlertWebhook:
+    """Add or change an alert gateway (contractor managers)."""
+    from django.core.exceptions import ValidationError
+
+    from secondline.releases.access import require_manager
+
+    require_manager(actor)
+    if hook.url and not hook.url.lower().startswith(("https://", "http://")):
+        raise ValidationError({"url": [_("Use an http or https URL.")]})
+    if len(hook.secret or "") < 16:
+        raise ValidationError({"secret": [_("Use a secret of at least 16 characters.")]})
+    hook.full_clean()
+    hook.save()
+    return hook

@@ -653,3 +653,39 @@ def _resolve_confirmed(ticket: Ticket, actor: User, channel: str) -> None:
     )
     sla.on_status_changed(ticket, old, actor)
     notify.ticket_event(event)
+
+
+# -- catalogue and installation records, as edited by the contractor -----------------------
+
+
+def save_version(actor: User, version: ProductVersion) -> ProductVersion:
+    """Add or correct a catalogue entry (contractor managers)."""
+    from secondline.releases.access import require_manager
+
+    require_manager(actor)
+    version.full_clean()
+    version.save()
+    return version
+
+
+def save_installation(actor: User, installation: Installation) -> Installation:
+    """Register or rename an installation (contractor staff); versions change via record_version."""
+    access.require_contractor(actor)
+    installation.full_clean(exclude=["current_version"])
+    if (
+        installation.current_version is not None
+        and installation.current_version.product != installation.product
+    ):
+        raise ValidationError(
+            {"current_version": [_("This is a version of another product.")]}
+        )
+    with transaction.atomic():
+        is_new = installation.pk is None
+        version = installation.current_version
+        if is_new:
+            installation.current_version = None
+        installation.save()
+        if is_new and version is not None:
+            record_version(installation, version, actor, note=_("Recorded at registration."))
+            installation.refresh_from_db()
+    return installation

@@ -78,7 +78,7 @@ class InstallationAdmin(admin.ModelAdmin[Installation]):
             InstallationChange.objects.create(
                 installation=obj,
                 to_version=version,
-                changed_by=request.user,
+                changed_by=request.user,  # type: ignore[misc]
                 note="Recorded at registration.",
                 changed_at=obj.created_at,
             )
@@ -88,7 +88,7 @@ class WindowInline(admin.TabularInline[InstallationWindow, UpdatePlan]):
     model = InstallationWindow
     extra = 0
     can_delete = False
-    fields = ["starts_at", "ends_at", "engineer", "estimate_hours", "status", "customer_comment"]
+    fields = ("starts_at", "ends_at", "engineer", "estimate_hours", "status", "customer_comment")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
@@ -109,8 +109,6 @@ class InstallationWindowAdmin(ReadOnlyAdmin):
     date_hierarchy = "starts_at"
 
 
-
-
 @admin.register(DutyShift)
 class DutyShiftAdmin(admin.ModelAdmin[DutyShift]):
     """Managers edit the roster here; the service checks the engineer is staff."""
@@ -126,7 +124,9 @@ class DutyShiftAdmin(admin.ModelAdmin[DutyShift]):
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
 
         class RosterForm(form):  # type: ignore[valid-type,misc]
@@ -149,7 +149,7 @@ class AlertInline(admin.TabularInline[UrgentAlert, DutyCallout]):
     model = UrgentAlert
     extra = 0
     can_delete = False
-    fields = ["escalation_level", "engineer", "channel", "status", "sent_at", "acknowledged_at"]
+    fields = ("escalation_level", "engineer", "channel", "status", "sent_at", "acknowledged_at")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:

@@ -97,7 +97,9 @@ class InstallationViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
-        contract = _get(access.contracts_visible_to(_user(self.request)), data["contract"].pk, "contract")
+        contract = _get(
+            access.contracts_visible_to(_user(self.request)), data["contract"].pk, "contract"
+        )
         serializer.instance = services.save_installation(
             _user(self.request), Installation(**{**data, "contract": contract})
         )
@@ -143,7 +145,9 @@ class UpdatePlanViewSet(viewsets.ReadOnlyModelViewSet):
         return plans_visible_to(_user(self.request)).prefetch_related("windows__engineer")
 
     def _answer(self, plan: UpdatePlan, code: int = status.HTTP_200_OK) -> Response:
-        return Response(s.UpdatePlanSerializer(self.get_queryset().get(pk=plan.pk)).data, status=code)
+        return Response(
+            s.UpdatePlanSerializer(self.get_queryset().get(pk=plan.pk)).data, status=code
+        )
 
     @extend_schema(request=s.PlanCreateSerializer, responses={201: s.UpdatePlanSerializer})
     def create(self, request: Request) -> Response:
@@ -209,7 +213,9 @@ class WindowFilter(django_filters.FilterSet):
     starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
     starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
     status = django_filters.MultipleChoiceFilter(choices=InstallationWindow.Status.choices)
-    engineer = django_filters.NumberFilter(field_name="engineer_id", min_value=1, max_value=s.MAX_ID)
+    engineer = django_filters.NumberFilter(
+        field_name="engineer_id", min_value=1, max_value=s.MAX_ID
+    )
 
     class Meta:
         model = InstallationWindow

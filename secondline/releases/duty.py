@@ -152,7 +152,9 @@ def _alert_level(callout: DutyCallout, level: int, now: dt.datetime) -> list[Urg
             alerts.append(UrgentAlert.objects.create(channel=UrgentAlert.Channel.EMAIL, **common))
         for hook in webhooks:
             alerts.append(
-                UrgentAlert.objects.create(channel=UrgentAlert.Channel.WEBHOOK, webhook=hook, **common)
+                UrgentAlert.objects.create(
+                    channel=UrgentAlert.Channel.WEBHOOK, webhook=hook, **common
+                )
             )
     names = ", ".join(str(p.engineer) for p in people) or _("nobody (no roster, no managers)")
     events.record(
@@ -217,9 +219,13 @@ def alert_from_token(token: str) -> UrgentAlert | None:
         data = signing.loads(token, salt=ACK_SALT, max_age=ACK_LINK_MAX_AGE)
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("alert"), int):
         return None
-    return UrgentAlert.objects.select_related("ticket", "engineer").filter(pk=data.get("alert")).first()
+    return (
+        UrgentAlert.objects.select_related("ticket", "engineer")
+        .filter(pk=int(data["alert"]))
+        .first()
+    )
 
 
 def acknowledge(alert: UrgentAlert, user: User, channel: str = Channel.WEB) -> DutyCallout:

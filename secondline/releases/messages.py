@@ -89,12 +89,15 @@ def window_message(window: InstallationWindow, kind: str) -> None:
     subjects = {
         "window_proposed": (
             _people(responsible),
-            lambda: _("Installation window proposed: %(start)s")
-            % {"start": _local(window.starts_at)},
+            lambda: (
+                _("Installation window proposed: %(start)s") % {"start": _local(window.starts_at)}
+            ),
         ),
         "window_accepted": (
             _people([window.engineer, ticket.assignee, window.proposed_by]),
-            lambda: _("Installation window agreed: %(start)s") % {"start": _local(window.starts_at)},
+            lambda: (
+                _("Installation window agreed: %(start)s") % {"start": _local(window.starts_at)}
+            ),
         ),
         "window_declined": (
             _people([window.proposed_by, ticket.assignee]),
@@ -154,8 +157,10 @@ def plan_message(plan: UpdatePlan, kind: str) -> None:
             user,
             _translated(
                 user,
-                lambda: _("Installed: %(version)s, please confirm")
-                % {"version": plan.installed_version},
+                lambda: (
+                    _("Installed: %(version)s, please confirm")
+                    % {"version": plan.installed_version}
+                ),
             ),
             "releases/mail/installed.txt",
             {"plan": plan, "plan_url": plan_link(ticket)},
@@ -190,9 +195,7 @@ def alert_email(alert: UrgentAlert) -> None:
         context = _alert_context(alert)
     send(
         user,
-        _translated(
-            user, lambda: _("URGENT: %(subject)s") % {"subject": alert.ticket.subject}
-        ),
+        _translated(user, lambda: _("URGENT: %(subject)s") % {"subject": alert.ticket.subject}),
         "releases/mail/urgent_alert.txt",
         context,
         alert.ticket,
@@ -258,6 +261,6 @@ def post_webhook(alert: UrgentAlert) -> None:
             SIGNATURE_HEADER: sign(hook.secret, body),
         },
     )
-    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310 - URL set by managers
+    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
         if not 200 <= response.status < 300:
             raise RuntimeError(f"The gateway answered {response.status}.")

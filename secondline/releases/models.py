@@ -98,9 +98,7 @@ class Installation(models.Model):
 class InstallationChange(models.Model):
     """One line of an installation's version history; rows are never changed."""
 
-    installation = models.ForeignKey(
-        Installation, on_delete=models.CASCADE, related_name="changes"
-    )
+    installation = models.ForeignKey(Installation, on_delete=models.CASCADE, related_name="changes")
     from_version = models.ForeignKey(
         ProductVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -381,9 +379,7 @@ class PhoneCall(models.Model):
     """The customer's phone call about a ticket, as the agent who took it recorded it."""
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="calls")
-    agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("when"))
     caller_name = models.CharField(_("caller"), max_length=200)
     caller_phone = models.CharField(_("caller's phone"), max_length=50, blank=True)

@@ -70,7 +70,7 @@ class InstallationSerializer(serializers.ModelSerializer):
 class InstallationChangeSerializer(serializers.ModelSerializer):
     from_version = VersionBriefSerializer(read_only=True)
     to_version = VersionBriefSerializer(read_only=True)
-    changed_by = serializers.StringRelatedField()
+    changed_by = serializers.CharField(source="changed_by.__str__", read_only=True, default="")
 
     class Meta:
         model = InstallationChange
@@ -84,7 +84,7 @@ class RecordVersionSerializer(serializers.Serializer):
 
 
 class WindowSerializer(serializers.ModelSerializer):
-    engineer = serializers.StringRelatedField()
+    engineer = serializers.CharField(source="engineer.__str__", read_only=True)
     ticket = serializers.IntegerField(source="plan.ticket_id", read_only=True)
     ticket_number = serializers.CharField(source="plan.ticket.number", read_only=True)
     customer = serializers.CharField(source="plan.ticket.organization.name", read_only=True)
@@ -173,7 +173,16 @@ class DutyShiftSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DutyShift
-        fields = ["id", "engineer", "engineer_name", "starts_at", "ends_at", "phone", "position", "note"]
+        fields = [
+            "id",
+            "engineer",
+            "engineer_name",
+            "starts_at",
+            "ends_at",
+            "phone",
+            "position",
+            "note",
+        ]
         extra_kwargs = {"phone": {"required": False, "allow_blank": True}}
 
 
@@ -188,7 +197,7 @@ class AlertWebhookSerializer(serializers.ModelSerializer):
 
 class UrgentAlertSerializer(serializers.ModelSerializer):
     ticket_number = serializers.CharField(source="ticket.number", read_only=True)
-    engineer = serializers.StringRelatedField()
+    engineer = serializers.CharField(source="engineer.__str__", read_only=True)
 
     class Meta:
         model = UrgentAlert
@@ -211,7 +220,7 @@ class UrgentAlertSerializer(serializers.ModelSerializer):
 
 
 class PhoneCallSerializer(serializers.ModelSerializer):
-    agent = serializers.StringRelatedField()
+    agent = serializers.CharField(source="agent.__str__", read_only=True)
 
     class Meta:
         model = PhoneCall
@@ -227,6 +236,8 @@ class PhoneCallSerializer(serializers.ModelSerializer):
 class PhoneCallCreateSerializer(serializers.Serializer):
     ticket = _id_field()
     caller_name = serializers.CharField(max_length=200)
-    caller_phone = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    caller_phone = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, default=""
+    )
     summary = serializers.CharField(max_length=20000)
     at = serializers.DateTimeField(required=False, allow_null=True, default=None)

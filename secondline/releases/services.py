@@ -16,6 +16,7 @@ only after the commit.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from decimal import Decimal
 from functools import partial
 
@@ -94,7 +95,9 @@ def record_version(
 
 def installations_behind(version: ProductVersion) -> QuerySet[Installation]:
     """Installations of the version's product that run an older version, on active contracts."""
-    older = Q(current_version__isnull=True) | Q(current_version__released_on__lt=version.released_on)
+    older = Q(current_version__isnull=True) | Q(
+        current_version__released_on__lt=version.released_on
+    )
     older |= Q(current_version__released_on=version.released_on, current_version__pk__lt=version.pk)
     return (
         Installation.objects.filter(product=version.product, contract__in=Contract.objects.active())
@@ -227,7 +230,12 @@ def propose_update(
     with transaction.atomic():
         ticket = tickets.file_ticket(responsible, draft, Channel.SYSTEM)
         return plan_update(
-            ticket, actor, installation, version, proposed_by_contractor=True, channel=Channel.SYSTEM
+            ticket,
+            actor,
+            installation,
+            version,
+            proposed_by_contractor=True,
+            channel=Channel.SYSTEM,
         )
 
 
@@ -590,9 +598,9 @@ def _log_installation_work(
     if note.strip():
         text = f"{text} {note.strip()}"
     try:
-        from secondline.billing import services as billing
+        billing = importlib.import_module("secondline.billing.services")
     except ImportError:
-        billing = None  # type: ignore[assignment]
+        billing = None
     log_work = getattr(billing, "log_work", None)
     if log_work is not None:
         log_work(
@@ -676,9 +684,7 @@ def save_installation(actor: User, installation: Installation) -> Installation:
         installation.current_version is not None
         and installation.current_version.product != installation.product
     ):
-        raise ValidationError(
-            {"current_version": [_("This is a version of another product.")]}
-        )
+        raise ValidationError({"current_version": [_("This is a version of another product.")]})
     with transaction.atomic():
         is_new = installation.pk is None
         version = installation.current_version

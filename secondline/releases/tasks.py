@@ -45,7 +45,11 @@ def deliver_alert(alert_id: int) -> str:
     if not claimed:
         return "skipped"
     alert = UrgentAlert.objects.select_related(
-        "ticket__organization", "ticket__requester", "ticket__contract", "engineer", "callout",
+        "ticket__organization",
+        "ticket__requester",
+        "ticket__contract",
+        "engineer",
+        "callout",
         "webhook",
     ).get(pk=alert_id)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -67,7 +68,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 def propose(request: HttpRequest, installation_id: int) -> HttpResponse:
     """Staff offer the newest version to an installation on an older one."""
     installation = installations_visible_to(_user(request)).filter(pk=installation_id).first()
-    version = ProductVersion.objects.filter(pk=request.POST.get("version") or 0).first()
+    version = ProductVersion.objects.filter(pk=_pk(request.POST.get("version"))).first()
     if installation is None or version is None:
         raise Http404
     try:
@@ -85,11 +86,19 @@ def propose(request: HttpRequest, installation_id: int) -> HttpResponse:
     return redirect("releases:plan", ticket_id=plan.ticket_id)
 
 
+def _pk(text: str | None) -> int:
+    """A posted id, or 0 (which matches nothing) when it is not a plain positive number."""
+    return int(text) if text and text.isdigit() and len(text) < 19 else 0
+
+
 def _aware(text: str | None) -> dt.datetime | None:
     """A datetime-local form value, read in the current time zone."""
     if not text:
         return None
-    value = parse_datetime(text)
+    try:
+        value = parse_datetime(text)
+    except ValueError:
+        return None
     if value is not None and timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value
@@ -97,17 +106,20 @@ def _aware(text: str | None) -> dt.datetime | None:
 
 def _decimal(text: str | None) -> Decimal | None:
     try:
-        return Decimal(text or "")
+        value = Decimal(text or "")
     except InvalidOperation:
         return None
+    return value if value.is_finite() else None
 
 
 def _plan_action(request: HttpRequest, plan: UpdatePlan) -> Callable[[], object] | None:
     user = _user(request)
     action = request.POST.get("action")
-    window = InstallationWindow.objects.filter(plan=plan, pk=request.POST.get("window") or 0).first()
+    window = InstallationWindow.objects.filter(
+        plan=plan, pk=_pk(request.POST.get("window"))
+    ).first()
     if action == "propose":
-        engineer = User.objects.filter(pk=request.POST.get("engineer") or 0).first()
+        engineer = User.objects.filter(pk=_pk(request.POST.get("engineer"))).first()
         starts, ends = _aware(request.POST.get("starts_at")), _aware(request.POST.get("ends_at"))
         estimate = _decimal(request.POST.get("estimate_hours"))
         if engineer is None or starts is None or ends is None or estimate is None:
@@ -126,9 +138,12 @@ def _plan_action(request: HttpRequest, plan: UpdatePlan) -> Callable[[], object]
     if action == "ask_another" and window is not None:
         return lambda: services.ask_another_window(window, user, request.POST.get("comment", ""))
     if action == "installed":
-        version = ProductVersion.objects.filter(pk=request.POST.get("installed_version") or 0).first()
-        started, finished = _aware(request.POST.get("started_at")), _aware(
-            request.POST.get("finished_at")
+        version = ProductVersion.objects.filter(
+            pk=_pk(request.POST.get("installed_version"))
+        ).first()
+        started, finished = (
+            _aware(request.POST.get("started_at")),
+            _aware(request.POST.get("finished_at")),
         )
         if version is None or started is None or finished is None:
             raise ValidationError(_("Fill in when the installation started and finished."))
@@ -165,7 +180,8 @@ def plan_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "ticket": plan.ticket,
         "windows": plan.windows.select_related("engineer").order_by("-created_at"),
         "is_staff": user.is_contractor,
-        "is_responsible": user.is_responsible and user.organization_id == plan.ticket.organization_id,
+        "is_responsible": user.is_responsible
+        and user.organization_id == plan.ticket.organization_id,
         "engineers": User.objects.filter(
             is_active=True, role__in=sorted(User.CONTRACTOR_ROLES)
         ).order_by("first_name", "last_name"),
@@ -176,8 +192,17 @@ def plan_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
     return render(request, "releases/plan.html", context, status=400 if errors else 200)
 
 
+def _date(text: str | None) -> dt.date | None:
+    try:
+        day = parse_date(text or "")
+    except ValueError:
+        return None
+    # Far-off years would overflow the week arithmetic; nobody plans installations there.
+    return day if day is not None and 2000 <= day.year <= 2100 else None
+
+
 def _week_start(request: HttpRequest) -> dt.date:
-    day = parse_date(request.GET.get("week", "") or "") or timezone.localdate()
+    day = _date(request.GET.get("week")) or timezone.localdate()
     return day - dt.timedelta(days=day.weekday())
 
 
@@ -188,9 +213,7 @@ def windows_calendar(request: HttpRequest) -> HttpResponse:
         return HttpResponseForbidden(_("Only the contractor's staff see all customers' windows."))
     days = 1 if request.GET.get("view") == "day" else 7
     first = (
-        parse_date(request.GET.get("day", "") or "") or timezone.localdate()
-        if days == 1
-        else _week_start(request)
+        _date(request.GET.get("day")) or timezone.localdate() if days == 1 else _week_start(request)
     )
     start = timezone.make_aware(dt.datetime.combine(first, dt.time()))
     end = timezone.make_aware(dt.datetime.combine(first + dt.timedelta(days=days), dt.time()))
@@ -198,7 +221,9 @@ def windows_calendar(request: HttpRequest) -> HttpResponse:
         InstallationWindow.objects.filter(
             status=InstallationWindow.Status.ACCEPTED, starts_at__lt=end, ends_at__gt=start
         )
-        .select_related("plan__ticket__organization", "plan__target_version", "plan__installation", "engineer")
+        .select_related(
+            "plan__ticket__organization", "plan__target_version", "plan__installation", "engineer"
+        )
         .order_by("starts_at")
     )
     by_day: dict[dt.date, list[InstallationWindow]] = {
@@ -257,4 +282,3 @@ def acknowledge(request: HttpRequest, token: str) -> HttpResponse:
         "releases/acknowledge.html",
         {"alert": alert, "ticket": alert.ticket, "callout": callout, "done": done},
     )
-

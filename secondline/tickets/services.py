@@ -391,9 +391,7 @@ def add_watcher(ticket: Ticket, actor: User, watcher: User, channel: str = Chann
         raise ValidationError(
             {
                 "watcher": [
-                    _(
-                        "Only the contractor's staff or the customer's people can watch a ticket."
-                    )
+                    _("Only the contractor's staff or the customer's people can watch a ticket.")
                 ]
             }
         )

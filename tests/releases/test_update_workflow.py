@@ -138,7 +138,9 @@ def test_a_proposal_is_declined_and_proposed_again(
 def test_a_new_proposal_supersedes_the_open_one(
     plan: UpdatePlan, engineer: User, manager: User, responsible: User
 ) -> None:
-    first = services.propose_window(plan, manager, **window_kwargs(engineer, next_weekday_evening()))
+    first = services.propose_window(
+        plan, manager, **window_kwargs(engineer, next_weekday_evening())
+    )
     second = services.propose_window(
         plan, manager, **window_kwargs(engineer, next_weekday_evening(days=4))
     )
@@ -160,9 +162,13 @@ def test_only_the_customers_responsible_accepts_a_window(
         services.accept_window(window, getattr(personas, who))
 
 
-def test_customers_cannot_propose_windows(plan: UpdatePlan, engineer: User, responsible: User) -> None:
+def test_customers_cannot_propose_windows(
+    plan: UpdatePlan, engineer: User, responsible: User
+) -> None:
     with pytest.raises(AccessDenied):
-        services.propose_window(plan, responsible, **window_kwargs(engineer, next_weekday_evening()))
+        services.propose_window(
+            plan, responsible, **window_kwargs(engineer, next_weekday_evening())
+        )
 
 
 @pytest.mark.parametrize(
@@ -173,7 +179,12 @@ def test_customers_cannot_propose_windows(plan: UpdatePlan, engineer: User, resp
     ],
 )
 def test_it_refuses_impossible_windows(
-    plan: UpdatePlan, engineer: User, manager: User, start_shift: dt.timedelta, hours: int, field: str
+    plan: UpdatePlan,
+    engineer: User,
+    manager: User,
+    start_shift: dt.timedelta,
+    hours: int,
+    field: str,
 ) -> None:
     start = next_weekday_evening() + start_shift
     with pytest.raises(ValidationError) as error:
@@ -363,9 +374,7 @@ def test_the_customer_can_ask_for_an_update_and_the_contractor_plans_it(
         ),
     )
     plan = services.plan_update(ticket, agent, installation, versions["4.2.0"])
-    window = services.propose_window(
-        plan, agent, **window_kwargs(engineer, next_weekday_evening())
-    )
+    window = services.propose_window(plan, agent, **window_kwargs(engineer, next_weekday_evening()))
     assert window.status == WindowStatus.PROPOSED
     assert plan.ticket.events.filter(field="update_plan").exists()
 

@@ -79,7 +79,9 @@ def gateway() -> Iterator[Gateway]:
 @pytest.fixture
 def roster(personas: Any) -> list[User]:
     first = UserFactory(
-        username="first.on.duty", organization=personas.contractor, role=User.Role.AGENT,
+        username="first.on.duty",
+        organization=personas.contractor,
+        role=User.Role.AGENT,
         language="ru",
     )
     second = UserFactory(
@@ -87,10 +89,18 @@ def roster(personas: Any) -> list[User]:
     )
     week = dt.datetime(2026, 11, 27, 19, 0, tzinfo=MSK)
     DutyShift.objects.create(
-        engineer=second, starts_at=week, ends_at=week + dt.timedelta(days=3), phone="+7 900 2", position=2
+        engineer=second,
+        starts_at=week,
+        ends_at=week + dt.timedelta(days=3),
+        phone="+7 900 2",
+        position=2,
     )
     DutyShift.objects.create(
-        engineer=first, starts_at=week, ends_at=week + dt.timedelta(days=3), phone="+7 900 1", position=1
+        engineer=first,
+        starts_at=week,
+        ends_at=week + dt.timedelta(days=3),
+        phone="+7 900 1",
+        position=1,
     )
     return [first, second]
 
@@ -185,7 +195,10 @@ def test_the_roster_repeats_from_the_top(member: User, roster: list[User], sent:
     with time_machine.travel(SATURDAY_NIGHT, tick=False), sent():
         ticket = _urgent(member)
     for minutes in (16, 32):
-        with time_machine.travel(SATURDAY_NIGHT + dt.timedelta(minutes=minutes), tick=False), sent():
+        with (
+            time_machine.travel(SATURDAY_NIGHT + dt.timedelta(minutes=minutes), tick=False),
+            sent(),
+        ):
             duty.escalate_unacknowledged()
     engineers = list(
         UrgentAlert.objects.filter(ticket=ticket)

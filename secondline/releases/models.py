@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class VersionKind(models.TextChoices):
@@ -192,10 +193,10 @@ class InstallationWindow(models.Model):
     """
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", _("Proposed")
-        ACCEPTED = "accepted", _("Accepted")
+        PROPOSED = "proposed", pgettext_lazy("installation window", "Proposed")
+        ACCEPTED = "accepted", pgettext_lazy("installation window", "Accepted")
         DECLINED = "declined", _("Another window asked for")
-        SUPERSEDED = "superseded", _("Superseded")
+        SUPERSEDED = "superseded", pgettext_lazy("installation window", "Superseded")
 
     plan = models.ForeignKey(UpdatePlan, on_delete=models.CASCADE, related_name="windows")
     starts_at = models.DateTimeField(_("starts"), db_index=True)

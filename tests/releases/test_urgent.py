@@ -126,7 +126,8 @@ def test_an_urgent_filed_by_email_on_saturday_night_alerts_the_duty_then_the_nex
         body = alert_mails[0].body
         assert alert_mails[0].extra_headers["Auto-Submitted"] == "auto-generated"
         assert "/releases/alerts/ack/" in body
-        assert "двойному тарифу" in body or "double rate" in body
+        assert "СРОЧНО" in alert_mails[0].subject  # the engineer reads Russian
+        assert "двойному тарифу" in body and "обеими сторонами" in body
         assert f"/billing/tickets/{ticket.pk}/out-of-hours/new/" in body
         assert not [m for m in mail.outbox if second.email in m.to]
 

@@ -182,6 +182,8 @@ def escalate_unacknowledged(now: dt.datetime | None = None) -> int:
     a second sweep (or a second worker) never alerts the same level twice.
     """
     now = now or timezone.now()
+    for ticket in missed_urgent_incidents(now):
+        on_urgent_incident(ticket)
     escalated = 0
     due = DutyCallout.objects.filter(
         acknowledged_at__isnull=True, next_escalation_at__lte=now
@@ -204,6 +206,20 @@ def escalate_unacknowledged(now: dt.datetime | None = None) -> int:
                 _alert_level(callout, callout.level, now)
                 escalated += 1
     return escalated
+
+
+def missed_urgent_incidents(now: dt.datetime) -> QuerySet[Ticket]:
+    """Open Urgent incidents of the last day with no call-out: the after-commit hook never ran
+    (a crash between commit and alert), so the sweep alerts for them instead."""
+    from secondline.tickets.choices import OPEN_STATUSES, Priority, TicketType
+
+    return Ticket.objects.filter(
+        type=TicketType.INCIDENT,
+        priority=Priority.URGENT,
+        status__in=OPEN_STATUSES,
+        updated_at__gte=now - dt.timedelta(days=1),
+        duty_callout__isnull=True,
+    )
 
 
 # -- acknowledging --------------------------------------------------------------------------

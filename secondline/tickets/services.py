@@ -156,7 +156,8 @@ def _alert_duty_if_urgent(ticket: Ticket) -> None:
     if urgent.is_urgent_incident(ticket):
         from secondline.releases import duty
 
-        transaction.on_commit(partial(duty.on_urgent_incident, ticket))
+        # robust: a failing alert never turns a filed ticket into an error; the sweep retries.
+        transaction.on_commit(partial(duty.on_urgent_incident, ticket), robust=True)
 
 
 def _non_incident_priority_reason(ticket: Ticket) -> str:

@@ -308,3 +308,17 @@ def test_customers_cannot_acknowledge_or_record_calls(
 def test_a_forged_acknowledge_link_is_refused(client: Client) -> None:
     response = client.get("/releases/alerts/ack/not-a-token/")
     assert response.status_code == 404
+
+
+def test_the_sweep_alerts_for_an_urgent_whose_hook_never_ran(
+    member: User, roster: list[User], sent: Any
+) -> None:
+    with time_machine.travel(SATURDAY_NIGHT, tick=False):
+        ticket = _urgent(member)  # the after-commit callbacks are dropped, as in a crash
+        assert not DutyCallout.objects.exists()
+    with time_machine.travel(SATURDAY_NIGHT + dt.timedelta(minutes=1), tick=False), sent():
+        assert duty.escalate_unacknowledged() == 0
+        assert duty.escalate_unacknowledged() == 0
+    callout = DutyCallout.objects.get(ticket=ticket)
+    assert callout.level == 0 and callout.out_of_hours
+    assert list(callout.alerts.values_list("engineer", flat=True)) == [roster[0].pk]

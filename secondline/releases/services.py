@@ -37,7 +37,7 @@ from secondline.releases.models import (
     UpdatePlan,
 )
 from secondline.sla import services as sla
-from secondline.tickets import events
+from secondline.tickets import events, rules
 from secondline.tickets import services as tickets
 from secondline.tickets.choices import Channel, Status, TicketType
 from secondline.tickets.models import Ticket, TicketEvent
@@ -333,8 +333,11 @@ def _require_engineer_free(
 
 
 def _move_ticket(ticket: Ticket, actor: User, status: str, channel: str, reason: str) -> None:
+    """Follow the workflow on the ticket where the status rules allow this actor the move."""
     ticket.refresh_from_db()
-    if ticket.status != status:
+    if ticket.status != status and rules.can_transition(
+        ticket.status, status, by_contractor=actor.is_contractor
+    ):
         tickets.change_status(ticket, actor, status, channel, reason)
 
 

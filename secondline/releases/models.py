@@ -256,7 +256,9 @@ class DutyShift(models.Model):
     )
     starts_at = models.DateTimeField(_("starts"), db_index=True)
     ends_at = models.DateTimeField(_("ends"), db_index=True)
-    phone = models.CharField(_("phone"), max_length=50)
+    phone = models.CharField(
+        _("phone"), max_length=50, blank=True, help_text=_("Empty: the engineer's own phone.")
+    )
     position = models.PositiveSmallIntegerField(
         _("order"), default=1, help_text=_("1 is alerted first, 2 next, and so on.")
     )

@@ -39,7 +39,7 @@ from secondline.releases.models import (
 from secondline.sla import services as sla
 from secondline.tickets import events, rules
 from secondline.tickets import services as tickets
-from secondline.tickets.choices import Channel, Status, TicketType
+from secondline.tickets.choices import OPEN_STATUSES, Channel, Status, TicketType
 from secondline.tickets.models import Ticket, TicketEvent
 
 WindowStatus = InstallationWindow.Status
@@ -200,7 +200,7 @@ def propose_update(
             }
         )
     open_plan = UpdatePlan.objects.filter(
-        installation=installation, target_version=version, ticket__status__in=_open_statuses()
+        installation=installation, target_version=version, ticket__status__in=OPEN_STATUSES
     ).first()
     if open_plan is not None:
         raise ValidationError(
@@ -237,10 +237,6 @@ def propose_update(
             proposed_by_contractor=True,
             channel=Channel.SYSTEM,
         )
-
-
-def _open_statuses() -> list[str]:
-    return [Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS, Status.WAITING_FOR_CUSTOMER]
 
 
 def _proposal_text(

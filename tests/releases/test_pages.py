@@ -135,3 +135,30 @@ def test_the_roster_page_shows_who_is_on_duty(agent: User, manager: User) -> Non
     )
     text = _client(manager).get("/releases/duty/").content.decode()
     assert "+7 900 7" in text and str(agent) in text
+
+
+def test_managers_edit_the_roster_in_the_back_office(manager: User, agent: User) -> None:
+    User.objects.filter(pk=manager.pk).update(is_staff=True, is_superuser=True)
+    client = _client(manager)
+    form = {
+        "engineer": agent.pk,
+        "starts_at_0": "2026-12-01",
+        "starts_at_1": "19:00",
+        "ends_at_0": "2026-12-01",
+        "ends_at_1": "18:00",
+        "phone": "",
+        "position": 1,
+        "note": "",
+    }
+    refused = client.post("/admin/releases/dutyshift/add/", form)
+    assert refused.status_code == 200
+    from secondline.releases.models import DutyShift
+
+    assert not DutyShift.objects.exists()
+    agent.phone = "+7 900 3"
+    agent.save()
+    saved = client.post(
+        "/admin/releases/dutyshift/add/", {**form, "ends_at_0": "2026-12-02", "ends_at_1": "10:00"}
+    )
+    assert saved.status_code == 302
+    assert DutyShift.objects.get().phone == "+7 900 3"

@@ -5,6 +5,7 @@ Wired into secondline/api/urls.py with ``register(router)``.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters
@@ -216,9 +217,28 @@ class UpdatePlanViewSet(viewsets.ReadOnlyModelViewSet):
         return self._answer(plan)
 
 
+class PlanningTimeField(django_filters.fields.IsoDateTimeField):
+    """A time within the years anyone plans work in; others are refused (not sent to the DB)."""
+
+    def clean(self, value: Any) -> Any:
+        from django import forms
+
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        if not 2000 <= moment.year <= 2100:
+            raise forms.ValidationError("Give a time between the years 2000 and 2100.")
+        # PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows; UTC is the same moment.
+        return moment.astimezone(dt.UTC)
+
+
+class PlanningTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = PlanningTimeField
+
+
 class WindowFilter(django_filters.FilterSet):
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = PlanningTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = PlanningTimeFilter(field_name="starts_at", lookup_expr="lt")
     status = django_filters.MultipleChoiceFilter(choices=InstallationWindow.Status.choices)
     engineer = django_filters.NumberFilter(
         field_name="engineer_id", min_value=1, max_value=s.MAX_ID
@@ -284,8 +304,8 @@ class ManagedViewSet(viewsets.ModelViewSet):
 
 
 class DutyShiftFilter(django_filters.FilterSet):
-    ends_after = django_filters.IsoDateTimeFilter(field_name="ends_at", lookup_expr="gt")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    ends_after = PlanningTimeFilter(field_name="ends_at", lookup_expr="gt")
+    starts_before = PlanningTimeFilter(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = DutyShift

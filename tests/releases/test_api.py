@@ -269,3 +269,19 @@ def test_the_catalogue_is_read_by_all_and_edited_by_managers(
     assert api_as(manager).post("/api/releases/versions/", new, format="json").status_code == 201
     again = api_as(manager).post("/api/releases/versions/", new, format="json")
     assert again.status_code == 400
+
+
+def test_far_off_filter_times_are_refused_not_sent_to_the_database(
+    api_as: Any, manager: User
+) -> None:
+    odd = {"ends_after": "0232-04-13T07:55:31-20:59", "starts_before": "2026-01-01T00:00:00Z"}
+    answer = api_as(manager).get("/api/releases/duty-shifts/", odd)
+    assert answer.status_code == 400 and "ends_after" in answer.json()
+    assert (
+        api_as(manager)
+        .get("/api/releases/windows/", {"starts_after": "9999-12-31T23:59:59+14:00"})
+        .status_code
+        == 400
+    )
+    wide_offset = {"ends_after": "2026-04-13T07:55:31-20:59"}
+    assert api_as(manager).get("/api/releases/duty-shifts/", wide_offset).status_code == 200

@@ -267,6 +267,9 @@ def load_demo() -> bool:
         sla.recompute(ticket)
         agent = people["agent"] if index % 2 else people["engineer"]
         _walk(ticket, final, agent, people["manager"])
+    from secondline.releases.demo import load_release_demo
+
+    load_release_demo()
     return True
 
 

@@ -182,6 +182,8 @@ MAIL_POLL_SECONDS = envint("MAIL_POLL_SECONDS", 60)
 MAIL_SENDER_RATE_LIMIT = envint("MAIL_SENDER_RATE_LIMIT", 20)
 MAIL_SENDER_RATE_WINDOW = envint("MAIL_SENDER_RATE_WINDOW", 600)
 MAIL_DEFAULT_TICKET_TYPE = os.environ.get("MAIL_DEFAULT_TICKET_TYPE", "consultation")
+# An Urgent alert nobody acknowledges within this many minutes goes to the next on duty.
+URGENT_ACK_MINUTES = envint("URGENT_ACK_MINUTES", 15)
 
 # Celery: the embedded default keeps its queue in files under var/, so no server is needed.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("sla/", include("secondline.sla.urls")),
     path("billing/", include("secondline.billing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("releases/", include("secondline.releases.urls")),
     path("", include("secondline.portal.urls")),
     *auth_urlpatterns,
 ]

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from secondline.api import views
 from secondline.billing import views_api as billing
+from secondline.releases import api as releases_api
 
 router = DefaultRouter()
 router.register("tickets", views.TicketViewSet, basename="ticket")
@@ -13,6 +14,7 @@ router.register("contracts", views.ContractViewSet, basename="contract")
 router.register("worklogs", billing.WorkLogViewSet, basename="worklog")
 router.register("out-of-hours-requests", billing.OutOfHoursRequestViewSet, basename="ooh-request")
 router.register("statements", billing.StatementViewSet, basename="statement")
+releases_api.register(router)
 
 urlpatterns = [
     path("", include(router.urls)),

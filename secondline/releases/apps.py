@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class ReleasesConfig(AppConfig):
     name = "secondline.releases"
     verbose_name = _("Releases and on-duty")
+
+    def ready(self) -> None:
+        from secondline.celery import register_periodic
+
+        register_periodic(
+            "releases-escalate-urgent", "secondline.releases.tasks.escalate_unacknowledged", 60
+        )
+        register_periodic(
+            "releases-window-reminders", "secondline.releases.tasks.send_window_reminders", 300
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from secondline.accounts import access
 from secondline.accounts.models import Contract, User
 from secondline.mail import notify
 from secondline.sla import services as sla
-from secondline.tickets import events, rules
+from secondline.tickets import events, rules, urgent
 from secondline.tickets.choices import Channel, Environment, Priority, Status, TicketType
 from secondline.tickets.models import Attachment, Comment, DeclineReason, Ticket
 
@@ -149,7 +150,17 @@ def file_ticket(
         for upload in files:
             _store_attachment(ticket, requester, upload, channel, public=True)
         notify.ticket_event(created)
+        _alert_duty_if_urgent(ticket)
     return ticket
+
+
+def _alert_duty_if_urgent(ticket: Ticket) -> None:
+    """Contract rule: an Urgent incident alerts the engineers on duty at once (after commit)."""
+    if urgent.is_urgent_incident(ticket):
+        from secondline.releases import duty
+
+        # robust: a failing alert never turns a filed ticket into an error; the sweep retries.
+        transaction.on_commit(partial(duty.on_urgent_incident, ticket), robust=True)
 
 
 def _non_incident_priority_reason(ticket: Ticket) -> str:
@@ -193,6 +204,7 @@ def change_priority(
         event = events.priority_changed(ticket, actor, channel, old, reason.strip())
         sla.recompute(ticket)
         notify.ticket_event(event)
+        _alert_duty_if_urgent(ticket)
     return ticket
 
 

@@ -19,6 +19,8 @@ def instructions_for(ticket: Ticket) -> dict[str, Any] | None:
     """The support phone and the steps of the call, shown at once after filing."""
     if not is_urgent_incident(ticket) or not ticket.is_open():
         return None
+    from secondline.releases.duty import urgent_extra_steps
+
     return {
         "phone": settings.SUPPORT_PHONE,
         "steps": [
@@ -26,5 +28,6 @@ def instructions_for(ticket: Ticket) -> dict[str, Any] | None:
             _("Quote the ticket number %(number)s.") % {"number": ticket.number},
             _("Say what has stopped working, since when, and how many users are affected."),
             _("Keep the person who can reproduce the fault and the system's access at hand."),
+            *urgent_extra_steps(ticket),
         ],
     }

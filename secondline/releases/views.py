@@ -1,0 +1,284 @@
+"""Server-rendered pages under /releases/: thin views over the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from secondline.accounts.access import AccessDenied
+from secondline.accounts.models import User
+from secondline.releases import duty, services
+from secondline.releases.access import installations_visible_to, plans_visible_to
+from secondline.releases.models import (
+    DutyShift,
+    InstallationWindow,
+    ProductVersion,
+    UpdatePlan,
+)
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _staff(request: HttpRequest) -> bool:
+    return _user(request).is_contractor
+
+
+def _errors(error: ValidationError) -> list[str]:
+    if hasattr(error, "error_dict"):
+        return [str(m) for errs in error.error_dict.values() for e in errs for m in e.messages]
+    return [str(m) for m in error.messages]
+
+
+@login_required
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """The release catalogue and the installations the user may see, with what is newer."""
+    user = _user(request)
+    versions = list(ProductVersion.objects.all())
+    latest: dict[str, ProductVersion] = {}
+    for version in versions:
+        if version.is_newer_than(latest.get(version.product)):
+            latest[version.product] = version
+    installations = []
+    for item in installations_visible_to(user):
+        newest = latest.get(item.product)
+        behind = newest is not None and newest.is_newer_than(item.current_version)
+        installations.append((item, newest if behind else None))
+    return render(
+        request,
+        "releases/catalogue.html",
+        {"versions": versions, "installations": installations, "is_staff": user.is_contractor},
+    )
+
+
+@login_required
+@require_POST
+def propose(request: HttpRequest, installation_id: int) -> HttpResponse:
+    """Staff offer the newest version to an installation on an older one."""
+    installation = installations_visible_to(_user(request)).filter(pk=installation_id).first()
+    version = ProductVersion.objects.filter(pk=_pk(request.POST.get("version"))).first()
+    if installation is None or version is None:
+        raise Http404
+    try:
+        plan = services.propose_update(
+            installation, version, _user(request), message=request.POST.get("message", "")
+        )
+    except AccessDenied as denied:
+        messages.error(request, str(denied))
+        return redirect("releases:catalogue")
+    except ValidationError as error:
+        for text in _errors(error):
+            messages.error(request, text)
+        return redirect("releases:catalogue")
+    messages.success(request, _("Update proposed on %(number)s.") % {"number": plan.ticket.number})
+    return redirect("releases:plan", ticket_id=plan.ticket_id)
+
+
+def _pk(text: str | None) -> int:
+    """A posted id, or 0 (which matches nothing) when it is not a plain positive number."""
+    return int(text) if text and text.isdigit() and len(text) < 19 else 0
+
+
+def _aware(text: str | None) -> dt.datetime | None:
+    """A datetime-local form value, read in the current time zone."""
+    if not text:
+        return None
+    try:
+        value = parse_datetime(text)
+    except ValueError:
+        return None
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    try:
+        value = Decimal(text or "")
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def _plan_action(request: HttpRequest, plan: UpdatePlan) -> Callable[[], object] | None:
+    user = _user(request)
+    action = request.POST.get("action")
+    window = InstallationWindow.objects.filter(
+        plan=plan, pk=_pk(request.POST.get("window"))
+    ).first()
+    if action == "propose":
+        engineer = User.objects.filter(pk=_pk(request.POST.get("engineer"))).first()
+        starts, ends = _aware(request.POST.get("starts_at")), _aware(request.POST.get("ends_at"))
+        estimate = _decimal(request.POST.get("estimate_hours"))
+        if engineer is None or starts is None or ends is None or estimate is None:
+            raise ValidationError(_("Fill in the start, end, engineer and estimate."))
+        return lambda: services.propose_window(
+            plan,
+            user,
+            starts_at=starts,
+            ends_at=ends,
+            engineer=engineer,
+            estimate_hours=estimate,
+            note=request.POST.get("note", ""),
+        )
+    if action == "accept" and window is not None:
+        return lambda: services.accept_window(window, user)
+    if action == "ask_another" and window is not None:
+        return lambda: services.ask_another_window(window, user, request.POST.get("comment", ""))
+    if action == "installed":
+        version = ProductVersion.objects.filter(
+            pk=_pk(request.POST.get("installed_version"))
+        ).first()
+        started, finished = (
+            _aware(request.POST.get("started_at")),
+            _aware(request.POST.get("finished_at")),
+        )
+        if version is None or started is None or finished is None:
+            raise ValidationError(_("Fill in when the installation started and finished."))
+        return lambda: services.record_installation_done(
+            plan, user, started, finished, version, note=request.POST.get("note", "")
+        )
+    if action == "confirm":
+        return lambda: services.confirm_installation(plan, user)
+    return None
+
+
+@login_required
+def plan_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """One update plan: its windows and the next step for whoever looks at it."""
+    user = _user(request)
+    plan = plans_visible_to(user).filter(ticket_id=ticket_id).first()
+    if plan is None:
+        raise Http404
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            step = _plan_action(request, plan)
+            if step is None:
+                raise ValidationError(_("Unknown action."))
+            step()
+            return redirect("releases:plan", ticket_id=ticket_id)
+        except AccessDenied as denied:
+            errors.append(str(denied))
+        except ValidationError as error:
+            errors.extend(_errors(error))
+        plan.refresh_from_db()
+    context = {
+        "plan": plan,
+        "ticket": plan.ticket,
+        "windows": plan.windows.select_related("engineer").order_by("-created_at"),
+        "is_staff": user.is_contractor,
+        "is_responsible": user.is_responsible
+        and user.organization_id == plan.ticket.organization_id,
+        "engineers": User.objects.filter(
+            is_active=True, role__in=sorted(User.CONTRACTOR_ROLES)
+        ).order_by("first_name", "last_name"),
+        "versions": ProductVersion.objects.filter(product=plan.installation.product),
+        "errors": errors,
+        "form": request.POST if errors else {},
+    }
+    return render(request, "releases/plan.html", context, status=400 if errors else 200)
+
+
+def _date(text: str | None) -> dt.date | None:
+    try:
+        day = parse_date(text or "")
+    except ValueError:
+        return None
+    # Far-off years would overflow the week arithmetic; nobody plans installations there.
+    return day if day is not None and 2000 <= day.year <= 2100 else None
+
+
+def _week_start(request: HttpRequest) -> dt.date:
+    day = _date(request.GET.get("week")) or timezone.localdate()
+    return day - dt.timedelta(days=day.weekday())
+
+
+@login_required
+def windows_calendar(request: HttpRequest) -> HttpResponse:
+    """Agreed windows of all customers by day, one week at a time (contractor staff)."""
+    if not _staff(request):
+        return HttpResponseForbidden(_("Only the contractor's staff see all customers' windows."))
+    days = 1 if request.GET.get("view") == "day" else 7
+    first = (
+        _date(request.GET.get("day")) or timezone.localdate() if days == 1 else _week_start(request)
+    )
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time()))
+    end = timezone.make_aware(dt.datetime.combine(first + dt.timedelta(days=days), dt.time()))
+    windows = (
+        InstallationWindow.objects.filter(
+            status=InstallationWindow.Status.ACCEPTED, starts_at__lt=end, ends_at__gt=start
+        )
+        .select_related(
+            "plan__ticket__organization", "plan__target_version", "plan__installation", "engineer"
+        )
+        .order_by("starts_at")
+    )
+    by_day: dict[dt.date, list[InstallationWindow]] = {
+        first + dt.timedelta(days=n): [] for n in range(days)
+    }
+    for window in windows:
+        day = timezone.localdate(window.starts_at)
+        by_day.setdefault(max(day, first), []).append(window)
+    step = dt.timedelta(days=days)
+    return render(
+        request,
+        "releases/windows.html",
+        {
+            "days": sorted(by_day.items()),
+            "first": first,
+            "view": "day" if days == 1 else "week",
+            "previous": first - step,
+            "next": first + step,
+        },
+    )
+
+
+@login_required
+def roster(request: HttpRequest) -> HttpResponse:
+    """The duty roster for the coming week and who is on duty now (contractor staff)."""
+    if not _staff(request):
+        return HttpResponseForbidden(_("Only the contractor's staff see the duty roster."))
+    now = timezone.now()
+    shifts = DutyShift.objects.filter(
+        ends_at__gt=now, starts_at__lt=now + dt.timedelta(days=7)
+    ).select_related("engineer")
+    return render(
+        request,
+        "releases/roster.html",
+        {"shifts": shifts, "on_duty": duty.on_duty(now), "open_callouts": duty.open_callouts()},
+    )
+
+
+def acknowledge(request: HttpRequest, token: str) -> HttpResponse:
+    """The signed link in the alert email: GET shows the alert, POST acknowledges it.
+
+    The link itself proves the engineer got the email, so no sign-in is needed; GET never
+    acknowledges because mail scanners open links.
+    """
+    alert = duty.alert_from_token(token)
+    if alert is None:
+        return render(request, "releases/acknowledge.html", {"invalid": True}, status=404)
+    done = False
+    if request.method == "POST":
+        duty.acknowledge(alert, alert.engineer)
+        done = True
+    callout = alert.callout
+    callout.refresh_from_db()
+    return render(
+        request,
+        "releases/acknowledge.html",
+        {"alert": alert, "ticket": alert.ticket, "callout": callout, "done": done},
+    )

@@ -267,7 +267,11 @@ class AssignForm(forms.Form):
 
 
 class WatcherForm(forms.Form):
-    watcher = forms.ModelChoiceField(label=_("Add a watcher"), queryset=User.objects.none())
+    watcher = forms.ModelChoiceField(
+        label=_("Add a watcher"),
+        queryset=User.objects.none(),
+        empty_label=_("— choose a person —"),
+    )
 
     def __init__(self, *args: Any, candidates: QuerySet[User] | None = None,
                  **kwargs: Any) -> None:

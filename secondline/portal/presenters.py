@@ -26,6 +26,7 @@ SLA_LABELS = {
     "met": gettext_lazy("Reaction in time"),
     "paused": gettext_lazy("Paused: waiting for the customer"),
     "": gettext_lazy("No reaction target"),
+    "late": gettext_lazy("Reacted late"),
 }
 
 SLA_EXPLANATIONS = {
@@ -35,6 +36,7 @@ SLA_EXPLANATIONS = {
     "met": gettext_lazy("Support reacted before the due time."),
     "paused": gettext_lazy("The clock stops while support waits for your answer."),
     "": gettext_lazy("This ticket has no reaction target."),
+    "late": gettext_lazy("Support reacted after the due time."),
 }
 
 # Events a customer reads in the conversation: the ones that change what they can expect.
@@ -45,10 +47,15 @@ CUSTOMER_TIMELINE_KINDS = frozenset(
 AGENT_TIMELINE_KINDS = CUSTOMER_TIMELINE_KINDS | {Kind.ASSIGNED}
 
 
+def badge_state(state: str, first_reaction_at: dt.datetime | None) -> str:
+    """A breach the contractor already answered reads "reacted late", not "breached"."""
+    return "late" if state == "breached" and first_reaction_at is not None else state
+
+
 def live_sla_state(ticket: Ticket, now: dt.datetime | None = None) -> str:
     """The stored SLA state, corrected for a deadline that passed since it was stored."""
     now = now or timezone.now()
-    state = ticket.sla_state
+    state = badge_state(ticket.sla_state, ticket.first_reaction_at)
     if (
         state in {"on_track", "at_risk"}
         and ticket.reaction_due_at is not None

@@ -29,3 +29,8 @@ def filesize(size: int) -> str:
 @register.filter
 def get_item(mapping: dict[str, int], key: str) -> int:
     return mapping.get(key, 0)
+
+
+@register.filter
+def late_if(state: str, first_reaction_at: object) -> str:
+    return presenters.badge_state(state, first_reaction_at)  # type: ignore[arg-type]

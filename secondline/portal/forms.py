@@ -211,6 +211,7 @@ class StatusForm(forms.Form):
     reason = forms.CharField(label=_("Comment (optional)"), required=False, max_length=1000)
 
     def __init__(self, *args: Any, allowed: list[str] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "status_%s")  # the ticket page has several "reason" fields
         super().__init__(*args, **kwargs)
         if allowed is not None:
             self.fields["status"].choices = [
@@ -225,6 +226,10 @@ class PriorityForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "priority_%s")
+        super().__init__(*args, **kwargs)
 
 
 class DeclineForm(forms.Form):
@@ -242,6 +247,7 @@ class DeclineForm(forms.Form):
     )
 
     def __init__(self, *args: Any, language: str = "en", **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "decline_%s")
         super().__init__(*args, **kwargs)
         field = self.fields["reason"]
         field.label_from_instance = lambda reason: reason.title(language)  # type: ignore[attr-defined]

@@ -206,7 +206,8 @@ def _chart(bars: list[queries.DayBar], peak: int) -> dict[str, Any]:
                 continue
             height = count * CHART_HEIGHT / peak
             y -= height
-            rects.append({"state": state, "y": round(y, 1), "height": round(height, 1),
+            # SVG wants "12.5" whatever the language; a float in a template would be localised
+            rects.append({"state": state, "y": f"{y:.1f}", "height": f"{height:.1f}",
                           "count": count})
         columns.append({"x": x, "bar": bar, "rects": rects})
     return {

@@ -52,8 +52,9 @@ def demo_server() -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="secondline-shots-") as var:
         env = {**os.environ, "SECONDLINE_VAR_DIR": var, "DEBUG": "0"}
         subprocess.run([secondline, "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
-        subprocess.run([secondline, "demo"], env=env, check=True, cwd=ROOT,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [secondline, "demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL
+        )
         port = free_port()
         server = subprocess.Popen(
             [secondline, "run", "--bind", f"127.0.0.1:{port}", "--no-worker", "--workers", "1"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -68,17 +68,16 @@ class MultipleFileField(forms.FileField):
 
 
 class NewTicketForm(forms.Form):
-    """A new ticket. The fields shown and required follow the chosen type (rules.REQUIRED_FIELDS)."""
+    """A new ticket; the fields shown and required follow the type (rules.REQUIRED_FIELDS)."""
 
-    type = forms.ChoiceField(label=_("What do you need?"), choices=TicketType.choices,
-                             widget=forms.RadioSelect)
+    type = forms.ChoiceField(
+        label=_("What do you need?"), choices=TicketType.choices, widget=forms.RadioSelect
+    )
     requested_priority = forms.ChoiceField(
         label=_("Priority"), choices=Priority.choices, required=False, widget=forms.RadioSelect
     )
     subject = forms.CharField(label=_("Subject"), max_length=250)
-    description = forms.CharField(
-        label=_("Description"), widget=forms.Textarea(attrs={"rows": 6})
-    )
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 6}))
     occurred_at = forms.DateTimeField(
         label=_("When did it happen?"),
         required=False,
@@ -97,8 +96,7 @@ class NewTicketForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The steps that make the fault appear, one per line."),
     )
-    target_version = forms.CharField(label=_("Version to install"), required=False,
-                                     max_length=100)
+    target_version = forms.CharField(label=_("Version to install"), required=False, max_length=100)
     preferred_windows = forms.CharField(
         label=_("Preferred installation windows"),
         required=False,
@@ -114,13 +112,14 @@ class NewTicketForm(forms.Form):
     contract = forms.ModelChoiceField(
         label=_("Contract"), queryset=Contract.objects.none(), required=False
     )
-    files = MultipleFileField(label=_("Attachments"))
+    attachments = MultipleFileField(label=_("Attachments"))
 
-    def __init__(self, *args: Any, contracts: QuerySet[Contract] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, contracts: QuerySet[Contract] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if contracts is not None:
-            self.fields["contract"].queryset = contracts
+            cast(forms.ModelChoiceField, self.fields["contract"]).queryset = contracts
         self.chosen_type = self._chosen_type()
         for name in DETAIL_FIELDS:
             self.fields[name].required = name in self.required_fields
@@ -145,7 +144,12 @@ class NewTicketForm(forms.Form):
     def type_options(self) -> list[dict[str, Any]]:
         current = self.chosen_type
         return [
-            {"value": value, "label": label, "help": TYPE_HELP[value], "checked": value == current}
+            {
+                "value": value,
+                "label": label,
+                "help": TYPE_HELP[TicketType(value)],
+                "checked": value == current,
+            }
             for value, label in TicketType.choices
         ]
 
@@ -203,7 +207,7 @@ class ReplyForm(forms.Form):
     internal = forms.BooleanField(
         label=_("Internal note (never shown to the customer)"), required=False
     )
-    files = MultipleFileField(label=_("Attachments"))
+    attachments = MultipleFileField(label=_("Attachments"))
 
 
 class StatusForm(forms.Form):
@@ -214,7 +218,7 @@ class StatusForm(forms.Form):
         kwargs.setdefault("auto_id", "status_%s")  # the ticket page has several "reason" fields
         super().__init__(*args, **kwargs)
         if allowed is not None:
-            self.fields["status"].choices = [
+            cast(forms.ChoiceField, self.fields["status"]).choices = [
                 (value, label) for value, label in Status.choices if value in allowed
             ]
 
@@ -254,9 +258,9 @@ class DeclineForm(forms.Form):
 
 
 def staff_choices() -> QuerySet[User]:
-    return User.objects.filter(
-        role__in=User.CONTRACTOR_ROLES, is_active=True
-    ).order_by("first_name", "last_name", "username")
+    return User.objects.filter(role__in=User.CONTRACTOR_ROLES, is_active=True).order_by(
+        "first_name", "last_name", "username"
+    )
 
 
 class AssignForm(forms.Form):
@@ -269,7 +273,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = staff_choices()
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = staff_choices()
 
 
 class WatcherForm(forms.Form):
@@ -279,21 +283,26 @@ class WatcherForm(forms.Form):
         empty_label=_("— choose a person —"),
     )
 
-    def __init__(self, *args: Any, candidates: QuerySet[User] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, candidates: QuerySet[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if candidates is not None:
-            self.fields["watcher"].queryset = candidates
+            cast(forms.ModelChoiceField, self.fields["watcher"]).queryset = candidates
 
 
 class BulkForm(forms.Form):
     ACTIONS = [("assign", _("Assign to")), ("status", _("Change status to"))]
 
-    tickets = forms.ModelMultipleChoiceField(queryset=None, error_messages={  # type: ignore[arg-type]
-        "required": _("Select at least one ticket.")})
+    tickets = forms.ModelMultipleChoiceField(  # type: ignore[var-annotated]
+        queryset=None,
+        error_messages={  # type: ignore[arg-type]
+            "required": _("Select at least one ticket.")
+        },
+    )
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     assignee = forms.ModelChoiceField(
-        label=_("Assignee"), queryset=User.objects.none(), required=False,
+        label=_("Assignee"),
+        queryset=User.objects.none(),
+        required=False,
         empty_label=_("— nobody —"),
     )
     status = forms.ChoiceField(
@@ -304,8 +313,8 @@ class BulkForm(forms.Form):
 
     def __init__(self, *args: Any, tickets: QuerySet[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tickets"].queryset = tickets
-        self.fields["assignee"].queryset = staff_choices()
+        cast(forms.ModelMultipleChoiceField, self.fields["tickets"]).queryset = tickets
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = staff_choices()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -10,9 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from secondline.tickets.choices import Priority, Status, TicketType
 from secondline.tickets.models import Ticket, TicketEvent
@@ -125,9 +124,9 @@ def describe(event: TicketEvent, ticket: Ticket) -> EventLine:
         reason = decline_text(ticket) or reason
     elif kind == Kind.ASSIGNED:
         text = (
-            _("Assigned to %(new)s") % {"new": new} if new else _("Unassigned (was %(old)s)") % {
-                "old": old
-            }
+            _("Assigned to %(new)s") % {"new": new}
+            if new
+            else _("Unassigned (was %(old)s)") % {"old": old}
         )
     elif kind == Kind.COMMENTED:
         text = _("Public reply added") if event.is_public else _("Internal note added")
@@ -156,7 +155,7 @@ def decline_text(ticket: Ticket) -> str:
 
 def _field_label(name: str) -> str:
     try:
-        return str(Ticket._meta.get_field(name).verbose_name).capitalize()
+        return str(Ticket._meta.get_field(name).verbose_name).capitalize()  # type: ignore[union-attr]
     except Exception:  # an event about a field that no longer exists still reads
         return name
 
@@ -165,15 +164,10 @@ def business_duration(minutes: int, day_hours: int = 9) -> str:
     """A reaction target as people say it: "1 business hour", "2 business days"."""
     hours, rest = divmod(minutes, 60)
     if rest:
-        return ngettext(
-            "%(count)d business minute", "%(count)d business minutes", minutes
-        ) % {"count": minutes}
+        return ngettext("%(count)d business minute", "%(count)d business minutes", minutes) % {
+            "count": minutes
+        }
     if hours and day_hours and hours % day_hours == 0:
         days = hours // day_hours
-        return ngettext("%(count)d business day", "%(count)d business days", days) % {
-            "count": days
-        }
-    return ngettext("%(count)d business hour", "%(count)d business hours", hours) % {
-        "count": hours
-    }
-
+        return ngettext("%(count)d business day", "%(count)d business days", days) % {"count": days}
+    return ngettext("%(count)d business hour", "%(count)d business hours", hours) % {"count": hours}

@@ -49,14 +49,13 @@ class Queue:
 QUEUES = [
     Queue("unassigned", _("Unassigned"), lambda user, now: Q(assignee__isnull=True)),
     Queue("mine", _("Mine"), lambda user, now: Q(assignee=user)),
-    Queue(
-        "at_risk", _("At risk"), lambda user, now: Q(sla_state="at_risk") & ~overdue(now)
-    ),
+    Queue("at_risk", _("At risk"), lambda user, now: Q(sla_state="at_risk") & ~overdue(now)),
     Queue(
         "breached",
         _("Breached"),
-        lambda user, now: (Q(sla_state="breached") & Q(first_reaction_at__isnull=True))
-        | overdue(now),
+        lambda user, now: (
+            (Q(sla_state="breached") & Q(first_reaction_at__isnull=True)) | overdue(now)
+        ),
     ),
     Queue(
         "waiting",
@@ -201,8 +200,9 @@ def sla_by_day(user: User, days: int = 30) -> list[DayBar]:
         .values("day", "state")
         .annotate(n=Count("pk"))
     )
-    bars = {first + dt.timedelta(days=i): DayBar(first + dt.timedelta(days=i), {}) for i in
-            range(days)}
+    bars = {
+        first + dt.timedelta(days=i): DayBar(first + dt.timedelta(days=i), {}) for i in range(days)
+    }
     for row in rows:
         bar = bars.get(row["day"])
         if bar is not None and row["state"] in CHART_STATES:

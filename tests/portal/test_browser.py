@@ -51,7 +51,7 @@ def test_a_customer_files_an_urgent_incident_and_sees_the_phone(
     page.check("input[name=requested_priority][value=urgent]")
     log = tmp_path / "terminal.log"
     log.write_text("ERROR 500 at /post\n")
-    page.set_input_files("#id_files", str(log))
+    page.set_input_files("#id_attachments", str(log))
     page.click("button:has-text('File the ticket')")
     page.wait_for_url(re.compile(r"/tickets/\d+/urgent/$"))
     ticket = Ticket.objects.get()
@@ -212,8 +212,13 @@ def test_the_russian_interface_is_russian_on_every_page(
     customer = browser_session("member")
     customer.page.click(".language-switch button[value=ru]")
     customer.page.wait_for_selector("html[lang=ru]")
-    for path in ("/tickets/", "/tickets/new/", "/tickets/new/?type=incident",
-                 f"/tickets/{ticket.pk}/", "/support/"):
+    for path in (
+        "/tickets/",
+        "/tickets/new/",
+        "/tickets/new/?type=incident",
+        f"/tickets/{ticket.pk}/",
+        "/support/",
+    ):
         customer.go(path)
         assert_russian(customer, phrases)
     customer.go("/tickets/new/")
@@ -226,7 +231,12 @@ def test_the_russian_interface_is_russian_on_every_page(
     people.agent.language = "ru"
     people.agent.save()
     agent = browser_session("agent")
-    for path in ("/desk/", "/desk/?queue=all", "/desk/dashboard/", f"/tickets/{ticket.pk}/",
-                 "/support/"):
+    for path in (
+        "/desk/",
+        "/desk/?queue=all",
+        "/desk/dashboard/",
+        f"/tickets/{ticket.pk}/",
+        "/support/",
+    ):
         agent.go(path)
         assert_russian(agent, phrases)

@@ -56,8 +56,10 @@ def test_it_ships_the_compiled_catalogue_of_the_current_po(path: Path) -> None:
                 got = catalogue.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, 1)
             wanted = entry.msgstr.get(0, "")
         else:
-            got = catalogue.gettext(key) if entry.msgctxt is None else catalogue.pgettext(
-                entry.msgctxt, entry.msgid
+            got = (
+                catalogue.gettext(key)
+                if entry.msgctxt is None
+                else catalogue.pgettext(entry.msgctxt, entry.msgid)
             )
             wanted = entry.msgstr.get(0, "")
         if got != wanted:

@@ -99,7 +99,8 @@ def test_it_keeps_customers_out_of_the_desk_and_its_actions(personas: Any) -> No
     assert customer.get("/desk/").status_code == 302
     assert customer.get("/desk/dashboard/").status_code == 302
     response = customer.post(
-        f"/tickets/{ticket.pk}/priority/", {"priority": "urgent", "reason": "I want it"},
+        f"/tickets/{ticket.pk}/priority/",
+        {"priority": "urgent", "reason": "I want it"},
         follow=True,
     )
     assert "Only the contractor" in response.content.decode()
@@ -118,7 +119,7 @@ def test_it_sends_anonymous_visitors_to_sign_in() -> None:
 def test_it_files_an_incident_with_its_priority(personas: Any) -> None:
     upload = SimpleUploadedFile("screen.png", b"\x89PNG...", content_type="image/png")
     response = client_for(personas.member).post(
-        "/tickets/new/", {**incident_form(), "files": [upload]}
+        "/tickets/new/", {**incident_form(), "attachments": [upload]}
     )
     ticket = Ticket.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/tickets/{ticket.pk}/"
@@ -148,7 +149,12 @@ def test_it_offers_no_priority_for_a_consultation(personas: Any) -> None:
 def test_it_ignores_a_priority_sent_with_a_consultation(personas: Any) -> None:
     client_for(personas.member).post(
         "/tickets/new/",
-        {"type": "consultation", "requested_priority": "urgent", "subject": "Q", "description": "?"},
+        {
+            "type": "consultation",
+            "requested_priority": "urgent",
+            "subject": "Q",
+            "description": "?",
+        },
     )
     ticket = Ticket.objects.get()
     assert ticket.type == TicketType.CONSULTATION and ticket.priority == Priority.NORMAL
@@ -283,8 +289,9 @@ def test_it_counts_the_queues(personas: Any) -> None:
 
 def test_it_sorts_the_queue_by_reaction_due_time(personas: Any) -> None:
     low = file_ticket(personas.member, incident_draft(requested_priority="low", subject="LOWONE"))
-    urgent = file_ticket(personas.member, incident_draft(requested_priority="urgent",
-                                                         subject="URGENTONE"))
+    urgent = file_ticket(
+        personas.member, incident_draft(requested_priority="urgent", subject="URGENTONE")
+    )
     page = client_for(personas.agent).get("/desk/?queue=all").content.decode()
     assert page.index(urgent.subject) < page.index(low.subject)
 
@@ -340,8 +347,15 @@ def test_it_shows_the_dashboard(personas: Any) -> None:
 def test_it_explains_how_support_works(personas: Any, settings: Any) -> None:
     settings.SUPPORT_EMAIL = "help@vendor.example"
     page = client_for(personas.member).get("/support/").content.decode()
-    for text in ("10:00–19:00", "1 business hour", "2 business days", "main database server",
-                 "[Incident][High]", "help@vendor.example", "2×"):
+    for text in (
+        "10:00–19:00",
+        "1 business hour",
+        "2 business days",
+        "main database server",
+        "[Incident][High]",
+        "help@vendor.example",
+        "2×",
+    ):
         assert text in page, text
 
 

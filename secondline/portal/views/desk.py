@@ -123,7 +123,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(back if back.startswith("/") else "/desk/")
     data = form.cleaned_data
     done, failed = [], []
@@ -142,8 +142,11 @@ def bulk(request: HttpRequest) -> HttpResponse:
             _("Changed: %(numbers)s.") % {"numbers": ", ".join(t.number for t in done)},
         )
     for ticket, reason in failed:
-        messages.error(request, _("%(number)s was not changed: %(reason)s")
-                       % {"number": ticket.number, "reason": reason})
+        messages.error(
+            request,
+            _("%(number)s was not changed: %(reason)s")
+            % {"number": ticket.number, "reason": reason},
+        )
     return redirect(back if back.startswith("/") else "/desk/")
 
 
@@ -198,7 +201,7 @@ def _chart(bars: list[queries.DayBar], peak: int) -> dict[str, Any]:
     columns = []
     for index, bar in enumerate(bars):
         x = index * (BAR_WIDTH + BAR_GAP)
-        y = CHART_HEIGHT
+        y = float(CHART_HEIGHT)
         rects = []
         for state in queries.CHART_STATES:
             count = bar.counts.get(state, 0)
@@ -207,8 +210,9 @@ def _chart(bars: list[queries.DayBar], peak: int) -> dict[str, Any]:
             height = count * CHART_HEIGHT / peak
             y -= height
             # SVG wants "12.5" whatever the language; a float in a template would be localised
-            rects.append({"state": state, "y": f"{y:.1f}", "height": f"{height:.1f}",
-                          "count": count})
+            rects.append(
+                {"state": state, "y": f"{y:.1f}", "height": f"{height:.1f}", "count": count}
+            )
         columns.append({"x": x, "bar": bar, "rects": rects})
     return {
         "columns": columns,

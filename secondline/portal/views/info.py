@@ -1,4 +1,4 @@
-""""How support works": the contract's rules, generated from the configuration."""
+""" "How support works": the contract's rules, generated from the configuration."""
 
 from __future__ import annotations
 
@@ -31,8 +31,15 @@ DAY_KINDS = {
     "exception_working_day": _("Extra working day"),
     "shortened": _("Shortened pre-holiday day"),
 }
-WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
-            _("Saturday"), _("Sunday")]
+WEEKDAYS = [
+    _("Monday"),
+    _("Tuesday"),
+    _("Wednesday"),
+    _("Thursday"),
+    _("Friday"),
+    _("Saturday"),
+    _("Sunday"),
+]
 LOOKAHEAD_DAYS = 120
 SHOWN_DAYS = 10
 
@@ -72,9 +79,11 @@ def special_days(calendar: WorkingCalendar, today: dt.date) -> list[dict[str, An
     Saturdays, company exceptions; plain weekends are left out."""
     business = business_calendar(calendar)
     language = "ru" if (get_language() or "").startswith("ru") else "en_US"
-    names = holidays.country_holidays(
-        "RU", years=[today.year, today.year + 1], language=language
-    ) if calendar.country == WorkingCalendar.Country.RUSSIA else {}
+    names = (
+        holidays.country_holidays("RU", years=[today.year, today.year + 1], language=language)
+        if calendar.country == WorkingCalendar.Country.RUSSIA
+        else {}
+    )
     found = []
     for offset in range(LOOKAHEAD_DAYS):
         day = today + dt.timedelta(days=offset)
@@ -111,7 +120,8 @@ def reaction_targets(contract: Contract) -> list[dict[str, Any]]:
                 {
                     "type": type_label,
                     "priority": presenters.priority_label(priority),
-                    "set_by": _("you choose") if ticket_type == TicketType.INCIDENT
+                    "set_by": _("you choose")
+                    if ticket_type == TicketType.INCIDENT
                     else _("set by the plan"),
                     "criteria": PRIORITY_CRITERIA.get(Priority(priority), "")
                     if ticket_type == TicketType.INCIDENT
@@ -147,9 +157,7 @@ def how_support_works(request: HttpRequest) -> HttpResponse:
                     ("[Change request]", _("a change request")),
                     ("[Update installation]", _("an update installation")),
                 ],
-                "contracts": access.contracts_visible_to(user).filter(
-                    status=Contract.Status.ACTIVE
-                )
+                "contracts": access.contracts_visible_to(user).filter(status=Contract.Status.ACTIVE)
                 if user.is_contractor
                 else [],
             }

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from secondline.accounts import access
-from secondline.accounts.models import User
+from secondline.accounts.models import Contract, User
 from secondline.portal import presenters, queries
 from secondline.portal.forms import (
     AssignForm,
@@ -105,10 +105,9 @@ def _reaction_targets(user: User) -> dict[str, str]:
     return targets
 
 
-def _active_contracts(user: User) -> QuerySet[Any]:
-    return access.contracts_visible_to(user).filter(
-        pk__in=user.organization.active_contracts().values("pk")  # type: ignore[union-attr]
-    ) if user.organization_id else access.contracts_visible_to(user).none()
+def _active_contracts(user: User) -> QuerySet[Contract]:
+    active = Contract.objects.active().values_list("pk", flat=True)
+    return access.contracts_visible_to(user).filter(pk__in=list(active))
 
 
 def _new_ticket_page(request: HttpRequest, form: NewTicketForm, status: int = 200) -> HttpResponse:
@@ -141,7 +140,9 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _new_ticket_page(request, form)
     try:
-        ticket = services.file_ticket(user, form.draft(), files=uploads(form.cleaned_data["files"]))
+        ticket = services.file_ticket(
+            user, form.draft(), files=uploads(form.cleaned_data["attachments"])
+        )
     except ValidationError as exc:
         apply_errors(form, exc)
         return _new_ticket_page(request, form)
@@ -171,8 +172,9 @@ def _due_text(ticket: Ticket) -> str:
 def ticket_fields(request: HttpRequest) -> HttpResponse:
     """The part of the new-ticket form that depends on the type (htmx swaps it in)."""
     user: User = request.user  # type: ignore[assignment]
-    form = NewTicketForm(initial={"type": request.GET.get("type", "")},
-                         contracts=_active_contracts(user))
+    form = NewTicketForm(
+        initial={"type": request.GET.get("type", "")}, contracts=_active_contracts(user)
+    )
     form.initial.update({k: v for k, v in request.GET.items() if k in form.fields})
     request.htmx = True  # type: ignore[attr-defined]
     response = _new_ticket_page(request, form)
@@ -189,9 +191,7 @@ def ticket_urgent(request: HttpRequest, pk: int) -> HttpResponse:
     instructions = urgent.instructions_for(ticket)
     if instructions is None:
         return redirect("portal:ticket_detail", pk=ticket.pk)
-    return render(
-        request, "portal/urgent.html", {"ticket": ticket, "instructions": instructions}
-    )
+    return render(request, "portal/urgent.html", {"ticket": ticket, "instructions": instructions})
 
 
 # -- the ticket page -------------------------------------------------------------------------
@@ -200,7 +200,9 @@ def ticket_urgent(request: HttpRequest, pk: int) -> HttpResponse:
 def _timeline(user: User, ticket: Ticket) -> list[dict[str, Any]]:
     """The conversation with the events that matter to the reader, in time order."""
     kinds = (
-        presenters.AGENT_TIMELINE_KINDS if user.is_contractor else presenters.CUSTOMER_TIMELINE_KINDS
+        presenters.AGENT_TIMELINE_KINDS
+        if user.is_contractor
+        else presenters.CUSTOMER_TIMELINE_KINDS
     )
     comments = access.comments_visible_to(user, ticket).prefetch_related("attachments")
     items: list[dict[str, Any]] = [
@@ -213,8 +215,9 @@ def _timeline(user: User, ticket: Ticket) -> list[dict[str, Any]]:
         for c in comments
     ]
     for event in access.events_visible_to(user, ticket).filter(kind__in=kinds):
-        items.append({"kind": "event", "at": event.created_at,
-                      "line": presenters.describe(event, ticket)})
+        items.append(
+            {"kind": "event", "at": event.created_at, "line": presenters.describe(event, ticket)}
+        )
     items.sort(key=lambda item: item["at"])
     return items
 
@@ -248,7 +251,8 @@ def ticket_page(
         "ticket": ticket,
         "timeline": _timeline(user, ticket),
         "attachments": [
-            a for a in ticket.attachments.select_related("uploaded_by")
+            a
+            for a in ticket.attachments.select_related("uploaded_by")
             if a.is_public or user.is_contractor
         ],
         "sla_state": presenters.live_sla_state(ticket),
@@ -285,8 +289,16 @@ def ticket_page(
 def _details(ticket: Ticket) -> list[tuple[str, Any]]:
     """The type-specific fields the customer filled in, with their labels."""
     names = [
-        n for n in ("occurred_at", "impact", "steps_to_reproduce", "target_version",
-                    "preferred_windows", "affected_module", "environment")
+        n
+        for n in (
+            "occurred_at",
+            "impact",
+            "steps_to_reproduce",
+            "target_version",
+            "preferred_windows",
+            "affected_module",
+            "environment",
+        )
         if getattr(ticket, n)
     ]
     rows = []
@@ -302,7 +314,11 @@ def _details(ticket: Ticket) -> list[tuple[str, Any]]:
 def _ticket(request: HttpRequest, pk: int) -> Ticket:
     ticket = access.get_ticket_for(request.user, pk)  # type: ignore[arg-type]
     return Ticket.objects.select_related(
-        "organization", "contract__sla_plan", "contract__calendar", "requester", "assignee",
+        "organization",
+        "contract__sla_plan",
+        "contract__calendar",
+        "requester",
+        "assignee",
         "decline_reason",
     ).get(pk=ticket.pk)
 
@@ -343,7 +359,11 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
 
     def action(ticket: Ticket, data: dict[str, Any]) -> None:
         services.add_comment(
-            ticket, user, data["body"] or "", public=not internal, files=uploads(data["files"])
+            ticket,
+            user,
+            data["body"] or "",
+            public=not internal,
+            files=uploads(data["attachments"]),
         )
 
     return _act(request, pk, "reply", form, action, done)
@@ -359,8 +379,14 @@ def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
         services.change_status(ticket, user, data["status"], reason=data.get("reason") or "")
 
     label = presenters.status_label(request.POST.get("status", ""))
-    return _act(request, pk, "status", form, action,
-                _("The ticket is now “%(status)s”.") % {"status": label})
+    return _act(
+        request,
+        pk,
+        "status",
+        form,
+        action,
+        _("The ticket is now “%(status)s”.") % {"status": label},
+    )
 
 
 @login_required
@@ -372,8 +398,14 @@ def ticket_priority(request: HttpRequest, pk: int) -> HttpResponse:
     def action(ticket: Ticket, data: dict[str, Any]) -> None:
         services.change_priority(ticket, user, data["priority"], data["reason"])
 
-    return _act(request, pk, "priority", form, action,
-                _("Priority changed; the customer has been told why."))
+    return _act(
+        request,
+        pk,
+        "priority",
+        form,
+        action,
+        _("Priority changed; the customer has been told why."),
+    )
 
 
 @login_required
@@ -385,8 +417,9 @@ def ticket_decline(request: HttpRequest, pk: int) -> HttpResponse:
     def action(ticket: Ticket, data: dict[str, Any]) -> None:
         services.decline_ticket(ticket, user, data["reason"].code, data["note"])
 
-    return _act(request, pk, "decline", form, action,
-                _("Ticket declined; the customer sees the reason."))
+    return _act(
+        request, pk, "decline", form, action, _("Ticket declined; the customer sees the reason.")
+    )
 
 
 @login_required
@@ -412,9 +445,13 @@ def ticket_watchers(request: HttpRequest, pk: int) -> HttpResponse:
     remove = request.POST.get("remove", "")
     if remove.isdigit():
         watcher = ticket.watchers.filter(pk=int(remove)).first()
-        if watcher is not None and (user.is_contractor or watcher.organization_id == user.organization_id):
+        if watcher is not None and (
+            user.is_contractor or watcher.organization_id == user.organization_id
+        ):
             services.remove_watcher(ticket, user, watcher)
-            messages.success(request, _("%(name)s no longer watches this ticket.") % {"name": watcher})
+            messages.success(
+                request, _("%(name)s no longer watches this ticket.") % {"name": watcher}
+            )
         return redirect("portal:ticket_detail", pk=ticket.pk)
     form = WatcherForm(request.POST, candidates=_watcher_candidates(user, ticket))
 

@@ -98,7 +98,8 @@ class TicketFilter:
 
 
 SORTS = {
-    "due": (F("reaction_due_at").asc(nulls_last=True), "-updated_at", "-pk"),
+    # One direction for the tie-breaker lets SQLite walk the (status, reaction_due_at) index.
+    "due": (F("reaction_due_at").asc(nulls_last=True), "pk"),
     "updated": ("-updated_at", "-pk"),
     "created": ("-created_at", "-pk"),
 }

@@ -61,7 +61,7 @@ def _queue_tickets(request: HttpRequest, slug: str) -> Any:
     tickets = access.tickets_visible_to(user)
     if slug != "all" or spec.status in ("", "open"):
         tickets = tickets.filter(queries.queue_condition(slug, user, timezone.now()))
-    return spec, queries.for_listing(queries.filtered(tickets, spec))
+    return spec, queries.filtered(tickets, spec)
 
 
 def _tabs(request: HttpRequest) -> list[tuple[queries.Queue, int]]:

@@ -52,7 +52,15 @@ def list_filter(request: HttpRequest, default_status: str = "") -> queries.Ticke
 
 
 def paginate(request: HttpRequest, tickets: QuerySet[Ticket]) -> Any:
-    return Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    """One page of tickets: sort and slice on the bare ids, then fetch that page's rows with
+    everything a row shows (a narrow sort is several times faster on a large table)."""
+    page = Paginator(tickets.values_list("pk", flat=True), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    ids = list(page.object_list)
+    rows = queries.for_listing(Ticket.objects.filter(pk__in=ids)).in_bulk()
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    return page
 
 
 def filter_choices() -> dict[str, Any]:
@@ -75,8 +83,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     if user.is_contractor:
         return redirect("portal:queue")
     spec = list_filter(request)
-    tickets = queries.for_listing(queries.filtered(access.tickets_visible_to(user), spec))
-    page = paginate(request, tickets)
+    page = paginate(request, queries.filtered(access.tickets_visible_to(user), spec))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -162,10 +162,16 @@ def open_by_status(user: User) -> list[tuple[str, int]]:
 
 
 def open_by_sla_state(user: User) -> dict[str, int]:
+    """Open tickets per SLA state; a breach already answered counts as "late"."""
+    state = Case(
+        When(Q(sla_state="breached", first_reaction_at__isnull=False), then=Value("late")),
+        default=live_state(timezone.now()),
+        output_field=CharField(),
+    )
     rows = (
         access.tickets_visible_to(user)
         .filter(status__in=OPEN)
-        .annotate(state=live_state(timezone.now()))
+        .annotate(state=state)
         .values("state")
         .annotate(n=Count("pk"))
     )

@@ -169,6 +169,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     bars = queries.sla_by_day(user)
     peak = max((bar.total for bar in bars), default=0) or 1
+    by_sla = queries.open_by_sla_state(user)
     return render(
         request,
         "portal/dashboard.html",
@@ -178,8 +179,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 for status, n in queries.open_by_status(user)
             ],
             "by_sla": [
-                (state, presenters.SLA_LABELS[state], queries.open_by_sla_state(user).get(state, 0))
-                for state in ("on_track", "at_risk", "breached", "paused", "met")
+                (state, presenters.SLA_LABELS[state], by_sla.get(state, 0))
+                for state in ("on_track", "at_risk", "breached", "late", "paused", "met")
             ],
             "breaches": queries.breaches_today(user),
             "chart": _chart(bars, peak),

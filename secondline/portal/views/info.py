@@ -119,6 +119,7 @@ def reaction_targets(contract: Contract) -> list[dict[str, Any]]:
             rows.append(
                 {
                     "type": type_label,
+                    "type_value": ticket_type,
                     "priority": presenters.priority_label(priority),
                     "set_by": _("you choose")
                     if ticket_type == TicketType.INCIDENT
@@ -130,7 +131,8 @@ def reaction_targets(contract: Contract) -> list[dict[str, Any]]:
                     "rank": list(Priority.values).index(priority),
                 }
             )
-    return rows
+    order = list(TicketType.values)
+    return sorted(rows, key=lambda row: (order.index(row["type_value"]), row["rank"]))
 
 
 @login_required

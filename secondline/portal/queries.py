@@ -75,11 +75,15 @@ def queue_condition(slug: str, user: User, now: dt.datetime) -> Q:
 def queue_counts(user: User) -> dict[str, int]:
     """How many open tickets each queue holds, in one query."""
     now = timezone.now()
-    totals = access.tickets_visible_to(user).aggregate(
-        **{
-            queue.slug: Count("pk", filter=queue_condition(queue.slug, user, now))
-            for queue in QUEUES
-        }
+    totals = (
+        access.tickets_visible_to(user)
+        .filter(status__in=OPEN)
+        .aggregate(
+            **{
+                queue.slug: Count("pk", filter=queue.condition(user, now))  # type: ignore[operator]
+                for queue in QUEUES
+            }
+        )
     )
     return {slug: totals[slug] or 0 for slug in QUEUE_BY_SLUG}
 

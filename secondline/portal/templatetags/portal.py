@@ -34,3 +34,9 @@ def get_item(mapping: dict[str, int], key: str) -> int:
 @register.filter
 def late_if(state: str, first_reaction_at: object) -> str:
     return presenters.badge_state(state, first_reaction_at)  # type: ignore[arg-type]
+
+
+# Enum lookups: cheaper than Model.get_FOO_display() in a list of many rows.
+register.filter("status_label", presenters.status_label)
+register.filter("priority_label", presenters.priority_label)
+register.filter("type_label", presenters.type_label)

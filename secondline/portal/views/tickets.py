@@ -256,6 +256,8 @@ def ticket_page(
     language = get_language() or "en"
     context: dict[str, Any] = {
         "ticket": ticket,
+        # a form posted back with errors renders here; links and the language switch go to the page
+        "page_path": reverse("portal:ticket_detail", args=[ticket.pk]),
         "timeline": _timeline(user, ticket),
         "attachments": [
             a

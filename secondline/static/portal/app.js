@@ -97,6 +97,14 @@
     root.querySelectorAll("[data-select-all]").forEach(setUpSelectAll);
     root.querySelectorAll("[data-bulk]").forEach(setUpBulk);
   }
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  /* A form sent back with errors may be far down a long page: bring its first field into view. */
+  function focusFirstError() {
+    var field = document.querySelector(".has-error input, .has-error select, .has-error textarea");
+    if (field && !document.querySelector("[data-no-error-focus]")) {
+      field.scrollIntoView({ block: "center" });
+      field.focus({ preventScroll: true });
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () { init(document); focusFirstError(); });
   document.addEventListener("htmx:afterSwap", function (event) { init(event.target); });
 })();

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models.expressions import OrderBy
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -101,7 +102,7 @@ class TicketFilter:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-SORTS = {
+SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     # One direction for the tie-breaker lets SQLite walk the (status, reaction_due_at) index.
     "due": (F("reaction_due_at").asc(nulls_last=True), "pk"),
     "updated": ("-updated_at", "-pk"),

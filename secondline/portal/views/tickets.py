@@ -59,7 +59,7 @@ def paginate(request: HttpRequest, tickets: QuerySet[Ticket]) -> Any:
     )
     ids = list(page.object_list)
     rows = queries.for_listing(Ticket.objects.filter(pk__in=ids)).in_bulk()
-    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    page.object_list = [rows[pk] for pk in ids if pk in rows]  # type: ignore[misc]
     return page
 
 

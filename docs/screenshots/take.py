@@ -133,15 +133,21 @@ def main() -> int:
     args = parser.parse_args()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 860})
-        page = context.new_page()
 
         def run(url: str) -> None:
-            page.goto(f"{url}/login/")
-            shoot(page, "sign-in-en", full=False)
-            for lang in ("en", "ru"):
+            for lang, locale in (("en", "en-GB"), ("ru", "ru-RU")):
+                # the browser's own locale too, so date pickers read as a Russian user sees them
+                context = browser.new_context(
+                    viewport={"width": 1280, "height": 860}, locale=locale
+                )
+                page = context.new_page()
+                page.goto(f"{url}/login/")
+                if lang != "en":
+                    set_language(page, lang)  # an anonymous visitor's switch: the cookie
+                shoot(page, f"sign-in-{lang}", full=False)
                 customer_pages(page, url, lang)
                 agent_pages(page, url, lang)
+                context.close()
 
         if args.url:
             run(args.url.rstrip("/"))

@@ -148,6 +148,8 @@ def test_an_agent_bulk_assigns_from_the_queue(people: Personas, browser_session:
     agent = browser_session("agent")
     page = agent.page
     agent.go("/desk/?queue=unassigned")
+    assert page.evaluate("typeof window.htmx") == "object"  # the vendored file loaded
+    assert page.get_attribute("#queue-tabs", "hx-trigger") == "every 30s"
     page.check("input[data-select-all]")
     page.select_option("#bulk-action", "assign")
     page.select_option("#bulk-assignee", str(people.agent.pk))

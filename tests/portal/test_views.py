@@ -221,6 +221,22 @@ def test_it_declines_with_a_reason_the_customer_reads_in_russian(personas: Any) 
     assert "Вне рамок поддержки: диагностика" in page and "Ask your DBA." in page
 
 
+def test_it_offers_no_reply_on_a_closed_ticket_but_says_what_to_do(personas: Any) -> None:
+    ticket = file_ticket(personas.member)
+    services.change_status(ticket, personas.member, Status.CLOSED)
+    page = client_for(personas.member).get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'action="/tickets/%d/reply/"' % ticket.pk not in page
+    assert "This ticket is closed" in page
+
+
+def test_it_says_a_declined_ticket_is_outside_the_reaction_times(personas: Any) -> None:
+    ticket = file_ticket(personas.member)
+    services.decline_ticket(ticket, personas.agent, "duplicate", "See SL-1.")
+    page = client_for(personas.member).get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "does not count against the reaction times" in page
+    assert "Duplicate: See SL-1." in page
+
+
 def test_it_separates_public_replies_from_internal_notes(personas: Any) -> None:
     ticket = file_ticket(personas.member)
     agent = client_for(personas.agent)

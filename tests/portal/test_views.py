@@ -225,7 +225,7 @@ def test_it_offers_no_reply_on_a_closed_ticket_but_says_what_to_do(personas: Any
     ticket = file_ticket(personas.member)
     services.change_status(ticket, personas.member, Status.CLOSED)
     page = client_for(personas.member).get(f"/tickets/{ticket.pk}/").content.decode()
-    assert 'action="/tickets/%d/reply/"' % ticket.pk not in page
+    assert f'action="/tickets/{ticket.pk}/reply/"' not in page
     assert "This ticket is closed" in page
 
 

@@ -84,6 +84,30 @@ def test_a_customer_files_a_consultation_without_a_priority(
     assert Ticket.objects.get().priority == Priority.NORMAL
 
 
+def test_a_customer_drops_a_file_onto_a_reply(people: Personas, browser_session: Any) -> None:
+    ticket = file_ticket(people.member)
+    tab = browser_session("member")
+    page = tab.page
+    tab.go(f"/tickets/{ticket.pk}/")
+    page.evaluate(
+        """() => {
+        const data = new DataTransfer();
+        data.items.add(new File(["ERROR 42"], "dropped.log", {type: "text/plain"}));
+        const zone = document.querySelector("#reply [data-dropzone]");
+        for (const kind of ["dragenter", "dragover", "drop"]) {
+            zone.dispatchEvent(new DragEvent(kind, {dataTransfer: data, bubbles: true,
+                                                    cancelable: true}));
+        }
+    }"""
+    )
+    assert page.inner_text("#reply .file-list").startswith("dropped.log")
+    page.fill("#id_body", "The log you asked for.")
+    page.click("#reply button.primary")
+    page.wait_for_selector("text=Reply sent.")
+    assert page.is_visible("a:has-text('dropped.log')")
+    assert ticket.attachments.get().filename == "dropped.log"
+
+
 def test_the_form_keeps_the_customers_input_when_something_is_missing(
     people: Personas, browser_session: Any
 ) -> None:

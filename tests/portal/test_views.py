@@ -329,6 +329,15 @@ def test_it_reports_per_ticket_errors_of_a_bulk_change(personas: Any) -> None:
     assert (movable.status, closed.status) == (Status.ACCEPTED, Status.CLOSED)
 
 
+def test_it_returns_from_a_bulk_change_only_to_this_site(personas: Any) -> None:
+    ticket = file_ticket(personas.member)
+    response = client_for(personas.agent).post(
+        "/desk/bulk/",
+        {"tickets": [ticket.pk], "action": "assign", "assignee": "", "next": "//evil.example/"},
+    )
+    assert response["Location"] == "/desk/"
+
+
 def test_it_bulk_assigns(personas: Any) -> None:
     tickets = [file_ticket(personas.member) for _ in range(3)]
     client_for(personas.agent).post(

@@ -43,20 +43,21 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("portal:ticket_list")
 
 
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.headers.get("referer") or "/"
+def safe_next(request: HttpRequest, default: str = "/") -> str:
+    """Where to go back to after a POST: only to this site, never to another host."""
+    target = request.POST.get("next") or request.headers.get("referer") or default
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return "/"
+    return default
 
 
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """Switch the interface language: the user's setting when signed in, the cookie always."""
     language = request.POST.get("language", "")
-    response = HttpResponseRedirect(_safe_next(request))
+    response = HttpResponseRedirect(safe_next(request))
     if language not in dict(settings.LANGUAGES):
         return response
     if request.user.is_authenticated:

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,6 +20,7 @@ from secondline.accounts import access
 from secondline.accounts.models import Organization, User
 from secondline.portal import presenters, queries
 from secondline.portal.forms import BulkForm, staff_choices
+from secondline.portal.views.common import safe_next
 from secondline.portal.views.tickets import filter_choices, paginate
 from secondline.tickets import services
 from secondline.tickets.choices import Status
@@ -118,13 +120,13 @@ def bulk(request: HttpRequest) -> HttpResponse:
     A ticket the rules refuse is reported by number and left as it was; the others change.
     """
     user: User = request.user  # type: ignore[assignment]
-    back = request.POST.get("next") or "/desk/"
+    back = safe_next(request, default=reverse("portal:queue"))
     form = BulkForm(request.POST, tickets=access.tickets_visible_to(user))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, str(error))
-        return redirect(back if back.startswith("/") else "/desk/")
+        return redirect(back)
     data = form.cleaned_data
     done, failed = [], []
     with transaction.atomic():
@@ -147,7 +149,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
             _("%(number)s was not changed: %(reason)s")
             % {"number": ticket.number, "reason": reason},
         )
-    return redirect(back if back.startswith("/") else "/desk/")
+    return redirect(back)
 
 
 def _bulk_one(ticket: Ticket, user: User, data: dict[str, Any]) -> None:

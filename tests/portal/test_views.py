@@ -111,6 +111,13 @@ def test_it_keeps_customers_out_of_the_desk_and_its_actions(personas: Any) -> No
 def test_it_sends_anonymous_visitors_to_sign_in() -> None:
     response = Client().get("/tickets/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert Client().get("/desk/")["Location"].startswith("/login/")
+
+
+def test_it_reloads_the_desk_when_a_polled_session_has_expired(db: Any) -> None:
+    response = Client().get("/desk/counts/", headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("/login/")
 
 
 # -- filing ----------------------------------------------------------------------------------

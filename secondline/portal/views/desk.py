@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -34,11 +34,18 @@ def contractor_only(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated and request.htmx:  # type: ignore[attr-defined]
+            # a polled fragment after the session expired: reload the whole page to sign in
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = f"{reverse('login')}?next={reverse('portal:queue')}"
+            return response
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
         if not request.user.is_contractor:  # type: ignore[union-attr]
             return redirect("portal:ticket_list")
         return view(request, *args, **kwargs)
 
-    return login_required(wrapper)
+    return wrapper
 
 
 def _queue_slug(request: HttpRequest) -> str:

@@ -100,15 +100,19 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 
 def _reaction_targets(user: User) -> dict[str, str]:
-    """Incident priority -> its reaction target as words, from the customer's SLA plan."""
+    """The reaction target as words, from the customer's SLA plan: per incident priority, and
+    per other ticket type (those get the plan's priority)."""
     try:
         plan: SLAPlan = access.filing_contract(user).sla_plan
     except access.NotAContact:
         return {}
     targets = {}
     for target in plan.targets.all():
+        words = presenters.business_duration(target.reaction_minutes)
         if target.ticket_type == TicketType.INCIDENT and target.priority:
-            targets[target.priority] = presenters.business_duration(target.reaction_minutes)
+            targets[target.priority] = words
+        elif target.ticket_type != TicketType.INCIDENT:
+            targets.setdefault(target.ticket_type, words)
     return targets
 
 
@@ -121,9 +125,11 @@ def _new_ticket_page(request: HttpRequest, form: NewTicketForm, status: int = 20
     user: User = request.user  # type: ignore[assignment]
     template = "portal/new_ticket_fields.html" if request.htmx else "portal/new_ticket.html"  # type: ignore[attr-defined]
     contracts = form.fields["contract"].queryset  # type: ignore[attr-defined]
+    targets = _reaction_targets(user)
     context = {
         "form": form,
-        "priority_options": form.priority_options(_reaction_targets(user)),
+        "priority_options": form.priority_options(targets),
+        "type_target": targets.get(form.chosen_type, ""),
         "several_contracts": contracts.count() > 1,
         "files_lost": bool(request.FILES) and form.errors,
         "nav": "new",

@@ -5,4 +5,9 @@ from django.http import HttpRequest
 
 
 def support_contacts(request: HttpRequest) -> dict[str, Any]:
-    return {"SUPPORT_PHONE": settings.SUPPORT_PHONE, "SUPPORT_EMAIL": settings.SUPPORT_EMAIL}
+    phone = settings.SUPPORT_PHONE
+    return {
+        "SUPPORT_PHONE": phone,
+        "SUPPORT_PHONE_TEL": "".join(c for c in phone if c.isdigit() or c == "+"),
+        "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
+    }

@@ -1,15 +1,53 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from secondline.portal import views
+from secondline.portal.views import common, desk, info, tickets
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", common.home, name="home"),
+    path("language/", common.set_language, name="set_language"),
+    path("support/", info.how_support_works, name="how_support_works"),
+    path("tickets/", tickets.ticket_list, name="ticket_list"),
+    path("tickets/new/", tickets.ticket_new, name="ticket_new"),
+    path("tickets/new/fields/", tickets.ticket_fields, name="ticket_fields"),
+    path("tickets/<int:pk>/", tickets.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:pk>/urgent/", tickets.ticket_urgent, name="ticket_urgent"),
+    path("tickets/<int:pk>/reply/", tickets.ticket_reply, name="ticket_reply"),
+    path("tickets/<int:pk>/status/", tickets.ticket_status, name="ticket_status"),
+    path("tickets/<int:pk>/priority/", tickets.ticket_priority, name="ticket_priority"),
+    path("tickets/<int:pk>/decline/", tickets.ticket_decline, name="ticket_decline"),
+    path("tickets/<int:pk>/assign/", tickets.ticket_assign, name="ticket_assign"),
+    path("tickets/<int:pk>/watchers/", tickets.ticket_watchers, name="ticket_watchers"),
+    path(
+        "tickets/<int:pk>/files/<int:attachment_pk>/",
+        tickets.attachment_download,
+        name="attachment",
+    ),
+    path("desk/", desk.queue, name="queue"),
+    path("desk/counts/", desk.queue_counts, name="queue_counts"),
+    path("desk/bulk/", desk.bulk, name="bulk"),
+    path("desk/dashboard/", desk.dashboard, name="dashboard"),
 ]
 
 auth_urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
 ]

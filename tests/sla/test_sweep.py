@@ -104,7 +104,7 @@ def test_two_overlapping_sweeps_alert_once(clock, sent, member, manager, agent) 
     assert ticket.events.filter(kind=TicketEvent.Kind.SLA_CHANGED).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sweeps_in_parallel_on_postgresql_alert_once(clock, member, manager, agent) -> None:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         need_service("PostgreSQL", "DATABASE_URL does not point at PostgreSQL")

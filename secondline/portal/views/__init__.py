@@ -1,0 +1,2 @@
+"""The portal's pages: thin views over ``tickets.services`` (writes) and ``accounts.access``
+(reads)."""

@@ -1,0 +1,74 @@
+"""Small helpers the portal's views share: mapping service errors onto forms, the home page and
+the language switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from secondline.tickets.services import UploadedFile
+
+
+def apply_errors(form: Form, error: ValidationError) -> None:
+    """Put a service's per-field errors on the form; unknown fields become form-wide errors."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def uploads(files: list[Any]) -> list[UploadedFile]:
+    return [
+        UploadedFile(
+            name=f.name, content=f, size=f.size, content_type=getattr(f, "content_type", "") or ""
+        )
+        for f in files
+    ]
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_contractor:  # type: ignore[union-attr]
+        return redirect("portal:queue")
+    return redirect("portal:ticket_list")
+
+
+def safe_next(request: HttpRequest, default: str = "/") -> str:
+    """Where to go back to after a POST: only to this site, never to another host."""
+    target = request.POST.get("next") or request.headers.get("referer") or default
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language: the user's setting when signed in, the cookie always."""
+    language = request.POST.get("language", "")
+    response = HttpResponseRedirect(safe_next(request))
+    if language not in dict(settings.LANGUAGES):
+        return response
+    if request.user.is_authenticated:
+        request.user.language = language  # type: ignore[union-attr]
+        request.user.save(update_fields=["language"])  # type: ignore[union-attr]
+    translation.activate(language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        samesite="Lax",
+    )
+    return response

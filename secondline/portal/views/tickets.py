@@ -1,0 +1,493 @@
+"""Ticket pages shared by customers and the contractor's staff: list, new, the ticket itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.forms import Form
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from secondline.accounts import access
+from secondline.accounts.models import Contract, User
+from secondline.portal import presenters, queries
+from secondline.portal.forms import (
+    AssignForm,
+    DeclineForm,
+    NewTicketForm,
+    PriorityForm,
+    ReplyForm,
+    StatusForm,
+    WatcherForm,
+)
+from secondline.portal.views.common import apply_errors, uploads
+from secondline.sla.models import SLAPlan
+from secondline.tickets import rules, services, urgent
+from secondline.tickets.choices import Priority, Status, TicketType
+from secondline.tickets.models import Ticket
+
+PAGE_SIZE = 25
+
+
+def list_filter(request: HttpRequest, default_status: str = "") -> queries.TicketFilter:
+    get = request.GET
+    return queries.TicketFilter(
+        status=get.get("status", default_status),
+        type=get.get("type", ""),
+        priority=get.get("priority", ""),
+        q=get.get("q", "")[:200],
+        sort=get.get("sort", "updated") if get.get("sort") in queries.SORTS else "updated",
+        organization=get.get("organization", "") if get.get("organization", "").isdigit() else "",
+    )
+
+
+def paginate(request: HttpRequest, tickets: QuerySet[Ticket]) -> Any:
+    """One page of tickets: sort and slice on the bare ids, then fetch that page's rows with
+    everything a row shows (a narrow sort is several times faster on a large table)."""
+    page = Paginator(tickets.values_list("pk", flat=True), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    ids = list(page.object_list)
+    rows = queries.for_listing(Ticket.objects.filter(pk__in=ids)).in_bulk()
+    page.object_list = [rows[pk] for pk in ids if pk in rows]  # type: ignore[misc]
+    return page
+
+
+def filter_choices() -> dict[str, Any]:
+    return {
+        "status_choices": [
+            ("open", _("All open")),
+            ("closed", _("Resolved, closed or declined")),
+            *Status.choices,
+        ],
+        "type_choices": TicketType.choices,
+        "priority_choices": Priority.choices,
+    }
+
+
+@login_required
+@require_GET
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    """The organisation's tickets with filters, text search and sorting."""
+    user: User = request.user  # type: ignore[assignment]
+    if user.is_contractor:
+        return redirect("portal:queue")
+    spec = list_filter(request)
+    page = paginate(request, queries.filtered(access.tickets_visible_to(user), spec))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "portal/ticket_list.html",
+        {
+            "page": page,
+            "spec": spec,
+            "query": query.urlencode(),
+            "nav": "tickets",
+            **filter_choices(),
+        },
+    )
+
+
+def _reaction_targets(user: User) -> dict[str, str]:
+    """The reaction target as words, from the customer's SLA plan: per incident priority, and
+    per other ticket type (those get the plan's priority)."""
+    try:
+        plan: SLAPlan = access.filing_contract(user).sla_plan
+    except access.NotAContact:
+        return {}
+    targets = {}
+    for target in plan.targets.all():
+        words = presenters.business_duration(target.reaction_minutes)
+        if target.ticket_type == TicketType.INCIDENT and target.priority:
+            targets[target.priority] = words
+        elif target.ticket_type != TicketType.INCIDENT:
+            targets.setdefault(target.ticket_type, words)
+    return targets
+
+
+def _active_contracts(user: User) -> QuerySet[Contract]:
+    active = Contract.objects.active().values_list("pk", flat=True)
+    return access.contracts_visible_to(user).filter(pk__in=list(active))
+
+
+def _new_ticket_page(request: HttpRequest, form: NewTicketForm, status: int = 200) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    template = "portal/new_ticket_fields.html" if request.htmx else "portal/new_ticket.html"  # type: ignore[attr-defined]
+    contracts = form.fields["contract"].queryset  # type: ignore[attr-defined]
+    targets = _reaction_targets(user)
+    context = {
+        "form": form,
+        "priority_options": form.priority_options(targets),
+        "type_target": targets.get(form.chosen_type, ""),
+        "several_contracts": contracts.count() > 1,
+        "files_lost": bool(request.FILES) and form.errors,
+        "nav": "new",
+    }
+    return render(request, template, context, status=status)
+
+
+@login_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    """File a ticket: the fields follow the chosen type, the priority appears only for incidents."""
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        access.filing_contract(user)
+    except access.NotAContact as exc:
+        return render(request, "portal/cannot_file.html", {"reason": str(exc)}, status=403)
+    contracts = _active_contracts(user)
+    if request.method != "POST":
+        form = NewTicketForm(initial={"type": request.GET.get("type", "")}, contracts=contracts)
+        return _new_ticket_page(request, form)
+    form = NewTicketForm(request.POST, request.FILES, contracts=contracts)
+    if not form.is_valid():
+        return _new_ticket_page(request, form)
+    try:
+        ticket = services.file_ticket(
+            user, form.draft(), files=uploads(form.cleaned_data["attachments"])
+        )
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return _new_ticket_page(request, form)
+    except access.NotAContact as exc:
+        return render(request, "portal/cannot_file.html", {"reason": str(exc)}, status=403)
+    if urgent.is_urgent_incident(ticket):
+        return redirect("portal:ticket_urgent", pk=ticket.pk)
+    messages.success(
+        request,
+        _("Ticket %(number)s is filed. We will react by %(due)s.")
+        % {"number": ticket.number, "due": _due_text(ticket)},
+    )
+    return redirect("portal:ticket_detail", pk=ticket.pk)
+
+
+def _due_text(ticket: Ticket) -> str:
+    ticket.refresh_from_db(fields=["reaction_due_at"])
+    if ticket.reaction_due_at is None:
+        return "—"
+    from django.utils.formats import date_format
+
+    return date_format(timezone.localtime(ticket.reaction_due_at), "DATETIME_FORMAT")
+
+
+@login_required
+@require_GET
+def ticket_fields(request: HttpRequest) -> HttpResponse:
+    """The part of the new-ticket form that depends on the type (htmx swaps it in)."""
+    user: User = request.user  # type: ignore[assignment]
+    form = NewTicketForm(
+        initial={"type": request.GET.get("type", "")}, contracts=_active_contracts(user)
+    )
+    form.initial.update({k: v for k, v in request.GET.items() if k in form.fields})
+    request.htmx = True  # type: ignore[attr-defined]
+    response = _new_ticket_page(request, form)
+    if form.chosen_type:
+        response["HX-Replace-Url"] = f"{reverse('portal:ticket_new')}?type={form.chosen_type}"
+    return response
+
+
+@login_required
+@require_GET
+def ticket_urgent(request: HttpRequest, pk: int) -> HttpResponse:
+    """After an Urgent incident: the phone number and what to say, impossible to miss."""
+    ticket = access.get_ticket_for(request.user, pk)  # type: ignore[arg-type]
+    instructions = urgent.instructions_for(ticket)
+    if instructions is None:
+        return redirect("portal:ticket_detail", pk=ticket.pk)
+    return render(request, "portal/urgent.html", {"ticket": ticket, "instructions": instructions})
+
+
+# -- the ticket page -------------------------------------------------------------------------
+
+
+def _timeline(user: User, ticket: Ticket) -> list[dict[str, Any]]:
+    """The conversation with the events that matter to the reader, in time order."""
+    kinds = (
+        presenters.AGENT_TIMELINE_KINDS
+        if user.is_contractor
+        else presenters.CUSTOMER_TIMELINE_KINDS
+    )
+    comments = access.comments_visible_to(user, ticket).prefetch_related("attachments")
+    items: list[dict[str, Any]] = [
+        {
+            "kind": "comment",
+            "at": c.created_at,
+            "comment": c,
+            "files": [a for a in c.attachments.all() if a.is_public or user.is_contractor],
+        }
+        for c in comments
+    ]
+    for event in access.events_visible_to(user, ticket).filter(kind__in=kinds):
+        items.append(
+            {"kind": "event", "at": event.created_at, "line": presenters.describe(event, ticket)}
+        )
+    items.sort(key=lambda item: item["at"])
+    return items
+
+
+def _watcher_candidates(user: User, ticket: Ticket) -> QuerySet[User]:
+    people = User.objects.filter(is_active=True, organization_id=ticket.organization_id)
+    if user.is_contractor:
+        people = people | User.objects.filter(is_active=True, role__in=User.CONTRACTOR_ROLES)
+    return people.exclude(pk__in=ticket.watchers.values("pk")).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+def _allowed_statuses(user: User, ticket: Ticket) -> list[str]:
+    return [
+        status
+        for status in Status.values
+        if status != Status.DECLINED
+        and rules.can_transition(ticket.status, status, by_contractor=user.is_contractor)
+    ]
+
+
+def ticket_page(
+    request: HttpRequest, ticket: Ticket, forms: dict[str, Form] | None = None, status: int = 200
+) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    forms = forms or {}
+    allowed = _allowed_statuses(user, ticket)
+    language = get_language() or "en"
+    context: dict[str, Any] = {
+        "ticket": ticket,
+        # a form posted back with errors renders here; links and the language switch go to the page
+        "page_path": reverse("portal:ticket_detail", args=[ticket.pk]),
+        "timeline": _timeline(user, ticket),
+        "attachments": [
+            a
+            for a in ticket.attachments.select_related("uploaded_by")
+            if a.is_public or user.is_contractor
+        ],
+        "sla_state": presenters.live_sla_state(ticket),
+        "sla_labels": presenters.SLA_LABELS,
+        "sla_explanations": presenters.SLA_EXPLANATIONS,
+        "instructions": urgent.instructions_for(ticket),
+        "decline_text": presenters.decline_text(ticket),
+        "watchers": ticket.watchers.order_by("first_name", "last_name"),
+        "reply_form": forms.get("reply") or ReplyForm(),
+        "watcher_form": forms.get("watcher")
+        or WatcherForm(candidates=_watcher_candidates(user, ticket)),
+        "can_close": Status.CLOSED in allowed and ticket.status != Status.CLOSED,
+        "can_reopen": user.is_customer and ticket.status == Status.RESOLVED,
+        "details": _details(ticket),
+    }
+    if user.is_contractor:
+        context.update(
+            {
+                "history": [
+                    presenters.describe(e, ticket) for e in access.events_visible_to(user, ticket)
+                ],
+                "status_form": forms.get("status") or StatusForm(allowed=allowed),
+                "allowed_statuses": allowed,
+                "priority_form": forms.get("priority")
+                or PriorityForm(initial={"priority": ticket.priority}),
+                "decline_form": forms.get("decline") or DeclineForm(language=language),
+                "assign_form": forms.get("assign")
+                or AssignForm(initial={"assignee": ticket.assignee_id}),
+            }
+        )
+    return render(request, "portal/ticket_detail.html", context, status=status)
+
+
+def _details(ticket: Ticket) -> list[tuple[str, Any]]:
+    """The type-specific fields the customer filled in, with their labels."""
+    names = [
+        n
+        for n in (
+            "occurred_at",
+            "impact",
+            "steps_to_reproduce",
+            "target_version",
+            "preferred_windows",
+            "affected_module",
+            "environment",
+        )
+        if getattr(ticket, n)
+    ]
+    rows = []
+    for name in names:
+        field = Ticket._meta.get_field(name)
+        value = getattr(ticket, name)
+        if name == "environment":
+            value = ticket.get_environment_display()  # type: ignore[attr-defined]
+        rows.append((str(field.verbose_name).capitalize(), value))  # type: ignore[union-attr]
+    return rows
+
+
+def _ticket(request: HttpRequest, pk: int) -> Ticket:
+    ticket = access.get_ticket_for(request.user, pk)  # type: ignore[arg-type]
+    return Ticket.objects.select_related(
+        "organization",
+        "contract__sla_plan",
+        "contract__calendar",
+        "requester",
+        "assignee",
+        "decline_reason",
+    ).get(pk=ticket.pk)
+
+
+@login_required
+@require_GET
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return ticket_page(request, _ticket(request, pk))
+
+
+def _act(
+    request: HttpRequest, pk: int, form_name: str, form: Form, action: Any, done: str
+) -> HttpResponse:
+    """Run one service call for a form posted from the ticket page, or show why it failed."""
+    ticket = _ticket(request, pk)
+    if form.is_valid():
+        try:
+            action(ticket, form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except access.AccessDenied as exc:
+            messages.error(request, str(exc))
+            return redirect("portal:ticket_detail", pk=ticket.pk)
+        else:
+            messages.success(request, done)
+            return redirect("portal:ticket_detail", pk=ticket.pk)
+    messages.error(request, _("Nothing was changed; see the message next to the form."))
+    return ticket_page(request, _ticket(request, pk), {form_name: form})
+
+
+@login_required
+@require_POST
+def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = ReplyForm(request.POST, request.FILES)
+    internal = user.is_contractor and request.POST.get("internal") == "on"
+    done = _("Internal note added.") if internal else _("Reply sent.")
+
+    def action(ticket: Ticket, data: dict[str, Any]) -> None:
+        services.add_comment(
+            ticket,
+            user,
+            data["body"] or "",
+            public=not internal,
+            files=uploads(data["attachments"]),
+        )
+
+    return _act(request, pk, "reply", form, action, done)
+
+
+@login_required
+@require_POST
+def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = StatusForm(request.POST)
+
+    def action(ticket: Ticket, data: dict[str, Any]) -> None:
+        services.change_status(ticket, user, data["status"], reason=data.get("reason") or "")
+
+    label = presenters.status_label(request.POST.get("status", ""))
+    return _act(
+        request,
+        pk,
+        "status",
+        form,
+        action,
+        _("The ticket is now “%(status)s”.") % {"status": label},
+    )
+
+
+@login_required
+@require_POST
+def ticket_priority(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = PriorityForm(request.POST)
+
+    def action(ticket: Ticket, data: dict[str, Any]) -> None:
+        services.change_priority(ticket, user, data["priority"], data["reason"])
+
+    return _act(
+        request,
+        pk,
+        "priority",
+        form,
+        action,
+        _("Priority changed; the customer has been told why."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = DeclineForm(request.POST, language=get_language() or "en")
+
+    def action(ticket: Ticket, data: dict[str, Any]) -> None:
+        services.decline_ticket(ticket, user, data["reason"].code, data["note"])
+
+    return _act(
+        request, pk, "decline", form, action, _("Ticket declined; the customer sees the reason.")
+    )
+
+
+@login_required
+@require_POST
+def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    data = request.POST.copy()
+    if data.get("assignee") == "me":
+        data["assignee"] = str(user.pk)
+    form = AssignForm(data)
+
+    def action(ticket: Ticket, data: dict[str, Any]) -> None:
+        services.assign(ticket, user, data["assignee"])
+
+    return _act(request, pk, "assign", form, action, _("Assignee updated."))
+
+
+@login_required
+@require_POST
+def ticket_watchers(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    ticket = _ticket(request, pk)
+    remove = request.POST.get("remove", "")
+    if remove.isdigit():
+        watcher = ticket.watchers.filter(pk=int(remove)).first()
+        if watcher is not None and (
+            user.is_contractor or watcher.organization_id == user.organization_id
+        ):
+            services.remove_watcher(ticket, user, watcher)
+            messages.success(
+                request, _("%(name)s no longer watches this ticket.") % {"name": watcher}
+            )
+        return redirect("portal:ticket_detail", pk=ticket.pk)
+    form = WatcherForm(request.POST, candidates=_watcher_candidates(user, ticket))
+
+    def action(ticket: Ticket, data: dict[str, Any]) -> None:
+        services.add_watcher(ticket, user, data["watcher"])
+
+    return _act(request, pk, "watcher", form, action, _("Watcher added."))
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    user: User = request.user  # type: ignore[assignment]
+    ticket = access.get_ticket_for(user, pk)
+    attachment = ticket.attachments.filter(pk=attachment_pk).first()
+    if attachment is None or not (attachment.is_public or user.is_contractor):
+        raise Http404
+    inline = attachment.content_type.startswith("image/") and "svg" not in attachment.content_type
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.filename,
+        content_type=attachment.content_type or "application/octet-stream",
+    )

@@ -312,7 +312,27 @@ class OutOfHoursRequest(models.Model):
         return self.customer_decision if side == self.Side.CUSTOMER else self.contractor_decision
 
 
-class Statement(models.Model):
+class HoursOfMinutes:
+    """Hours, for people, of the minutes a statement or one of its lines stores."""
+
+    business_minutes: int
+    out_of_hours_minutes: int
+    unverified_minutes: int
+
+    @property
+    def business_hours(self) -> Decimal:
+        return rules.hours(self.business_minutes)
+
+    @property
+    def out_of_hours_hours(self) -> Decimal:
+        return rules.hours(self.out_of_hours_minutes)
+
+    @property
+    def unverified_hours(self) -> Decimal:
+        return rules.hours(self.unverified_minutes)
+
+
+class Statement(HoursOfMinutes, models.Model):
     """A contract's monthly statement: a line per billed work log, totals, the prepaid balance.
 
     Amounts are snapshots; regenerating a draft replaces them, an approved statement is final.
@@ -383,18 +403,6 @@ class Statement(models.Model):
         return f"{self.contract.number} {self.period:%Y-%m}"
 
     @property
-    def business_hours(self) -> Decimal:
-        return rules.hours(self.business_minutes)
-
-    @property
-    def out_of_hours_hours(self) -> Decimal:
-        return rules.hours(self.out_of_hours_minutes)
-
-    @property
-    def unverified_hours(self) -> Decimal:
-        return rules.hours(self.unverified_minutes)
-
-    @property
     def prepaid_hours_used(self) -> Decimal:
         return rules.hours(self.prepaid_minutes_used)  # type: ignore[arg-type]
 
@@ -406,7 +414,7 @@ class Statement(models.Model):
         return self.status == self.Status.APPROVED
 
 
-class StatementLine(models.Model):
+class StatementLine(HoursOfMinutes, models.Model):
     """One work log as billed: what was done, when, at which rates, for how much (snapshots)."""
 
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
@@ -467,15 +475,3 @@ class StatementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_number} {self.work_date} {self.amount}"
-
-    @property
-    def business_hours(self) -> Decimal:
-        return rules.hours(self.business_minutes)
-
-    @property
-    def out_of_hours_hours(self) -> Decimal:
-        return rules.hours(self.out_of_hours_minutes)
-
-    @property
-    def unverified_hours(self) -> Decimal:
-        return rules.hours(self.unverified_minutes)

@@ -35,9 +35,29 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args[0] == "run":
         return run(args[1:])
+    if args[:2] == ["mail", "receive"]:
+        return _receive_for_the_mta(args)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["secondline", *args])
+    return 0
+
+
+EX_TEMPFAIL = 75
+
+
+def _receive_for_the_mta(args: list[str]) -> int:
+    """An MTA pipe must hear "try again later" (75), never a crash, when we cannot start:
+    the message then stays in the MTA's queue instead of bouncing or being lost."""
+    from django.core.management import execute_from_command_line
+
+    try:
+        execute_from_command_line(["secondline", *args])
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else EX_TEMPFAIL
+    except Exception as exc:
+        print(f"secondline mail receive: cannot take the message now: {exc}", file=sys.stderr)
+        return EX_TEMPFAIL
     return 0
 
 

@@ -51,3 +51,21 @@ def test_demo_data_loads_once_and_prints_the_logins(capsys: Any) -> None:
         "closed",
         "declined",
     }
+
+
+def test_mail_receive_tells_the_mta_to_retry_when_secondline_cannot_start(tmp_path: Any) -> None:
+    import os
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+        "SECONDLINE_VAR_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "secondline.cli", "mail", "receive"],
+        input=b"From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n",
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 75, result.stderr.decode()

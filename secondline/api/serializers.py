@@ -104,6 +104,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "first_reaction_at",
             "sla_state",
             "resolution_due_at",
+            "update_due_at",
             "sla_explanation",
             "created_at",
             "updated_at",

@@ -107,6 +107,33 @@ def deadline(
     return calendar.add(max(now, last_end), remaining)
 
 
+def since(spans: Sequence[Span], start: datetime) -> list[Span]:
+    """The part of these spans from ``start`` on."""
+    return [(max(a, start), b) for a, b in spans if b is None or b > start]
+
+
+def update_clocks(
+    calendar: Calendar,
+    budget: timedelta,
+    spans: Sequence[Span],
+    updates: Sequence[datetime],
+    now: datetime,
+) -> list[Clock]:
+    """The clocks of the plan's update interval.
+
+    After the first reaction the contractor owes the customer a public update within
+    ``budget`` of running business time of each previous one; ``updates`` are those moments in
+    time order, the first reaction first. Each gap is a clock, reached by the next update; the
+    last one is still running.
+    """
+    clocks = []
+    for index, start in enumerate(updates):
+        reached = updates[index + 1] if index + 1 < len(updates) else None
+        window = goal_spans(since(spans, start), reached)
+        clocks.append(Clock(budget, deadline(calendar, budget, window, now), reached))
+    return clocks
+
+
 def elapsed(calendar: Calendar, spans: Sequence[Span], now: datetime) -> timedelta:
     """Business time the clock has run on these spans up to ``now``."""
     total = timedelta()

@@ -30,7 +30,7 @@ from secondline.sla.explain import explain
 from secondline.sla.models import ReactionTarget
 from secondline.tickets import events
 from secondline.tickets.choices import Status
-from secondline.tickets.models import Ticket, TicketEvent
+from secondline.tickets.models import Comment, Ticket, TicketEvent
 
 SLAState = State  # the name the rest of the code base knows
 ALERT_STATES = frozenset({State.AT_RISK, State.BREACHED})
@@ -114,12 +114,19 @@ class Clocks:
     reaction_spans: list[clock.Span]
     resolution: Clock | None
     resolution_spans: list[clock.Span]
+    updates: list[Clock]
     state: str
     paused_since: dt.datetime | None
     paused_seconds: int
 
     def all(self) -> list[Clock]:
-        return [c for c in (self.reaction, self.resolution) if c is not None]
+        return [c for c in (self.reaction, self.resolution) if c is not None] + self.updates
+
+    @property
+    def next_update(self) -> Clock | None:
+        """The update the contractor owes now, if the plan sets an interval."""
+        running = [c for c in self.updates if c.reached_at is None]
+        return running[-1] if running else None
 
 
 def clocks_of(ticket: Ticket, now: dt.datetime) -> Clocks:
@@ -141,20 +148,59 @@ def clocks_of(ticket: Ticket, now: dt.datetime) -> Clocks:
             budget = dt.timedelta(minutes=target.resolution_minutes)
             due = clock.deadline(calendar, budget, resolution_spans, now)
             resolution = Clock(budget, due, finished)
+    updates = _update_clocks(ticket, calendar, target, spans, finished, now)
     paused_since = history[-1][0] if ticket.status == Status.WAITING_FOR_CUSTOMER else None
     stood_still = sum(
         (calendar.between(a, b) for a, b in clock.stops(resolution_spans)), dt.timedelta()
     )
-    clocks = [c for c in (reaction, resolution) if c is not None]
+    clocks = [c for c in (reaction, resolution) if c is not None] + updates
     return Clocks(
         reaction=reaction,
         reaction_spans=reaction_spans,
         resolution=resolution,
         resolution_spans=resolution_spans,
+        updates=updates,
         state=clock.ticket_state(calendar, clocks, ticket.status, now),
         paused_since=paused_since,
         paused_seconds=int(stood_still.total_seconds()),
     )
+
+
+def public_updates(ticket: Ticket) -> list[dt.datetime]:
+    """The first reaction and the contractor's public answers after it, in time order."""
+    if ticket.first_reaction_at is None:
+        return []
+    later = (
+        Comment.objects.filter(
+            ticket_id=ticket.pk,
+            is_public=True,
+            author__role__in=User.CONTRACTOR_ROLES,
+            created_at__gt=ticket.first_reaction_at,
+        )
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    return [ticket.first_reaction_at, *later]
+
+
+def _update_clocks(
+    ticket: Ticket,
+    calendar: BusinessCalendar,
+    target: ReactionTarget | None,
+    spans: list[clock.Span],
+    finished: dt.datetime | None,
+    now: dt.datetime,
+) -> list[Clock]:
+    """Contract rule (optional update interval): after its reaction the contractor keeps the
+    customer informed, a public update at least every so many business minutes while the
+    ticket is with it. Nothing more is owed once the ticket is resolved."""
+    if target is None or not target.update_minutes:
+        return []
+    budget = dt.timedelta(minutes=target.update_minutes)
+    clocks = clock.update_clocks(calendar, budget, spans, public_updates(ticket), now)
+    if finished is not None and clocks and clocks[-1].reached_at is None:
+        clocks.pop()
+    return clocks
 
 
 def stored_state(ticket: Ticket, now: dt.datetime) -> str:
@@ -174,6 +220,8 @@ def stored_state(ticket: Ticket, now: dt.datetime) -> str:
         clocks.append(
             Clock(dt.timedelta(minutes=target.resolution_minutes), ticket.resolution_due_at)
         )
+    if target.update_minutes and ticket.update_due_at is not None:
+        clocks.append(Clock(dt.timedelta(minutes=target.update_minutes), ticket.update_due_at))
     return clock.ticket_state(calendar_of(ticket.contract), clocks, ticket.status, now)
 
 
@@ -187,11 +235,13 @@ def recompute(ticket: Ticket, now: dt.datetime | None = None) -> None:
     result = clocks_of(ticket, now)
     ticket.reaction_due_at = result.reaction.due if result.reaction else None
     ticket.resolution_due_at = result.resolution.due if result.resolution else None
+    ticket.update_due_at = result.next_update.due if result.next_update else None
     ticket.sla_paused_since = result.paused_since
     ticket.sla_paused_seconds = result.paused_seconds
     Ticket.objects.filter(pk=ticket.pk).update(
         reaction_due_at=ticket.reaction_due_at,
         resolution_due_at=ticket.resolution_due_at,
+        update_due_at=ticket.update_due_at,
         first_reaction_at=ticket.first_reaction_at,
         sla_paused_since=ticket.sla_paused_since,
         sla_paused_seconds=ticket.sla_paused_seconds,
@@ -200,9 +250,14 @@ def recompute(ticket: Ticket, now: dt.datetime | None = None) -> None:
 
 
 def on_contractor_reaction(ticket: Ticket) -> None:
-    """The contractor's first public answer is its reaction."""
+    """The contractor's first public answer is its reaction; each later one is an update,
+    which restarts the update interval when the plan sets one."""
     if ticket.first_reaction_at is None:
         ticket.first_reaction_at = timezone.now()
+        recompute(ticket)
+        return
+    target = target_for(ticket)
+    if target is not None and target.update_minutes:
         recompute(ticket)
 
 

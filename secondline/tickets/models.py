@@ -106,6 +106,7 @@ class Ticket(models.Model):
     reaction_due_at = models.DateTimeField(_("reaction due"), null=True, blank=True, db_index=True)
     first_reaction_at = models.DateTimeField(_("first reaction"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    update_due_at = models.DateTimeField(_("next update due"), null=True, blank=True)
     sla_state = models.CharField(_("SLA state"), max_length=20, blank=True, db_index=True)
     sla_paused_since = models.DateTimeField(null=True, blank=True)
     sla_paused_seconds = models.PositiveIntegerField(default=0)

@@ -344,10 +344,15 @@ class PhoneCallForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class ContactChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj} · {obj.organization} · {obj.email}"
+
+
 class QuarantineTicketForm(forms.Form):
     """File a quarantined email as a ticket of the chosen customer contact."""
 
-    contact = forms.ModelChoiceField(
+    contact = ContactChoiceField(
         label=_("Customer contact"),
         queryset=User.objects.filter(is_active=True, role__in=User.CUSTOMER_ROLES)
         .select_related("organization")
@@ -363,5 +368,3 @@ class QuarantineTicketForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "quarantine_%s")
         super().__init__(*args, **kwargs)
-        field = cast(forms.ModelChoiceField, self.fields["contact"])  # type: ignore[type-arg]
-        field.label_from_instance = lambda user: f"{user} · {user.organization} · {user.email}"

@@ -94,13 +94,14 @@ def ticket_worklogs(request: HttpRequest, ticket_id: int) -> HttpResponse:
                     return redirect("billing:ticket_worklogs", ticket_id=ticket.pk)
                 form = None
     context = worklog_context(request, ticket, form)
-    template = (
-        "billing/_worklogs.html"
-        if request.headers.get("HX-Request")
-        else "billing/ticket_worklogs.html"
-    )
+    if request.headers.get("HX-Request"):
+        # htmx swaps only a 2xx answer: the fragment with the form's errors is that answer.
+        return render(request, "billing/_worklogs.html", context)
     return render(
-        request, template, context, status=400 if form is not None and form.errors else 200
+        request,
+        "billing/ticket_worklogs.html",
+        context,
+        status=400 if form is not None and form.errors else 200,
     )
 
 

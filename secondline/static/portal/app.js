@@ -107,11 +107,4 @@
   }
   document.addEventListener("DOMContentLoaded", function () { init(document); focusFirstError(); });
   document.addEventListener("htmx:afterSwap", function (event) { init(event.target); });
-  /* A 400 answer to an htmx form is the form with its errors: show it like any fragment. */
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr.status === 400) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
 })();

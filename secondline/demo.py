@@ -270,7 +270,86 @@ def load_demo() -> bool:
     from secondline.releases.demo import load_release_demo
 
     load_release_demo()
+    _time_and_mail(people)
     return True
+
+
+def _last_business_morning(now: dt.datetime, days_back: int) -> dt.datetime:
+    day = timezone.localdate(now) - dt.timedelta(days=days_back)
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(11, 0)))
+
+
+QUARANTINED_EMAILS = [
+    (
+        "it-desk@unknown-partner.example",
+        "Cannot print invoices after the update",
+        "Hello, since yesterday the invoice form prints blank pages. Who can help?",
+    ),
+    (
+        "a.ivanov@gmail.example",
+        "Срочно: не работает склад",
+        "Добрый день! Терминалы склада не проводят отгрузки. Пишу с личной почты.",
+    ),
+]
+
+
+def _time_and_mail(people: dict[str, User]) -> None:
+    """Work logs and an out-of-hours request on the demo tickets, and two emails from unknown
+    senders waiting in the quarantine (billing and mail services, as in real use)."""
+    from email.message import EmailMessage
+
+    from secondline.billing import services as billing
+    from secondline.mail import services as mail
+
+    now = timezone.now()
+    worked = Ticket.objects.filter(
+        organization__name=ORGANIZATIONS["volga"][0],
+        status__in=[Status.IN_PROGRESS, Status.WAITING_FOR_CUSTOMER, Status.RESOLVED],
+    ).order_by("pk")[:3]
+    for index, ticket in enumerate(worked):
+        start = _last_business_morning(now, index + 1)
+        for activity, minutes, text in (
+            ("analysis", 45, "Read the logs and reproduced the fault on the test system."),
+            ("fix", 90, "Corrected the settings and checked the result with the customer."),
+        ):
+            billing.log_work(
+                ticket,
+                people["agent"],
+                billing.WorkEntry(
+                    activity=activity,
+                    started_at=start,
+                    duration=dt.timedelta(minutes=minutes),
+                    description=text,
+                ),
+            )
+            start += dt.timedelta(minutes=minutes + 30)
+    urgent = (
+        Ticket.objects.filter(type=TicketType.INCIDENT, priority=Priority.URGENT)
+        .order_by("pk")
+        .first()
+    )
+    if urgent is not None:
+        evening = timezone.make_aware(
+            dt.datetime.combine(timezone.localdate(now) + dt.timedelta(days=1), dt.time(20, 0))
+        )
+        billing.raise_out_of_hours_request(
+            urgent,
+            people["agent"],
+            window_start=evening,
+            window_end=evening + dt.timedelta(hours=2),
+            estimated_hours=Decimal("2"),
+            reason="Restore posting on the warehouse terminals after the shops close.",
+        )
+    for index, (sender, subject, body) in enumerate(QUARANTINED_EMAILS):
+        email = EmailMessage()
+        email["From"] = sender
+        email["To"] = "support@support.example"
+        email["Subject"] = subject
+        email["Message-ID"] = f"<demo-quarantine-{index}@demo.example>"
+        email.set_content(body)
+        mail.ingest_message(bytes(email), "import", answer_unknown_senders=False)
 
 
 def logins() -> list[tuple[str, str]]:

@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "secondline.portal.context.support_contacts",
+                "secondline.portal.context.navigation",
             ],
         },
     },

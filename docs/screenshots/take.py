@@ -125,6 +125,16 @@ def agent_pages(page: Page, url: str, lang: str) -> None:
     shoot(page, f"agent-ticket-{lang}")
     page.goto(f"{url}/desk/dashboard/")
     shoot(page, f"agent-dashboard-{lang}")
+    # the demo logged time on this ticket: the work logs and the quick entry under the reply
+    page.goto(f"{url}/desk/?queue=all&q=Invoice+export")
+    page.click("a.subject >> nth=0")
+    page.locator(".worklogs").scroll_into_view_if_needed()
+    shoot(page, f"agent-ticket-time-{lang}")
+    page.goto(f"{url}/desk/quarantine/")
+    shoot(page, f"agent-quarantine-{lang}")
+    page.click("table.quarantine tbody a >> nth=0")
+    page.click("#raw-source summary")
+    shoot(page, f"agent-quarantined-email-{lang}")
     page.click("button.link-button")
 
 

@@ -30,7 +30,8 @@ def _form_errors(form: Any, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, problems)
 
 
-def _worklog_context(request: HttpRequest, ticket: Ticket, form: Any = None) -> dict[str, Any]:
+def worklog_context(request: HttpRequest, ticket: Ticket, form: Any = None) -> dict[str, Any]:
+    """The work-log fragment's context; the portal's ticket page includes the same fragment."""
     user = _user(request)
     logs = list(
         access.worklogs_visible_to(user).filter(ticket=ticket).select_related("agent", "contract")
@@ -92,14 +93,15 @@ def ticket_worklogs(request: HttpRequest, ticket_id: int) -> HttpResponse:
                 if not request.headers.get("HX-Request"):
                     return redirect("billing:ticket_worklogs", ticket_id=ticket.pk)
                 form = None
-    context = _worklog_context(request, ticket, form)
-    template = (
-        "billing/_worklogs.html"
-        if request.headers.get("HX-Request")
-        else "billing/ticket_worklogs.html"
-    )
+    context = worklog_context(request, ticket, form)
+    if request.headers.get("HX-Request"):
+        # htmx swaps only a 2xx answer: the fragment with the form's errors is that answer.
+        return render(request, "billing/_worklogs.html", context)
     return render(
-        request, template, context, status=400 if form is not None and form.errors else 200
+        request,
+        "billing/ticket_worklogs.html",
+        context,
+        status=400 if form is not None and form.errors else 200,
     )
 
 
@@ -119,7 +121,7 @@ def raise_request(request: HttpRequest, ticket_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The request is sent to both parties for approval."))
             return redirect("billing:request", pk=created.pk)
-    context = _worklog_context(request, ticket)
+    context = worklog_context(request, ticket)
     context["request_form"] = form
     return render(request, "billing/ticket_worklogs.html", context, status=400)
 

@@ -3,6 +3,10 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+# The header's section for pages of other apps, which do not name one themselves.
+NAV_OF_NAMESPACE = {"billing": "billing", "sla": "sla", "releases": "releases"}
+NAV_OF_RELEASES_PAGE = {"windows": "windows", "roster": "duty"}
+
 
 def support_contacts(request: HttpRequest) -> dict[str, Any]:
     phone = settings.SUPPORT_PHONE
@@ -11,3 +15,24 @@ def support_contacts(request: HttpRequest) -> dict[str, Any]:
         "SUPPORT_PHONE_TEL": "".join(c for c in phone if c.isdigit() or c == "+"),
         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
     }
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Which header link is the current page, and the quarantine count on the agents' header
+    (counted only when a page shows it)."""
+    match = request.resolver_match
+    nav = ""
+    if match is not None:
+        nav = NAV_OF_NAMESPACE.get(match.namespace, "")
+        if match.namespace == "releases":
+            nav = NAV_OF_RELEASES_PAGE.get(match.url_name or "", nav)
+
+    def quarantine_count() -> int:
+        from secondline.mail.models import InboundMessage
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_contractor:
+            return 0
+        return InboundMessage.objects.filter(status=InboundMessage.Status.QUARANTINED).count()
+
+    return {"nav": nav, "quarantine_count": quarantine_count}

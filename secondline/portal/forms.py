@@ -321,3 +321,50 @@ class BulkForm(forms.Form):
         if data.get("action") == "status" and not data.get("status"):
             self.add_error("status", _("Choose the new status."))
         return data
+
+
+class PhoneCallForm(forms.Form):
+    """The customer's call about an Urgent incident, as the agent who took it records it."""
+
+    caller_name = forms.CharField(label=_("Who called"), max_length=200)
+    caller_phone = forms.CharField(label=_("Their phone"), max_length=50, required=False)
+    at = forms.DateTimeField(
+        label=_("When"),
+        required=False,
+        help_text=_("Empty: just now."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    summary = forms.CharField(
+        label=_("What was said"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "call_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ContactChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj} · {obj.organization} · {obj.email}"
+
+
+class QuarantineTicketForm(forms.Form):
+    """File a quarantined email as a ticket of the chosen customer contact."""
+
+    contact = ContactChoiceField(
+        label=_("Customer contact"),
+        queryset=User.objects.filter(is_active=True, role__in=User.CUSTOMER_ROLES)
+        .select_related("organization")
+        .order_by("organization__name", "last_name", "first_name"),
+        empty_label=_("— choose a contact —"),
+    )
+    ticket_type = forms.ChoiceField(
+        label=_("Type"),
+        choices=[("", _("From the subject tag or the default")), *TicketType.choices],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "quarantine_%s")
+        super().__init__(*args, **kwargs)

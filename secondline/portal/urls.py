@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from secondline.portal.views import common, desk, info, tickets
+from secondline.portal.views import common, desk, info, quarantine, tickets
 
 app_name = "portal"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("tickets/<int:pk>/", tickets.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/urgent/", tickets.ticket_urgent, name="ticket_urgent"),
     path("tickets/<int:pk>/reply/", tickets.ticket_reply, name="ticket_reply"),
+    path("tickets/<int:pk>/phone-call/", tickets.ticket_phone_call, name="ticket_phone_call"),
     path("tickets/<int:pk>/status/", tickets.ticket_status, name="ticket_status"),
     path("tickets/<int:pk>/priority/", tickets.ticket_priority, name="ticket_priority"),
     path("tickets/<int:pk>/decline/", tickets.ticket_decline, name="ticket_decline"),
@@ -29,6 +30,12 @@ urlpatterns = [
     path("desk/counts/", desk.queue_counts, name="queue_counts"),
     path("desk/bulk/", desk.bulk, name="bulk"),
     path("desk/dashboard/", desk.dashboard, name="dashboard"),
+    path("desk/quarantine/", quarantine.quarantine_list, name="quarantine"),
+    path("desk/quarantine/<int:pk>/", quarantine.quarantine_detail, name="quarantine_detail"),
+    path("desk/quarantine/<int:pk>/retry/", quarantine.quarantine_retry, name="quarantine_retry"),
+    path(
+        "desk/quarantine/<int:pk>/ticket/", quarantine.quarantine_ticket, name="quarantine_ticket"
+    ),
 ]
 
 auth_urlpatterns = [

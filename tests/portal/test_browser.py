@@ -5,11 +5,16 @@ Every tab fails its test if the page logged a console error or threw (see confte
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
 
+from secondline.billing.models import WorkLog
+from secondline.mail import services as mail
+from secondline.mail.models import InboundMessage
 from secondline.tickets import services
 from secondline.tickets.choices import Priority, Status
 from secondline.tickets.models import Ticket
@@ -185,13 +190,65 @@ def test_an_agent_bulk_assigns_from_the_queue(people: Personas, browser_session:
     assert page.locator('[data-queue="mine"]').inner_text() == "3"
 
 
+def test_an_agent_logs_time_from_the_ticket_page(people: Personas, browser_session: Any) -> None:
+    ticket = file_ticket(people.member)
+    agent = browser_session("agent")
+    page = agent.page
+    agent.go(f"/tickets/{ticket.pk}/")
+    page.keyboard.press("t")
+    assert page.evaluate("document.activeElement.name") == "duration"
+    page.keyboard.type("1:30")
+    page.keyboard.press("Enter")  # htmx posts the form and swaps in the updated list
+    rows = page.locator(f"#worklogs-{ticket.pk} tbody tr")
+    rows.first.wait_for()
+    assert "Analysis" in rows.first.inner_text()
+    log = WorkLog.objects.get(ticket=ticket)
+    assert log.ended_at - log.started_at == dt.timedelta(minutes=90)
+    assert page.url.endswith(f"/tickets/{ticket.pk}/")  # still on the ticket page
+    page.fill(f"#worklogs-{ticket.pk} input[name=duration]", "forever")
+    page.click(f"#worklogs-{ticket.pk} button:has-text('Log time')")
+    page.wait_for_selector(f"#worklogs-{ticket.pk} .errorlist")  # a 400 shows its errors
+    assert WorkLog.objects.count() == 1
+
+
+def quarantine_an_email(subject: str = "Invoices print blank") -> InboundMessage:
+    email = EmailMessage()
+    email["From"] = "stranger@unknown.example"
+    email["To"] = "support@support.example"
+    email["Subject"] = subject
+    email.set_content("Since yesterday the invoice form prints blank pages.")
+    return mail.ingest_message(bytes(email), "import", answer_unknown_senders=False).message
+
+
+def test_an_agent_turns_a_quarantined_email_into_a_ticket(
+    people: Personas, browser_session: Any
+) -> None:
+    message = quarantine_an_email()
+    agent = browser_session("agent")
+    page = agent.page
+    agent.go("/desk/")
+    assert page.inner_text(".main-nav .nav-count") == "1"
+    page.click(".main-nav a:has-text('Email quarantine')")
+    page.click("text=Invoices print blank")
+    page.click("#raw-source summary")
+    assert "From: stranger@unknown.example" in page.inner_text("pre.raw-source")
+    page.select_option("#quarantine_contact", str(people.member.pk))
+    page.click("button:has-text('File the ticket')")
+    page.wait_for_url(re.compile(r"/tickets/\d+/$"))
+    message.refresh_from_db()
+    assert message.result_ticket is not None
+    assert message.result_ticket.requester == people.member
+    assert page.is_visible(f"text=Ticket {message.result_ticket.number} is filed from the email.")
+    assert page.locator(".main-nav .nav-count").count() == 0
+
+
 # -- Russian -----------------------------------------------------------------------------------
 
 
 def english_phrases() -> set[str]:
     """The portal's own English sentences and labels (two words or more, no placeholders)."""
     phrases = set()
-    for folder in (ROOT / "portal", ROOT, ROOT / "tickets"):
+    for folder in (ROOT / "portal", ROOT, ROOT / "tickets", ROOT / "billing", ROOT / "releases"):
         for entry in read_po(folder / "locale/ru/LC_MESSAGES/django.po"):
             text = entry.msgid
             if (
@@ -212,7 +269,7 @@ def assert_russian(tab: Any, phrases: set[str]) -> None:
         "() => { const b = document.body.cloneNode(true);"
         " b.querySelectorAll('code').forEach(c => c.remove()); return b.textContent; }"
     )
-    assert re.search("[а-яА-Я]{4,}", page.locator("h1").inner_text()), page.url
+    assert re.search("[а-яёА-ЯЁ]{4,}", page.locator("h1").inner_text()), page.url
     leftovers = sorted(phrase for phrase in phrases if phrase in text)
     assert not leftovers, f"{page.url} shows English: {leftovers}"
 
@@ -244,6 +301,9 @@ def test_the_russian_interface_is_russian_on_every_page(
         "/tickets/new/?type=incident",
         f"/tickets/{ticket.pk}/",
         "/support/",
+        "/billing/",
+        "/sla/report/",
+        "/releases/",
     ):
         customer.go(path)
         assert_russian(customer, phrases)
@@ -257,12 +317,20 @@ def test_the_russian_interface_is_russian_on_every_page(
     people.agent.language = "ru"
     people.agent.save()
     agent = browser_session("agent")
+    message = quarantine_an_email("Счета печатаются пустыми")
     for path in (
         "/desk/",
         "/desk/?queue=all",
         "/desk/dashboard/",
         f"/tickets/{ticket.pk}/",
         "/support/",
+        "/desk/quarantine/",
+        f"/desk/quarantine/{message.pk}/",
+        "/billing/",
+        "/sla/report/",
+        "/releases/",
+        "/releases/windows/",
+        "/releases/duty/",
     ):
         agent.go(path)
         assert_russian(agent, phrases)

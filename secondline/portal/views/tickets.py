@@ -20,17 +20,20 @@ from django.views.decorators.http import require_GET, require_POST
 
 from secondline.accounts import access
 from secondline.accounts.models import Contract, User
-from secondline.portal import presenters, queries
+from secondline.portal import panels, presenters, queries
 from secondline.portal.forms import (
     AssignForm,
     DeclineForm,
     NewTicketForm,
+    PhoneCallForm,
     PriorityForm,
     ReplyForm,
     StatusForm,
     WatcherForm,
 )
 from secondline.portal.views.common import apply_errors, uploads
+from secondline.releases import duty
+from secondline.releases.models import DutyCallout
 from secondline.sla.models import SLAPlan
 from secondline.tickets import rules, services, urgent
 from secondline.tickets.choices import Priority, Status, TicketType
@@ -204,7 +207,13 @@ def ticket_urgent(request: HttpRequest, pk: int) -> HttpResponse:
     instructions = urgent.instructions_for(ticket)
     if instructions is None:
         return redirect("portal:ticket_detail", pk=ticket.pk)
-    return render(request, "portal/urgent.html", {"ticket": ticket, "instructions": instructions})
+    context = {
+        "ticket": ticket,
+        "instructions": instructions,
+        "duty_alerted": DutyCallout.objects.filter(ticket=ticket).exists(),
+        "out_of_hours": duty.is_out_of_hours(ticket),
+    }
+    return render(request, "portal/urgent.html", context)
 
 
 # -- the ticket page -------------------------------------------------------------------------
@@ -282,6 +291,11 @@ def ticket_page(
         "can_close": Status.CLOSED in allowed and ticket.status != Status.CLOSED,
         "can_reopen": user.is_customer and ticket.status == Status.RESOLVED,
         "details": _details(ticket),
+        "sla_explanation": panels.sla_explanation(ticket),
+        "ooh_requests": panels.out_of_hours_requests(user, ticket),
+        "update_plan": panels.update_plan(user, ticket),
+        "urgent_desk": panels.urgent_desk(user, ticket, forms.get("phone_call")),
+        **panels.worklogs(request, ticket),
     }
     if user.is_contractor:
         context.update(
@@ -382,6 +396,29 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     return _act(request, pk, "reply", form, action, done)
+
+
+@login_required
+@require_POST
+def ticket_phone_call(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the customer's phone call about an Urgent incident (contractor staff); taking
+    the call also stops the duty call-out's escalation."""
+    user: User = request.user  # type: ignore[assignment]
+    if not user.is_contractor:
+        raise Http404
+    form = PhoneCallForm(request.POST)
+
+    def action(ticket: Ticket, data: dict[str, Any]) -> None:
+        duty.record_phone_call(
+            ticket,
+            user,
+            caller_name=data["caller_name"],
+            caller_phone=data["caller_phone"],
+            summary=data["summary"],
+            at=data["at"],
+        )
+
+    return _act(request, pk, "phone_call", form, action, _("The call is recorded."))
 
 
 @login_required

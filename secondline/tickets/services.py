@@ -172,7 +172,10 @@ def _non_incident_priority_reason(ticket: Ticket) -> str:
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    # The requester comes along for the notifications; only the ticket's row is locked.
+    return (
+        Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
+    )
 
 
 def change_priority(

@@ -95,8 +95,9 @@ def filing_contract(user: User, contract: Contract | None = None) -> Contract:
         Contract.objects.active(timezone.localdate())
         .filter(customer_id=user.organization_id, customer__kind=Organization.Kind.CUSTOMER)
         .annotate(has_responsible=Exists(responsible))
+        # The plan's targets and the calendar come from per-process caches checked against
+        # the stamps on these rows (sla.cache), so no prefetch is needed.
         .select_related("customer", "sla_plan", "calendar")
-        .prefetch_related("sla_plan__targets", "calendar__exceptions")
         .order_by("-starts_on", "pk")
     )
     if contract is not None:

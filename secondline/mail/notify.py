@@ -7,6 +7,7 @@ handed to the mail worker only after that transaction commits.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from functools import partial
 
 from django.conf import settings
@@ -36,10 +37,12 @@ def new_message_id() -> str:
     return f"<{uuid.uuid4().hex}@{settings.MAIL_DOMAIN}>"
 
 
-def recipients_for(event: TicketEvent) -> list[User]:
+def recipients_for(event: TicketEvent, watchers: Iterable[User] | None = None) -> list[User]:
+    """The people who hear about ``event``; ``watchers`` when the caller knows them already
+    (a ticket filed a moment ago), to save asking the database."""
     ticket = event.ticket
     people: dict[int, User] = {}
-    candidates = [ticket.requester, *ticket.watchers.all()]
+    candidates = [ticket.requester, *(ticket.watchers.all() if watchers is None else watchers)]
     if event.kind == Kind.ASSIGNED:
         candidates = [ticket.assignee] if ticket.assignee else []
     elif ticket.assignee is not None:
@@ -55,7 +58,9 @@ def recipients_for(event: TicketEvent) -> list[User]:
     return list(people.values())
 
 
-def ticket_event(event: TicketEvent, comment: Comment | None = None) -> list[Notification]:
+def ticket_event(
+    event: TicketEvent, comment: Comment | None = None, watchers: Iterable[User] | None = None
+) -> list[Notification]:
     """Queue the emails this event owes; they go out after the surrounding commit."""
     if event.kind not in NOTIFIED_KINDS:
         return []
@@ -71,7 +76,7 @@ def ticket_event(event: TicketEvent, comment: Comment | None = None) -> list[Not
             kind=event.kind,
             message_id=new_message_id(),
         )
-        for user in recipients_for(event)
+        for user in recipients_for(event, watchers)
         if event_public or user.is_contractor
     ]
     created = Notification.objects.bulk_create(rows)

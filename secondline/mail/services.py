@@ -91,10 +91,9 @@ def store(raw: bytes, source: str, mailbox: Mailbox | None = None) -> tuple[Inbo
     raw = bytes(raw)
     digest = parse.content_hash(raw)
     try:
-        existing = InboundMessage.objects.filter(sha256=digest).first()
-        if existing is not None:
-            return existing, False
         envelope = parse.envelope(raw)
+        # Insert first: a re-delivery is rare, and the unique hash turns it away (one round
+        # trip fewer for every new message than looking before inserting).
         try:
             with transaction.atomic():
                 message = InboundMessage.objects.create(
@@ -107,7 +106,7 @@ def store(raw: bytes, source: str, mailbox: Mailbox | None = None) -> tuple[Inbo
                     source=source[:120],
                     mailbox=mailbox,
                 )
-        except IntegrityError:  # another worker stored the same bytes a moment ago
+        except IntegrityError:  # delivered before, or by another worker a moment ago
             return InboundMessage.objects.get(sha256=digest), False
     except Exception as exc:
         raise StoreFailed(f"{type(exc).__name__}: {exc}") from exc

@@ -1,19 +1,17 @@
 """Build the pure-Python BusinessCalendar of a contract from its WorkingCalendar row.
 
-Calendars are cached per process and rebuilt when the row or its exceptions change.
+Calendars are cached per process and rebuilt when the row or its exceptions change: the row's
+``version`` stamp changes with either (see ``sla.cache``), so a cache hit needs no query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from typing import Any
+import uuid
 
 from secondline import calendar as bc
+from secondline.sla.cache import VersionedCache
 from secondline.sla.models import CalendarException, WorkingCalendar
-
-_cache: dict[int, tuple[tuple[Any, ...], bc.BusinessCalendar]] = {}
-_lock = threading.Lock()
 
 
 def _hours(row: WorkingCalendar) -> dict[int, list[tuple[dt.time, dt.time]]]:
@@ -34,11 +32,6 @@ def _exceptions(row: WorkingCalendar) -> list[bc.CalendarException]:
     return result
 
 
-def _version(row: WorkingCalendar) -> tuple[Any, ...]:
-    stamps = [(e.pk, e.date, e.kind, e.opens_at, e.closes_at) for e in row.exceptions.all()]
-    return (row.updated_at, tuple(stamps))
-
-
 def build(row: WorkingCalendar) -> bc.BusinessCalendar:
     if row.country == WorkingCalendar.Country.RUSSIA:
         return bc.russian_calendar(
@@ -55,13 +48,17 @@ def build(row: WorkingCalendar) -> bc.BusinessCalendar:
     )
 
 
+def _load(pk: int) -> tuple[uuid.UUID | None, bc.BusinessCalendar]:
+    # A fresh row, so a caller holding an outdated one still gets today's calendar.
+    row = WorkingCalendar.objects.get(pk=pk)
+    return row.version, build(row)
+
+
+CALENDARS: VersionedCache[bc.BusinessCalendar] = VersionedCache(_load)
+
+
 def business_calendar(row: WorkingCalendar) -> bc.BusinessCalendar:
     """The calendar for this row, from the cache while the row and its exceptions are unchanged."""
-    version = _version(row)
-    cached = _cache.get(row.pk)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    with _lock:
-        calendar = build(row)
-        _cache[row.pk] = (version, calendar)
-    return calendar
+    if row.pk is None:
+        return build(row)
+    return CALENDARS.get(row.pk, row.version)

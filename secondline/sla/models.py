@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from secondline.sla.cache import VersionedCache
 from secondline.tickets.choices import Priority, TicketType
 
 
@@ -38,6 +41,9 @@ class WorkingCalendar(models.Model):
         _("shorten pre-holiday days by one hour"), default=False
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # A new stamp on every change of the row or its exceptions (sla.signals); the per-process
+    # calendar cache compares it (sla.cache).
+    version = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -98,6 +104,9 @@ class SLAPlan(models.Model):
         choices=Priority.choices,
         default=Priority.NORMAL,
     )
+    # A new stamp on every change of the plan's targets (sla.signals); the per-process cache
+    # of targets compares it (sla.cache).
+    version = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -116,8 +125,16 @@ class SLAPlan(models.Model):
         }
         return defaults.get(ticket_type, str(Priority.NORMAL))
 
+    def reaction_targets(self) -> tuple[ReactionTarget, ...]:
+        """The plan's targets, from this process's cache while the plan's stamp is unchanged.
+
+        The rows are shared between callers: read them, never change them in place."""
+        if self.pk is None:
+            return tuple(self.targets.all())
+        return PLAN_TARGETS.get(self.pk, self.version)
+
     def target_for(self, ticket_type: str, priority: str) -> ReactionTarget | None:
-        for target in self.targets.all():
+        for target in self.reaction_targets():
             if target.ticket_type == ticket_type and target.priority in (priority, ""):
                 return target
         return None
@@ -168,3 +185,12 @@ DEFAULT_REACTION_HOURS: list[tuple[str, str, int]] = [
     (TicketType.CHANGE_REQUEST, "", 18),
     (TicketType.UPDATE_INSTALLATION, "", 18),
 ]
+
+
+def _load_targets(plan_id: int) -> tuple[uuid.UUID | None, tuple[ReactionTarget, ...]]:
+    # The stamp first, then the rows (see VersionedCache).
+    version = SLAPlan.objects.filter(pk=plan_id).values_list("version", flat=True).first()
+    return version, tuple(ReactionTarget.objects.filter(plan_id=plan_id))
+
+
+PLAN_TARGETS: VersionedCache[tuple[ReactionTarget, ...]] = VersionedCache(_load_targets)

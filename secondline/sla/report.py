@@ -135,7 +135,6 @@ def month_tickets(organization: Organization, month: dt.date) -> list[Ticket]:
         Ticket.objects.filter(organization=organization, created_at__gte=start, created_at__lt=end)
         .exclude(status=Status.DECLINED)
         .select_related("contract__calendar", "contract__sla_plan")
-        .prefetch_related("contract__calendar__exceptions")
         .order_by("created_at", "pk")
     )
 

@@ -320,7 +320,6 @@ def sweep_candidates() -> QuerySet[Ticket]:
     return (
         Ticket.objects.filter(status__in=clock.RUNNING_STATUSES, sla_state__in=SWEPT_STATES)
         .select_related("contract__calendar", "contract__sla_plan")
-        .prefetch_related("contract__sla_plan__targets", "contract__calendar__exceptions")
         .order_by("pk")
     )
 

@@ -140,8 +140,9 @@ def file_ticket(
             target_version=draft.target_version,
             preferred_windows=draft.preferred_windows,
         )
-        if draft.watchers:
-            ticket.watchers.add(*[w for w in draft.watchers if _may_watch(ticket, w)])
+        watchers = [w for w in draft.watchers if _may_watch(ticket, w)]
+        if watchers:
+            ticket.watchers.add(*watchers)
         created = events.ticket_filed(ticket, requester, channel)
         if overridden or (draft.type != TicketType.INCIDENT and not draft.requested_priority):
             events.priority_set_by_plan(
@@ -149,7 +150,7 @@ def file_ticket(
             )
         for upload in files:
             _store_attachment(ticket, requester, upload, channel, public=True)
-        notify.ticket_event(created)
+        notify.ticket_event(created, watchers=watchers)
         _alert_duty_if_urgent(ticket)
     return ticket
 
@@ -171,7 +172,10 @@ def _non_incident_priority_reason(ticket: Ticket) -> str:
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    # The requester comes along for the notifications; only the ticket's row is locked.
+    return (
+        Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
+    )
 
 
 def change_priority(

@@ -31,6 +31,32 @@ def test_it_creates_an_incident_with_the_customers_priority(api_as: Any, member:
     assert body["reaction_due_at"] and body["sla_state"] == "on_track"
 
 
+def test_filing_through_the_api_asks_the_database_only_what_it_must(
+    api_as: Any, member: Any, django_assert_num_queries: Any
+) -> None:
+    """Token, contract, the writes (ticket, audit event, notification) in one savepoint, and
+    for the answer the watchers and the status history behind the SLA explanation."""
+    client = api_as(member)
+    assert client.post("/api/tickets/", INCIDENT, format="json").status_code == 201
+    with django_assert_num_queries(9):
+        response = client.post("/api/tickets/", INCIDENT, format="json")
+    assert response.status_code == 201
+    assert response.json()["sla_explanation"]
+
+
+def test_answers_are_the_same_in_each_language_after_fields_are_built_once(
+    api_as: Any, member: Any
+) -> None:
+    client = api_as(member)
+    ticket_id = client.post("/api/tickets/", INCIDENT, format="json").json()["id"]
+    english = client.get(f"/api/tickets/{ticket_id}/").json()
+    russian = client.get(f"/api/tickets/{ticket_id}/", HTTP_ACCEPT_LANGUAGE="ru").json()
+    again = client.get(f"/api/tickets/{ticket_id}/").json()
+    assert english == again
+    assert set(russian) == set(english)
+    assert russian["sla_explanation"] != english["sla_explanation"]
+
+
 def test_a_consultation_sent_as_urgent_gets_the_plans_priority_and_the_reason(
     api_as: Any, member: Any
 ) -> None:

@@ -3,10 +3,12 @@
 SQLite (the embedded default), gunicorn with 2 workers on 127.0.0.1, token auth, one client.
 Creates 2,000 tickets through the API (audit events, SLA deadline, notification queued), fills
 the database to 20,000 tickets, then takes the median of 20 requests for the ticket list and
-for one ticket's detail. The peer figures are the ones the issue quotes for the closest Python
-peer on the same machine and workload (36 tickets/s created, 11.7 s for its API list).
+for one ticket's detail, and (signed in as an agent) for the portal's queue page and ticket
+page. The peer figures are the ones the issues quote for the closest Python peer on the same
+machine and workload (36 tickets/s created, 0.7 s for its list page, 11.7 s for its API list).
 
 Ends with: create_per_s=… list_api_ms=… detail_ms=… peer_create_per_s=36 ratio_create=…
+list_page_ms=… ticket_page_ms=…
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from ui_bench import median_ms as page_median_ms  # noqa: E402 - a sibling script
+
 CREATES = int(os.environ.get("BENCH_CREATES", "2000"))
 TOTAL = int(os.environ.get("BENCH_TOTAL", "20000"))
 PEER_CREATE_PER_S = 36.0
@@ -57,8 +62,9 @@ print(Token.objects.create(user=p.member).key, Token.objects.create(user=p.agent
     return out[0], out[1]  # type: ignore[return-value]
 
 
-def fill(env: dict[str, str], total: int) -> int:
-    """Bulk-insert tickets (with their creation event) until the database holds ``total``."""
+def fill(env: dict[str, str], total: int) -> tuple[int, str]:
+    """Bulk-insert tickets until the database holds ``total``; also a signed-in agent's
+    session, for the portal pages."""
     script = f"""
 import django; django.setup()
 from secondline.tickets.models import Ticket, TicketEvent
@@ -68,7 +74,9 @@ columns = [f.attname for f in Ticket._meta.concrete_fields if f.attname != "id"]
 fields = {{name: getattr(first, name) for name in columns}}
 batch = [Ticket(**{{**fields, "subject": f"Bulk ticket {{i}}"}}) for i in range(missing)]
 Ticket.objects.bulk_create(batch, batch_size=2000)
-print(Ticket.objects.count())
+import sys; sys.path.insert(0, "bench")
+from ui_bench import session_for
+print(Ticket.objects.count(), session_for("agent"))
 """
     out = subprocess.run(
         [sys.executable, "-c", script],
@@ -77,8 +85,8 @@ print(Ticket.objects.count())
         check=True,
         capture_output=True,
         text=True,
-    ).stdout
-    return int(out.split()[-1])
+    ).stdout.split()
+    return int(out[-2]), out[-1]
 
 
 def request(
@@ -170,10 +178,13 @@ def main() -> None:
                 raise SystemExit(f"create failed: {status} {body[:300]!r}")
         create_per_s = CREATES / (time.perf_counter() - start)
         conn.close()
-        tickets = fill(env, TOTAL)
+        tickets, session = fill(env, TOTAL)
         ticket_id = json.loads(body)["id"]
         list_ms = median_ms(port, "/api/tickets/", agent)
         detail_ms = median_ms(port, f"/api/tickets/{ticket_id}/", agent)
+        base = f"http://127.0.0.1:{port}"
+        list_page_ms = page_median_ms(f"{base}/desk/?queue=all", session, 20)
+        ticket_page_ms = page_median_ms(f"{base}/tickets/{ticket_id}/", session, 20)
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -186,9 +197,14 @@ def main() -> None:
         f"detail median {detail_ms:.1f} ms"
     )
     print(
+        f"agent queue page median {list_page_ms:.1f} ms (peer list page 700 ms), "
+        f"ticket page median {ticket_page_ms:.1f} ms"
+    )
+    print(
         f"create_per_s={create_per_s:.0f} list_api_ms={list_ms:.1f} detail_ms={detail_ms:.1f} "
         f"peer_create_per_s={PEER_CREATE_PER_S:.0f} "
-        f"ratio_create={create_per_s / PEER_CREATE_PER_S:.1f}"
+        f"ratio_create={create_per_s / PEER_CREATE_PER_S:.1f} "
+        f"list_page_ms={list_page_ms:.1f} ticket_page_ms={ticket_page_ms:.1f}"
     )
 
 

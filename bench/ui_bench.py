@@ -40,8 +40,6 @@ def build_database(count: int) -> dict[str, str]:
     import django
 
     django.setup()
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -94,21 +92,28 @@ def build_database(count: int) -> dict[str, str]:
         services.add_comment(ticket, agent, f"Update {number}: we are looking into it.")
     services.add_comment(ticket, ticket.requester, "Thank you, waiting.")
 
-    def session_for(username: str) -> str:
-        user = User.objects.get(username=username)
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        return str(session.session_key)
-
     return {
         "agent": session_for("agent"),
         "admin": session_for("admin"),
         "ticket": str(ticket.pk),
         "tickets": str(Ticket.objects.count()),
     }
+
+
+def session_for(username: str) -> str:
+    """A signed-in session cookie value for this user (Django set up by the caller)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from secondline.accounts.models import User
+
+    user = User.objects.get(username=username)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return str(session.session_key)
 
 
 def median_ms(url: str, session: str, requests: int) -> float:

@@ -460,7 +460,7 @@ def _new_ticket(
     if contact is None:
         why = _("%(sender)s is not a known contact of any customer.") % {"sender": parsed.sender}
         _settle(message, Status.QUARANTINED, why)
-        if answer_unknown_senders:
+        if answer_unknown_senders and not parsed.suppress_auto_replies:
             _answer_sender(parsed, reason="")
         return
     if contact.is_contractor:
@@ -489,7 +489,7 @@ def open_ticket(
             ticket = tickets.file_ticket(contact, draft, channel=Channel.EMAIL, files=uploads)
     except access.NotAContact as exc:
         _settle(message, Status.QUARANTINED, str(exc))
-        if answer_unknown_senders:
+        if answer_unknown_senders and not parsed.suppress_auto_replies:
             _answer_sender(parsed, reason=str(exc))
         return None
     except ValidationError as exc:

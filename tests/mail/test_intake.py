@@ -210,7 +210,6 @@ def test_a_contact_without_an_active_contract_is_told_why(db, sent) -> None:
         "Precedence: list",
         "X-Autoreply: yes",
         "X-Autorespond: yes",
-        "X-Auto-Response-Suppress: OOF",
     ],
 )
 def test_automatic_mail_opens_no_ticket_and_is_never_answered(member, sent, header) -> None:
@@ -362,3 +361,19 @@ def test_an_oversized_attachment_stays_in_the_raw_message(member, settings) -> N
     ).message.result_ticket
     assert "size limit" in ticket.description
     assert ticket.attachments.count() < 3
+
+
+def test_a_request_to_suppress_auto_replies_is_honoured_without_losing_the_mail(
+    member, sent
+) -> None:
+    """X-Auto-Response-Suppress asks for no automatic answers: an unknown sender gets none,
+    while a contact's message is still a person's message and opens its ticket."""
+    header = b"X-Auto-Response-Suppress: All\r\nSubject:"
+    with sent():
+        stranger = services.ingest_message(
+            plain("stranger@elsewhere.example").replace(b"Subject:", header), source="pipe"
+        )
+    assert stranger.status == Status.QUARANTINED
+    assert all("stranger@elsewhere.example" not in m.to for m in mail.outbox)
+    contact = services.ingest_message(plain(member.email).replace(b"Subject:", header))
+    assert contact.status == Status.TICKET

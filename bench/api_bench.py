@@ -26,18 +26,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from ui_bench import median_ms as page_median_ms  # noqa: E402 - a sibling script
+from ui_bench import free_port, start_gunicorn  # noqa: E402 - a sibling script
+from ui_bench import median_ms as page_median_ms  # noqa: E402
 
 CREATES = int(os.environ.get("BENCH_CREATES", "2000"))
 TOTAL = int(os.environ.get("BENCH_TOTAL", "20000"))
 PEER_CREATE_PER_S = 36.0
 PEER_LIST_API_MS = 11700.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def prepare(env: dict[str, str]) -> tuple[str, int]:
@@ -142,22 +137,7 @@ def main() -> None:
     env.pop("CELERY_BROKER_URL", None)
     customer, agent = prepare(env)
     port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "secondline.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    server = start_gunicorn(env, port)
     try:
         wait_for(port)
         payload = {

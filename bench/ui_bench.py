@@ -100,6 +100,26 @@ def build_database(count: int) -> dict[str, str]:
     }
 
 
+def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """The product's web server as deployed: gunicorn, 2 sync workers, on 127.0.0.1."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "secondline.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+
+
 def session_for(username: str) -> str:
     """A signed-in session cookie value for this user (Django set up by the caller)."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -150,22 +170,7 @@ def main() -> int:
         print(f"building a SQLite database with {args.tickets} tickets ...", flush=True)
         facts = build_database(args.tickets)
         port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "secondline.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
+        server = start_gunicorn(env, port)
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(100):

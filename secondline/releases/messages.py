@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -30,8 +31,8 @@ WEBHOOK_TIMEOUT_SECONDS = 10
 
 
 def ticket_link(ticket: Ticket) -> str:
-    """Where staff open the ticket."""
-    return f"{settings.SITE_URL}/admin/tickets/ticket/{ticket.pk}/change/"
+    """Where staff open the ticket: the agent desk's ticket page (agents have no back office)."""
+    return f"{settings.SITE_URL}{reverse('portal:ticket_detail', args=[ticket.pk])}"
 
 
 def plan_link(ticket: Ticket) -> str:

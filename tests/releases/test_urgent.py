@@ -322,3 +322,12 @@ def test_the_sweep_alerts_for_an_urgent_whose_hook_never_ran(
     callout = DutyCallout.objects.get(ticket=ticket)
     assert callout.level == 0 and callout.out_of_hours
     assert list(callout.alerts.values_list("engineer", flat=True)) == [roster[0].pk]
+
+
+def test_the_alerts_link_to_the_agent_desk_not_the_back_office(db, personas) -> None:
+    from secondline.releases.messages import ticket_link
+    from tests.factories import file_ticket
+
+    ticket = file_ticket(personas.member)
+    assert ticket_link(ticket).endswith(f"/tickets/{ticket.pk}/")
+    assert "/admin/" not in ticket_link(ticket)

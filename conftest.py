@@ -73,6 +73,21 @@ def outsider(personas: Any) -> Any:
 
 
 @pytest.fixture
+def api_as() -> Any:
+    """An API client authenticated with the given user's token, as a real client would be."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def client_for(user: Any) -> APIClient:
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return client_for
+
+
+@pytest.fixture
 def sent(django_capture_on_commit_callbacks: Any) -> Any:
     """``with sent(): ...`` runs what waits for the commit (the outbox) when the block ends."""
     return lambda: django_capture_on_commit_callbacks(execute=True)

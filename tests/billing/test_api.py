@@ -4,24 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
-
 from secondline.billing import services
 from secondline.billing.models import OutOfHoursRequest
 from tests.billing.conftest import msk
-
-
-@pytest.fixture
-def api_as() -> Any:
-    def client_for(user: Any) -> APIClient:
-        client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return client_for
 
 
 def test_an_agent_logs_work_and_the_customer_sees_it_without_the_internal_note(

@@ -7,8 +7,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from secondline.accounts.models import Contract, User
 from secondline.billing.models import WorkLog
@@ -26,17 +24,6 @@ from tests.factories import incident_draft
 from tests.releases.conftest import next_weekday_evening
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api_as() -> Any:
-    def client_for(user: User) -> APIClient:
-        client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return client_for
 
 
 def test_a_customer_on_an_old_version_gets_an_update_through_the_api(

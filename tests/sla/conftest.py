@@ -8,8 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from tests.api.conftest import api_as  # noqa: F401 - the API client fixture, shared
-
 MSK = ZoneInfo("Europe/Moscow")
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404
@@ -16,6 +14,7 @@ from rest_framework.response import Response
 from secondline.accounts import access
 from secondline.accounts.models import Contract, Organization, User
 from secondline.api import serializers as s
+from secondline.api.requests import acting_user, validated
 from secondline.tickets import services
 from secondline.tickets.choices import Channel, Priority, Status, TicketType
 from secondline.tickets.models import Ticket
@@ -44,10 +43,6 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(match | Q(pk=pk) if pk else match)
 
 
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Tickets of the caller's organisation (all of them for the contractor's staff)."""
 
@@ -56,13 +51,13 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self) -> QuerySet[Ticket]:
         return (
-            access.tickets_visible_to(_user(self.request))
+            access.tickets_visible_to(acting_user(self.request))
             .select_related("requester", "assignee", "decline_reason")
             .prefetch_related("watchers")
         )
 
     def get_object(self) -> Ticket:
-        return access.get_ticket_for(_user(self.request), self.kwargs["pk"])
+        return access.get_ticket_for(acting_user(self.request), self.kwargs["pk"])
 
     def _answer(self, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
         ticket = self.get_queryset().get(pk=ticket.pk)
@@ -72,11 +67,13 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(request=s.TicketCreateSerializer, responses={201: s.TicketSerializer})
     def create(self, request: Request) -> Response:
-        data = _valid(s.TicketCreateSerializer, request.data)
+        data = validated(s.TicketCreateSerializer, request.data)
         contract = None
         if data.get("contract"):
             contract = (
-                access.contracts_visible_to(_user(request)).filter(pk=data["contract"]).first()
+                access.contracts_visible_to(acting_user(request))
+                .filter(pk=data["contract"])
+                .first()
             )
             if contract is None:
                 return Response({"contract": ["No such contract."]}, status=400)
@@ -92,23 +89,25 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 if k in data and k not in {"subject", "description"}
             },
         )
-        ticket = services.file_ticket(_user(request), draft, Channel.API)
+        ticket = services.file_ticket(acting_user(request), draft, Channel.API)
         body = s.TicketSerializer(ticket, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.TicketUpdateSerializer, responses=s.TicketSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:
         ticket = self.get_object()
-        changes = _valid(s.TicketUpdateSerializer, request.data, partial=True)
-        return self._answer(services.update_ticket(ticket, _user(request), changes, Channel.API))
+        changes = validated(s.TicketUpdateSerializer, request.data, partial=True)
+        return self._answer(
+            services.update_ticket(ticket, acting_user(request), changes, Channel.API)
+        )
 
     @extend_schema(request=s.PriorityChangeSerializer, responses=s.TicketSerializer)
     @action(detail=True, methods=["post"])
     def priority(self, request: Request, pk: str) -> Response:
         ticket = self.get_object()
-        data = _valid(s.PriorityChangeSerializer, request.data)
+        data = validated(s.PriorityChangeSerializer, request.data)
         changed = services.change_priority(
-            ticket, _user(request), data["priority"], data["reason"], Channel.API
+            ticket, acting_user(request), data["priority"], data["reason"], Channel.API
         )
         return self._answer(changed)
 
@@ -116,9 +115,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"], url_path="status")
     def change_status(self, request: Request, pk: str) -> Response:
         ticket = self.get_object()
-        data = _valid(s.StatusChangeSerializer, request.data)
+        data = validated(s.StatusChangeSerializer, request.data)
         changed = services.change_status(
-            ticket, _user(request), data["status"], Channel.API, data["reason"]
+            ticket, acting_user(request), data["status"], Channel.API, data["reason"]
         )
         return self._answer(changed)
 
@@ -126,10 +125,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, pk: str) -> Response:
         ticket = self.get_object()
-        data = _valid(s.DeclineSerializer, request.data)
+        data = validated(s.DeclineSerializer, request.data)
         return self._answer(
             services.decline_ticket(
-                ticket, _user(request), data["reason"], data["note"], Channel.API
+                ticket, acting_user(request), data["reason"], data["note"], Channel.API
             )
         )
 
@@ -137,26 +136,26 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str) -> Response:
         ticket = self.get_object()
-        data = _valid(s.AssignSerializer, request.data)
+        data = validated(s.AssignSerializer, request.data)
         assignee = None
         if data["assignee"] is not None:
             assignee = User.objects.filter(pk=data["assignee"]).first()
             if assignee is None:
                 return Response({"assignee": ["No such user."]}, status=400)
-        return self._answer(services.assign(ticket, _user(request), assignee, Channel.API))
+        return self._answer(services.assign(ticket, acting_user(request), assignee, Channel.API))
 
     @extend_schema(request=s.WatcherSerializer, responses=s.TicketSerializer)
     @action(detail=True, methods=["post", "delete"])
     def watchers(self, request: Request, pk: str) -> Response:
         ticket = self.get_object()
-        data = _valid(s.WatcherSerializer, request.data)
+        data = validated(s.WatcherSerializer, request.data)
         watcher = User.objects.filter(pk=data["user"]).first()
         if watcher is None:
             return Response({"user": ["No such user."]}, status=400)
         if request.method == "DELETE":
-            services.remove_watcher(ticket, _user(request), watcher, Channel.API)
+            services.remove_watcher(ticket, acting_user(request), watcher, Channel.API)
         else:
-            services.add_watcher(ticket, _user(request), watcher, Channel.API)
+            services.add_watcher(ticket, acting_user(request), watcher, Channel.API)
         return self._answer(ticket)
 
     @extend_schema(methods=["get"], responses=s.CommentSerializer(many=True))
@@ -166,11 +165,11 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["get", "post"])
     def comments(self, request: Request, pk: str) -> Response:
         ticket = self.get_object()
-        user = _user(request)
+        user = acting_user(request)
         if request.method == "GET":
             comments = access.comments_visible_to(user, ticket)
             return Response(s.CommentSerializer(comments, many=True).data)
-        data = _valid(s.CommentCreateSerializer, request.data)
+        data = validated(s.CommentCreateSerializer, request.data)
         comment = services.add_comment(
             ticket, user, data["body"], public=data["public"], channel=Channel.API
         )
@@ -185,13 +184,13 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["get", "post"])
     def attachments(self, request: Request, pk: str) -> Response:
         ticket = self.get_object()
-        user = _user(request)
+        user = acting_user(request)
         if request.method == "GET":
             files = ticket.attachments.all()
             if not user.is_contractor:
                 files = files.filter(is_public=True)
             return Response(s.AttachmentSerializer(files, many=True).data)
-        data = _valid(s.AttachmentUploadSerializer, request.data)
+        data = validated(s.AttachmentUploadSerializer, request.data)
         upload = data["file"]
         attachment = services.add_attachment(
             ticket,
@@ -207,7 +206,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def download(self, request: Request, pk: str, attachment_id: str) -> FileResponse:
         ticket = self.get_object()
         files = ticket.attachments.all()
-        if not _user(request).is_contractor:
+        if not acting_user(request).is_contractor:
             files = files.filter(is_public=True)
         attachment = files.filter(pk=int(attachment_id)).first()
         if attachment is None:
@@ -221,14 +220,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def events(self, request: Request, pk: str) -> Response:
         ticket = self.get_object()
         return Response(
-            s.EventSerializer(access.events_visible_to(_user(request), ticket), many=True).data
+            s.EventSerializer(
+                access.events_visible_to(acting_user(request), ticket), many=True
+            ).data
         )
-
-
-def _valid(serializer_class: type[Any], data: Any, partial: bool = False) -> dict[str, Any]:
-    serializer = serializer_class(data=data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
@@ -236,7 +231,7 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
     def get_queryset(self) -> QuerySet[Organization]:
-        return access.organizations_visible_to(_user(self.request))
+        return access.organizations_visible_to(acting_user(self.request))
 
 
 class ContractViewSet(viewsets.ReadOnlyModelViewSet):
@@ -244,4 +239,4 @@ class ContractViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
     def get_queryset(self) -> QuerySet[Contract]:
-        return access.contracts_visible_to(_user(self.request))
+        return access.contracts_visible_to(acting_user(self.request))

@@ -16,13 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from secondline.accounts import access as accounts_access
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
+from secondline.api.requests import acting_user
 from secondline.billing import access, export, forms, services
 from secondline.billing.models import OutOfHoursRequest, Statement, WorkLog
 from secondline.tickets.models import Ticket
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _form_errors(form: Any, error: ValidationError) -> None:
@@ -32,7 +29,7 @@ def _form_errors(form: Any, error: ValidationError) -> None:
 
 def worklog_context(request: HttpRequest, ticket: Ticket, form: Any = None) -> dict[str, Any]:
     """The work-log fragment's context; the portal's ticket page includes the same fragment."""
-    user = _user(request)
+    user = acting_user(request)
     logs = list(
         access.worklogs_visible_to(user).filter(ticket=ticket).select_related("agent", "contract")
     )
@@ -64,11 +61,11 @@ def _totals(logs: list[WorkLog]) -> dict[str, int]:
 def ticket_worklogs(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """The ticket's time: a list with the split and a quick entry form (the portal includes
     this fragment on the ticket page; htmx posts come back as the fragment)."""
-    ticket = accounts_access.get_ticket_for(_user(request), ticket_id)
+    ticket = accounts_access.get_ticket_for(acting_user(request), ticket_id)
     form = None
     if request.method == "POST":
         try:
-            access.require_can_log_work(_user(request), ticket)
+            access.require_can_log_work(acting_user(request), ticket)
         except AccessDenied as denied:
             raise PermissionDenied(str(denied)) from denied
         form = forms.WorkLogForm(request.POST, zone=services.zone_of(ticket.contract))
@@ -77,7 +74,7 @@ def ticket_worklogs(request: HttpRequest, ticket_id: int) -> HttpResponse:
             try:
                 services.log_work(
                     ticket,
-                    _user(request),
+                    acting_user(request),
                     services.WorkEntry(
                         activity=data["activity"],
                         started_at=data["started_at"],
@@ -108,7 +105,7 @@ def ticket_worklogs(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def raise_request(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     ticket = accounts_access.get_ticket_for(user, ticket_id)
     form = forms.OutOfHoursRequestForm(request.POST, zone=services.zone_of(ticket.contract))
     if form.is_valid():
@@ -129,7 +126,7 @@ def raise_request(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """What waits for this user: requests to decide, statements, prepaid balances."""
-    user = _user(request)
+    user = acting_user(request)
     pending = access.requests_visible_to(user).filter(status=OutOfHoursRequest.Status.PENDING)
     contracts = accounts_access.contracts_visible_to(user)
     context: dict[str, Any] = {
@@ -146,7 +143,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     ooh = access.get_request_for(user, pk)
     form = forms.DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -176,7 +173,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def generate(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     try:
         access.require_can_prepare_statements(user)
     except AccessDenied as denied:
@@ -200,7 +197,7 @@ def generate(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     statement = access.get_statement_for(user, pk)
     if request.method == "POST":
         action = request.POST.get("action")
@@ -236,8 +233,8 @@ def _can_decide(user: User, statement: Statement) -> bool:
 
 @login_required
 def statement_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    statement = access.get_statement_for(_user(request), pk)
-    language = request.GET.get("lang") or _user(request).language
+    statement = access.get_statement_for(acting_user(request), pk)
+    language = request.GET.get("lang") or acting_user(request).language
     response = HttpResponse(
         export.statement_csv(statement, language), content_type="text/csv; charset=utf-8"
     )
@@ -247,8 +244,8 @@ def statement_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    statement = access.get_statement_for(_user(request), pk)
-    language = request.GET.get("lang") or _user(request).language
+    statement = access.get_statement_for(acting_user(request), pk)
+    language = request.GET.get("lang") or acting_user(request).language
     response = HttpResponse(
         export.statement_pdf(statement, language), content_type="application/pdf"
     )

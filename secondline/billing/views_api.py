@@ -21,21 +21,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from secondline.accounts import access as accounts_access
-from secondline.accounts.models import User
+from secondline.api.requests import acting_user, validated
 from secondline.billing import access, export, services
 from secondline.billing import serializers as s
 from secondline.billing.models import OutOfHoursRequest, Statement, WorkLog
 from secondline.tickets.choices import Channel
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _valid(serializer_class: type[Any], data: Any, partial: bool = False) -> dict[str, Any]:
-    serializer = serializer_class(data=data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class WorkLogFilter(django_filters.FilterSet):
@@ -68,14 +58,14 @@ class WorkLogViewSet(
     pagination_class = WorkLogPagination
 
     def get_queryset(self) -> QuerySet[WorkLog]:
-        return access.worklogs_visible_to(_user(self.request)).select_related("agent")
+        return access.worklogs_visible_to(acting_user(self.request)).select_related("agent")
 
     def get_object(self) -> WorkLog:
-        return access.get_worklog_for(_user(self.request), self.kwargs["pk"])
+        return access.get_worklog_for(acting_user(self.request), self.kwargs["pk"])
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())
-        context["internal"] = access.sees_internal_notes(_user(self.request))
+        context["internal"] = access.sees_internal_notes(acting_user(self.request))
         return context
 
     def _answer(self, log: WorkLog, code: int = status.HTTP_200_OK) -> Response:
@@ -85,24 +75,27 @@ class WorkLogViewSet(
 
     @extend_schema(request=s.WorkLogCreateSerializer, responses={201: s.WorkLogSerializer})
     def create(self, request: Request) -> Response:
-        data = _valid(s.WorkLogCreateSerializer, request.data)
-        ticket = accounts_access.get_ticket_for(_user(request), data.pop("ticket"))
+        data = validated(s.WorkLogCreateSerializer, request.data)
+        ticket = accounts_access.get_ticket_for(acting_user(request), data.pop("ticket"))
         minutes = data.pop("duration_minutes")
         entry = services.WorkEntry(
             duration=dt.timedelta(minutes=minutes) if minutes else None, **data
         )
         return self._answer(
-            services.log_work(ticket, _user(request), entry, Channel.API), status.HTTP_201_CREATED
+            services.log_work(ticket, acting_user(request), entry, Channel.API),
+            status.HTTP_201_CREATED,
         )
 
     @extend_schema(request=s.WorkLogUpdateSerializer, responses=s.WorkLogSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:
         log = self.get_object()
-        changes = _valid(s.WorkLogUpdateSerializer, request.data, partial=True)
-        return self._answer(services.update_worklog(log, _user(request), changes, Channel.API))
+        changes = validated(s.WorkLogUpdateSerializer, request.data, partial=True)
+        return self._answer(
+            services.update_worklog(log, acting_user(request), changes, Channel.API)
+        )
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.delete_worklog(self.get_object(), _user(request), Channel.API)
+        services.delete_worklog(self.get_object(), acting_user(request), Channel.API)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -117,13 +110,13 @@ class OutOfHoursRequestViewSet(
 
     def get_queryset(self) -> QuerySet[OutOfHoursRequest]:
         return (
-            access.requests_visible_to(_user(self.request))
+            access.requests_visible_to(acting_user(self.request))
             .select_related("raised_by", "customer_decided_by", "contractor_decided_by")
             .prefetch_related("worklogs")
         )
 
     def get_object(self) -> OutOfHoursRequest:
-        return access.get_request_for(_user(self.request), self.kwargs["pk"])
+        return access.get_request_for(acting_user(self.request), self.kwargs["pk"])
 
     def _answer(self, request: OutOfHoursRequest, code: int = status.HTTP_200_OK) -> Response:
         return Response(
@@ -134,8 +127,8 @@ class OutOfHoursRequestViewSet(
         request=s.OutOfHoursRequestCreateSerializer, responses={201: s.OutOfHoursRequestSerializer}
     )
     def create(self, request: Request) -> Response:
-        user = _user(request)
-        data = _valid(s.OutOfHoursRequestCreateSerializer, request.data)
+        user = acting_user(request)
+        data = validated(s.OutOfHoursRequestCreateSerializer, request.data)
         ticket = accounts_access.get_ticket_for(user, data["ticket"])
         logs = list(access.worklogs_visible_to(user).filter(pk__in=data["worklogs"]))
         if len(logs) != len(set(data["worklogs"])):
@@ -155,18 +148,18 @@ class OutOfHoursRequestViewSet(
     @extend_schema(request=s.DecisionSerializer, responses=s.OutOfHoursRequestSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
-        data = _valid(s.DecisionSerializer, request.data)
+        data = validated(s.DecisionSerializer, request.data)
         decided = services.approve_out_of_hours_request(
-            self.get_object(), _user(request), data["comment"], Channel.API
+            self.get_object(), acting_user(request), data["comment"], Channel.API
         )
         return self._answer(decided)
 
     @extend_schema(request=s.DecisionSerializer, responses=s.OutOfHoursRequestSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str) -> Response:
-        data = _valid(s.DecisionSerializer, request.data)
+        data = validated(s.DecisionSerializer, request.data)
         decided = services.reject_out_of_hours_request(
-            self.get_object(), _user(request), data["comment"], Channel.API
+            self.get_object(), acting_user(request), data["comment"], Channel.API
         )
         return self._answer(decided)
 
@@ -179,10 +172,10 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     pagination_class = None
 
     def get_queryset(self) -> QuerySet[Statement]:
-        return access.statements_visible_to(_user(self.request)).select_related("contract")
+        return access.statements_visible_to(acting_user(self.request)).select_related("contract")
 
     def get_object(self) -> Statement:
-        return access.get_statement_for(_user(self.request), self.kwargs["pk"])
+        return access.get_statement_for(acting_user(self.request), self.kwargs["pk"])
 
     def get_serializer_class(self) -> type[Any]:
         return s.StatementDetailSerializer if self.action != "list" else s.StatementSerializer
@@ -195,8 +188,8 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         request=s.StatementGenerateSerializer, responses={201: s.StatementDetailSerializer}
     )
     def create(self, request: Request) -> Response:
-        user = _user(request)
-        data = _valid(s.StatementGenerateSerializer, request.data)
+        user = acting_user(request)
+        data = validated(s.StatementGenerateSerializer, request.data)
         access.require_can_prepare_statements(user)
         contract = accounts_access.contracts_visible_to(user).filter(pk=data["contract"]).first()
         if contract is None:
@@ -208,20 +201,20 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(request=None, responses=s.StatementDetailSerializer)
     @action(detail=True, methods=["post"])
     def issue(self, request: Request, pk: str) -> Response:
-        return self._answer(services.issue_statement(self.get_object(), _user(request)))
+        return self._answer(services.issue_statement(self.get_object(), acting_user(request)))
 
     @extend_schema(request=None, responses=s.StatementDetailSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
-        return self._answer(services.approve_statement(self.get_object(), _user(request)))
+        return self._answer(services.approve_statement(self.get_object(), acting_user(request)))
 
     @extend_schema(request=s.DisputeSerializer, responses=s.StatementDetailSerializer)
     @action(detail=True, methods=["post"])
     def dispute(self, request: Request, pk: str) -> Response:
         statement = self.get_object()
-        data = _valid(s.DisputeSerializer, request.data)
-        line = access.get_line_for(_user(request), statement, data["line"])
-        services.dispute_line(line, _user(request), data["comment"], Channel.API)
+        data = validated(s.DisputeSerializer, request.data)
+        line = access.get_line_for(acting_user(request), statement, data["line"])
+        services.dispute_line(line, acting_user(request), data["comment"], Channel.API)
         return self._answer(statement)
 
     @extend_schema(
@@ -231,7 +224,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["get"])
     def csv(self, request: Request, pk: str) -> HttpResponse:
         statement = self.get_object()
-        language = request.query_params.get("lang") or _user(request).language
+        language = request.query_params.get("lang") or acting_user(request).language
         response = HttpResponse(
             export.statement_csv(statement, language), content_type="text/csv; charset=utf-8"
         )
@@ -247,7 +240,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["get"])
     def pdf(self, request: Request, pk: str) -> HttpResponse:
         statement = self.get_object()
-        language = request.query_params.get("lang") or _user(request).language
+        language = request.query_params.get("lang") or acting_user(request).language
         response = HttpResponse(
             export.statement_pdf(statement, language), content_type="application/pdf"
         )

@@ -20,6 +20,7 @@ from rest_framework.routers import BaseRouter
 
 from secondline.accounts import access
 from secondline.accounts.models import User
+from secondline.api.requests import acting_user, validated
 from secondline.releases import duty, services
 from secondline.releases import serializers as s
 from secondline.releases.access import (
@@ -41,19 +42,9 @@ from secondline.releases.models import (
 from secondline.tickets.choices import Channel
 
 
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _schema_only(view: Any) -> bool:
     """drf-spectacular builds the schema with an anonymous user and no access rights."""
     return bool(getattr(view, "swagger_fake_view", False))
-
-
-def _valid(serializer_class: type[Any], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _get(queryset: QuerySet[Any], pk: object, field: str) -> Any:
@@ -67,7 +58,7 @@ def _get(queryset: QuerySet[Any], pk: object, field: str) -> Any:
 
 
 def _staff_only(request: Request) -> None:
-    access.require_contractor(_user(request))
+    access.require_contractor(acting_user(request))
 
 
 class ProductVersionViewSet(viewsets.ModelViewSet):
@@ -81,14 +72,14 @@ class ProductVersionViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.save_version(
-            _user(self.request), ProductVersion(**serializer.validated_data)
+            acting_user(self.request), ProductVersion(**serializer.validated_data)
         )
 
     def perform_update(self, serializer: Any) -> None:
         version = serializer.instance
         for name, value in serializer.validated_data.items():
             setattr(version, name, value)
-        services.save_version(_user(self.request), version)
+        services.save_version(acting_user(self.request), version)
 
 
 class InstallationViewSet(viewsets.ModelViewSet):
@@ -101,15 +92,15 @@ class InstallationViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[Installation]:
         if _schema_only(self):
             return Installation.objects.none()
-        return installations_visible_to(_user(self.request))
+        return installations_visible_to(acting_user(self.request))
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
         contract = _get(
-            access.contracts_visible_to(_user(self.request)), data["contract"].pk, "contract"
+            access.contracts_visible_to(acting_user(self.request)), data["contract"].pk, "contract"
         )
         serializer.instance = services.save_installation(
-            _user(self.request), Installation(**{**data, "contract": contract})
+            acting_user(self.request), Installation(**{**data, "contract": contract})
         )
 
     def perform_update(self, serializer: Any) -> None:
@@ -123,15 +114,15 @@ class InstallationViewSet(viewsets.ModelViewSet):
             )
         for name, value in data.items():
             setattr(installation, name, value)
-        services.save_installation(_user(self.request), installation)
+        services.save_installation(acting_user(self.request), installation)
 
     @extend_schema(request=s.RecordVersionSerializer, responses=s.InstallationSerializer)
     @action(detail=True, methods=["post"])
     def version(self, request: Request, pk: str) -> Response:
         installation = self.get_object()
-        data = _valid(s.RecordVersionSerializer, request.data)
+        data = validated(s.RecordVersionSerializer, request.data)
         version = _get(ProductVersion.objects.all(), data["version"], "version")
-        services.record_version(installation, version, _user(request), note=data["note"])
+        services.record_version(installation, version, acting_user(request), note=data["note"])
         installation.refresh_from_db()
         return Response(s.InstallationSerializer(installation).data)
 
@@ -150,7 +141,7 @@ class UpdatePlanViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
     def get_queryset(self) -> QuerySet[UpdatePlan]:
-        return plans_visible_to(_user(self.request)).prefetch_related("windows__engineer")
+        return plans_visible_to(acting_user(self.request)).prefetch_related("windows__engineer")
 
     def _answer(self, plan: UpdatePlan, code: int = status.HTTP_200_OK) -> Response:
         return Response(
@@ -159,9 +150,9 @@ class UpdatePlanViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=s.PlanCreateSerializer, responses={201: s.UpdatePlanSerializer})
     def create(self, request: Request) -> Response:
-        user = _user(request)
+        user = acting_user(request)
         _staff_only(request)
-        data = _valid(s.PlanCreateSerializer, request.data)
+        data = validated(s.PlanCreateSerializer, request.data)
         ticket = _get(access.tickets_visible_to(user), data["ticket"], "ticket")
         installation = _get(installations_visible_to(user), data["installation"], "installation")
         version = _get(ProductVersion.objects.all(), data["version"], "version")
@@ -172,9 +163,9 @@ class UpdatePlanViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["post"], url_path="propose-update")
     def propose_update(self, request: Request) -> Response:
         """The contractor offers a newer version: files the ticket for the customer."""
-        user = _user(request)
+        user = acting_user(request)
         _staff_only(request)
-        data = _valid(s.ProposeUpdateSerializer, request.data)
+        data = validated(s.ProposeUpdateSerializer, request.data)
         installation = _get(installations_visible_to(user), data["installation"], "installation")
         version = _get(ProductVersion.objects.all(), data["version"], "version")
         plan = services.propose_update(installation, version, user, message=data["message"])
@@ -185,10 +176,10 @@ class UpdatePlanViewSet(viewsets.ReadOnlyModelViewSet):
     def windows(self, request: Request, pk: str) -> Response:
         plan = self.get_object()
         _staff_only(request)
-        data = _valid(s.WindowProposalSerializer, request.data)
+        data = validated(s.WindowProposalSerializer, request.data)
         engineer = _get(User.objects.filter(is_active=True), data.pop("engineer"), "engineer")
         window = services.propose_window(
-            plan, _user(request), engineer=engineer, channel=Channel.API, **data
+            plan, acting_user(request), engineer=engineer, channel=Channel.API, **data
         )
         return Response(s.WindowSerializer(window).data, status=status.HTTP_201_CREATED)
 
@@ -196,11 +187,11 @@ class UpdatePlanViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def installed(self, request: Request, pk: str) -> Response:
         plan = self.get_object()
-        data = _valid(s.InstallationDoneSerializer, request.data)
+        data = validated(s.InstallationDoneSerializer, request.data)
         version = _get(ProductVersion.objects.all(), data["installed_version"], "installed_version")
         services.record_installation_done(
             plan,
-            _user(request),
+            acting_user(request),
             data["started_at"],
             data["finished_at"],
             version,
@@ -213,7 +204,7 @@ class UpdatePlanViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: str) -> Response:
         plan = self.get_object()
-        services.confirm_installation(plan, _user(request), Channel.API)
+        services.confirm_installation(plan, acting_user(request), Channel.API)
         return self._answer(plan)
 
 
@@ -257,20 +248,20 @@ class InstallationWindowViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
     def get_queryset(self) -> QuerySet[InstallationWindow]:
-        return windows_visible_to(_user(self.request))
+        return windows_visible_to(acting_user(self.request))
 
     @extend_schema(request=None, responses=s.WindowSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str) -> Response:
-        window = services.accept_window(self.get_object(), _user(request), Channel.API)
+        window = services.accept_window(self.get_object(), acting_user(request), Channel.API)
         return Response(s.WindowSerializer(window).data)
 
     @extend_schema(request=s.AskAnotherWindowSerializer, responses=s.WindowSerializer)
     @action(detail=True, methods=["post"], url_path="ask-another")
     def ask_another(self, request: Request, pk: str) -> Response:
-        data = _valid(s.AskAnotherWindowSerializer, request.data)
+        data = validated(s.AskAnotherWindowSerializer, request.data)
         window = services.ask_another_window(
-            self.get_object(), _user(request), data["comment"], Channel.API
+            self.get_object(), acting_user(request), data["comment"], Channel.API
         )
         return Response(s.WindowSerializer(window).data)
 
@@ -289,17 +280,19 @@ class ManagedViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer: Any) -> None:
         model: type[Model] = serializer.Meta.model
-        serializer.instance = self.save(_user(self.request), model(**serializer.validated_data))
+        serializer.instance = self.save(
+            acting_user(self.request), model(**serializer.validated_data)
+        )
 
     def perform_update(self, serializer: Any) -> None:
         for name, value in serializer.validated_data.items():
             setattr(serializer.instance, name, value)
-        self.save(_user(self.request), serializer.instance)
+        self.save(acting_user(self.request), serializer.instance)
 
     def perform_destroy(self, instance: Any) -> None:
         from secondline.releases.access import require_manager
 
-        require_manager(_user(self.request))
+        require_manager(acting_user(self.request))
         instance.delete()
 
 
@@ -335,7 +328,7 @@ class AlertWebhookViewSet(ManagedViewSet):
     def get_queryset(self) -> QuerySet[AlertWebhook]:
         from secondline.releases.access import require_manager
 
-        require_manager(_user(self.request))
+        require_manager(acting_user(self.request))
         return AlertWebhook.objects.all()
 
 
@@ -347,13 +340,13 @@ class UrgentAlertViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
     def get_queryset(self) -> QuerySet[UrgentAlert]:
-        return alerts_visible_to(_user(self.request)).order_by("-created_at", "-id")
+        return alerts_visible_to(acting_user(self.request)).order_by("-created_at", "-id")
 
     @extend_schema(request=None, responses=s.UrgentAlertSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str) -> Response:
         alert = self.get_object()
-        duty.acknowledge(alert, _user(request), Channel.API)
+        duty.acknowledge(alert, acting_user(request), Channel.API)
         alert.refresh_from_db()
         return Response(s.UrgentAlertSerializer(alert).data)
 
@@ -368,16 +361,16 @@ class PhoneCallViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.
     def get_queryset(self) -> QuerySet[PhoneCall]:
         if _schema_only(self):
             return PhoneCall.objects.none()
-        user = _user(self.request)
+        user = acting_user(self.request)
         if not user.is_contractor:
             raise Http404
         return PhoneCall.objects.select_related("agent")
 
     @extend_schema(request=s.PhoneCallCreateSerializer, responses={201: s.PhoneCallSerializer})
     def create(self, request: Request) -> Response:
-        user = _user(request)
+        user = acting_user(request)
         _staff_only(request)
-        data = _valid(s.PhoneCallCreateSerializer, request.data)
+        data = validated(s.PhoneCallCreateSerializer, request.data)
         ticket = _get(access.tickets_visible_to(user), data.pop("ticket"), "ticket")
         call = duty.record_phone_call(ticket, user, channel=Channel.API, **data)
         return Response(s.PhoneCallSerializer(call).data, status=status.HTTP_201_CREATED)

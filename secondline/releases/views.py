@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
+from secondline.api.requests import acting_user
 from secondline.releases import duty, services
 from secondline.releases.access import installations_visible_to, plans_visible_to
 from secondline.releases.models import (
@@ -28,12 +29,8 @@ from secondline.releases.models import (
 )
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _staff(request: HttpRequest) -> bool:
-    return _user(request).is_contractor
+    return acting_user(request).is_contractor
 
 
 def _errors(error: ValidationError) -> list[str]:
@@ -45,7 +42,7 @@ def _errors(error: ValidationError) -> list[str]:
 @login_required
 def catalogue(request: HttpRequest) -> HttpResponse:
     """The release catalogue and the installations the user may see, with what is newer."""
-    user = _user(request)
+    user = acting_user(request)
     versions = list(ProductVersion.objects.all())
     latest: dict[str, ProductVersion] = {}
     for version in versions:
@@ -67,13 +64,13 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def propose(request: HttpRequest, installation_id: int) -> HttpResponse:
     """Staff offer the newest version to an installation on an older one."""
-    installation = installations_visible_to(_user(request)).filter(pk=installation_id).first()
+    installation = installations_visible_to(acting_user(request)).filter(pk=installation_id).first()
     version = ProductVersion.objects.filter(pk=_pk(request.POST.get("version"))).first()
     if installation is None or version is None:
         raise Http404
     try:
         plan = services.propose_update(
-            installation, version, _user(request), message=request.POST.get("message", "")
+            installation, version, acting_user(request), message=request.POST.get("message", "")
         )
     except AccessDenied as denied:
         messages.error(request, str(denied))
@@ -113,7 +110,7 @@ def _decimal(text: str | None) -> Decimal | None:
 
 
 def _plan_action(request: HttpRequest, plan: UpdatePlan) -> Callable[[], object] | None:
-    user = _user(request)
+    user = acting_user(request)
     action = request.POST.get("action")
     window = InstallationWindow.objects.filter(
         plan=plan, pk=_pk(request.POST.get("window"))
@@ -158,7 +155,7 @@ def _plan_action(request: HttpRequest, plan: UpdatePlan) -> Callable[[], object]
 @login_required
 def plan_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """One update plan: its windows and the next step for whoever looks at it."""
-    user = _user(request)
+    user = acting_user(request)
     plan = plans_visible_to(user).filter(ticket_id=ticket_id).first()
     if plan is None:
         raise Http404

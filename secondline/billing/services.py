@@ -20,7 +20,6 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from secondline import calendar as bc
 from secondline.accounts.models import Contract, User
 from secondline.billing import access, notify, rules
 from secondline.billing.models import (
@@ -33,7 +32,7 @@ from secondline.billing.models import (
     StatementLine,
     WorkLog,
 )
-from secondline.sla.calendars import business_calendar
+from secondline.sla.calendars import calendar_of
 from secondline.tickets import events
 from secondline.tickets.choices import Channel
 from secondline.tickets.models import TICKET_NUMBER_PREFIX, Ticket, TicketEvent
@@ -46,10 +45,6 @@ Decision = OutOfHoursRequest.Decision
 MAX_WORKLOG = dt.timedelta(hours=24)
 #: The longest out-of-hours window one request may cover.
 MAX_WINDOW = dt.timedelta(days=14)
-
-
-def calendar_of(contract: Contract) -> bc.BusinessCalendar:
-    return business_calendar(contract.calendar)
 
 
 def zone_of(contract: Contract) -> ZoneInfo:

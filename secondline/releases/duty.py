@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from secondline.accounts import access
 from secondline.accounts.models import User
 from secondline.releases.models import AlertWebhook, DutyCallout, DutyShift, PhoneCall, UrgentAlert
-from secondline.sla.calendars import business_calendar
+from secondline.sla.calendars import calendar_of
 from secondline.tickets import events
 from secondline.tickets.choices import Channel
 from secondline.tickets.models import Ticket, TicketEvent
@@ -81,7 +81,7 @@ def people_for_level(level: int, moment: dt.datetime) -> list[OnDuty]:
 
 
 def is_out_of_hours(ticket: Ticket, moment: dt.datetime | None = None) -> bool:
-    calendar = business_calendar(ticket.contract.calendar)
+    calendar = calendar_of(ticket.contract)
     return not calendar.is_open(moment or timezone.now())
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 import uuid
 
 from secondline import calendar as bc
+from secondline.accounts.models import Contract
 from secondline.sla.cache import VersionedCache
 from secondline.sla.models import CalendarException, WorkingCalendar
 
@@ -55,6 +56,11 @@ def _load(pk: int) -> tuple[uuid.UUID | None, bc.BusinessCalendar]:
 
 
 CALENDARS: VersionedCache[bc.BusinessCalendar] = VersionedCache(_load)
+
+
+def calendar_of(contract: Contract) -> bc.BusinessCalendar:
+    """The business calendar every time target of this contract is counted in."""
+    return business_calendar(contract.calendar)
 
 
 def business_calendar(row: WorkingCalendar) -> bc.BusinessCalendar:

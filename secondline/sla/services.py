@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from secondline.accounts.models import Contract, User
 from secondline.calendar import BusinessCalendar
 from secondline.sla import clock, wording
-from secondline.sla.calendars import business_calendar
+from secondline.sla.calendars import calendar_of
 from secondline.sla.clock import Clock, State
 from secondline.sla.explain import explain
 from secondline.sla.models import ReactionTarget
@@ -35,10 +35,6 @@ from secondline.tickets.models import Comment, Ticket, TicketEvent
 SLAState = State  # the name the rest of the code base knows
 ALERT_STATES = frozenset({State.AT_RISK, State.BREACHED})
 SWEPT_STATES = (State.ON_TRACK, State.AT_RISK)
-
-
-def calendar_of(contract: Contract) -> BusinessCalendar:
-    return business_calendar(contract.calendar)
 
 
 def target_for(ticket: Ticket) -> ReactionTarget | None:

@@ -24,7 +24,7 @@ from secondline.mail import notify
 from secondline.sla import services as sla
 from secondline.tickets import events, rules, urgent
 from secondline.tickets.choices import Channel, Environment, Priority, Status, TicketType
-from secondline.tickets.models import Attachment, Comment, DeclineReason, Ticket
+from secondline.tickets.models import Attachment, Comment, DeclineReason, Ticket, TicketEvent
 
 EDITABLE_FIELDS = (
     "subject",
@@ -233,12 +233,18 @@ def change_status(
                     ]
                 }
             )
-        old = ticket.status
-        _apply_status(ticket, status)
-        event = events.status_changed(ticket, actor, channel, old, reason.strip())
-        sla.on_status_changed(ticket, old, actor)
+        event = _move(ticket, actor, status, channel, reason.strip())
         notify.ticket_event(event)
     return ticket
+
+
+def _move(ticket: Ticket, actor: User, status: str, channel: str, reason: str) -> TicketEvent:
+    """Change the status of a locked ticket: the row, its audit line and its SLA clocks."""
+    old = ticket.status
+    _apply_status(ticket, status)
+    event = events.status_changed(ticket, actor, channel, old, reason)
+    sla.on_status_changed(ticket, old, actor)
+    return event
 
 
 def _apply_status(ticket: Ticket, status: str) -> None:
@@ -326,10 +332,7 @@ def add_comment(
             _store_attachment(ticket, author, upload, channel, public=public, comment=comment)
         event = events.commented(ticket, author, channel, public)
         if author.is_customer and ticket.status == Status.WAITING_FOR_CUSTOMER:
-            old = ticket.status
-            _apply_status(ticket, Status.IN_PROGRESS)
-            events.status_changed(ticket, author, channel, old, _("The customer answered."))
-            sla.on_status_changed(ticket, old, author)
+            _move(ticket, author, Status.IN_PROGRESS, channel, _("The customer answered."))
         else:
             ticket.save(update_fields=["updated_at"])
         if public and author.is_contractor:

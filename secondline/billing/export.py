@@ -26,6 +26,11 @@ def _hours(minutes: int | Decimal) -> str:
     return str(rules.hours(minutes))
 
 
+def _amount_row(label: str, amount: Decimal, currency: str = "") -> list[object]:
+    """A closing line of the CSV: its label, then the amount in the "Amount" column."""
+    return [label, *[""] * 12, amount, currency]
+
+
 def lines_of(statement: Statement) -> list[StatementLine]:
     return list(statement.lines.order_by("started_at", "pk"))
 
@@ -94,36 +99,8 @@ def statement_csv(statement: Statement, language: str | None = None) -> str:
                 "",
             ]
         )
-        writer.writerow(
-            [
-                _("Covered by prepaid hours"),
-                *blank[1:],
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                statement.prepaid_amount,
-                "",
-            ]
-        )
-        writer.writerow(
-            [
-                _("Amount due"),
-                *blank[1:],
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                statement.amount_due,
-                statement.currency,
-            ]
-        )
+        writer.writerow(_amount_row(_("Covered by prepaid hours"), statement.prepaid_amount))
+        writer.writerow(_amount_row(_("Amount due"), statement.amount_due, statement.currency))
     return buffer.getvalue()
 
 

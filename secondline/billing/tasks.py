@@ -6,6 +6,8 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from secondline.mail.outbound import automatic_headers
+
 
 @shared_task(bind=True, max_retries=8, default_retry_delay=60, acks_late=True)
 def send_email(self, to: str, subject: str, body: str) -> None:  # type: ignore[no-untyped-def]
@@ -15,7 +17,7 @@ def send_email(self, to: str, subject: str, body: str) -> None:  # type: ignore[
         body,
         settings.DEFAULT_FROM_EMAIL,
         [to],
-        headers={"Auto-Submitted": "auto-generated"},
+        headers=automatic_headers(),
     )
     try:
         message.send()

@@ -32,6 +32,19 @@ def thread_references(ticket: Ticket) -> list[str]:
     return [origin, ticket_thread_id(ticket)] if origin else [ticket_thread_id(ticket)]
 
 
+def automatic_headers(ticket: Ticket | None = None, *, replied: bool = False) -> dict[str, str]:
+    """The headers of every email SecondLine sends by itself: marked automatic (RFC 3834) so
+    robots, and our own intake, never answer it, and Exchange is asked not to either."""
+    headers = {
+        "Auto-Submitted": "auto-replied" if replied else "auto-generated",
+        "X-Auto-Response-Suppress": "All",
+        "Date": formatdate(localtime=True),
+    }
+    if ticket is not None:
+        headers["X-SecondLine-Ticket"] = ticket.number
+    return headers
+
+
 def reply_to_address(ticket: Ticket) -> str:
     local, _, domain = settings.SUPPORT_EMAIL.partition("@")
     return f"{local}+{ticket.number}@{domain}" if domain else settings.SUPPORT_EMAIL
@@ -62,10 +75,7 @@ def build_message(notification: Notification) -> EmailMultiAlternatives:
         "Message-ID": notification.message_id,
         "In-Reply-To": references[-1],
         "References": " ".join(references),
-        "Auto-Submitted": "auto-generated",
-        "X-Auto-Response-Suppress": "All",
-        "Date": formatdate(localtime=True),
-        "X-SecondLine-Ticket": ticket.number,
+        **automatic_headers(ticket),
     }
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
@@ -89,12 +99,7 @@ def build_sender_reply(reply: SenderReply) -> EmailMessage:
     }
     body = render_to_string("mail/sender_reply.txt", context)
     subject = "Re: " + reply.subject if reply.subject else "How to file a support ticket"
-    headers = {
-        "Auto-Submitted": "auto-replied",
-        "X-Auto-Response-Suppress": "All",
-        "Precedence": "auto_reply",
-        "Date": formatdate(localtime=True),
-    }
+    headers = {**automatic_headers(replied=True), "Precedence": "auto_reply"}
     if reply.in_reply_to:
         headers["In-Reply-To"] = reply.in_reply_to
         headers["References"] = reply.in_reply_to

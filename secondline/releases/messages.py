@@ -11,7 +11,6 @@ import hmac
 import json
 import urllib.request
 from collections.abc import Iterable
-from email.utils import formatdate
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from secondline.accounts.models import User
+from secondline.mail.outbound import automatic_headers
 from secondline.releases import duty
 from secondline.releases.models import InstallationWindow, UpdatePlan, UrgentAlert
 from secondline.tickets.models import Ticket
@@ -53,12 +53,7 @@ def send(user: User, subject: str, template: str, context: dict[str, Any], ticke
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
-        headers={
-            "Auto-Submitted": "auto-generated",
-            "X-Auto-Response-Suppress": "All",
-            "Date": formatdate(localtime=True),
-            "X-SecondLine-Ticket": ticket.number,
-        },
+        headers=automatic_headers(ticket),
     )
     message.send()
 

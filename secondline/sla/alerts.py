@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from secondline.accounts.models import User
+from secondline.mail.outbound import automatic_headers
 from secondline.sla import services, wording
 from secondline.sla.clock import State
 from secondline.tickets.models import TicketEvent
@@ -52,9 +53,5 @@ def build_alert(event: TicketEvent, person: User) -> EmailMessage:
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[person.email],
-        headers={
-            "Auto-Submitted": "auto-generated",
-            "X-Auto-Response-Suppress": "All",
-            "X-SecondLine-Ticket": ticket.number,
-        },
+        headers=automatic_headers(ticket),
     )

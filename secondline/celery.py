@@ -17,3 +17,8 @@ app.conf.beat_schedule = {}
 def register_periodic(name: str, task: str, seconds: float) -> None:
     """Add a periodic sweep to celery beat; apps call this from their AppConfig.ready()."""
     app.conf.beat_schedule[name] = {"task": task, "schedule": seconds}
+
+
+def retry_countdown(retries: int, first: int) -> int:
+    """Seconds before the next try of a failed send: doubling from ``first``, at most an hour."""
+    return min(3600, first * 2**retries)

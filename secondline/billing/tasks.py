@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from secondline.celery import retry_countdown
 from secondline.mail.outbound import automatic_headers
 
 
@@ -22,4 +23,4 @@ def send_email(self, to: str, subject: str, body: str) -> None:  # type: ignore[
     try:
         message.send()
     except Exception as exc:
-        raise self.retry(exc=exc, countdown=min(3600, 60 * 2**self.request.retries)) from exc
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries, 60)) from exc

@@ -8,6 +8,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from secondline.celery import retry_countdown
 from secondline.mail.models import Notification
 from secondline.mail.outbound import build_message
 
@@ -35,7 +36,7 @@ def deliver_notification(self, notification_id: int) -> str:  # type: ignore[no-
             Notification.objects.filter(pk=claimed.pk).update(status=Notification.Status.FAILED)
             log.error("notification %s failed for good: %s", claimed.pk, exc)
             return "failed"
-        raise self.retry(exc=exc, countdown=min(3600, 30 * 2**self.request.retries)) from exc
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries, 30)) from exc
     Notification.objects.filter(pk=claimed.pk, status=Notification.Status.PENDING).update(
         status=Notification.Status.SENT,
         sent_at=timezone.now(),
@@ -76,6 +77,6 @@ def send_sender_reply(self, reply_id: int) -> str:  # type: ignore[no-untyped-de
         if self.request.retries >= self.max_retries:
             log.error("reply to %s failed for good: %s", reply.email, exc)
             return "failed"
-        raise self.retry(exc=exc, countdown=min(3600, 60 * 2**self.request.retries)) from exc
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries, 60)) from exc
     SenderReply.objects.filter(pk=reply.pk).update(sent_at=timezone.now())
     return "sent"

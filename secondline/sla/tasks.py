@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 
 from secondline.accounts.models import User
+from secondline.celery import retry_countdown
 from secondline.sla import alerts, services
 from secondline.tickets.models import TicketEvent
 
@@ -43,5 +44,5 @@ def send_sla_alert(self, event_id: int, user_id: int) -> str:  # type: ignore[no
         if self.request.retries >= self.max_retries:
             log.error("SLA alert %s to %s failed for good: %s", event_id, user_id, exc)
             return "failed"
-        raise self.retry(exc=exc, countdown=min(3600, 30 * 2**self.request.retries)) from exc
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries, 30)) from exc
     return "sent"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
+from secondline.sla.services import is_reaction_overdue
 from secondline.tickets.choices import Priority, Status, TicketType
 from secondline.tickets.models import Ticket, TicketEvent
 
@@ -53,17 +54,9 @@ def badge_state(state: str, first_reaction_at: dt.datetime | None) -> str:
 
 def live_sla_state(ticket: Ticket, now: dt.datetime | None = None) -> str:
     """The stored SLA state, corrected for a deadline that passed since it was stored."""
-    now = now or timezone.now()
-    state = badge_state(ticket.sla_state, ticket.first_reaction_at)
-    if (
-        state in {"on_track", "at_risk"}
-        and ticket.reaction_due_at is not None
-        and ticket.first_reaction_at is None
-        and ticket.sla_paused_since is None
-        and ticket.reaction_due_at < now
-    ):
+    if is_reaction_overdue(ticket, now or timezone.now()):
         return "breached"
-    return state
+    return badge_state(ticket.sla_state, ticket.first_reaction_at)
 
 
 def _label(choices: type, value: str) -> str:

@@ -16,25 +16,17 @@ from django.utils.translation import gettext_lazy as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
+from secondline.sla.services import reaction_overdue
 from secondline.tickets.choices import OPEN_STATUSES, Status
 from secondline.tickets.models import Ticket
 
 OPEN = list(OPEN_STATUSES)
 
 
-def overdue(now: dt.datetime) -> Q:
-    """No reaction yet and the reaction due time has passed while the clock was running."""
-    return Q(
-        first_reaction_at__isnull=True,
-        sla_paused_since__isnull=True,
-        reaction_due_at__lt=now,
-    ) & ~Q(sla_state__in=["", "met", "paused"])
-
-
 def live_state(now: dt.datetime) -> Case:
     """The stored SLA state, corrected for deadlines that passed since it was stored."""
     return Case(
-        When(overdue(now), then=Value("breached")),
+        When(reaction_overdue(now), then=Value("breached")),
         default=F("sla_state"),
         output_field=CharField(),
     )
@@ -50,12 +42,14 @@ class Queue:
 QUEUES = [
     Queue("unassigned", _("Unassigned"), lambda user, now: Q(assignee__isnull=True)),
     Queue("mine", _("Mine"), lambda user, now: Q(assignee=user)),
-    Queue("at_risk", _("At risk"), lambda user, now: Q(sla_state="at_risk") & ~overdue(now)),
+    Queue(
+        "at_risk", _("At risk"), lambda user, now: Q(sla_state="at_risk") & ~reaction_overdue(now)
+    ),
     Queue(
         "breached",
         _("Breached"),
         lambda user, now: (
-            (Q(sla_state="breached") & Q(first_reaction_at__isnull=True)) | overdue(now)
+            (Q(sla_state="breached") & Q(first_reaction_at__isnull=True)) | reaction_overdue(now)
         ),
     ),
     Queue(

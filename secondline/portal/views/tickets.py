@@ -22,6 +22,7 @@ from secondline.accounts import access
 from secondline.accounts.models import Contract, User
 from secondline.portal import panels, presenters, queries
 from secondline.portal.forms import (
+    DETAIL_FIELDS,
     AssignForm,
     DeclineForm,
     NewTicketForm,
@@ -317,19 +318,7 @@ def ticket_page(
 
 def _details(ticket: Ticket) -> list[tuple[str, Any]]:
     """The type-specific fields the customer filled in, with their labels."""
-    names = [
-        n
-        for n in (
-            "occurred_at",
-            "impact",
-            "steps_to_reproduce",
-            "target_version",
-            "preferred_windows",
-            "affected_module",
-            "environment",
-        )
-        if getattr(ticket, n)
-    ]
+    names = [n for n in DETAIL_FIELDS if n not in {"subject", "description"} and getattr(ticket, n)]
     rows = []
     for name in names:
         field = Ticket._meta.get_field(name)

@@ -16,7 +16,6 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -32,7 +31,7 @@ WEBHOOK_TIMEOUT_SECONDS = 10
 
 def ticket_link(ticket: Ticket) -> str:
     """Where staff open the ticket: the agent desk's ticket page (agents have no back office)."""
-    return f"{settings.SITE_URL}{reverse('portal:ticket_detail', args=[ticket.pk])}"
+    return f"{settings.SITE_URL}{ticket.get_absolute_url()}"
 
 
 def plan_link(ticket: Ticket) -> str:

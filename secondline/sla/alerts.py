@@ -44,7 +44,7 @@ def build_alert(event: TicketEvent, person: User) -> EmailMessage:
             "first_reaction": when(ticket.first_reaction_at),
             "resolution_due": when(ticket.resolution_due_at),
             "explanation": services.explanation(ticket),
-            "url": f"{settings.SITE_URL}/tickets/{ticket.pk}/",
+            "url": f"{settings.SITE_URL}{ticket.get_absolute_url()}",
         }
         subject = render_to_string("sla/alert_subject.txt", context)
         body = render_to_string("sla/alert.txt", context)

@@ -7,6 +7,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -129,6 +130,10 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.subject}"
+
+    def get_absolute_url(self) -> str:
+        """The ticket's page in the portal (customers) and the agent desk (staff) alike."""
+        return reverse("portal:ticket_detail", args=[self.pk])
 
     @property
     def number(self) -> str:

@@ -6,6 +6,7 @@ organisation on its own, so a forgotten filter can never leak another customer's
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, QuerySet
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from secondline.accounts.models import Contract, Organization, User
+from secondline.prepared import PreparedQuery
 
 if TYPE_CHECKING:
     from secondline.tickets.models import Comment, Ticket, TicketEvent
@@ -74,6 +76,24 @@ def contracts_visible_to(user: User) -> QuerySet[Contract]:
     return contracts.filter(customer_id=user.organization_id)
 
 
+def _active_contracts(customer: int, today: dt.date) -> QuerySet[Contract]:
+    responsible = User.objects.filter(
+        organization_id=OuterRef("customer_id"), role=User.Role.CUSTOMER_RESPONSIBLE, is_active=True
+    )
+    return (
+        Contract.objects.active(today)
+        .filter(customer_id=customer, customer__kind=Organization.Kind.CUSTOMER)
+        .annotate(has_responsible=Exists(responsible))
+        # The plan's targets and the calendar come from per-process caches checked against
+        # the stamps on these rows (sla.cache), so no prefetch is needed.
+        .select_related("customer", "sla_plan", "calendar")
+        .order_by("-starts_on", "pk")
+    )
+
+
+ACTIVE_CONTRACTS = PreparedQuery(_active_contracts, customer=int, today=dt.date)
+
+
 def filing_contract(user: User, contract: Contract | None = None) -> Contract:
     """The contract a ticket by this user falls under, or NotAContact saying why not.
 
@@ -86,23 +106,13 @@ def filing_contract(user: User, contract: Contract | None = None) -> Contract:
         )
     if contract is not None and contract.customer_id != user.organization_id:
         raise NotAContact(_("This contract does not belong to your organisation."))
-    # One query on the common path: the contract with what the rules need, and whether the
-    # customer named its responsible person. The error path may take a few more.
-    responsible = User.objects.filter(
-        organization_id=OuterRef("customer_id"), role=User.Role.CUSTOMER_RESPONSIBLE, is_active=True
-    )
-    active = (
-        Contract.objects.active(timezone.localdate())
-        .filter(customer_id=user.organization_id, customer__kind=Organization.Kind.CUSTOMER)
-        .annotate(has_responsible=Exists(responsible))
-        # The plan's targets and the calendar come from per-process caches checked against
-        # the stamps on these rows (sla.cache), so no prefetch is needed.
-        .select_related("customer", "sla_plan", "calendar")
-        .order_by("-starts_on", "pk")
-    )
+    # One query on the common path, compiled once per process (it runs for every ticket):
+    # the customer's active contracts with what the rules need, and whether the customer
+    # named its responsible person. The error path may take a few more.
+    active = ACTIVE_CONTRACTS.all(customer=user.organization_id, today=timezone.localdate())
     if contract is not None:
-        active = active.filter(pk=contract.pk)
-    chosen = active.first()
+        active = [candidate for candidate in active if candidate.pk == contract.pk]
+    chosen = active[0] if active else None
     if chosen is None:
         raise NotAContact(_no_contract_reason(user, contract))
     if not chosen.has_responsible:  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts.models import Contract, User
 from secondline.calendar import BusinessCalendar
+from secondline.prepared import PreparedQuery
 from secondline.sla import clock, wording
 from secondline.sla.calendars import calendar_of
 from secondline.sla.clock import Clock, State
@@ -82,16 +83,25 @@ def initial_fields(
 # -- the clocks of one ticket ---------------------------------------------------------------
 
 
-def status_history(ticket: Ticket) -> list[tuple[dt.datetime, str]]:
-    """The ticket's statuses in time order, from its audit trail, starting with its filing."""
-    changes = (
-        TicketEvent.objects.filter(ticket_id=ticket.pk, field="status")
+def _status_changes(ticket: int) -> QuerySet[TicketEvent, tuple[dt.datetime, str]]:
+    return (
+        TicketEvent.objects.filter(ticket_id=ticket, field="status")
         .exclude(kind=TicketEvent.Kind.CREATED)
         .order_by("created_at", "id")
         .values_list("created_at", "new_value")
     )
+
+
+# Read for every ticket shown with its SLA explanation, so compiled once per process.
+STATUS_CHANGES = PreparedQuery(_status_changes, ticket=int)
+
+
+def status_history(ticket: Ticket) -> list[tuple[dt.datetime, str]]:
+    """The ticket's statuses in time order, from its audit trail, starting with its filing."""
     history = [(ticket.created_at, str(Status.NEW))]
-    history += [(max(at, ticket.created_at), status) for at, status in changes]
+    history += [
+        (max(at, ticket.created_at), status) for at, status in STATUS_CHANGES.all(ticket=ticket.pk)
+    ]
     return history
 
 

@@ -143,6 +143,7 @@ def file_ticket(
         watchers = [w for w in draft.watchers if _may_watch(ticket, w)]
         if watchers:
             ticket.watchers.add(*watchers)
+        _remember_watchers(ticket, watchers)
         created = events.ticket_filed(ticket, requester, channel)
         if overridden or (draft.type != TicketType.INCIDENT and not draft.requested_priority):
             events.priority_set_by_plan(
@@ -153,6 +154,15 @@ def file_ticket(
         notify.ticket_event(created, watchers=watchers)
         _alert_duty_if_urgent(ticket)
     return ticket
+
+
+def _remember_watchers(ticket: Ticket, watchers: list[User]) -> None:
+    """Keep the new ticket's watchers on it as a prefetch would, so that the answer to the
+    customer (API, page) shows them without asking the database again."""
+    known = ticket.watchers.all()
+    known._result_cache = list(watchers)  # type: ignore[attr-defined]
+    known._prefetch_done = True  # type: ignore[attr-defined]
+    ticket._prefetched_objects_cache = {"watchers": known}  # type: ignore[attr-defined]
 
 
 def _alert_duty_if_urgent(ticket: Ticket) -> None:

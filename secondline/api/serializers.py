@@ -171,7 +171,14 @@ class TicketSerializer(BuiltOnceModelSerializer):
         return explanation(ticket)
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class RequestSerializer(serializers.Serializer):
+    """A serializer of a request's input whose declared fields are copied cheaply (see _fresh)."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {name: _fresh(field) for name, field in self._declared_fields.items()}
+
+
+class TicketCreateSerializer(RequestSerializer):
     type = serializers.ChoiceField(choices=TicketType.choices)
     priority = serializers.ChoiceField(
         choices=Priority.choices,
@@ -195,7 +202,7 @@ class TicketCreateSerializer(serializers.Serializer):
     )
 
 
-class TicketUpdateSerializer(serializers.Serializer):
+class TicketUpdateSerializer(RequestSerializer):
     subject = serializers.CharField(max_length=250, required=False)
     description = serializers.CharField(required=False)
     affected_module = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -218,7 +225,7 @@ class CommentSerializer(BuiltOnceModelSerializer):
         read_only_fields = fields
 
 
-class CommentCreateSerializer(serializers.Serializer):
+class CommentCreateSerializer(RequestSerializer):
     body = serializers.CharField(max_length=100_000)
     public = serializers.BooleanField(
         default=True, help_text="Staff only: false writes an internal note."
@@ -246,7 +253,7 @@ class AttachmentSerializer(BuiltOnceModelSerializer):
         return f"/api/tickets/{attachment.ticket_id}/attachments/{attachment.pk}/download/"
 
 
-class AttachmentUploadSerializer(serializers.Serializer):
+class AttachmentUploadSerializer(RequestSerializer):
     file = serializers.FileField()
     public = serializers.BooleanField(default=True)
 
@@ -279,24 +286,24 @@ class EventSerializer(BuiltOnceModelSerializer):
         read_only_fields = fields
 
 
-class PriorityChangeSerializer(serializers.Serializer):
+class PriorityChangeSerializer(RequestSerializer):
     priority = serializers.ChoiceField(choices=Priority.choices)
     reason = serializers.CharField(max_length=2000, allow_blank=True)
 
 
-class StatusChangeSerializer(serializers.Serializer):
+class StatusChangeSerializer(RequestSerializer):
     status = serializers.ChoiceField(choices=[c for c in Status.choices if c[0] != Status.DECLINED])
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class DeclineSerializer(serializers.Serializer):
+class DeclineSerializer(RequestSerializer):
     reason = serializers.SlugField(max_length=60)
     note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(RequestSerializer):
     assignee = serializers.IntegerField(allow_null=True, min_value=1, max_value=MAX_ID)
 
 
-class WatcherSerializer(serializers.Serializer):
+class WatcherSerializer(RequestSerializer):
     user = serializers.IntegerField(min_value=1, max_value=MAX_ID)

@@ -239,3 +239,17 @@ def test_schema_and_docs_are_served(client: Any, db: Any) -> None:
 
 def test_unauthenticated_requests_are_refused(client: Any, db: Any) -> None:
     assert client.get("/api/tickets/").status_code in (401, 403)
+
+
+def test_serializers_bind_their_own_copies_of_the_fields_built_once(member: Any) -> None:
+    from secondline.api.serializers import TicketCreateSerializer, TicketSerializer
+
+    first, second = TicketCreateSerializer(data={}), TicketCreateSerializer(data=INCIDENT)
+    assert not first.is_valid() and second.is_valid(), second.errors
+    assert first.fields["subject"] is not second.fields["subject"]
+    assert first.fields["subject"].parent is first and second.fields["subject"].parent is second
+    assert getattr(TicketCreateSerializer._declared_fields["subject"], "parent", None) is None
+    answers = [TicketSerializer(file_ticket(member)) for _ in range(2)]
+    assert answers[0].fields["watchers"].child_relation.parent is answers[0].fields["watchers"]
+    assert answers[0].fields["requester"] is not answers[1].fields["requester"]
+    assert answers[0].data["id"] != answers[1].data["id"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
@@ -29,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.mail import parse
+from secondline.mail import notify, parse
 from secondline.mail.models import InboundMessage, Mailbox, Notification, SenderReply
 from secondline.prepared import PreparedQuery
 from secondline.tickets import events
@@ -42,6 +43,7 @@ Status = InboundMessage.Status
 
 NOT_GIVEN = "(not given in the email)"
 LIVE_SOURCES = ("imap", "pipe")
+PUBLISH_EVERY = 200  # messages whose notifications ingest_many hands to the worker at once
 
 
 class StoreFailed(Exception):
@@ -98,6 +100,25 @@ def _as_bytes(raw: bytes) -> bytes:
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise TypeError("ingest_message takes the raw message as bytes")
     return bytes(raw)
+
+
+def ingest_many(
+    messages: Iterable[tuple[bytes, str]],
+    *,
+    answer_unknown_senders: bool | None = None,
+    publish_every: int = PUBLISH_EVERY,
+) -> Iterator[Outcome]:
+    """``ingest_message`` for each (raw, source) in turn: what ``secondline mail import`` runs.
+
+    The notifications of every ``publish_every`` messages go to the worker as one task
+    (``notify.held_publishes``); those of a run that dies before handing them over are sent
+    by the notification sweep.
+    """
+    with notify.held_publishes() as hold:
+        for count, (raw, source) in enumerate(messages, start=1):
+            yield ingest_message(raw, source, answer_unknown_senders=answer_unknown_senders)
+            if count % publish_every == 0:
+                hold.flush()
 
 
 def store(

@@ -377,3 +377,46 @@ def test_a_request_to_suppress_auto_replies_is_honoured_without_losing_the_mail(
     assert all("stranger@elsewhere.example" not in m.to for m in mail.outbox)
     contact = services.ingest_message(plain(member.email).replace(b"Subject:", header))
     assert contact.status == Status.TICKET
+
+
+def test_the_sender_is_found_in_any_case_and_only_among_active_accounts(personas) -> None:
+    old = UserFactory(email="Ivan.Petrov@Volga.example", organization=personas.customer)
+    UserFactory(email="ivan.petrov@volga.example", organization=personas.customer)
+    assert services.find_contact("ivan.petrov@volga.example") == old  # the oldest account
+    old.is_active = False
+    old.save()
+    assert services.find_contact("IVAN.PETROV@volga.example").email == "ivan.petrov@volga.example"
+    assert services.find_contact("ivan_petrov@volga.example") is None  # no LIKE wildcards
+    assert services.find_contact("ivan.petrov%") is None
+
+
+def test_a_reply_naming_two_tickets_joins_the_newest_notifications_ticket(member, sent) -> None:
+    with sent():
+        older, newer = file_ticket(member), file_ticket(member)
+    first = Notification.objects.get(ticket=older).message_id
+    second = Notification.objects.get(ticket=newer).message_id
+    reply = plain(member.email, subject="Re: both", References=f"{second} {first}")
+    assert services.ingest_message(reply).message.result_ticket == newer
+
+
+@pytest.mark.parametrize("name", ["attachments.eml", "broken.eml", "koi8r-incident.eml"])
+def test_the_stored_envelope_is_the_header_blocks_whatever_the_full_parse(name) -> None:
+    raw = eml(name, sender="someone@example.com")
+    from secondline.mail import parse
+
+    assert parse.parse(raw).envelope == parse.envelope(raw)
+
+
+def test_a_quarantined_failure_counts_one_attempt_and_keeps_no_half_work(
+    member, monkeypatch
+) -> None:
+    def explode(*args, **kwargs):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(services.events, "record", explode)  # fails after the ticket insert
+    outcome = services.ingest_message(plain(member.email))
+    message = InboundMessage.objects.get(pk=outcome.message.pk)
+    assert (message.status, message.attempts) == (Status.QUARANTINED, 1)
+    assert message.processed_at is not None and "kaboom" in message.error
+    assert message.result_ticket is None
+    assert not Ticket.objects.exists() and not Notification.objects.exists()

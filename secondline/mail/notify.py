@@ -23,8 +23,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from secondline.accounts.models import User
+from secondline.mail import sql
 from secondline.mail.models import Notification
-from secondline.tickets.models import Comment, TicketEvent
+from secondline.prepared import PreparedQuery
+from secondline.tickets.models import Comment, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 Kind = TicketEvent.Kind
@@ -47,12 +49,22 @@ def new_message_id() -> str:
     return f"<{uuid.uuid4().hex}@{settings.MAIL_DOMAIN}>"
 
 
+# Compiled once per process: it runs for every comment (secondline/prepared.py).
+WATCHERS = PreparedQuery(lambda ticket: User.objects.filter(watched_tickets=ticket), ticket=int)
+
+
+def _watchers(ticket: Ticket) -> list[User]:
+    if "watchers" in getattr(ticket, "_prefetched_objects_cache", {}):
+        return list(ticket.watchers.all())
+    return WATCHERS.all(ticket=ticket.pk)
+
+
 def recipients_for(event: TicketEvent, watchers: Iterable[User] | None = None) -> list[User]:
     """The people who hear about ``event``; ``watchers`` when the caller knows them already
     (a ticket filed a moment ago), to save asking the database."""
     ticket = event.ticket
     people: dict[int, User] = {}
-    candidates = [ticket.requester, *(ticket.watchers.all() if watchers is None else watchers)]
+    candidates = [ticket.requester, *(_watchers(ticket) if watchers is None else watchers)]
     if event.kind == Kind.ASSIGNED:
         candidates = [ticket.assignee] if ticket.assignee else []
     elif ticket.assignee is not None:
@@ -89,12 +101,12 @@ def ticket_event(
         for user in recipients_for(event, watchers)
         if event_public or user.is_contractor
     ]
-    created = Notification.objects.bulk_create(rows)
-    if created:
+    sql.insert(rows)
+    if rows:
         # robust: the ticket, comment or event is committed; a failed hand-over is the
         # sweep's to repeat, never the caller's error.
-        transaction.on_commit(partial(_enqueue, [row.pk for row in created]), robust=True)
-    return created
+        transaction.on_commit(partial(_enqueue, [row.pk for row in rows]), robust=True)
+    return rows
 
 
 # --- handing notifications to the worker ------------------------------------------------------

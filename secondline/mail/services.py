@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.mail import notify, parse
+from secondline.mail import notify, parse, sql
 from secondline.mail.models import InboundMessage, Mailbox, Notification, SenderReply
 from secondline.prepared import PreparedQuery
 from secondline.tickets import events
@@ -150,33 +150,12 @@ def store(
         )
         try:
             with transaction.atomic():
-                _insert(message)
+                sql.insert([message])
         except IntegrityError:  # delivered before, or by another worker a moment ago
             return InboundMessage.objects.get(sha256=digest), False
     except Exception as exc:
         raise StoreFailed(f"{type(exc).__name__}: {exc}") from exc
     return message, True
-
-
-def _insert(message: InboundMessage) -> None:
-    """``message.save(force_insert=True)`` as one plain INSERT (no signals listen to this model):
-    building the ORM's insert costs more than the statement, for every message."""
-    meta = InboundMessage._meta
-    qn = connection.ops.quote_name
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(field.pre_save(message, True), connection) for field in fields]
-    sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(str(f.column)) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    returning = connection.features.can_return_columns_from_insert
-    if returning:
-        sql += f" RETURNING {qn(str(meta.pk.column))}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        message.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
-    message._state.adding = False
-    message._state.db = connection.alias
 
 
 def process(
@@ -227,8 +206,7 @@ def process(
     return message.status
 
 
-# The claim and the result are the two writes every message makes; written as plain SQL
-# because building an ORM update costs ten times the statement itself (docs/benchmarks.md).
+# The claim and the result are written as plain SQL, like the insert (secondline/mail/sql.py).
 def _claim(message: InboundMessage, claimable: tuple[str, ...]) -> bool:
     """The conditional update that makes this process the only one routing the message."""
     qn = connection.ops.quote_name
@@ -255,19 +233,9 @@ RESULT_FIELDS = (
 
 
 def _save_result(message: InboundMessage) -> None:
-    """``message.save(update_fields=RESULT_FIELDS)``, without the ORM's per-call compiling."""
+    """``message.save(update_fields=RESULT_FIELDS)``, stamped now."""
     message.processed_at = timezone.now()
-    qn = connection.ops.quote_name
-    fields = [f for f in InboundMessage._meta.concrete_fields if f.name in RESULT_FIELDS]
-    assignments = ", ".join(f"{qn(str(field.column))} = %s" for field in fields)
-    values = [
-        field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {qn(InboundMessage._meta.db_table)} SET {assignments} WHERE {qn('id')} = %s",
-            [*values, message.pk],
-        )
+    sql.update(message, RESULT_FIELDS)
 
 
 def process_pending(older_than: dt.timedelta = dt.timedelta(0), limit: int = 500) -> int:

@@ -149,7 +149,10 @@ def store(
             mailbox=mailbox,
         )
         try:
-            with transaction.atomic():
+            if connection.in_atomic_block:  # a savepoint keeps the caller's transaction usable
+                with transaction.atomic():
+                    sql.insert([message])
+            else:  # autocommit: the one INSERT is its own transaction, committed at once
                 sql.insert([message])
         except IntegrityError:  # delivered before, or by another worker a moment ago
             return InboundMessage.objects.get(sha256=digest), False

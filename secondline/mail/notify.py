@@ -131,10 +131,11 @@ class Hold:
             self.flush()
 
     def flush(self) -> None:
-        """Publish what is held as one task."""
+        """Publish what is held as one task, less what the sweep took meanwhile (a hold that
+        stalled for over a minute)."""
         ids, self.ids = self.ids, []
         if ids:
-            publish(ids)
+            publish(_unqueued(ids))
 
 
 _hold: ContextVar[Hold | None] = ContextVar("notification_hold", default=None)
@@ -165,9 +166,23 @@ def _enqueue(ids: list[int]) -> None:
         publish(ids)
 
 
+def _unqueued(ids: list[int]) -> list[int]:
+    try:
+        return list(
+            Notification.objects.filter(pk__in=ids, queued_at__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+    except Exception:  # the database hiccuped: publish them all; the task skips sent rows
+        log.exception("could not check notifications %s before publishing", ids)
+        return ids
+
+
 def publish(ids: list[int]) -> bool:
     """Hand these committed notifications to the worker as one task, and note that it has
     them. Never raises: when the broker is down the rows stay unqueued for the sweep."""
+    if not ids:
+        return True
     if not _send_task(ids):
         return False
     try:

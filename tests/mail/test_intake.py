@@ -8,12 +8,12 @@ import pytest
 from django.core import mail
 from django.db import OperationalError
 
-from secondline.mail import services
+from secondline.mail import parse, services
 from secondline.mail.models import InboundMessage, Notification, SenderReply
 from secondline.tickets.choices import Channel, Priority, TicketType
 from secondline.tickets.models import Comment, Ticket, TicketEvent
 from tests.factories import OrganizationFactory, UserFactory, file_ticket
-from tests.mail.conftest import eml
+from tests.mail.conftest import MESSAGES, eml
 
 Status = InboundMessage.Status
 
@@ -399,11 +399,9 @@ def test_a_reply_naming_two_tickets_joins_the_newest_notifications_ticket(member
     assert services.ingest_message(reply).message.result_ticket == newer
 
 
-@pytest.mark.parametrize("name", ["attachments.eml", "broken.eml", "koi8r-incident.eml"])
-def test_the_stored_envelope_is_the_header_blocks_whatever_the_full_parse(name) -> None:
+@pytest.mark.parametrize("name", sorted(path.name for path in MESSAGES.glob("*.eml")))
+def test_the_stored_envelope_is_what_the_header_block_says(name) -> None:
     raw = eml(name, sender="someone@example.com")
-    from secondline.mail import parse
-
     assert parse.parse(raw).envelope == parse.envelope(raw)
 
 

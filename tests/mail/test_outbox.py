@@ -170,3 +170,15 @@ def test_the_sweep_is_a_periodic_task() -> None:
     entry = app.conf.beat_schedule["mail-notifications"]
     assert entry["task"] == "secondline.mail.tasks.sweep_notifications"
     assert entry["schedule"] <= 60
+
+
+def test_a_hold_leaves_out_what_the_sweep_handed_over_meanwhile(member, sent, published) -> None:
+    with notify.held_publishes():
+        with sent():
+            services.ingest_message(plain(member.email, subject="first"))
+            services.ingest_message(plain(member.email, subject="second"))
+        first, second = Notification.objects.order_by("pk")
+        with time_machine.travel(timezone.now() + dt.timedelta(minutes=2), tick=False):
+            # the hold stalled for over a minute: the sweep hands both rows over
+            assert notify.sweep_unqueued() == 2
+    assert published == [[first.pk, second.pk]]  # the sweep's task only; the hold had none left

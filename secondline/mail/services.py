@@ -1,7 +1,8 @@
 """The email channel's intake: every message goes through ``ingest_message`` and nothing is lost.
 
 1. The raw bytes are stored first, in their own transaction (``store``), so a crash after that
-   point loses nothing: the row stays "received" and is processed on the next run.
+   point loses nothing: the row stays "received" and is processed on the next run. (Only the
+   parse, pure Python that never raises, comes before: the stored envelope is read from it.)
 2. ``process`` claims the row with a conditional update and, in the same transaction, turns it
    into a ticket, a comment, a delivery-failure event, or a quarantine entry. A crash rolls the
    whole step back, so every message is processed exactly once.

@@ -14,3 +14,4 @@ class MailConfig(AppConfig):
             "mail-poll", "secondline.mail.tasks.poll_mailboxes", settings.MAIL_POLL_SECONDS
         )
         register_periodic("mail-pending", "secondline.mail.tasks.process_pending", 300)
+        register_periodic("mail-notifications", "secondline.mail.tasks.sweep_notifications", 60)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.message import MailMessage
 
-from secondline.mail import services
+from secondline.mail import notify, services
 from secondline.mail.models import Mailbox
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,8 @@ def poll(mailbox: Mailbox, limit: int = BATCH) -> PollResult:
         result.error = "another poller is working on this mailbox"
         return result
     try:
-        _poll(mailbox, limit, result)
+        with notify.held_publishes():  # the poll's notifications go to the worker together
+            _poll(mailbox, limit, result)
     except Exception as exc:  # a network or login failure; the next poll tries again
         log.warning("polling mailbox %s failed: %s", mailbox.name, exc)
         result.error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -41,6 +41,8 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a delivery task was published for it; the sweep hands over rows left without one.
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

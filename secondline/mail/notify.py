@@ -1,22 +1,34 @@
 """Who hears about a ticket event: the requester and watchers, in their own language.
 
 Notifications are rows in an outbox, created in the same transaction as the event and
-handed to the mail worker only after that transaction commits.
+handed to the mail worker only after that transaction commits: one task for all the rows of
+a commit, or, inside ``held_publishes()`` (the importer, the mailbox poll), one task for many
+commits. A row whose task was never published (the process died while holding it, or the
+broker was down) is handed over by the sweep (``sweep_unqueued``) a minute later.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
+from time import monotonic
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from secondline.accounts.models import User
+from secondline.mail import sql
 from secondline.mail.models import Notification
-from secondline.tickets.models import Comment, TicketEvent
+from secondline.prepared import PreparedQuery
+from secondline.tickets.models import Comment, Ticket, TicketEvent
 
+log = logging.getLogger(__name__)
 Kind = TicketEvent.Kind
 
 # Events the requester and watchers hear about; others stay in the history.
@@ -37,12 +49,22 @@ def new_message_id() -> str:
     return f"<{uuid.uuid4().hex}@{settings.MAIL_DOMAIN}>"
 
 
+# Compiled once per process: it runs for every comment (secondline/prepared.py).
+WATCHERS = PreparedQuery(lambda ticket: User.objects.filter(watched_tickets=ticket), ticket=int)
+
+
+def _watchers(ticket: Ticket) -> list[User]:
+    if "watchers" in getattr(ticket, "_prefetched_objects_cache", {}):
+        return list(ticket.watchers.all())
+    return WATCHERS.all(ticket=ticket.pk)
+
+
 def recipients_for(event: TicketEvent, watchers: Iterable[User] | None = None) -> list[User]:
     """The people who hear about ``event``; ``watchers`` when the caller knows them already
     (a ticket filed a moment ago), to save asking the database."""
     ticket = event.ticket
     people: dict[int, User] = {}
-    candidates = [ticket.requester, *(ticket.watchers.all() if watchers is None else watchers)]
+    candidates = [ticket.requester, *(_watchers(ticket) if watchers is None else watchers)]
     if event.kind == Kind.ASSIGNED:
         candidates = [ticket.assignee] if ticket.assignee else []
     elif ticket.assignee is not None:
@@ -79,14 +101,142 @@ def ticket_event(
         for user in recipients_for(event, watchers)
         if event_public or user.is_contractor
     ]
-    created = Notification.objects.bulk_create(rows)
-    if created:
-        transaction.on_commit(partial(_enqueue, [row.pk for row in created]))
-    return created
+    sql.insert(rows)
+    if rows:
+        # robust: the ticket, comment or event is committed; a failed hand-over is the
+        # sweep's to repeat, never the caller's error.
+        transaction.on_commit(partial(_enqueue, [row.pk for row in rows]), robust=True)
+    return rows
+
+
+# --- handing notifications to the worker ------------------------------------------------------
+
+# A hold publishes at least this often, so that its rows never look abandoned to the sweep.
+HOLD_MAX_SECONDS = 10.0
+SWEEP_AFTER = dt.timedelta(minutes=1)
+
+
+class Hold:
+    """Notification ids committed inside ``held_publishes()``, not handed to the worker yet."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.since = 0.0
+
+    def add(self, ids: list[int]) -> None:
+        if not self.ids:
+            self.since = monotonic()
+        self.ids.extend(ids)
+        if monotonic() - self.since >= HOLD_MAX_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Publish what is held as one task, less what the sweep took meanwhile (a hold that
+        stalled for over a minute)."""
+        ids, self.ids = self.ids, []
+        if ids:
+            publish(_unqueued(ids))
+
+
+_hold: ContextVar[Hold | None] = ContextVar("notification_hold", default=None)
+
+
+@contextmanager
+def held_publishes() -> Iterator[Hold]:
+    """Hold the hand-over of notifications committed in this block; publish them together
+    when it ends (or at ``flush()``). Ids held by a process that dies are the sweep's."""
+    outer = _hold.get()
+    if outer is not None:  # nested: the outer block publishes
+        yield outer
+        return
+    hold = Hold()
+    token = _hold.set(hold)
+    try:
+        yield hold
+    finally:
+        _hold.reset(token)
+        hold.flush()
 
 
 def _enqueue(ids: list[int]) -> None:
-    from secondline.mail.tasks import deliver_notification
+    hold = _hold.get()
+    if hold is not None:
+        hold.add(ids)
+    else:
+        publish(ids)
 
-    for pk in ids:
-        deliver_notification.delay(pk)
+
+def _unqueued(ids: list[int]) -> list[int]:
+    try:
+        return list(
+            Notification.objects.filter(pk__in=ids, queued_at__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+    except Exception:  # the database hiccuped: publish them all; the task skips sent rows
+        log.exception("could not check notifications %s before publishing", ids)
+        return ids
+
+
+def publish(ids: list[int]) -> bool:
+    """Hand these committed notifications to the worker as one task, and note that it has
+    them. Never raises: when the broker is down the rows stay unqueued for the sweep."""
+    if not ids:
+        return True
+    if not _send_task(ids):
+        return False
+    try:
+        _mark_queued(ids)
+    except Exception:  # the worker has them; at worst the sweep publishes them once more
+        log.exception("could not mark notifications %s as queued", ids)
+    return True
+
+
+def _send_task(ids: list[int]) -> bool:
+    from secondline.mail.tasks import deliver_notifications
+
+    try:
+        deliver_notifications.delay(ids)
+    except Exception:
+        log.exception("notifications %s not handed to the worker; the sweep will retry", ids)
+        return False
+    return True
+
+
+def _mark_queued(ids: list[int]) -> None:
+    # Plain SQL: it runs after every commit that notifies, and the ORM's update costs ten
+    # times the statement (docs/benchmarks.md).
+    qn = connection.ops.quote_name
+    table, queued_at = qn(Notification._meta.db_table), qn("queued_at")
+    placeholders = ", ".join(["%s"] * len(ids))
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {queued_at} = %s "
+            f"WHERE {qn('id')} IN ({placeholders}) AND {queued_at} IS NULL",
+            [now, *ids],
+        )
+
+
+def sweep_unqueued(older_than: dt.timedelta = SWEEP_AFTER, limit: int = 500) -> int:
+    """Hand the worker pending notifications that no task was published for; returns how many.
+
+    Each row is claimed with a conditional update, so two sweeps never publish it twice; the
+    delivery task itself sends only rows still pending.
+    """
+    cutoff = timezone.now() - older_than
+    pending = Notification.objects.filter(
+        status=Notification.Status.PENDING, queued_at__isnull=True, created_at__lte=cutoff
+    )
+    now = timezone.now()
+    claimed = [
+        pk
+        for pk in pending.order_by("pk").values_list("pk", flat=True)[:limit]
+        if Notification.objects.filter(
+            pk=pk, status=Notification.Status.PENDING, queued_at__isnull=True
+        ).update(queued_at=now)
+    ]
+    if claimed and not _send_task(claimed):
+        Notification.objects.filter(pk__in=claimed, queued_at=now).update(queued_at=None)
+        return 0
+    return len(claimed)

@@ -73,6 +73,15 @@ class Bounce:
     diagnostic: str
 
 
+@dataclass(frozen=True)
+class Envelope:
+    """The few header facts the intake stores before anything else is done with a message."""
+
+    message_id: str
+    sender: str
+    subject: str
+
+
 @dataclass
 class ParsedMessage:
     message_id: str = ""
@@ -90,6 +99,9 @@ class ParsedMessage:
     suppress_auto_replies: bool = False
     bounce: Bounce | None = None
     defects: list[str] = field(default_factory=list)
+    # What ``envelope`` reads from the same bytes (None when the message was unparseable), so
+    # the intake can store a message it has parsed without reading its header block again.
+    envelope: Envelope | None = None
 
     @property
     def thread_ids(self) -> list[str]:
@@ -258,28 +270,22 @@ def _date(value: str) -> dt.datetime | None:
     return parsed
 
 
-@dataclass(frozen=True)
-class Envelope:
-    """The few header facts the intake stores before anything else is done with a message."""
-
-    message_id: str
-    sender: str
-    subject: str
-
-
 def envelope(raw: bytes) -> Envelope:
     """Read only the header block: cheap, and never raises."""
     try:
         msg = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
         ids = _ids(header(msg, "Message-ID"))
-        senders = _addresses(headers(msg, "From"))
-        return Envelope(
-            message_id=ids[0][:250] if ids else "",
-            sender=senders[0][1][:254] if senders else "",
-            subject=header(msg, "Subject")[:250],
-        )
+        return _envelope(ids, _addresses(headers(msg, "From")), header(msg, "Subject"))
     except Exception:
         return Envelope("", "", "")
+
+
+def _envelope(ids: list[str], senders: list[tuple[str, str]], subject: str) -> Envelope:
+    return Envelope(
+        message_id=ids[0][:250] if ids else "",
+        sender=senders[0][1][:254] if senders else "",
+        subject=subject[:250],
+    )
 
 
 def content_hash(raw: bytes) -> str:
@@ -641,9 +647,11 @@ def _parse(raw: bytes, pol: policy.Policy) -> ParsedMessage:
     if not text.strip() and html:
         text = html_to_text(html)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    senders = _addresses(headers(msg, "From")) or _addresses(headers(msg, "Sender"))
+    from_addresses = _addresses(headers(msg, "From"))
+    senders = from_addresses or _addresses(headers(msg, "Sender"))
     sender_name, sender = (senders[0][0], senders[0][1]) if senders else ("", "")
-    subject = header(msg, "Subject").replace("\x00", "")
+    raw_subject = header(msg, "Subject")
+    subject = raw_subject.replace("\x00", "")
     recipient_headers = [
         *headers(msg, "To"),
         *headers(msg, "Cc"),
@@ -669,6 +677,10 @@ def _parse(raw: bytes, pol: policy.Policy) -> ParsedMessage:
         suppress_auto_replies=suppresses_auto_replies(msg),
         bounce=_bounce(msg, walk, text, subject, sender),
         defects=defects,
+        # The header-only parser reads headers as compat32 does; other policies may not.
+        envelope=_envelope(message_ids, from_addresses, raw_subject)
+        if pol is policy.compat32
+        else None,
     )
 
 

@@ -1,7 +1,8 @@
 """The email channel's intake: every message goes through ``ingest_message`` and nothing is lost.
 
 1. The raw bytes are stored first, in their own transaction (``store``), so a crash after that
-   point loses nothing: the row stays "received" and is processed on the next run.
+   point loses nothing: the row stays "received" and is processed on the next run. (Only the
+   parse, pure Python that never raises, comes before: the stored envelope is read from it.)
 2. ``process`` claims the row with a conditional update and, in the same transaction, turns it
    into a ticket, a comment, a delivery-failure event, or a quarantine entry. A crash rolls the
    whole step back, so every message is processed exactly once.
@@ -14,22 +15,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.mail import parse
+from secondline.mail import notify, parse, sql
 from secondline.mail.models import InboundMessage, Mailbox, Notification, SenderReply
+from secondline.prepared import PreparedQuery
 from secondline.tickets import events
 from secondline.tickets import services as tickets
 from secondline.tickets.choices import Channel, TicketType
@@ -40,6 +44,7 @@ Status = InboundMessage.Status
 
 NOT_GIVEN = "(not given in the email)"
 LIVE_SOURCES = ("imap", "pipe")
+PUBLISH_EVERY = 200  # messages whose notifications ingest_many hands to the worker at once
 
 
 class StoreFailed(Exception):
@@ -71,41 +76,85 @@ def ingest_message(
     Raises ``StoreFailed`` only when the message could not be stored (the database is down);
     no input, however malformed, makes it raise.
     """
-    message, created = store(raw, source, mailbox)
+    raw = _as_bytes(raw)
+    # Parsed once: the envelope stored with the bytes and the routing both come from here.
+    try:
+        parsed: parse.ParsedMessage | None = parse.parse(raw)
+    except Exception:  # parse never raises; should it ever, store the bytes all the same
+        log.exception("inbound message could not be parsed before storing")
+        parsed = None
+    message, created = store(raw, source, mailbox, parsed.envelope if parsed else None)
     if not created and message.status != Status.RECEIVED:
         return Outcome(message, Status.DUPLICATE)
     if answer_unknown_senders is None:
         answer_unknown_senders = source.startswith(LIVE_SOURCES)
     try:
-        status = process(message, answer_unknown_senders=answer_unknown_senders)
+        # The same bytes (the SHA-256 matched) whether the row is new or a crash left it.
+        status = process(message, answer_unknown_senders=answer_unknown_senders, parsed=parsed)
     except Exception:  # the row stays "received"; the sweep or the next run picks it up
         log.exception("inbound message %s could not be processed now", message.pk)
         status = Status.RECEIVED
     return Outcome(message, status)
 
 
-def store(raw: bytes, source: str, mailbox: Mailbox | None = None) -> tuple[InboundMessage, bool]:
-    """Keep the raw bytes, once: the same bytes delivered again find the row already there."""
+def _as_bytes(raw: bytes) -> bytes:
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise TypeError("ingest_message takes the raw message as bytes")
-    raw = bytes(raw)
+    return bytes(raw)
+
+
+def ingest_many(
+    messages: Iterable[tuple[bytes, str]],
+    *,
+    answer_unknown_senders: bool | None = None,
+    publish_every: int = PUBLISH_EVERY,
+) -> Iterator[Outcome]:
+    """``ingest_message`` for each (raw, source) in turn: what ``secondline mail import`` runs.
+
+    The notifications of every ``publish_every`` messages go to the worker as one task
+    (``notify.held_publishes``); those of a run that dies before handing them over are sent
+    by the notification sweep.
+    """
+    with notify.held_publishes() as hold:
+        for count, (raw, source) in enumerate(messages, start=1):
+            yield ingest_message(raw, source, answer_unknown_senders=answer_unknown_senders)
+            if count % publish_every == 0:
+                hold.flush()
+
+
+def store(
+    raw: bytes,
+    source: str,
+    mailbox: Mailbox | None = None,
+    envelope: parse.Envelope | None = None,
+) -> tuple[InboundMessage, bool]:
+    """Keep the raw bytes, once: the same bytes delivered again find the row already there.
+
+    ``envelope`` is what ``parse.envelope(raw)`` returns, when the caller has it already.
+    """
+    raw = _as_bytes(raw)
     digest = parse.content_hash(raw)
     try:
-        envelope = parse.envelope(raw)
+        if envelope is None:
+            envelope = parse.envelope(raw)
         # Insert first: a re-delivery is rare, and the unique hash turns it away (one round
         # trip fewer for every new message than looking before inserting).
+        message = InboundMessage(
+            raw=raw,
+            size=len(raw),
+            sha256=digest,
+            message_id=envelope.message_id,
+            sender=envelope.sender,
+            subject=envelope.subject,
+            source=source[:120],
+            mailbox=mailbox,
+        )
         try:
-            with transaction.atomic():
-                message = InboundMessage.objects.create(
-                    raw=raw,
-                    size=len(raw),
-                    sha256=digest,
-                    message_id=envelope.message_id,
-                    sender=envelope.sender,
-                    subject=envelope.subject,
-                    source=source[:120],
-                    mailbox=mailbox,
-                )
+            if connection.in_atomic_block:  # a savepoint keeps the caller's transaction usable
+                with transaction.atomic():
+                    sql.insert([message])
+            else:  # autocommit: the one INSERT is its own transaction, committed at once
+                sql.insert([message])
         except IntegrityError:  # delivered before, or by another worker a moment ago
             return InboundMessage.objects.get(sha256=digest), False
     except Exception as exc:
@@ -114,45 +163,83 @@ def store(raw: bytes, source: str, mailbox: Mailbox | None = None) -> tuple[Inbo
 
 
 def process(
-    message: InboundMessage, *, answer_unknown_senders: bool = False, retry: bool = False
+    message: InboundMessage,
+    *,
+    answer_unknown_senders: bool = False,
+    retry: bool = False,
+    parsed: parse.ParsedMessage | None = None,
 ) -> str:
     """Route one stored message exactly once; returns its final status.
 
     The claim (a conditional update) and the ticket, comment or event it produces commit
     together, so a crash at any point leaves the message "received" with nothing half-done.
+    ``parsed`` is ``parse.parse(message.raw)`` when the caller has it already.
     """
-    claimable = [Status.RECEIVED, Status.QUARANTINED] if retry else [Status.RECEIVED]
+    claimable = (Status.RECEIVED, Status.QUARANTINED) if retry else (Status.RECEIVED,)
+    failure: Exception | None = None
     with transaction.atomic():
-        claimed = InboundMessage.objects.filter(pk=message.pk, status__in=claimable).update(
-            status=Status.PROCESSING, attempts=F("attempts") + 1
-        )
-        if not claimed:
+        if not _claim(message, claimable):
             message.refresh_from_db(fields=["status"])
             return message.status
         message.error = ""
         try:
-            with transaction.atomic():
-                _route(message, answer_unknown_senders=answer_unknown_senders, retry=retry)
+            if parsed is None:
+                parsed = parse.parse(bytes(message.raw))
+            _route(message, parsed, answer_unknown_senders=answer_unknown_senders, retry=retry)
         except Exception as exc:
-            log.warning("inbound message %s quarantined: %r", message.pk, exc, exc_info=True)
-            message.result_ticket = message.result_comment = None
-            message.status = Status.QUARANTINED
-            message.error = parse.clean(
-                _("Could not be processed: %(error)s")
-                % {"error": f"{type(exc).__name__}: {exc}"[:2000]}
-            )
-        message.processed_at = timezone.now()
-        message.save(
-            update_fields=[
-                "status",
-                "error",
-                "processed_at",
-                "result_ticket",
-                "result_comment",
-                "duplicate_of",
-            ]
+            # Undo the claim and whatever the routing did; the quarantine is written below in
+            # a transaction of its own (no savepoint around the routing on the common path).
+            failure = exc
+            transaction.set_rollback(True)
+        else:
+            _save_result(message)
+    if failure is None:
+        return message.status
+    log.warning("inbound message %s quarantined: %r", message.pk, failure, exc_info=failure)
+    with transaction.atomic():
+        if not _claim(message, claimable):  # another worker took it in between
+            message.refresh_from_db(fields=["status"])
+            return message.status
+        message.result_ticket = message.result_comment = None
+        message.status = Status.QUARANTINED
+        message.error = parse.clean(
+            _("Could not be processed: %(error)s")
+            % {"error": f"{type(failure).__name__}: {failure}"[:2000]}
         )
+        _save_result(message)
     return message.status
+
+
+# The claim and the result are written as plain SQL, like the insert (secondline/mail/sql.py).
+def _claim(message: InboundMessage, claimable: tuple[str, ...]) -> bool:
+    """The conditional update that makes this process the only one routing the message."""
+    qn = connection.ops.quote_name
+    table = qn(InboundMessage._meta.db_table)
+    status, attempts = qn("status"), qn("attempts")
+    placeholders = ", ".join(["%s"] * len(claimable))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {status} = %s, {attempts} = {attempts} + 1 "
+            f"WHERE {qn('id')} = %s AND {status} IN ({placeholders})",
+            [Status.PROCESSING.value, message.pk, *(str(value) for value in claimable)],
+        )
+        return bool(cursor.rowcount)
+
+
+RESULT_FIELDS = (
+    "status",
+    "error",
+    "processed_at",
+    "result_ticket",
+    "result_comment",
+    "duplicate_of",
+)
+
+
+def _save_result(message: InboundMessage) -> None:
+    """``message.save(update_fields=RESULT_FIELDS)``, stamped now."""
+    message.processed_at = timezone.now()
+    sql.update(message, RESULT_FIELDS)
 
 
 def process_pending(older_than: dt.timedelta = dt.timedelta(0), limit: int = 500) -> int:
@@ -174,17 +261,66 @@ def _settle(message: InboundMessage, status: str, why: str = "") -> None:
     message.error = parse.clean(why)
 
 
-def _route(message: InboundMessage, *, answer_unknown_senders: bool, retry: bool) -> None:
-    parsed = parse.parse(bytes(message.raw))
+# The lookups every message makes, compiled once per process (secondline/prepared.py).
+EARLIER_WITH_MESSAGE_ID = PreparedQuery(
+    lambda message_id, pk: (
+        InboundMessage.objects.filter(message_id=message_id, pk__lt=pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1]
+    ),
+    message_id=str,
+    pk=int,
+)
+TICKET = PreparedQuery(lambda pk: Ticket.objects.filter(pk=pk)[:1], pk=int)
+# Message-ID lookups, one id at a time; the caller keeps the newest row as .first() did.
+NOTIFICATION_TICKET = PreparedQuery(
+    lambda message_id: Notification.objects.filter(message_id=message_id).values_list(
+        "created_at", "pk", "ticket_id"
+    )[:1],
+    message_id=str,
+)
+INBOUND_TICKET = PreparedQuery(
+    lambda message_id: InboundMessage.objects.filter(
+        message_id=message_id, result_ticket__isnull=False
+    ).values_list("received_at", "pk", "result_ticket_id")[:1],
+    message_id=str,
+)
+RECENT_FROM_SENDER = PreparedQuery(
+    lambda sender, since, pk: (
+        InboundMessage.objects.filter(sender=sender, received_at__gte=since, pk__lt=pk)
+        .exclude(status=Status.DUPLICATE)
+        .order_by()
+        .values("sender")
+        .annotate(count=Count("pk"))
+        .values_list("count", flat=True)
+    ),
+    sender=str,
+    since=dt.datetime,
+    pk=int,
+)
+CONTACT = PreparedQuery(
+    lambda email: (
+        User.objects.alias(lower_email=Lower("email"))
+        .filter(lower_email=Lower(Value(email)), is_active=True)
+        .select_related("organization")
+        .order_by("pk")[:1]
+    ),
+    email=str,
+)
+
+
+def _route(
+    message: InboundMessage,
+    parsed: parse.ParsedMessage,
+    *,
+    answer_unknown_senders: bool,
+    retry: bool,
+) -> None:
     if message.message_id and not retry:
-        original = (
-            InboundMessage.objects.filter(message_id=message.message_id, pk__lt=message.pk)
-            .order_by("pk")
-            .first()
-        )
+        original = EARLIER_WITH_MESSAGE_ID.first(message_id=message.message_id, pk=message.pk)
         if original is not None:
-            message.duplicate_of = original
-            _settle(message, Status.DUPLICATE, _("Same Message-ID as message #%s.") % original.pk)
+            message.duplicate_of_id = original
+            _settle(message, Status.DUPLICATE, _("Same Message-ID as message #%s.") % original)
             return
     if parsed.bounce is not None:
         _delivery_failure(message, parsed, parsed.bounce)
@@ -229,29 +365,29 @@ def find_ticket(parsed: parse.ParsedMessage) -> tuple[Ticket | None, str]:
         for mid in ids:
             match = THREAD_ID_RE.match(mid)
             if match and match.group(2).lower() == settings.MAIL_DOMAIN.lower():
-                return Ticket.objects.filter(pk=int(match.group(1))).first(), "thread"
-        ticket_id = (
-            Notification.objects.filter(message_id__in=ids)
-            .values_list("ticket_id", flat=True)
-            .first()
-        )
+                return TICKET.first(pk=int(match.group(1))), "thread"
+        ticket_id = _newest_ticket_id(NOTIFICATION_TICKET, ids)
         if ticket_id is None:
-            ticket_id = (
-                InboundMessage.objects.filter(message_id__in=ids, result_ticket__isnull=False)
-                .values_list("result_ticket_id", flat=True)
-                .first()
-            )
+            ticket_id = _newest_ticket_id(INBOUND_TICKET, ids)
         if ticket_id is not None:
-            return Ticket.objects.filter(pk=ticket_id).first(), "thread"
+            return TICKET.first(pk=ticket_id), "thread"
     number = Ticket.pk_from_number(parsed.subject)
     if number is not None:
-        return Ticket.objects.filter(pk=number).first(), "subject"
+        return TICKET.first(pk=number), "subject"
     for address in parsed.recipients:
         match = PLUS_TAG_RE.search(address)
         number = Ticket.pk_from_number(match.group(1)) if match else None
         if number is not None and address.endswith("@" + _support_domain()):
-            return Ticket.objects.filter(pk=number).first(), "plus"
+            return TICKET.first(pk=number), "plus"
     return None, ""
+
+
+def _newest_ticket_id(
+    query: PreparedQuery[tuple[dt.datetime, int, int]], ids: list[str]
+) -> int | None:
+    """The ticket of the newest row carrying one of ``ids`` (the models' default order)."""
+    found = [row for mid in dict.fromkeys(ids) if (row := query.first(message_id=mid))]
+    return max(found)[2] if found else None
 
 
 def _support_domain() -> str:
@@ -319,21 +455,15 @@ def _automatic(message: InboundMessage, parsed: parse.ParsedMessage, ticket: Tic
 
 def _over_rate_limit(message: InboundMessage) -> bool:
     window = dt.timedelta(seconds=settings.MAIL_SENDER_RATE_WINDOW)
-    recent = InboundMessage.objects.filter(
-        sender=message.sender,
-        received_at__gte=timezone.now() - window,
-        pk__lt=message.pk,
-    ).exclude(status=Status.DUPLICATE)
-    return recent.count() >= settings.MAIL_SENDER_RATE_LIMIT
+    recent = RECENT_FROM_SENDER.first(
+        sender=message.sender, since=timezone.now() - window, pk=message.pk
+    )
+    return (recent or 0) >= settings.MAIL_SENDER_RATE_LIMIT
 
 
 def find_contact(address: str) -> User | None:
-    return (
-        User.objects.filter(email__iexact=address, is_active=True)
-        .select_related("organization")
-        .order_by("pk")
-        .first()
-    )
+    """The active user with this address (any case), the oldest account if several."""
+    return CONTACT.first(email=address)
 
 
 def _uploads(parsed: parse.ParsedMessage) -> tuple[list[tickets.UploadedFile], list[str]]:
@@ -485,8 +615,9 @@ def open_ticket(
     uploads, skipped = _uploads(parsed)
     draft.description = _with_skipped_note(draft.description, skipped, message)
     try:
-        with transaction.atomic():
-            ticket = tickets.file_ticket(contact, draft, channel=Channel.EMAIL, files=uploads)
+        # No savepoint of our own: file_ticket writes in its own atomic block, so a refusal
+        # (raised before or inside it) leaves nothing behind.
+        ticket = tickets.file_ticket(contact, draft, channel=Channel.EMAIL, files=uploads)
     except access.NotAContact as exc:
         _settle(message, Status.QUARANTINED, str(exc))
         if answer_unknown_senders and not parsed.suppress_auto_replies:

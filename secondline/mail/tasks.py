@@ -15,16 +15,16 @@ from secondline.mail.outbound import build_message
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, max_retries=8, default_retry_delay=30, acks_late=True)
-def deliver_notification(self, notification_id: int) -> str:  # type: ignore[no-untyped-def]
-    """Send one queued notification; retried with back-off when the SMTP server fails."""
+def _send(notification_id: int) -> tuple[str, Exception | None]:
+    """Send one notification if it is still pending: ("sent" or "skipped", None), or
+    ("retry", the SMTP server's error)."""
     claimed = (
         Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING)
         .select_related("ticket", "event", "comment", "ticket__requester")
         .first()
     )
     if claimed is None:
-        return "skipped"
+        return "skipped", None
     message = build_message(claimed)
     try:
         message.send()
@@ -32,18 +32,65 @@ def deliver_notification(self, notification_id: int) -> str:  # type: ignore[no-
         Notification.objects.filter(pk=claimed.pk).update(
             attempts=claimed.attempts + 1, last_error=str(exc)[:2000]
         )
-        if self.request.retries >= self.max_retries:
-            Notification.objects.filter(pk=claimed.pk).update(status=Notification.Status.FAILED)
-            log.error("notification %s failed for good: %s", claimed.pk, exc)
-            return "failed"
-        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries, 30)) from exc
+        return "retry", exc
     Notification.objects.filter(pk=claimed.pk, status=Notification.Status.PENDING).update(
         status=Notification.Status.SENT,
         sent_at=timezone.now(),
         attempts=claimed.attempts + 1,
         subject=message.subject[:300],
     )
-    return "sent"
+    return "sent", None
+
+
+@shared_task(bind=True, max_retries=8, default_retry_delay=30, acks_late=True)
+def deliver_notification(self, notification_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Send one queued notification; retried with back-off when the SMTP server fails."""
+    result, exc = _send(notification_id)
+    if exc is None:
+        return result
+    if self.request.retries >= self.max_retries:
+        Notification.objects.filter(pk=notification_id).update(status=Notification.Status.FAILED)
+        log.error("notification %s failed for good: %s", notification_id, exc)
+        return "failed"
+    raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries, 30)) from exc
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
+    """Send the notifications of one commit (or of a held batch) in one task.
+
+    A notification the SMTP server refuses goes on alone as ``deliver_notification``, with
+    its back-off; one that cannot be built is logged and left pending, as a failing
+    ``deliver_notification`` leaves it, without stopping the others.
+    """
+    counts = {"sent": 0, "skipped": 0, "retry": 0, "error": 0}
+    for pk in notification_ids:
+        try:
+            result, exc = _send(pk)
+        except Exception:
+            log.exception("notification %s could not be sent", pk)
+            counts["error"] += 1
+            continue
+        counts[result] += 1
+        if exc is not None:
+            _retry_alone(pk)
+    return counts
+
+
+def _retry_alone(pk: int) -> None:
+    try:
+        deliver_notification.apply_async((pk,), countdown=retry_countdown(0, 30))
+    except Exception:  # broker down: the sweep hands it over again
+        log.exception("notification %s: retry not queued; left for the sweep", pk)
+        Notification.objects.filter(pk=pk).update(queued_at=None)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_notifications() -> int:
+    """Periodic: hand the worker pending notifications whose task was never published."""
+    from secondline.mail import notify
+
+    return notify.sweep_unqueued()
 
 
 @shared_task(acks_late=True, ignore_result=True)

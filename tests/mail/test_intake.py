@@ -8,12 +8,12 @@ import pytest
 from django.core import mail
 from django.db import OperationalError
 
-from secondline.mail import services
+from secondline.mail import parse, services
 from secondline.mail.models import InboundMessage, Notification, SenderReply
 from secondline.tickets.choices import Channel, Priority, TicketType
 from secondline.tickets.models import Comment, Ticket, TicketEvent
 from tests.factories import OrganizationFactory, UserFactory, file_ticket
-from tests.mail.conftest import eml
+from tests.mail.conftest import MESSAGES, eml
 
 Status = InboundMessage.Status
 
@@ -377,3 +377,44 @@ def test_a_request_to_suppress_auto_replies_is_honoured_without_losing_the_mail(
     assert all("stranger@elsewhere.example" not in m.to for m in mail.outbox)
     contact = services.ingest_message(plain(member.email).replace(b"Subject:", header))
     assert contact.status == Status.TICKET
+
+
+def test_the_sender_is_found_in_any_case_and_only_among_active_accounts(personas) -> None:
+    old = UserFactory(email="Ivan.Petrov@Volga.example", organization=personas.customer)
+    UserFactory(email="ivan.petrov@volga.example", organization=personas.customer)
+    assert services.find_contact("ivan.petrov@volga.example") == old  # the oldest account
+    old.is_active = False
+    old.save()
+    assert services.find_contact("IVAN.PETROV@volga.example").email == "ivan.petrov@volga.example"
+    assert services.find_contact("ivan_petrov@volga.example") is None  # no LIKE wildcards
+    assert services.find_contact("ivan.petrov%") is None
+
+
+def test_a_reply_naming_two_tickets_joins_the_newest_notifications_ticket(member, sent) -> None:
+    with sent():
+        older, newer = file_ticket(member), file_ticket(member)
+    first = Notification.objects.get(ticket=older).message_id
+    second = Notification.objects.get(ticket=newer).message_id
+    reply = plain(member.email, subject="Re: both", References=f"{second} {first}")
+    assert services.ingest_message(reply).message.result_ticket == newer
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in MESSAGES.glob("*.eml")))
+def test_the_stored_envelope_is_what_the_header_block_says(name) -> None:
+    raw = eml(name, sender="someone@example.com")
+    assert parse.parse(raw).envelope == parse.envelope(raw)
+
+
+def test_a_quarantined_failure_counts_one_attempt_and_keeps_no_half_work(
+    member, monkeypatch
+) -> None:
+    def explode(*args, **kwargs):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(services.events, "record", explode)  # fails after the ticket insert
+    outcome = services.ingest_message(plain(member.email))
+    message = InboundMessage.objects.get(pk=outcome.message.pk)
+    assert (message.status, message.attempts) == (Status.QUARANTINED, 1)
+    assert message.processed_at is not None and "kaboom" in message.error
+    assert message.result_ticket is None
+    assert not Ticket.objects.exists() and not Notification.objects.exists()

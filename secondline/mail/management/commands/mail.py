@@ -110,15 +110,16 @@ class Command(BaseCommand):
             disable=options["no_progress"],
             file=sys.stderr,
         )
+        messages = (
+            (raw, "import:" + label[-110:])
+            for path in paths
+            for label, raw in sources.messages(path)
+        )
         try:
-            for path in paths:
-                for label, raw in sources.messages(path):
-                    outcome = services.ingest_message(
-                        raw, source="import:" + label[-110:], answer_unknown_senders=answer
-                    )
-                    received += 1
-                    statuses[outcome.status] += 1
-                    bar.update(1)
+            for outcome in services.ingest_many(messages, answer_unknown_senders=answer):
+                received += 1
+                statuses[outcome.status] += 1
+                bar.update(1)
         except services.StoreFailed as exc:
             raise CommandError(
                 f"Stopped: a message could not be stored ({exc}). " + summary(received, statuses)

@@ -22,8 +22,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from secondline import writes
 from secondline.accounts.models import User
-from secondline.mail import sql
 from secondline.mail.models import Notification
 from secondline.prepared import PreparedQuery
 from secondline.tickets.models import Comment, Ticket, TicketEvent
@@ -101,7 +101,7 @@ def ticket_event(
         for user in recipients_for(event, watchers)
         if event_public or user.is_contractor
     ]
-    sql.insert(rows)
+    writes.insert(rows)
     if rows:
         # robust: the ticket, comment or event is committed; a failed hand-over is the
         # sweep's to repeat, never the caller's error.
@@ -134,17 +134,21 @@ class Hold:
         """Publish what is held as one task, less what the sweep took meanwhile (a hold that
         stalled for over a minute)."""
         ids, self.ids = self.ids, []
-        if ids:
-            publish(_unqueued(ids))
+        if not ids:
+            return
+        # Only a hold older than the sweep's grace period can have lost rows to the sweep.
+        stalled = monotonic() - self.since >= SWEEP_AFTER.total_seconds()
+        publish(_unqueued(ids) if stalled else ids)
 
 
 _hold: ContextVar[Hold | None] = ContextVar("notification_hold", default=None)
 
 
 @contextmanager
-def held_publishes() -> Iterator[Hold]:
+def held_publishes(*, publish_on_exit: bool = True) -> Iterator[Hold]:
     """Hold the hand-over of notifications committed in this block; publish them together
-    when it ends (or at ``flush()``). Ids held by a process that dies are the sweep's."""
+    when it ends (or at ``flush()``; with ``publish_on_exit=False`` only then, which is the
+    caller's to call). Ids held by a process that dies are the sweep's."""
     outer = _hold.get()
     if outer is not None:  # nested: the outer block publishes
         yield outer
@@ -155,7 +159,8 @@ def held_publishes() -> Iterator[Hold]:
         yield hold
     finally:
         _hold.reset(token)
-        hold.flush()
+        if publish_on_exit:
+            hold.flush()
 
 
 def _enqueue(ids: list[int]) -> None:

@@ -29,9 +29,10 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from secondline import writes
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.mail import notify, parse, sql
+from secondline.mail import notify, parse
 from secondline.mail.models import InboundMessage, Mailbox, Notification, SenderReply
 from secondline.prepared import PreparedQuery
 from secondline.tickets import events
@@ -152,9 +153,9 @@ def store(
         try:
             if connection.in_atomic_block:  # a savepoint keeps the caller's transaction usable
                 with transaction.atomic():
-                    sql.insert([message])
+                    writes.insert([message])
             else:  # autocommit: the one INSERT is its own transaction, committed at once
-                sql.insert([message])
+                writes.insert([message])
         except IntegrityError:  # delivered before, or by another worker a moment ago
             return InboundMessage.objects.get(sha256=digest), False
     except Exception as exc:
@@ -210,7 +211,7 @@ def process(
     return message.status
 
 
-# The claim and the result are written as plain SQL, like the insert (secondline/mail/sql.py).
+# The claim and the result are written as plain SQL, like the insert (secondline/writes.py).
 def _claim(message: InboundMessage, claimable: tuple[str, ...]) -> bool:
     """The conditional update that makes this process the only one routing the message."""
     qn = connection.ops.quote_name
@@ -239,7 +240,7 @@ RESULT_FIELDS = (
 def _save_result(message: InboundMessage) -> None:
     """``message.save(update_fields=RESULT_FIELDS)``, stamped now."""
     message.processed_at = timezone.now()
-    sql.update(message, RESULT_FIELDS)
+    writes.update(message, RESULT_FIELDS)
 
 
 def process_pending(older_than: dt.timedelta = dt.timedelta(0), limit: int = 500) -> int:

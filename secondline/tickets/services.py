@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from secondline import writes
 from secondline.accounts import access
 from secondline.accounts.models import Contract, User
 from secondline.mail import notify
@@ -120,7 +121,7 @@ def file_ticket(
     now = timezone.now()
     deadlines = sla.initial_fields(contract, draft.type, priority, now)
     with transaction.atomic():
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             created_at=now,
             **deadlines,
             organization_id=contract.customer_id,
@@ -140,6 +141,7 @@ def file_ticket(
             target_version=draft.target_version,
             preferred_windows=draft.preferred_windows,
         )
+        writes.insert([ticket])  # the ORM's insert costs ten times the statement itself
         watchers = [w for w in draft.watchers if _may_watch(ticket, w)]
         if watchers:
             ticket.watchers.add(*watchers)

@@ -172,7 +172,9 @@ def test_the_sweep_is_a_periodic_task() -> None:
     assert entry["schedule"] <= 60
 
 
-def test_a_hold_leaves_out_what_the_sweep_handed_over_meanwhile(member, sent, published) -> None:
+def test_a_hold_leaves_out_what_the_sweep_handed_over_meanwhile(
+    member, sent, published, monkeypatch
+) -> None:
     with notify.held_publishes():
         with sent():
             services.ingest_message(plain(member.email, subject="first"))
@@ -181,4 +183,53 @@ def test_a_hold_leaves_out_what_the_sweep_handed_over_meanwhile(member, sent, pu
         with time_machine.travel(timezone.now() + dt.timedelta(minutes=2), tick=False):
             # the hold stalled for over a minute: the sweep hands both rows over
             assert notify.sweep_unqueued() == 2
+        later = notify.monotonic() + 120
+        monkeypatch.setattr(notify, "monotonic", lambda: later)
     assert published == [[first.pk, second.pk]]  # the sweep's task only; the hold had none left
+
+
+def test_a_young_hold_publishes_without_asking_what_the_sweep_took(
+    member, sent, published, django_assert_num_queries
+) -> None:
+    with notify.held_publishes() as hold:
+        with sent():
+            services.ingest_message(plain(member.email, subject="first"))
+        with django_assert_num_queries(1):  # marking the rows queued, nothing else
+            hold.flush()
+    assert len(published) == 1
+
+
+def test_a_web_request_hands_its_notifications_over_after_its_response(
+    member, sent, published
+) -> None:
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from secondline.mail.middleware import NotifyAfterResponseMiddleware
+
+    def view(request):
+        with sent():
+            file_ticket(member)
+        assert published == []  # held while the request runs
+        return HttpResponse("filed")
+
+    response = NotifyAfterResponseMiddleware(view)(RequestFactory().post("/"))
+    assert published == []  # the server has not sent the response yet
+    response.close()
+    assert len(published) == 1 and len(published[0]) == 1
+    assert not Notification.objects.filter(queued_at__isnull=True).exists()
+
+
+def test_a_request_that_fails_still_hands_over_what_it_committed(member, sent, published) -> None:
+    from django.test import RequestFactory
+
+    from secondline.mail.middleware import NotifyAfterResponseMiddleware
+
+    def view(request):
+        with sent():
+            file_ticket(member)
+        raise RuntimeError("after the commit")
+
+    with pytest.raises(RuntimeError):
+        NotifyAfterResponseMiddleware(view)(RequestFactory().post("/"))
+    assert len(published) == 1

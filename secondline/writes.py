@@ -1,4 +1,5 @@
-"""Plain-SQL writes for the rows every email makes (the stored message, its notifications).
+"""Plain-SQL writes for the rows made on every request or email: the filed ticket and its audit
+event, the stored message, its notifications.
 
 Building an ORM insert or update costs about ten times the statement itself on the machines
 in docs/benchmarks.md (0.3–0.5 ms against 0.03 ms), and these run for every message. They do

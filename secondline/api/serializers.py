@@ -56,7 +56,9 @@ def _fresh(field: serializers.Field) -> serializers.Field:
     """
     if isinstance(field, _WITH_CHILDREN):
         return copy.deepcopy(field)
-    return copy.copy(field)
+    twin = object.__new__(type(field))  # copy.copy without the pickle protocol's detour
+    twin.__dict__.update(field.__dict__)
+    return twin
 
 
 class PersonSerializer(BuiltOnceModelSerializer):

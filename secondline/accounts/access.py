@@ -61,6 +61,16 @@ def events_visible_to(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
     return events if user.is_contractor else events.filter(is_public=True)
 
 
+def can_see_ticket(user: User, ticket: Ticket) -> bool:
+    """``tickets_visible_to(user)`` for one ticket already in hand, without a query; the two
+    must agree (tests/accounts check every persona against every ticket)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_contractor:
+        return True
+    return user.organization_id is not None and ticket.organization_id == user.organization_id
+
+
 def organizations_visible_to(user: User) -> QuerySet[Organization]:
     if user.is_contractor:
         return Organization.objects.all()

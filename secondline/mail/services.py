@@ -509,7 +509,7 @@ def _with_skipped_note(text: str, skipped: list[str], message: InboundMessage) -
 
 def _comment(message: InboundMessage, parsed: parse.ParsedMessage, ticket: Ticket) -> None:
     author = find_contact(parsed.sender)
-    if author is None or not access.tickets_visible_to(author).filter(pk=ticket.pk).exists():
+    if author is None or not access.can_see_ticket(author, ticket):
         _settle(
             message,
             Status.QUARANTINED,

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,7 @@ from secondline import writes
 from secondline.accounts import access
 from secondline.accounts.models import Contract, User
 from secondline.mail import notify
+from secondline.prepared import PreparedQuery
 from secondline.sla import services as sla
 from secondline.tickets import events, rules, urgent
 from secondline.tickets.choices import Channel, Environment, Priority, Status, TicketType
@@ -180,14 +182,23 @@ def _non_incident_priority_reason(ticket: Ticket) -> str:
     return _(
         "Only incidents carry the priority you choose. A %(type)s gets the priority set by "
         "your contract's SLA plan: %(priority)s."
-    ) % {"type": ticket.get_type_display().lower(), "priority": ticket.get_priority_display()}
+    ) % {"type": TicketType(ticket.type).label.lower(), "priority": Priority(ticket.priority).label}
+
+
+def _ticket_for_update(pk: int) -> QuerySet[Ticket]:
+    # The requester comes along for the notifications; only the ticket's row is locked.
+    return Ticket.objects.select_for_update(of=("self",)).select_related("requester").filter(pk=pk)
+
+
+# Every change to a ticket starts here, so it is compiled once per process.
+TICKET_FOR_UPDATE = PreparedQuery(_ticket_for_update, pk=int)
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    # The requester comes along for the notifications; only the ticket's row is locked.
-    return (
-        Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
-    )
+    locked = TICKET_FOR_UPDATE.first(pk=ticket.pk)
+    if locked is None:
+        raise Ticket.DoesNotExist(f"ticket {ticket.pk} no longer exists")
+    return locked
 
 
 def change_priority(
@@ -332,7 +343,7 @@ def add_comment(
         _check_size(upload)
     with transaction.atomic():
         ticket = _locked(ticket)
-        comment = Comment.objects.create(
+        comment = Comment(
             ticket=ticket,
             author=author,
             body=body,
@@ -340,13 +351,15 @@ def add_comment(
             is_public=public,
             channel=channel,
         )
+        writes.insert([comment])  # plain SQL: every email reply writes one
         for upload in files:
             _store_attachment(ticket, author, upload, channel, public=public, comment=comment)
         event = events.commented(ticket, author, channel, public)
         if author.is_customer and ticket.status == Status.WAITING_FOR_CUSTOMER:
             _move(ticket, author, Status.IN_PROGRESS, channel, _("The customer answered."))
         else:
-            ticket.save(update_fields=["updated_at"])
+            ticket.updated_at = timezone.now()
+            writes.update(ticket, ["updated_at"])
         if public and author.is_contractor:
             sla.on_contractor_reaction(ticket)
         notify.ticket_event(event, comment=comment)

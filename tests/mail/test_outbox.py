@@ -8,6 +8,8 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.utils import timezone
 
 from secondline.mail import notify, services, tasks
@@ -215,7 +217,13 @@ def test_a_web_request_hands_its_notifications_over_after_its_response(
 
     response = NotifyAfterResponseMiddleware(view)(RequestFactory().post("/"))
     assert published == []  # the server has not sent the response yet
-    response.close()
+    # What the WSGI server does once the response is out; as Django's test client does,
+    # without request_finished closing the test's database connection.
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
     assert len(published) == 1 and len(published[0]) == 1
     assert not Notification.objects.filter(queued_at__isnull=True).exists()
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -51,8 +52,10 @@ def _exit_with_parent(parent: int) -> None:
     """Worker initializer: leave when the importer is gone (killed with SIGKILL, say).
 
     An orphaned worker would otherwise wait for tasks forever: it holds both ends of its task
-    queue, so it never sees end-of-file.
+    queue, so it never sees end-of-file. Ctrl-C is the importer's to handle: it stops the
+    workers as it stops.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:

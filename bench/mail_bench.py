@@ -2,10 +2,13 @@
 
 Plain and HTML mail, attachments, replies to existing tickets, Russian text in koi8-r and
 cp1251, and unknown senders, all through ``ingest_many`` (``ingest_message`` for each message,
-notifications handed to the worker in batches) exactly as ``secondline mail import``
-does. Ends with one line: ``messages=5000 messages_per_s=... lost=0``.
+parsed ahead in a parse process, notifications handed to the worker in batches) exactly as
+``secondline mail import`` does. Ends with one line: ``messages=5000 messages_per_s=... lost=0``.
 
-    .venv/bin/python bench/mail_bench.py [--messages N]
+    .venv/bin/python bench/mail_bench.py [--messages N] [--jobs N]
+
+``--jobs`` is passed on as ``mail import --jobs`` would (1: parse in the importer); without it,
+the default of ``mail import``.
 
 No peer is measured in the same run: django-helpdesk's importer needs its own project and an
 IMAP/POP server, and is not installed here (see docs/benchmarks.md).
@@ -130,6 +133,7 @@ def message(n: int, contacts: list[str], rng: random.Random) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--jobs", type=int, default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="secondline-mail-bench-") as tmp:
         configure(Path(tmp))
@@ -150,9 +154,9 @@ def main() -> None:
 
         statuses: Counter[str] = Counter()
         started = time.perf_counter()
-        # What `secondline mail import` runs: ingest_message per message, notifications
-        # handed to the worker in batches.
-        for outcome in ingest_many((raw, "import:bench") for raw in batch):
+        # What `secondline mail import` runs: ingest_message per message, parsed ahead in a
+        # parse process, notifications handed to the worker in batches.
+        for outcome in ingest_many(((raw, "import:bench") for raw in batch), jobs=args.jobs):
             statuses[outcome.status] += 1
         elapsed = time.perf_counter() - started
         settled = InboundMessage.objects.filter(status__in=InboundMessage.FINAL).count()

@@ -2,7 +2,8 @@
 
 1. The raw bytes are stored first, in their own transaction (``store``), so a crash after that
    point loses nothing: the row stays "received" and is processed on the next run. (Only the
-   parse, pure Python that never raises, comes before: the stored envelope is read from it.)
+   parse, pure Python that never raises, comes before: the stored envelope is read from it.
+   The importer has it done ahead in a parse process, which touches nothing else.)
 2. ``process`` claims the row with a conditional update and, in the same transaction, turns it
    into a ticket, a comment, a delivery-failure event, or a quarantine entry. A crash rolls the
    whole step back, so every message is processed exactly once.
@@ -16,6 +17,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
 
@@ -32,7 +34,7 @@ from django.utils.translation import gettext as _
 from secondline import writes
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.mail import notify, parse
+from secondline.mail import lookahead, notify, parse
 from secondline.mail.models import InboundMessage, Mailbox, Notification, SenderReply
 from secondline.prepared import PreparedQuery
 from secondline.tickets import events
@@ -77,13 +79,28 @@ def ingest_message(
     Raises ``StoreFailed`` only when the message could not be stored (the database is down);
     no input, however malformed, makes it raise.
     """
+    return _ingest(
+        raw, source, None, mailbox=mailbox, answer_unknown_senders=answer_unknown_senders
+    )
+
+
+def _ingest(
+    raw: bytes,
+    source: str,
+    parsed: parse.ParsedMessage | None,
+    *,
+    mailbox: Mailbox | None = None,
+    answer_unknown_senders: bool | None = None,
+) -> Outcome:
+    """``ingest_message`` given ``parse.parse(raw)`` from a parse process (None: parse here)."""
     raw = _as_bytes(raw)
-    # Parsed once: the envelope stored with the bytes and the routing both come from here.
-    try:
-        parsed: parse.ParsedMessage | None = parse.parse(raw)
-    except Exception:  # parse never raises; should it ever, store the bytes all the same
-        log.exception("inbound message could not be parsed before storing")
-        parsed = None
+    if parsed is None:
+        # Parsed once: the envelope stored with the bytes and the routing both come from here.
+        try:
+            parsed = parse.parse(raw)
+        except Exception:  # parse never raises; should it ever, store the bytes all the same
+            log.exception("inbound message could not be parsed before storing")
+            parsed = None
     message, created = store(raw, source, mailbox, parsed.envelope if parsed else None)
     if not created and message.status != Status.RECEIVED:
         return Outcome(message, Status.DUPLICATE)
@@ -109,16 +126,24 @@ def ingest_many(
     *,
     answer_unknown_senders: bool | None = None,
     publish_every: int = PUBLISH_EVERY,
+    jobs: int | None = None,
 ) -> Iterator[Outcome]:
     """``ingest_message`` for each (raw, source) in turn: what ``secondline mail import`` runs.
+
+    Messages are parsed ahead in a parse process while this one stores and routes earlier
+    ones (``lookahead.parsed_ahead``); they are still stored and routed one by one in input
+    order, and one that process could not parse is parsed here, as ``ingest_message`` does.
+    ``jobs`` is how many processes work, this one included: 1 parses here; None (the
+    default) starts a parse process when there is a second CPU and more than a few messages.
 
     The notifications of every ``publish_every`` messages go to the worker as one task
     (``notify.held_publishes``); those of a run that dies before handing them over are sent
     by the notification sweep.
     """
-    with notify.held_publishes() as hold:
-        for count, (raw, source) in enumerate(messages, start=1):
-            yield ingest_message(raw, source, answer_unknown_senders=answer_unknown_senders)
+    ahead = lookahead.parsed_ahead(messages, jobs)
+    with notify.held_publishes() as hold, closing(ahead):  # closing: the workers stop at once
+        for count, (raw, source, parsed) in enumerate(ahead, start=1):
+            yield _ingest(raw, source, parsed, answer_unknown_senders=answer_unknown_senders)
             if count % publish_every == 0:
                 hold.flush()
 

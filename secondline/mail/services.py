@@ -16,10 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
@@ -48,6 +49,9 @@ Status = InboundMessage.Status
 NOT_GIVEN = "(not given in the email)"
 LIVE_SOURCES = ("imap", "pipe")
 PUBLISH_EVERY = 200  # messages whose notifications ingest_many hands to the worker at once
+BATCH_SIZE = 50  # messages ingest_many stores, then routes, per transaction
+
+T = TypeVar("T")
 
 
 class StoreFailed(Exception):
@@ -96,27 +100,21 @@ def _ingest(
     raw = _as_bytes(raw)
     if parsed is None:
         # Parsed once: the envelope stored with the bytes and the routing both come from here.
-        try:
-            parsed = parse.parse(raw)
-        except Exception:  # parse never raises; should it ever, store the bytes all the same
-            log.exception("inbound message could not be parsed before storing")
-            parsed = None
+        parsed = _parsed_here(raw)
     message, created = store(raw, source, mailbox, parsed.envelope if parsed else None)
     if not created and message.status != Status.RECEIVED:
         return Outcome(message, Status.DUPLICATE)
     if answer_unknown_senders is None:
         answer_unknown_senders = source.startswith(LIVE_SOURCES)
-    try:
-        # The same bytes (the SHA-256 matched) whether the row is new or a crash left it.
-        status = process(message, answer_unknown_senders=answer_unknown_senders, parsed=parsed)
-    except Exception:  # the row stays "received"; the sweep or the next run picks it up
-        log.exception("inbound message %s could not be processed now", message.pk)
-        status = Status.RECEIVED
-    return Outcome(message, status)
+    return Outcome(message, _process_now(message, answer_unknown_senders, parsed))
+
+
+def _is_bytes(raw: object) -> bool:
+    return isinstance(raw, bytes | bytearray | memoryview)
 
 
 def _as_bytes(raw: bytes) -> bytes:
-    if not isinstance(raw, bytes | bytearray | memoryview):
+    if not _is_bytes(raw):
         raise TypeError("ingest_message takes the raw message as bytes")
     return bytes(raw)
 
@@ -127,14 +125,21 @@ def ingest_many(
     answer_unknown_senders: bool | None = None,
     publish_every: int = PUBLISH_EVERY,
     jobs: int | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> Iterator[Outcome]:
     """``ingest_message`` for each (raw, source) in turn: what ``secondline mail import`` runs.
 
     Messages are parsed ahead in a parse process while this one stores and routes earlier
-    ones (``lookahead.parsed_ahead``); they are still stored and routed one by one in input
-    order, and one that process could not parse is parsed here, as ``ingest_message`` does.
-    ``jobs`` is how many processes work, this one included: 1 parses here; None (the
-    default) starts a parse process when there is a second CPU and more than a few messages.
+    ones (``lookahead.parsed_ahead``); they are still stored and routed in input order, and
+    one that process could not parse is parsed here, as ``ingest_message`` does. ``jobs`` is
+    how many processes work, this one included: 1 parses here; None (the default) starts a
+    parse process when there is a second CPU and more than a few messages.
+
+    They go in batches of ``batch_size`` (``_ingest_batch``): the raw bytes of a batch are
+    committed first, in their own transaction, then the batch is routed in one transaction,
+    each message in a savepoint of its own. A commit costs more than routing a message on
+    SQLite, and a crash still leaves every message of the batch stored and unrouted, for the
+    re-run. An outcome is yielded once its batch is committed.
 
     The notifications of every ``publish_every`` messages go to the worker as one task
     (``notify.held_publishes``); those of a run that dies before handing them over are sent
@@ -142,10 +147,81 @@ def ingest_many(
     """
     ahead = lookahead.parsed_ahead(messages, jobs)
     with notify.held_publishes() as hold, closing(ahead):  # closing: the workers stop at once
-        for count, (raw, source, parsed) in enumerate(ahead, start=1):
-            yield _ingest(raw, source, parsed, answer_unknown_senders=answer_unknown_senders)
-            if count % publish_every == 0:
-                hold.flush()
+        count = 0
+        for batch in _batches(ahead, max(1, batch_size)):
+            bad = next((i for i, item in enumerate(batch) if not _is_bytes(item[0])), None)
+            for outcome in _ingest_batch(batch[:bad], answer_unknown_senders):
+                yield outcome
+                count += 1
+                if count % publish_every == 0:
+                    hold.flush()
+            if bad is not None:  # the messages before it are in; this one is refused
+                _as_bytes(batch[bad][0])
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _ingest_batch(
+    batch: Sequence[tuple[bytes, str, parse.ParsedMessage | None]],
+    answer_unknown_senders: bool | None,
+) -> list[Outcome]:
+    """Store a batch's raw bytes in one transaction, then route it in another."""
+    if not batch:
+        return []
+    if len(batch) == 1:
+        return [_ingest(*batch[0], answer_unknown_senders=answer_unknown_senders)]
+    stored = []
+    with transaction.atomic():  # StoreFailed rolls the batch back; none of it was routed
+        for raw, source, parsed in batch:
+            raw = _as_bytes(raw)
+            if parsed is None:
+                parsed = _parsed_here(raw)
+            envelope = parsed.envelope if parsed else None
+            stored.append((*store(raw, source, None, envelope), source, parsed))
+    outcomes = []
+    routed: set[int] = set()  # the same bytes twice in one batch: the second is a duplicate
+    with transaction.atomic():
+        for message, created, source, parsed in stored:
+            if message.pk in routed or (not created and message.status != Status.RECEIVED):
+                outcomes.append(Outcome(message, Status.DUPLICATE))
+                continue
+            routed.add(message.pk)
+            answer = source.startswith(LIVE_SOURCES)
+            status = _process_now(
+                message,
+                answer if answer_unknown_senders is None else answer_unknown_senders,
+                parsed,
+            )
+            outcomes.append(Outcome(message, status))
+    return outcomes
+
+
+def _parsed_here(raw: bytes) -> parse.ParsedMessage | None:
+    try:
+        return parse.parse(raw)
+    except Exception:  # parse never raises; should it ever, store the bytes all the same
+        log.exception("inbound message could not be parsed before storing")
+        return None
+
+
+def _process_now(
+    message: InboundMessage, answer_unknown_senders: bool, parsed: parse.ParsedMessage | None
+) -> str:
+    try:
+        # The same bytes (the SHA-256 matched) whether the row is new or a crash left it.
+        return process(message, answer_unknown_senders=answer_unknown_senders, parsed=parsed)
+    except Exception:  # the row stays "received"; the sweep or the next run picks it up
+        log.exception("inbound message %s could not be processed now", message.pk)
+        return Status.RECEIVED
 
 
 def store(

@@ -148,12 +148,16 @@ def test_a_parse_process_that_dies_leaves_the_parse_to_the_importer(
 
 def test_the_parse_process_is_stopped_when_the_import_stops_early(member, small_chunks) -> None:
     batch = [(plain(member.email, subject=f"Problem {n}"), "import:test") for n in range(40)]
-    imported = services.ingest_many(batch, jobs=2)
-    assert next(imported).status == Status.TICKET
-    assert multiprocessing.active_children()
-    imported.close()
+    imported = services.ingest_many(batch, jobs=2, batch_size=10)
+    try:
+        assert next(imported).status == Status.TICKET
+        assert multiprocessing.active_children()
+    finally:
+        imported.close()
     assert multiprocessing.active_children() == []
-    assert InboundMessage.objects.count() == 1  # nothing stored beyond what was asked for
+    # nothing stored beyond the first batch, and none of it left unrouted
+    assert InboundMessage.objects.count() == 10
+    assert not InboundMessage.objects.filter(status=Status.RECEIVED).exists()
 
 
 def test_a_message_that_is_not_bytes_is_refused_in_its_turn(member, small_chunks) -> None:

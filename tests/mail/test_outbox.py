@@ -75,7 +75,7 @@ def test_a_hold_publishes_when_it_has_held_long_enough(
 @pytest.mark.django_db(transaction=True)
 def test_ingest_many_publishes_every_n_messages(member, published) -> None:
     raws = [(plain(member.email, subject=f"Problem {n}"), "import:test") for n in range(5)]
-    outcomes = list(services.ingest_many(raws, publish_every=2))
+    outcomes = list(services.ingest_many(raws, publish_every=2, batch_size=2))
     assert [o.status for o in outcomes] == [InboundMessage.Status.TICKET] * 5
     assert [len(call) for call in published] == [2, 2, 1]
 

@@ -72,7 +72,7 @@ def test_a_hold_publishes_when_it_has_held_long_enough(
         assert len(published) == 1 and len(published[0]) == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_ingest_many_publishes_every_n_messages(member, published) -> None:
     raws = [(plain(member.email, subject=f"Problem {n}"), "import:test") for n in range(5)]
     outcomes = list(services.ingest_many(raws, publish_every=2, batch_size=2))

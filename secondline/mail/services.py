@@ -97,11 +97,29 @@ def _ingest(
     answer_unknown_senders: bool | None = None,
 ) -> Outcome:
     """``ingest_message`` given ``parse.parse(raw)`` from a parse process (None: parse here)."""
+    message, created, parsed = _stored(raw, source, parsed, mailbox)
+    return _routed(message, created, source, parsed, answer_unknown_senders)
+
+
+def _stored(
+    raw: bytes, source: str, parsed: parse.ParsedMessage | None, mailbox: Mailbox | None = None
+) -> tuple[InboundMessage, bool, parse.ParsedMessage | None]:
+    """``store`` the bytes; parsed once, the envelope stored and the routing share the parse."""
     raw = _as_bytes(raw)
     if parsed is None:
-        # Parsed once: the envelope stored with the bytes and the routing both come from here.
         parsed = _parsed_here(raw)
     message, created = store(raw, source, mailbox, parsed.envelope if parsed else None)
+    return message, created, parsed
+
+
+def _routed(
+    message: InboundMessage,
+    created: bool,
+    source: str,
+    parsed: parse.ParsedMessage | None,
+    answer_unknown_senders: bool | None,
+) -> Outcome:
+    """Route a stored message, unless an earlier delivery of the same bytes settled it."""
     if not created and message.status != Status.RECEIVED:
         return Outcome(message, Status.DUPLICATE)
     if answer_unknown_senders is None:
@@ -177,31 +195,17 @@ def _ingest_batch(
     """Store a batch's raw bytes in one transaction, then route it in another."""
     if not batch:
         return []
-    if len(batch) == 1:
-        return [_ingest(*batch[0], answer_unknown_senders=answer_unknown_senders)]
-    stored = []
     with transaction.atomic():  # StoreFailed rolls the batch back; none of it was routed
-        for raw, source, parsed in batch:
-            raw = _as_bytes(raw)
-            if parsed is None:
-                parsed = _parsed_here(raw)
-            envelope = parsed.envelope if parsed else None
-            stored.append((*store(raw, source, None, envelope), source, parsed))
+        stored = [(*_stored(raw, source, parsed), source) for raw, source, parsed in batch]
     outcomes = []
     routed: set[int] = set()  # the same bytes twice in one batch: the second is a duplicate
     with transaction.atomic():
-        for message, created, source, parsed in stored:
-            if message.pk in routed or (not created and message.status != Status.RECEIVED):
+        for message, created, parsed, source in stored:
+            if message.pk in routed:
                 outcomes.append(Outcome(message, Status.DUPLICATE))
                 continue
             routed.add(message.pk)
-            answer = source.startswith(LIVE_SOURCES)
-            status = _process_now(
-                message,
-                answer if answer_unknown_senders is None else answer_unknown_senders,
-                parsed,
-            )
-            outcomes.append(Outcome(message, status))
+            outcomes.append(_routed(message, created, source, parsed, answer_unknown_senders))
     return outcomes
 
 

@@ -99,10 +99,21 @@ STATUS_CHANGES = PreparedQuery(_status_changes, ticket=int)
 def status_history(ticket: Ticket) -> list[tuple[dt.datetime, str]]:
     """The ticket's statuses in time order, from its audit trail, starting with its filing."""
     history = [(ticket.created_at, str(Status.NEW))]
+    if getattr(ticket, _JUST_FILED, False) and ticket.status == Status.NEW:
+        return history
     history += [
         (max(at, ticket.created_at), status) for at, status in STATUS_CHANGES.all(ticket=ticket.pk)
     ]
     return history
+
+
+_JUST_FILED = "_sla_just_filed"
+
+
+def note_just_filed(ticket: Ticket) -> None:
+    """This instance was filed in this process and has not changed status since: its answer
+    (the API's 201, the confirmation page) needs no look at its audit trail."""
+    setattr(ticket, _JUST_FILED, True)
 
 
 def _finished_at(ticket: Ticket) -> dt.datetime | None:

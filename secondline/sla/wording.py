@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import lru_cache
 
 import holidays
 from django.utils import dateformat, translation
@@ -21,13 +22,28 @@ ZONE_NAMES = (gettext_noop("MSK"),)
 
 def day_label(day: dt.date) -> str:
     """ "Fri 1 Nov" / "Пт 1 ноября"."""
-    return dateformat.format(day, pgettext("SLA explanation: a day", "D j M"))
+    return _formatted_day(day, pgettext("SLA explanation: a day", "D j M"), _language())
 
 
 def moment_label(moment: dt.datetime, zone: bool = False) -> str:
     """ "Fri 1 Nov 18:30", with the zone "Fri 1 Nov 18:30 MSK"."""
-    text = dateformat.format(moment, pgettext("SLA explanation: a moment", "D j M H:i"))
+    layout = pgettext("SLA explanation: a moment", "D j M H:i")
+    day_layout = pgettext("SLA explanation: a day", "D j M")
+    if layout == f"{day_layout} H:i":  # every API answer says a moment or two: skip dateformat
+        text = f"{_formatted_day(moment.date(), day_layout, _language())} {moment:%H:%M}"
+    else:
+        text = dateformat.format(moment, layout)
     return f"{text} {_(moment.tzname() or '')}" if zone else text
+
+
+def _language() -> str:
+    return translation.get_language() or ""
+
+
+@lru_cache(maxsize=2048)
+def _formatted_day(day: dt.date, layout: str, language: str) -> str:
+    """A day in the layout; ``language`` is part of the key, as the names are translated."""
+    return dateformat.format(day, layout)
 
 
 def duration_label(duration: dt.timedelta) -> str:

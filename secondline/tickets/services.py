@@ -148,6 +148,7 @@ def file_ticket(
         if watchers:
             ticket.watchers.add(*watchers)
         _remember_watchers(ticket, watchers)
+        sla.note_just_filed(ticket)
         created = events.ticket_filed(ticket, requester, channel)
         if overridden or (draft.type != TicketType.INCIDENT and not draft.requested_priority):
             events.priority_set_by_plan(

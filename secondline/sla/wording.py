@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 import holidays
 from django.utils import dateformat, translation
@@ -22,26 +23,37 @@ ZONE_NAMES = (gettext_noop("MSK"),)
 
 def day_label(day: dt.date) -> str:
     """ "Fri 1 Nov" / "Пт 1 ноября"."""
-    return _formatted_day(day, pgettext("SLA explanation: a day", "D j M"), _language())
+    language = translation.get_language()
+    return _formatted_day(day, _layouts(language).day, language)
 
 
 def moment_label(moment: dt.datetime, zone: bool = False) -> str:
     """ "Fri 1 Nov 18:30", with the zone "Fri 1 Nov 18:30 MSK"."""
-    layout = pgettext("SLA explanation: a moment", "D j M H:i")
-    day_layout = pgettext("SLA explanation: a day", "D j M")
-    if layout == f"{day_layout} H:i":  # every API answer says a moment or two: skip dateformat
-        text = f"{_formatted_day(moment.date(), day_layout, _language())} {moment:%H:%M}"
+    language = translation.get_language()
+    layouts = _layouts(language)
+    if layouts.moment_is_day_and_time:  # every API answer says a moment or two
+        text = f"{_formatted_day(moment.date(), layouts.day, language)} {moment:%H:%M}"
     else:
-        text = dateformat.format(moment, layout)
+        text = dateformat.format(moment, layouts.moment)
     return f"{text} {_(moment.tzname() or '')}" if zone else text
 
 
-def _language() -> str:
-    return translation.get_language() or ""
+class _Layouts(NamedTuple):
+    day: str
+    moment: str
+    moment_is_day_and_time: bool
+
+
+@lru_cache(maxsize=16)
+def _layouts(language: str | None) -> _Layouts:
+    """The active language's date layouts (translations do not change while running)."""
+    day = pgettext("SLA explanation: a day", "D j M")
+    moment = pgettext("SLA explanation: a moment", "D j M H:i")
+    return _Layouts(day, moment, moment == f"{day} H:i")
 
 
 @lru_cache(maxsize=2048)
-def _formatted_day(day: dt.date, layout: str, language: str) -> str:
+def _formatted_day(day: dt.date, layout: str, language: str | None) -> str:
     """A day in the layout; ``language`` is part of the key, as the names are translated."""
     return dateformat.format(day, layout)
 

@@ -93,6 +93,11 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name shown to others: the full name, or the username without one."""
         return self.get_full_name() or self.username
 
     @property

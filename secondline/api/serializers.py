@@ -19,7 +19,7 @@ MAX_ID = 2**63 - 1
 
 
 class PersonSerializer(BuiltOnceModelSerializer):
-    name = serializers.CharField(source="__str__", read_only=True)
+    name = serializers.CharField(source="display_name", read_only=True)
 
     class Meta:
         model = User

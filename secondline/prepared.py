@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from django.db import connections, models
 from django.db.models.query import (
@@ -95,10 +95,18 @@ class PreparedQuery(Generic[T]):
         user = CONTACT.first(email="a@example.com")
     """
 
+    every: ClassVar[list[PreparedQuery[Any]]] = []  # for warmup.compile_prepared_queries
+
     def __init__(self, build: Callable[..., models.QuerySet[Any, T]], **params: ParamType) -> None:
         self.build = build
         self.params = params
         self._compiled: dict[str, _Compiled] = {}
+        PreparedQuery.every.append(self)
+
+    def prepare(self, using: str = "default") -> None:
+        """Compile now rather than on the first call."""
+        if using not in self._compiled:
+            self._compile(using)
 
     def all(self, using: str = "default", **values: Any) -> list[T]:
         return list(self._run(using, values))

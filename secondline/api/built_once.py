@@ -146,6 +146,16 @@ def _model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]
     return field if isinstance(field, models.Field) and field.concrete else None
 
 
+def build_all() -> None:
+    """Build every BuiltOnceModelSerializer's fields for the active language (a head start for
+    a new worker: ``secondline.warmup``)."""
+    waiting: list[type[BuiltOnceModelSerializer]] = [BuiltOnceModelSerializer]
+    while waiting:
+        for subclass in waiting.pop().__subclasses__():
+            subclass()._built()
+            waiting.append(subclass)
+
+
 class RequestSerializer(serializers.Serializer):
     """A serializer of a request's input whose declared fields are copied cheaply (see _fresh)."""
 

@@ -43,6 +43,8 @@ ONE_DAY = timedelta(days=1)
 _ALWAYS_AWARE = frozenset({ZoneInfo, timezone})
 _fromtimestamp = datetime.fromtimestamp
 MIN_YEAR, MAX_YEAR = 2, 9997
+#: The years a calendar indexes up front.
+DEFAULT_YEARS = (2015, 2035)
 #: Extend the index by at least this many years when a query leaves it.
 EXTEND_YEARS = 10
 
@@ -78,7 +80,7 @@ class BusinessCalendar:
         exceptions: Iterable[CalendarException | Sequence[object]] = (),
         shortened_pre_holiday: bool = False,
         rules: YearRules | None = None,
-        years: tuple[int, int] = (2015, 2035),
+        years: tuple[int, int] = DEFAULT_YEARS,
     ) -> None:
         self.tz: tzinfo = ZoneInfo(tz) if isinstance(tz, str) else tz
         self._week = week_seconds(DEFAULT_HOURS if hours is None else hours)

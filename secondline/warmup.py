@@ -1,0 +1,110 @@
+"""What a web worker would otherwise do on its first request, done when it starts.
+
+Django imports the URLconf and the views on the first request, python-holidays reads the
+Russian calendar's years when a business calendar is first used, and the API's serializers
+and the prepared queries are built on their first use: about half a second, paid by the
+first customer after every start or restart of each worker (docs/benchmarks.md). ``wsgi.py``
+calls ``warm_up()`` once per worker process. Each step is only a head start: one that fails
+(a database not migrated yet, say) is logged and left to the first request, as before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import connections
+from django.urls import get_resolver
+from django.utils import timezone, translation
+
+log = logging.getLogger(__name__)
+
+
+def warm_up(*, close_connections: bool = True) -> list[str]:
+    """Run every step; returns the names of the steps that failed (and were logged)."""
+    failed = [step.__name__ for step in STEPS if not _tried(step)]
+    if close_connections:  # a worker opens its own when it serves
+        connections.close_all()
+    return failed
+
+
+def _tried(step: Callable[[], None]) -> bool:
+    try:
+        step()
+    except Exception:
+        log.warning(
+            "warm-up step %s failed; the first request does it", step.__name__, exc_info=True
+        )
+        return False
+    return True
+
+
+def import_views() -> None:
+    resolver = get_resolver()
+    resolver.url_patterns  # noqa: B018 - imports the URLconf and, through it, every view
+    resolver.reverse_dict  # noqa: B018 - and indexes the names that reverse() looks up
+
+
+def load_translations() -> None:
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            translation.gettext("Ticket")
+
+
+def build_api_fields() -> None:
+    from secondline.api import serializers  # noqa: F401 - defines the serializers built here
+    from secondline.api.built_once import build_all
+
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            build_all()
+
+
+def read_holidays() -> None:
+    """Russia's official days for the years a business calendar indexes (python-holidays)."""
+    from secondline.calendar.core import DEFAULT_YEARS
+    from secondline.calendar.russia import russian_special_days
+
+    first, last = DEFAULT_YEARS
+    for year in range(first, last + 1):
+        russian_special_days(year)
+
+
+def compile_prepared_queries() -> None:
+    from secondline.prepared import PreparationError, PreparedQuery
+
+    refused = []
+    for query in PreparedQuery.every:
+        try:
+            query.prepare()
+        except PreparationError:
+            refused.append(query)
+    if refused:
+        raise PreparationError(f"cannot be prepared: {refused}")
+
+
+def index_calendars() -> None:
+    """Each working calendar, as the SLA clocks use it, indexed for business time."""
+    from secondline.sla.calendars import business_calendar
+    from secondline.sla.models import WorkingCalendar
+
+    now = timezone.now()
+    for row in WorkingCalendar.objects.all():
+        business_calendar(row).add(now, dt.timedelta(minutes=1))
+
+
+def import_tasks() -> None:
+    from secondline.mail import tasks  # noqa: F401 - the first notification hand-over needs it
+
+
+STEPS: tuple[Callable[[], None], ...] = (
+    import_views,
+    load_translations,
+    build_api_fields,
+    read_holidays,
+    import_tasks,
+    compile_prepared_queries,
+    index_calendars,
+)

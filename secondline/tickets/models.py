@@ -44,6 +44,7 @@ class Ticket(models.Model):
         verbose_name=_("organisation"),
         on_delete=models.PROTECT,
         related_name="tickets",
+        db_index=False,  # the (organisation, updated) index below starts with it
     )
     contract = models.ForeignKey(
         "accounts.Contract",

@@ -17,7 +17,7 @@ from secondline.calendar.russia import russian_special_days
 
 @pytest.mark.django_db
 def test_it_builds_what_the_first_request_would(personas: Any) -> None:
-    assert warmup.warm_up(close_connections=False) == []
+    assert warmup.warm_up(worker=False) == []
     first, last = DEFAULT_YEARS
     assert russian_special_days.cache_info().currsize >= last - first + 1
     assert "default" in TOKEN._compiled and "default" in ACTIVE_CONTRACTS._compiled
@@ -38,6 +38,6 @@ def test_a_failing_step_is_logged_and_the_others_still_run(
         ran.append("fine")
 
     monkeypatch.setattr(warmup, "STEPS", (broken, fine))
-    assert warmup.warm_up(close_connections=False) == ["broken"]
+    assert warmup.warm_up(worker=False) == ["broken"]
     assert ran == ["fine"]
     assert "warm-up step broken failed" in caplog.text and "no such table" in caplog.text

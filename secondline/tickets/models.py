@@ -250,7 +250,8 @@ class TicketEvent(models.Model):
     new_value = models.TextField(_("new value"), blank=True)
     reason = models.TextField(_("reason"), blank=True)
     is_public = models.BooleanField(_("shown to the customer"), default=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # Read per ticket (by its key) and in order; no query spans tickets by time, so no index.
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -27,6 +27,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
+from weakref import WeakSet
 
 from django.db import connections, models
 from django.db.models.query import (
@@ -95,13 +96,13 @@ class PreparedQuery(Generic[T]):
         user = CONTACT.first(email="a@example.com")
     """
 
-    every: ClassVar[list[PreparedQuery[Any]]] = []  # for warmup.compile_prepared_queries
+    every: ClassVar[WeakSet[PreparedQuery[Any]]] = WeakSet()  # for warmup
 
     def __init__(self, build: Callable[..., models.QuerySet[Any, T]], **params: ParamType) -> None:
         self.build = build
         self.params = params
         self._compiled: dict[str, _Compiled] = {}
-        PreparedQuery.every.append(self)
+        PreparedQuery.every.add(self)
 
     def prepare(self, using: str = "default") -> None:
         """Compile now rather than on the first call."""

@@ -84,14 +84,11 @@ def read_holidays() -> None:
 def compile_prepared_queries() -> None:
     from secondline.prepared import PreparationError, PreparedQuery
 
-    refused = []
-    for query in PreparedQuery.every:
+    for query in list(PreparedQuery.every):
         try:
             query.prepare()
-        except PreparationError:
-            refused.append(query)
-    if refused:
-        raise PreparationError(f"cannot be prepared: {refused}")
+        except PreparationError as error:  # it says so again, as an error, when it is used
+            log.warning("prepared query %s cannot be prepared: %s", query.build, error)
 
 
 def index_calendars() -> None:

@@ -41,3 +41,19 @@ def test_a_failing_step_is_logged_and_the_others_still_run(
     assert warmup.warm_up(worker=False) == ["broken"]
     assert ran == ["fine"]
     assert "warm-up step broken failed" in caplog.text and "no such table" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_query_that_cannot_be_prepared_is_named_and_the_rest_are_compiled(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from secondline.accounts.models import User
+    from secondline.prepared import PreparedQuery
+
+    def escaping(text: str) -> Any:
+        return User.objects.filter(email__contains=text)
+
+    refused = PreparedQuery(escaping, text=str)
+    warmup.compile_prepared_queries()
+    assert "cannot be prepared" in caplog.text and "escaping" in caplog.text
+    assert "default" not in refused._compiled and "default" in TOKEN._compiled

@@ -112,7 +112,7 @@ def preparer(field: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Prepare:
     """The field's ``get_db_prep_save`` on this database, with a short way for the values the
     rows above hold: ``str`` in a text column, ``int`` in a whole-number column or a key (an
     automatic primary key's value is only validated, as ``AutoField`` does), an aware
-    ``datetime`` in a date-time column."""
+    ``datetime`` in a date-time column, and ``None`` (NULL) in any of them."""
 
     def generic(value: Any) -> Any:
         return field.get_db_prep_save(value, db)
@@ -121,13 +121,15 @@ def preparer(field: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Prepare:
     if type(target) in _exact_subclasses(_TEXT):
 
         def text(value: Any) -> Any:
-            return value if type(value) is str else generic(value)
+            return value if type(value) is str or value is None else generic(value)
 
         return text
     if isinstance(target, AutoFieldMixin) and type(target) in _exact_subclasses(_WHOLE):
         validate_key = db.ops.validate_autopk_value
 
         def key(value: Any) -> Any:
+            if value is None:
+                return None
             return validate_key(value) if type(value) is int else generic(value)
 
         return key
@@ -135,6 +137,8 @@ def preparer(field: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Prepare:
         adapt_int, internal_type = db.ops.adapt_integerfield_value, target.get_internal_type()
 
         def whole(value: Any) -> Any:
+            if value is None:
+                return None
             return adapt_int(value, internal_type) if type(value) is int else generic(value)
 
         return whole
@@ -142,6 +146,8 @@ def preparer(field: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Prepare:
         adapt_moment = db.ops.adapt_datetimefield_value
 
         def moment(value: Any) -> Any:
+            if value is None:
+                return None
             if type(value) is dt.datetime and value.utcoffset() is not None:
                 return adapt_moment(value)
             return generic(value)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.db import connection, models
@@ -117,45 +118,46 @@ def preparer(field: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Prepare:
     def generic(value: Any) -> Any:
         return field.get_db_prep_save(value, db)
 
+    short_way = _short_way(field, db, generic)
+    if short_way is None:
+        return generic
+    kind, adapt = short_way
+
+    def prepare(value: Any) -> Any:
+        if value is None:
+            return None
+        if type(value) is not kind:
+            return generic(value)
+        return value if adapt is None else adapt(value)
+
+    return prepare
+
+
+def _short_way(
+    field: models.Field[Any, Any], db: BaseDatabaseWrapper, generic: Prepare
+) -> tuple[type, Prepare | None] | None:
+    """The value type a column's short way takes, and what the backend does to it (None: the
+    value goes as it is); None for a column that keeps the field's own path."""
     target = field.target_field if isinstance(field, models.ForeignKey) else field
-    if type(target) in _exact_subclasses(_TEXT):
-
-        def text(value: Any) -> Any:
-            return value if type(value) is str or value is None else generic(value)
-
-        return text
-    if isinstance(target, AutoFieldMixin) and type(target) in _exact_subclasses(_WHOLE):
-        validate_key = db.ops.validate_autopk_value
-
-        def key(value: Any) -> Any:
-            if value is None:
-                return None
-            return validate_key(value) if type(value) is int else generic(value)
-
-        return key
-    if type(target) in _exact_subclasses(_WHOLE):
+    kind = type(target)
+    if kind in _exact_subclasses(_TEXT):
+        return str, None
+    if kind in _exact_subclasses(_WHOLE):
+        if isinstance(target, AutoFieldMixin):
+            return int, db.ops.validate_autopk_value
         adapt_int, internal_type = db.ops.adapt_integerfield_value, target.get_internal_type()
-
-        def whole(value: Any) -> Any:
-            if value is None:
-                return None
-            return adapt_int(value, internal_type) if type(value) is int else generic(value)
-
-        return whole
-    if type(target) is models.DateTimeField:
+        return int, lambda value: adapt_int(value, internal_type)
+    if kind is models.DateTimeField:
         adapt_moment = db.ops.adapt_datetimefield_value
 
-        def moment(value: Any) -> Any:
-            if value is None:
-                return None
-            if type(value) is dt.datetime and value.utcoffset() is not None:
-                return adapt_moment(value)
-            return generic(value)
+        def moment(value: dt.datetime) -> Any:  # a naive time takes the field's path (warning)
+            return adapt_moment(value) if value.utcoffset() is not None else generic(value)
 
-        return moment
-    return generic
+        return dt.datetime, moment
+    return None
 
 
+@cache
 def _exact_subclasses(bases: tuple[type, ...]) -> frozenset[type]:
     """Django's own field classes of these kinds (a project's subclass may prepare values
     its own way, so it keeps the generic path)."""

@@ -106,8 +106,7 @@ class PreparedQuery(Generic[T]):
 
     def prepare(self, using: str = "default") -> None:
         """Compile now rather than on the first call."""
-        if using not in self._compiled:
-            self._compile(using)
+        self._compiled_for(using)
 
     def all(self, using: str = "default", **values: Any) -> list[T]:
         return list(self._run(using, values))
@@ -118,7 +117,7 @@ class PreparedQuery(Generic[T]):
     def _run(self, using: str, values: dict[str, Any]) -> Iterator[T]:
         if values.keys() != self.params.keys():
             raise TypeError(f"expected parameters {sorted(self.params)}, got {sorted(values)}")
-        compiled = self._compiled.get(using) or self._compile(using)
+        compiled = self._compiled_for(using)
         params = list(compiled.constants)
         for position, name in compiled.slots:
             value = values[name]
@@ -145,6 +144,9 @@ class PreparedQuery(Generic[T]):
             for attr, position in compiled.annotations:
                 setattr(obj, attr, row[position])
             yield obj  # type: ignore[misc]
+
+    def _compiled_for(self, using: str) -> _Compiled:
+        return self._compiled.get(using) or self._compile(using)
 
     def _compile(self, using: str) -> _Compiled:
         samples = _samples(self.params)

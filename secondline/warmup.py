@@ -56,29 +56,14 @@ def import_views() -> None:
     resolver.reverse_dict  # noqa: B018 - and indexes the names that reverse() looks up
 
 
-def load_translations() -> None:
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            translation.gettext("Ticket")
-
-
 def build_api_fields() -> None:
+    """The API's fields in each language (activating one loads its translations)."""
     from secondline.api import serializers  # noqa: F401 - defines the serializers built here
     from secondline.api.built_once import build_all
 
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             build_all()
-
-
-def read_holidays() -> None:
-    """Russia's official days for the years a business calendar indexes (python-holidays)."""
-    from secondline.calendar.core import DEFAULT_YEARS
-    from secondline.calendar.russia import russian_special_days
-
-    first, last = DEFAULT_YEARS
-    for year in range(first, last + 1):
-        russian_special_days(year)
 
 
 def compile_prepared_queries() -> None:
@@ -92,7 +77,8 @@ def compile_prepared_queries() -> None:
 
 
 def index_calendars() -> None:
-    """Each working calendar, as the SLA clocks use it, indexed for business time."""
+    """Each working calendar, as the SLA clocks use it, indexed for business time (which
+    reads a Russian calendar's official days from python-holidays)."""
     from secondline.sla.calendars import business_calendar
     from secondline.sla.models import WorkingCalendar
 
@@ -107,9 +93,7 @@ def import_tasks() -> None:
 
 STEPS: tuple[Callable[[], None], ...] = (
     import_views,
-    load_translations,
     build_api_fields,
-    read_holidays,
     import_tasks,
     compile_prepared_queries,
     index_calendars,

@@ -13,7 +13,7 @@ is the same dict DRF writes; ``tests/api/test_built_once.py`` compares the two.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,14 +146,20 @@ def _model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]
     return field if isinstance(field, models.Field) and field.concrete else None
 
 
-def build_all() -> None:
-    """Build every BuiltOnceModelSerializer's fields for the active language (a head start for
-    a new worker: ``secondline.warmup``)."""
+def every_serializer_class() -> Iterator[type[BuiltOnceModelSerializer]]:
+    """Every BuiltOnceModelSerializer subclass defined so far, at any depth."""
     waiting: list[type[BuiltOnceModelSerializer]] = [BuiltOnceModelSerializer]
     while waiting:
         for subclass in waiting.pop().__subclasses__():
-            subclass()._built()
+            yield subclass
             waiting.append(subclass)
+
+
+def build_all() -> None:
+    """Build every BuiltOnceModelSerializer's fields for the active language (a head start for
+    a new worker: ``secondline.warmup``)."""
+    for serializer_class in every_serializer_class():
+        serializer_class()._built()
 
 
 class RequestSerializer(serializers.Serializer):

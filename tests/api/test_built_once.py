@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from secondline.accounts.models import Contract, Organization, User
 from secondline.api import serializers as s
-from secondline.api.built_once import BuiltOnceModelSerializer, _fresh
+from secondline.api.built_once import _fresh, every_serializer_class
 from secondline.tickets import services
 from secondline.tickets.choices import Status
 from secondline.tickets.models import Attachment, Comment, Ticket, TicketEvent
@@ -23,16 +23,6 @@ pytestmark = pytest.mark.django_db
 def drf_answer(serializer: serializers.Serializer, instance: Any) -> dict[str, Any]:
     """What DRF's Serializer.to_representation writes, field by bound field."""
     return serializers.Serializer.to_representation(serializer, instance)  # type: ignore[no-any-return]
-
-
-def every_built_once_serializer() -> set[type[BuiltOnceModelSerializer]]:
-    found: set[type[BuiltOnceModelSerializer]] = set()
-    waiting = [BuiltOnceModelSerializer]
-    while waiting:
-        for subclass in waiting.pop().__subclasses__():
-            found.add(subclass)
-            waiting.append(subclass)
-    return found
 
 
 @pytest.fixture
@@ -60,11 +50,6 @@ def tickets_in_every_shape(personas: Personas) -> list[Ticket]:
     )
 
 
-@pytest.fixture
-def personas(db: Any) -> Personas:
-    return Personas.create()
-
-
 def instances_for(model: type[Any]) -> list[Any]:
     return list(model.objects.order_by("pk"))
 
@@ -73,7 +58,7 @@ def instances_for(model: type[Any]) -> list[Any]:
 def test_every_answer_matches_drfs_own(tickets_in_every_shape: list[Ticket], language: str) -> None:
     shown = 0
     with translation.override(language):
-        for serializer_class in every_built_once_serializer():
+        for serializer_class in every_serializer_class():
             model = serializer_class.Meta.model
             for instance in instances_for(model):
                 fast = serializer_class(instance)
@@ -81,7 +66,7 @@ def test_every_answer_matches_drfs_own(tickets_in_every_shape: list[Ticket], lan
                 assert list(fast.data.items()) == list(drf_answer(reference, instance).items())
                 shown += 1
     assert shown > 20
-    models = {c.Meta.model for c in every_built_once_serializer()}
+    models = {c.Meta.model for c in every_serializer_class()}
     assert {Ticket, Comment, TicketEvent, Attachment, User, Organization, Contract} <= models
 
 

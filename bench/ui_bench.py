@@ -44,7 +44,7 @@ def build_database(count: int) -> dict[str, str]:
     from django.utils import timezone
 
     from secondline.accounts.models import User
-    from secondline.demo import load_demo
+    from secondline.demo.data import load_demo
     from secondline.tickets import services
     from secondline.tickets.choices import Priority, Status
     from secondline.tickets.models import Ticket

@@ -100,6 +100,7 @@ def run(args: list[str]) -> int:
                 "-",
                 "--graceful-timeout",
                 "5",
+                "--preload",
             ]
         )
     ]

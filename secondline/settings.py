@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "secondline.releases",
     "secondline.portal",
     "secondline.api",
+    "secondline.demo",
 ]
 
 MIDDLEWARE = [
@@ -212,7 +213,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "secondline.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -1,24 +1,17 @@
-"""The one place that decides who sees and does what.
+"""Who a person is allowed to be: contractor staff, a customer's contact who may file tickets.
 
-Views, viewsets, email intake and commands ask here; none of them filters by
-organisation on its own, so a forgotten filter can never leak another customer's ticket.
+Which tickets a person sees is decided next to the tickets, in ``secondline.tickets.access``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from secondline.accounts.models import Contract, Organization, User
-from secondline.prepared import PreparedQuery
-
-if TYPE_CHECKING:
-    from secondline.tickets.models import Comment, Ticket, TicketEvent
 
 
 class AccessDenied(Exception):
@@ -27,48 +20,6 @@ class AccessDenied(Exception):
 
 class NotAContact(AccessDenied):
     """Only contacts of a customer with an active contract may file tickets."""
-
-
-def tickets_visible_to(user: User) -> QuerySet[Ticket]:
-    from secondline.tickets.models import Ticket
-
-    if not user.is_authenticated or not user.is_active:
-        return Ticket.objects.none()
-    if user.is_contractor:
-        return Ticket.objects.all()
-    if user.organization_id is None:
-        return Ticket.objects.none()
-    return Ticket.objects.filter(organization_id=user.organization_id)
-
-
-def get_ticket_for(user: User, pk: int | str) -> Ticket:
-    """The ticket if this user may see it; otherwise 404, never a hint that it exists."""
-    try:
-        return tickets_visible_to(user).get(pk=int(pk))
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise Http404 from exc
-    except tickets_visible_to(user).model.DoesNotExist as exc:
-        raise Http404 from exc
-
-
-def comments_visible_to(user: User, ticket: Ticket) -> QuerySet[Comment]:
-    comments = ticket.comments.select_related("author")
-    return comments if user.is_contractor else comments.filter(is_public=True)
-
-
-def events_visible_to(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
-    events = ticket.events.select_related("actor")
-    return events if user.is_contractor else events.filter(is_public=True)
-
-
-def can_see_ticket(user: User, ticket: Ticket) -> bool:
-    """``tickets_visible_to(user)`` for one ticket already in hand, without a query; the two
-    must agree (tests/accounts check every persona against every ticket)."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_contractor:
-        return True
-    return user.organization_id is not None and ticket.organization_id == user.organization_id
 
 
 def organizations_visible_to(user: User) -> QuerySet[Organization]:
@@ -101,9 +52,6 @@ def _active_contracts(customer: int, today: dt.date) -> QuerySet[Contract]:
     )
 
 
-ACTIVE_CONTRACTS = PreparedQuery(_active_contracts, customer=int, today=dt.date)
-
-
 def filing_contract(user: User, contract: Contract | None = None) -> Contract:
     """The contract a ticket by this user falls under, or NotAContact saying why not.
 
@@ -116,10 +64,9 @@ def filing_contract(user: User, contract: Contract | None = None) -> Contract:
         )
     if contract is not None and contract.customer_id != user.organization_id:
         raise NotAContact(_("This contract does not belong to your organisation."))
-    # One query on the common path, compiled once per process (it runs for every ticket):
-    # the customer's active contracts with what the rules need, and whether the customer
-    # named its responsible person. The error path may take a few more.
-    active = ACTIVE_CONTRACTS.all(customer=user.organization_id, today=timezone.localdate())
+    # One query on the common path: the customer's active contracts with what the rules
+    # need, and whether the customer named its responsible person.
+    active = list(_active_contracts(user.organization_id, timezone.localdate()))
     if contract is not None:
         active = [candidate for candidate in active if candidate.pk == contract.pk]
     chosen = active[0] if active else None

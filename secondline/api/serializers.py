@@ -9,32 +9,20 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from secondline.accounts.models import Contract, Organization, User
-from secondline.api.built_once import BuiltOnceModelSerializer, RequestSerializer
+from secondline.accounts.api import MAX_ID, PersonSerializer
+from secondline.accounts.models import Contract, Organization
 from secondline.tickets.choices import Environment, Priority, Status, TicketType
 from secondline.tickets.models import Attachment, Comment, DeclineReason, Ticket, TicketEvent
 
-# The largest id a database row can have; bigger numbers are refused as invalid, not looked up.
-MAX_ID = 2**63 - 1
 
-
-class PersonSerializer(BuiltOnceModelSerializer):
-    name = serializers.CharField(source="display_name", read_only=True)
-
-    class Meta:
-        model = User
-        fields = ["id", "name", "email", "role", "organization"]
-        read_only_fields = fields
-
-
-class OrganizationSerializer(BuiltOnceModelSerializer):
+class OrganizationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organization
         fields = ["id", "name", "kind", "phone"]
         read_only_fields = fields
 
 
-class ContractSerializer(BuiltOnceModelSerializer):
+class ContractSerializer(serializers.ModelSerializer):
     calendar = serializers.CharField(source="calendar.name", read_only=True)
     sla_plan = serializers.CharField(source="sla_plan.name", read_only=True)
 
@@ -62,7 +50,7 @@ class UrgentInstructionsSerializer(serializers.Serializer):
     steps = serializers.ListField(child=serializers.CharField())
 
 
-class TicketSerializer(BuiltOnceModelSerializer):
+class TicketSerializer(serializers.ModelSerializer):
     number = serializers.CharField(read_only=True)
     requester = PersonSerializer(read_only=True)
     assignee = PersonSerializer(read_only=True)
@@ -117,7 +105,7 @@ class TicketSerializer(BuiltOnceModelSerializer):
 
     @extend_schema_field(UrgentInstructionsSerializer(allow_null=True))
     def get_urgent_instructions(self, ticket: Ticket) -> dict[str, Any] | None:
-        from secondline.tickets.urgent import instructions_for
+        from secondline.releases.urgent import instructions_for
 
         return instructions_for(ticket)
 
@@ -130,7 +118,7 @@ class TicketSerializer(BuiltOnceModelSerializer):
         return explanation(ticket)
 
 
-class TicketCreateSerializer(RequestSerializer):
+class TicketCreateSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=TicketType.choices)
     priority = serializers.ChoiceField(
         choices=Priority.choices,
@@ -154,7 +142,7 @@ class TicketCreateSerializer(RequestSerializer):
     )
 
 
-class TicketUpdateSerializer(RequestSerializer):
+class TicketUpdateSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=250, required=False)
     description = serializers.CharField(required=False)
     affected_module = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -168,7 +156,7 @@ class TicketUpdateSerializer(RequestSerializer):
     preferred_windows = serializers.CharField(required=False, allow_blank=True)
 
 
-class CommentSerializer(BuiltOnceModelSerializer):
+class CommentSerializer(serializers.ModelSerializer):
     author = PersonSerializer(read_only=True)
 
     class Meta:
@@ -177,14 +165,14 @@ class CommentSerializer(BuiltOnceModelSerializer):
         read_only_fields = fields
 
 
-class CommentCreateSerializer(RequestSerializer):
+class CommentCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=100_000)
     public = serializers.BooleanField(
         default=True, help_text="Staff only: false writes an internal note."
     )
 
 
-class AttachmentSerializer(BuiltOnceModelSerializer):
+class AttachmentSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -205,7 +193,7 @@ class AttachmentSerializer(BuiltOnceModelSerializer):
         return f"/api/tickets/{attachment.ticket_id}/attachments/{attachment.pk}/download/"
 
 
-class AttachmentUploadSerializer(RequestSerializer):
+class AttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     public = serializers.BooleanField(default=True)
 
@@ -218,7 +206,7 @@ class AttachmentUploadSerializer(RequestSerializer):
         return value
 
 
-class EventSerializer(BuiltOnceModelSerializer):
+class EventSerializer(serializers.ModelSerializer):
     actor = PersonSerializer(read_only=True)
 
     class Meta:
@@ -238,24 +226,24 @@ class EventSerializer(BuiltOnceModelSerializer):
         read_only_fields = fields
 
 
-class PriorityChangeSerializer(RequestSerializer):
+class PriorityChangeSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Priority.choices)
     reason = serializers.CharField(max_length=2000, allow_blank=True)
 
 
-class StatusChangeSerializer(RequestSerializer):
+class StatusChangeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[c for c in Status.choices if c[0] != Status.DECLINED])
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class DeclineSerializer(RequestSerializer):
+class DeclineSerializer(serializers.Serializer):
     reason = serializers.SlugField(max_length=60)
     note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class AssignSerializer(RequestSerializer):
+class AssignSerializer(serializers.Serializer):
     assignee = serializers.IntegerField(allow_null=True, min_value=1, max_value=MAX_ID)
 
 
-class WatcherSerializer(RequestSerializer):
+class WatcherSerializer(serializers.Serializer):
     user = serializers.IntegerField(min_value=1, max_value=MAX_ID)

@@ -12,10 +12,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from secondline.accounts import access
+from secondline.accounts.api import acting_user, validated
 from secondline.accounts.models import Contract, Organization, User
 from secondline.api import serializers as s
-from secondline.api.requests import acting_user, validated
 from secondline.tickets import services
+from secondline.tickets.access import (
+    comments_visible_to,
+    events_visible_to,
+    get_ticket_for,
+    tickets_visible_to,
+)
 from secondline.tickets.choices import Channel, Priority, Status, TicketType
 from secondline.tickets.models import Ticket
 
@@ -51,13 +57,13 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self) -> QuerySet[Ticket]:
         return (
-            access.tickets_visible_to(acting_user(self.request))
+            tickets_visible_to(acting_user(self.request))
             .select_related("requester", "assignee", "decline_reason")
             .prefetch_related("watchers")
         )
 
     def get_object(self) -> Ticket:
-        return access.get_ticket_for(acting_user(self.request), self.kwargs["pk"])
+        return get_ticket_for(acting_user(self.request), self.kwargs["pk"])
 
     def _answer(self, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
         ticket = self.get_queryset().get(pk=ticket.pk)
@@ -167,7 +173,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = self.get_object()
         user = acting_user(request)
         if request.method == "GET":
-            comments = access.comments_visible_to(user, ticket)
+            comments = comments_visible_to(user, ticket)
             return Response(s.CommentSerializer(comments, many=True).data)
         data = validated(s.CommentCreateSerializer, request.data)
         comment = services.add_comment(
@@ -220,9 +226,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def events(self, request: Request, pk: str) -> Response:
         ticket = self.get_object()
         return Response(
-            s.EventSerializer(
-                access.events_visible_to(acting_user(request), ticket), many=True
-            ).data
+            s.EventSerializer(events_visible_to(acting_user(request), ticket), many=True).data
         )
 
 

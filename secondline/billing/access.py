@@ -16,6 +16,7 @@ from secondline.accounts import access
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
 from secondline.billing.models import OutOfHoursRequest, Statement, StatementLine, WorkLog
+from secondline.tickets.access import tickets_visible_to
 
 if TYPE_CHECKING:
     from secondline.tickets.models import Ticket
@@ -38,7 +39,7 @@ def _get(queryset: QuerySet, pk: int | str):  # type: ignore[type-arg, no-untype
 
 
 def worklogs_visible_to(user: User) -> QuerySet[WorkLog]:
-    return WorkLog.objects.filter(ticket__in=access.tickets_visible_to(user))
+    return WorkLog.objects.filter(ticket__in=tickets_visible_to(user))
 
 
 def get_worklog_for(user: User, pk: int | str) -> WorkLog:
@@ -47,7 +48,7 @@ def get_worklog_for(user: User, pk: int | str) -> WorkLog:
 
 
 def requests_visible_to(user: User) -> QuerySet[OutOfHoursRequest]:
-    return OutOfHoursRequest.objects.filter(ticket__in=access.tickets_visible_to(user))
+    return OutOfHoursRequest.objects.filter(ticket__in=tickets_visible_to(user))
 
 
 def get_request_for(user: User, pk: int | str) -> OutOfHoursRequest:

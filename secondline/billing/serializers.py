@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from secondline.api.serializers import MAX_ID, PersonSerializer
+from secondline.accounts.api import MAX_ID, PersonSerializer
 from secondline.billing.models import (
     Activity,
     OutOfHoursRequest,

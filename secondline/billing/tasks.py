@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 
 from secondline.celery import retry_countdown
-from secondline.mail.outbound import automatic_headers
+from secondline.common.email import automatic_headers
 
 
 @shared_task(bind=True, max_retries=8, default_retry_delay=60, acks_late=True)

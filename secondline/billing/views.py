@@ -15,10 +15,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from secondline.accounts import access as accounts_access
 from secondline.accounts.access import AccessDenied
+from secondline.accounts.api import acting_user
 from secondline.accounts.models import User
-from secondline.api.requests import acting_user
 from secondline.billing import access, export, forms, services
 from secondline.billing.models import OutOfHoursRequest, Statement, WorkLog
+from secondline.tickets.access import get_ticket_for
 from secondline.tickets.models import Ticket
 
 
@@ -61,7 +62,7 @@ def _totals(logs: list[WorkLog]) -> dict[str, int]:
 def ticket_worklogs(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """The ticket's time: a list with the split and a quick entry form (the portal includes
     this fragment on the ticket page; htmx posts come back as the fragment)."""
-    ticket = accounts_access.get_ticket_for(acting_user(request), ticket_id)
+    ticket = get_ticket_for(acting_user(request), ticket_id)
     form = None
     if request.method == "POST":
         try:
@@ -106,7 +107,7 @@ def ticket_worklogs(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_POST
 def raise_request(request: HttpRequest, ticket_id: int) -> HttpResponse:
     user = acting_user(request)
-    ticket = accounts_access.get_ticket_for(user, ticket_id)
+    ticket = get_ticket_for(user, ticket_id)
     form = forms.OutOfHoursRequestForm(request.POST, zone=services.zone_of(ticket.contract))
     if form.is_valid():
         try:

@@ -21,10 +21,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from secondline.accounts import access as accounts_access
-from secondline.api.requests import acting_user, validated
+from secondline.accounts.api import acting_user, validated
 from secondline.billing import access, export, services
 from secondline.billing import serializers as s
 from secondline.billing.models import OutOfHoursRequest, Statement, WorkLog
+from secondline.tickets.access import get_ticket_for
 from secondline.tickets.choices import Channel
 
 
@@ -76,7 +77,7 @@ class WorkLogViewSet(
     @extend_schema(request=s.WorkLogCreateSerializer, responses={201: s.WorkLogSerializer})
     def create(self, request: Request) -> Response:
         data = validated(s.WorkLogCreateSerializer, request.data)
-        ticket = accounts_access.get_ticket_for(acting_user(request), data.pop("ticket"))
+        ticket = get_ticket_for(acting_user(request), data.pop("ticket"))
         minutes = data.pop("duration_minutes")
         entry = services.WorkEntry(
             duration=dt.timedelta(minutes=minutes) if minutes else None, **data
@@ -129,7 +130,7 @@ class OutOfHoursRequestViewSet(
     def create(self, request: Request) -> Response:
         user = acting_user(request)
         data = validated(s.OutOfHoursRequestCreateSerializer, request.data)
-        ticket = accounts_access.get_ticket_for(user, data["ticket"])
+        ticket = get_ticket_for(user, data["ticket"])
         logs = list(access.worklogs_visible_to(user).filter(pk__in=data["worklogs"]))
         if len(logs) != len(set(data["worklogs"])):
             raise DRFValidationError({"worklogs": ["No such work log."]})

@@ -9,6 +9,7 @@ class MailConfig(AppConfig):
 
     def ready(self) -> None:
         from secondline.celery import register_periodic
+        from secondline.mail import receivers  # noqa: F401 - connects the notifications
 
         register_periodic(
             "mail-poll", "secondline.mail.tasks.poll_mailboxes", settings.MAIL_POLL_SECONDS

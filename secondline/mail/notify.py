@@ -19,14 +19,12 @@ from functools import partial
 from time import monotonic
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from secondline import writes
 from secondline.accounts.models import User
 from secondline.mail.models import Notification
-from secondline.prepared import PreparedQuery
-from secondline.tickets.models import Comment, Ticket, TicketEvent
+from secondline.tickets.models import Comment, TicketEvent
 
 log = logging.getLogger(__name__)
 Kind = TicketEvent.Kind
@@ -49,22 +47,12 @@ def new_message_id() -> str:
     return f"<{uuid.uuid4().hex}@{settings.MAIL_DOMAIN}>"
 
 
-# Compiled once per process: it runs for every comment (secondline/prepared.py).
-WATCHERS = PreparedQuery(lambda ticket: User.objects.filter(watched_tickets=ticket), ticket=int)
-
-
-def _watchers(ticket: Ticket) -> list[User]:
-    if "watchers" in getattr(ticket, "_prefetched_objects_cache", {}):
-        return list(ticket.watchers.all())
-    return WATCHERS.all(ticket=ticket.pk)
-
-
 def recipients_for(event: TicketEvent, watchers: Iterable[User] | None = None) -> list[User]:
     """The people who hear about ``event``; ``watchers`` when the caller knows them already
     (a ticket filed a moment ago), to save asking the database."""
     ticket = event.ticket
     people: dict[int, User] = {}
-    candidates = [ticket.requester, *(_watchers(ticket) if watchers is None else watchers)]
+    candidates = [ticket.requester, *(ticket.watchers.all() if watchers is None else watchers)]
     if event.kind == Kind.ASSIGNED:
         candidates = [ticket.assignee] if ticket.assignee else []
     elif ticket.assignee is not None:
@@ -101,7 +89,7 @@ def ticket_event(
         for user in recipients_for(event, watchers)
         if event_public or user.is_contractor
     ]
-    writes.insert(rows)
+    Notification.objects.bulk_create(rows)
     if rows:
         # robust: the ticket, comment or event is committed; a failed hand-over is the
         # sweep's to repeat, never the caller's error.
@@ -209,18 +197,7 @@ def _send_task(ids: list[int]) -> bool:
 
 
 def _mark_queued(ids: list[int]) -> None:
-    # Plain SQL: it runs after every commit that notifies, and the ORM's update costs ten
-    # times the statement (docs/benchmarks.md).
-    qn = connection.ops.quote_name
-    table, queued_at = qn(Notification._meta.db_table), qn("queued_at")
-    placeholders = ", ".join(["%s"] * len(ids))
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {queued_at} = %s "
-            f"WHERE {qn('id')} IN ({placeholders}) AND {queued_at} IS NULL",
-            [now, *ids],
-        )
+    Notification.objects.filter(pk__in=ids, queued_at__isnull=True).update(queued_at=timezone.now())
 
 
 def sweep_unqueued(older_than: dt.timedelta = SWEEP_AFTER, limit: int = 500) -> int:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from email.utils import formatdate
-
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from secondline.common.email import automatic_headers
 from secondline.mail.models import Notification, SenderReply
 from secondline.tickets.models import Ticket
 
@@ -30,19 +29,6 @@ def thread_references(ticket: Ticket) -> list[str]:
         .first()
     )
     return [origin, ticket_thread_id(ticket)] if origin else [ticket_thread_id(ticket)]
-
-
-def automatic_headers(ticket: Ticket | None = None, *, replied: bool = False) -> dict[str, str]:
-    """The headers of every email SecondLine sends by itself: marked automatic (RFC 3834) so
-    robots, and our own intake, never answer it, and Exchange is asked not to either."""
-    headers = {
-        "Auto-Submitted": "auto-replied" if replied else "auto-generated",
-        "X-Auto-Response-Suppress": "All",
-        "Date": formatdate(localtime=True),
-    }
-    if ticket is not None:
-        headers["X-SecondLine-Ticket"] = ticket.number
-    return headers
 
 
 def reply_to_address(ticket: Ticket) -> str:

@@ -40,6 +40,7 @@ from secondline.mail.models import InboundMessage, Mailbox, Notification, Sender
 from secondline.prepared import PreparedQuery
 from secondline.tickets import events
 from secondline.tickets import services as tickets
+from secondline.tickets.access import can_see_ticket
 from secondline.tickets.choices import Channel, TicketType
 from secondline.tickets.models import Ticket, TicketEvent
 
@@ -614,7 +615,7 @@ def _with_skipped_note(text: str, skipped: list[str], message: InboundMessage) -
 
 def _comment(message: InboundMessage, parsed: parse.ParsedMessage, ticket: Ticket) -> None:
     author = find_contact(parsed.sender)
-    if author is None or not access.can_see_ticket(author, ticket):
+    if author is None or not can_see_ticket(author, ticket):
         _settle(
             message,
             Status.QUARANTINED,

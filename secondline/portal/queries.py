@@ -1,6 +1,6 @@
 """The read side of the pages: queues, filters, counts and the dashboard's figures.
 
-Every query starts from ``access.tickets_visible_to`` so no page filters by organisation itself.
+Every query starts from ``tickets_visible_to`` so no page filters by organisation itself.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from secondline.accounts import access
 from secondline.accounts.models import User
 from secondline.sla.services import reaction_overdue
+from secondline.tickets.access import tickets_visible_to
 from secondline.tickets.choices import OPEN_STATUSES, Status
 from secondline.tickets.models import Ticket
 
@@ -71,7 +71,7 @@ def queue_counts(user: User) -> dict[str, int]:
     """How many open tickets each queue holds, in one query."""
     now = timezone.now()
     totals = (
-        access.tickets_visible_to(user)
+        tickets_visible_to(user)
         .filter(status__in=OPEN)
         .aggregate(
             **{
@@ -150,12 +150,7 @@ class DayBar:
 
 
 def open_by_status(user: User) -> list[tuple[str, int]]:
-    rows = (
-        access.tickets_visible_to(user)
-        .filter(status__in=OPEN)
-        .values("status")
-        .annotate(n=Count("pk"))
-    )
+    rows = tickets_visible_to(user).filter(status__in=OPEN).values("status").annotate(n=Count("pk"))
     counts = {row["status"]: row["n"] for row in rows}
     return [(status, counts.get(status, 0)) for status in Status.values if status in OPEN]
 
@@ -168,7 +163,7 @@ def open_by_sla_state(user: User) -> dict[str, int]:
         output_field=CharField(),
     )
     rows = (
-        access.tickets_visible_to(user)
+        tickets_visible_to(user)
         .filter(status__in=OPEN)
         .annotate(state=state)
         .values("state")
@@ -186,7 +181,7 @@ def breaches_today(user: User) -> QuerySet[Ticket]:
         first_reaction_at__isnull=True, sla_paused_since__isnull=True
     )
     return for_listing(
-        access.tickets_visible_to(user)
+        tickets_visible_to(user)
         .filter(due_today & late)
         .exclude(status=Status.DECLINED)
         .order_by("reaction_due_at")
@@ -199,7 +194,7 @@ def sla_by_day(user: User, days: int = 30) -> list[DayBar]:
     first = today - dt.timedelta(days=days - 1)
     start = timezone.make_aware(dt.datetime.combine(first, dt.time()))
     rows = (
-        access.tickets_visible_to(user)
+        tickets_visible_to(user)
         .filter(created_at__gte=start)
         .exclude(status=Status.DECLINED)
         .annotate(day=TruncDate("created_at"), state=live_state(timezone.now()))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from secondline.accounts import access
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import Contract, User
+from secondline.tickets.access import tickets_visible_to
 
 if TYPE_CHECKING:
     from secondline.releases.models import (
@@ -84,7 +85,7 @@ def installations_visible_to(user: User) -> QuerySet[Installation]:
 def plans_visible_to(user: User) -> QuerySet[UpdatePlan]:
     from secondline.releases.models import UpdatePlan
 
-    return UpdatePlan.objects.filter(ticket__in=access.tickets_visible_to(user)).select_related(
+    return UpdatePlan.objects.filter(ticket__in=tickets_visible_to(user)).select_related(
         "ticket", "installation__contract__customer", "target_version", "installed_version"
     )
 
@@ -93,7 +94,7 @@ def windows_visible_to(user: User) -> QuerySet[InstallationWindow]:
     from secondline.releases.models import InstallationWindow
 
     return InstallationWindow.objects.filter(
-        plan__ticket__in=access.tickets_visible_to(user)
+        plan__ticket__in=tickets_visible_to(user)
     ).select_related("plan__ticket__organization", "plan__target_version", "engineer")
 
 

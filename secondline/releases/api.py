@@ -19,8 +19,8 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from secondline.accounts import access
+from secondline.accounts.api import acting_user, validated
 from secondline.accounts.models import User
-from secondline.api.requests import acting_user, validated
 from secondline.releases import duty, services
 from secondline.releases import serializers as s
 from secondline.releases.access import (
@@ -39,6 +39,7 @@ from secondline.releases.models import (
     UpdatePlan,
     UrgentAlert,
 )
+from secondline.tickets.access import tickets_visible_to
 from secondline.tickets.choices import Channel
 
 
@@ -153,7 +154,7 @@ class UpdatePlanViewSet(viewsets.ReadOnlyModelViewSet):
         user = acting_user(request)
         _staff_only(request)
         data = validated(s.PlanCreateSerializer, request.data)
-        ticket = _get(access.tickets_visible_to(user), data["ticket"], "ticket")
+        ticket = _get(tickets_visible_to(user), data["ticket"], "ticket")
         installation = _get(installations_visible_to(user), data["installation"], "installation")
         version = _get(ProductVersion.objects.all(), data["version"], "version")
         plan = services.plan_update(ticket, user, installation, version, channel=Channel.API)
@@ -371,7 +372,7 @@ class PhoneCallViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.
         user = acting_user(request)
         _staff_only(request)
         data = validated(s.PhoneCallCreateSerializer, request.data)
-        ticket = _get(access.tickets_visible_to(user), data.pop("ticket"), "ticket")
+        ticket = _get(tickets_visible_to(user), data.pop("ticket"), "ticket")
         call = duty.record_phone_call(ticket, user, channel=Channel.API, **data)
         return Response(s.PhoneCallSerializer(call).data, status=status.HTTP_201_CREATED)
 

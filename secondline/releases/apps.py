@@ -8,6 +8,7 @@ class ReleasesConfig(AppConfig):
 
     def ready(self) -> None:
         from secondline.celery import register_periodic
+        from secondline.releases import receivers  # noqa: F401 - connects the duty alerts
 
         register_periodic(
             "releases-escalate-urgent", "secondline.releases.tasks.escalate_unacknowledged", 60

@@ -1,6 +1,6 @@
 """Demo data of releases: a catalogue, installations on older versions, next week's roster.
 
-Call ``load_release_demo()`` after the main demo (secondline/demo.py) created the people and
+Call ``load_release_demo()`` after the main demo (secondline/demo/data.py) created the people and
 contracts; it is idempotent.
 """
 

@@ -115,7 +115,7 @@ def urgent_extra_steps(ticket: Ticket) -> list[str]:
 def on_urgent_incident(ticket: Ticket) -> DutyCallout | None:
     """Alert the engineers on duty about an Urgent incident at once.
 
-    Called by tickets.services after an Urgent incident is filed (any channel) or a ticket's
+    Called (by receivers.py) after an Urgent incident is filed (any channel) or a ticket's
     priority becomes Urgent, once the transaction has committed. Calling it again for the
     same ticket does nothing: the call-out already runs.
     """

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from secondline.accounts.models import User
-from secondline.mail.outbound import automatic_headers
+from secondline.common.email import automatic_headers
 from secondline.releases import duty
 from secondline.releases.models import InstallationWindow, UpdatePlan, UrgentAlert
 from secondline.tickets.models import Ticket

@@ -36,11 +36,11 @@ from secondline.releases.models import (
     ProductVersion,
     UpdatePlan,
 )
-from secondline.sla import services as sla
 from secondline.tickets import events, rules
 from secondline.tickets import services as tickets
 from secondline.tickets.choices import OPEN_STATUSES, Channel, Status, TicketType
 from secondline.tickets.models import Ticket, TicketEvent
+from secondline.tickets.signals import announce
 
 WindowStatus = InstallationWindow.Status
 PlanState = UpdatePlan.State
@@ -631,8 +631,6 @@ def _resolve_confirmed(ticket: Ticket, actor: User, channel: str) -> None:
     Contract rule: the customer's responsible employee confirming the installation is what
     resolves an Update installation ticket, so this bypasses the customer transition table.
     """
-    from secondline.mail import notify
-
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if not ticket.is_open():
         return
@@ -640,11 +638,11 @@ def _resolve_confirmed(ticket: Ticket, actor: User, channel: str) -> None:
     ticket.status = Status.RESOLVED
     ticket.resolved_at = timezone.now()
     ticket.save(update_fields=["status", "resolved_at", "updated_at"])
-    event = events.status_changed(
-        ticket, actor, channel, old, _("The customer confirmed the installation.")
+    announce(
+        events.status_changed(
+            ticket, actor, channel, old, _("The customer confirmed the installation.")
+        )
     )
-    sla.on_status_changed(ticket, old, actor)
-    notify.ticket_event(event)
 
 
 # -- catalogue and installation records, as edited by the contractor -----------------------

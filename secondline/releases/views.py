@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from secondline.accounts.access import AccessDenied
+from secondline.accounts.api import acting_user
 from secondline.accounts.models import User
-from secondline.api.requests import acting_user
 from secondline.releases import duty, services
 from secondline.releases.access import installations_visible_to, plans_visible_to
 from secondline.releases.models import (

@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from secondline.accounts.models import User
-from secondline.mail.outbound import automatic_headers
+from secondline.common.email import automatic_headers
 from secondline.sla import services, wording
 from secondline.sla.clock import State
 from secondline.tickets.models import TicketEvent

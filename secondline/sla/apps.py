@@ -8,7 +8,7 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         from secondline.celery import register_periodic
-        from secondline.sla import signals  # noqa: F401  (connects the cache stamps)
+        from secondline.sla import receivers, signals  # noqa: F401 - connect the listeners
         from secondline.sla.tasks import SWEEP_EVERY_SECONDS
 
         register_periodic("sla-sweep", "secondline.sla.tasks.sweep_sla", SWEEP_EVERY_SECONDS)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import partial
 from typing import TypedDict
 
 from django.db import transaction
@@ -23,7 +22,6 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts.models import Contract, User
 from secondline.calendar import BusinessCalendar
-from secondline.prepared import PreparedQuery
 from secondline.sla import clock, wording
 from secondline.sla.calendars import calendar_of
 from secondline.sla.clock import Clock, State
@@ -32,6 +30,7 @@ from secondline.sla.models import ReactionTarget
 from secondline.tickets import events
 from secondline.tickets.choices import Status
 from secondline.tickets.models import Comment, Ticket, TicketEvent
+from secondline.tickets.signals import announce
 
 SLAState = State  # the name the rest of the code base knows
 ALERT_STATES = frozenset({State.AT_RISK, State.BREACHED})
@@ -92,28 +91,11 @@ def _status_changes(ticket: int) -> QuerySet[TicketEvent, tuple[dt.datetime, str
     )
 
 
-# Read for every ticket shown with its SLA explanation, so compiled once per process.
-STATUS_CHANGES = PreparedQuery(_status_changes, ticket=int)
-
-
 def status_history(ticket: Ticket) -> list[tuple[dt.datetime, str]]:
     """The ticket's statuses in time order, from its audit trail, starting with its filing."""
     history = [(ticket.created_at, str(Status.NEW))]
-    if getattr(ticket, _JUST_FILED, False) and ticket.status == Status.NEW:
-        return history
-    history += [
-        (max(at, ticket.created_at), status) for at, status in STATUS_CHANGES.all(ticket=ticket.pk)
-    ]
+    history += [(max(at, ticket.created_at), status) for at, status in _status_changes(ticket.pk)]
     return history
-
-
-_JUST_FILED = "_sla_just_filed"
-
-
-def note_just_filed(ticket: Ticket) -> None:
-    """This instance was filed in this process and has not changed status since: its answer
-    (the API's 201, the confirmation page) needs no look at its audit trail."""
-    setattr(ticket, _JUST_FILED, True)
 
 
 def _finished_at(ticket: Ticket) -> dt.datetime | None:
@@ -291,30 +273,26 @@ def recompute(ticket: Ticket, now: dt.datetime | None = None) -> None:
     advance(ticket, ticket.sla_state, result.state)
 
 
-def on_contractor_reaction(ticket: Ticket) -> None:
-    """The contractor's first public answer is its reaction; each later one is an update,
-    which restarts the update interval when the plan sets one."""
-    if ticket.first_reaction_at is None:
-        ticket.first_reaction_at = timezone.now()
-        recompute(ticket)
-        return
-    target = target_for(ticket)
-    if target is not None and target.update_minutes:
-        recompute(ticket)
+def start_clocks(ticket: Ticket) -> None:
+    """A ticket was just filed: store its deadlines and "on track" (or no state without a
+    target in the plan)."""
+    fields = initial_fields(ticket.contract, ticket.type, ticket.priority, ticket.created_at)
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    Ticket.objects.filter(pk=ticket.pk).update(**fields)
 
 
-def on_status_changed(ticket: Ticket, old_status: str, actor: User) -> None:
-    """Any status move by the contractor out of "new" (acceptance, a question to the customer,
-    a resolution) is its reaction; waiting for the customer stops the clocks, a reply or a
-    reopening starts them again."""
-    if actor.is_contractor and old_status == Status.NEW and ticket.first_reaction_at is None:
-        ticket.first_reaction_at = timezone.now()
-    recompute(ticket)
-
-
-def on_declined(ticket: Ticket) -> None:
-    """Contract rule: declined tickets never count against the SLA."""
-    recompute(ticket)
+def is_first_reaction(event: TicketEvent) -> bool:
+    """Contract rule: the contractor's first public answer, or its first status move out of
+    "new" (acceptance, a question to the customer, a resolution), is its reaction."""
+    ticket = event.ticket
+    if ticket.first_reaction_at is not None or event.actor is None:
+        return False
+    if not event.actor.is_contractor:
+        return False
+    if event.kind == TicketEvent.Kind.COMMENTED:
+        return event.is_public
+    return event.kind == TicketEvent.Kind.STATUS_CHANGED and event.old_value == Status.NEW
 
 
 # -- state changes, once each -----------------------------------------------------------------
@@ -335,17 +313,8 @@ def advance(ticket: Ticket, old: str, new: str) -> bool:
             return False
         ticket.sla_state = new
         if new in ALERT_STATES:
-            event = events.sla_changed(ticket, old, new)
-            transaction.on_commit(partial(_enqueue_alerts, event.pk))
+            announce(events.sla_changed(ticket, old, new))  # receivers.py sends the alerts
     return True
-
-
-def _enqueue_alerts(event_id: int) -> None:
-    from secondline.sla.tasks import send_sla_alert
-
-    event = TicketEvent.objects.select_related("ticket__assignee").get(pk=event_id)
-    for person in alert_recipients(event.ticket):
-        send_sla_alert.delay(event_id, person.pk)
 
 
 def alert_recipients(ticket: Ticket) -> list[User]:

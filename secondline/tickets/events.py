@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from secondline import writes
 from secondline.accounts.models import User
 from secondline.tickets.choices import Channel
 from secondline.tickets.models import Ticket, TicketEvent
@@ -22,7 +21,7 @@ def record(
     reason: str = "",
     public: bool = True,
 ) -> TicketEvent:
-    event = TicketEvent(
+    return TicketEvent.objects.create(
         ticket=ticket,
         actor=actor,
         kind=kind,
@@ -33,8 +32,6 @@ def record(
         reason=reason,
         is_public=public,
     )
-    writes.insert([event])  # every change writes one; plain SQL, as the trail only grows
-    return event
 
 
 def ticket_filed(ticket: Ticket, actor: User, channel: str) -> TicketEvent:

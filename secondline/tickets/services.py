@@ -1,7 +1,7 @@
 """The support rules, applied. Every channel (portal, API, email, CLI, tasks) calls these verbs.
 
-Each verb runs in one transaction, writes the audit trail, keeps the SLA state current and
-queues notifications that are sent only after the transaction commits.
+Each verb runs in one transaction, writes the audit trail and announces what it did through
+``signals.announce``: the SLA clocks, the email outbox and the duty alerts listen there.
 """
 
 from __future__ import annotations
@@ -9,25 +9,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from secondline import writes
 from secondline.accounts import access
 from secondline.accounts.models import Contract, User
-from secondline.mail import notify
-from secondline.prepared import PreparedQuery
-from secondline.sla import services as sla
-from secondline.tickets import events, rules, urgent
+from secondline.tickets import events, rules
 from secondline.tickets.choices import Channel, Environment, Priority, Status, TicketType
 from secondline.tickets.models import Attachment, Comment, DeclineReason, Ticket, TicketEvent
+from secondline.tickets.signals import announce
 
 EDITABLE_FIELDS = (
     "subject",
@@ -120,12 +115,8 @@ def file_ticket(
     priority, overridden = rules.effective_priority(
         draft.type, draft.requested_priority, contract.sla_plan.default_priority_for(draft.type)
     )
-    now = timezone.now()
-    deadlines = sla.initial_fields(contract, draft.type, priority, now)
     with transaction.atomic():
-        ticket = Ticket(
-            created_at=now,
-            **deadlines,
+        ticket = Ticket.objects.create(
             organization_id=contract.customer_id,
             contract=contract,
             requester=requester,
@@ -143,12 +134,9 @@ def file_ticket(
             target_version=draft.target_version,
             preferred_windows=draft.preferred_windows,
         )
-        writes.insert([ticket])  # the ORM's insert costs ten times the statement itself
         watchers = [w for w in draft.watchers if _may_watch(ticket, w)]
         if watchers:
             ticket.watchers.add(*watchers)
-        _remember_watchers(ticket, watchers)
-        sla.note_just_filed(ticket)
         created = events.ticket_filed(ticket, requester, channel)
         if overridden or (draft.type != TicketType.INCIDENT and not draft.requested_priority):
             events.priority_set_by_plan(
@@ -156,27 +144,8 @@ def file_ticket(
             )
         for upload in files:
             _store_attachment(ticket, requester, upload, channel, public=True)
-        notify.ticket_event(created, watchers=watchers)
-        _alert_duty_if_urgent(ticket)
+        announce(created, watchers=watchers)
     return ticket
-
-
-def _remember_watchers(ticket: Ticket, watchers: list[User]) -> None:
-    """Keep the new ticket's watchers on it as a prefetch would, so that the answer to the
-    customer (API, page) shows them without asking the database again."""
-    known = ticket.watchers.all()
-    known._result_cache = list(watchers)  # type: ignore[attr-defined]
-    known._prefetch_done = True  # type: ignore[attr-defined]
-    ticket._prefetched_objects_cache = {"watchers": known}  # type: ignore[attr-defined]
-
-
-def _alert_duty_if_urgent(ticket: Ticket) -> None:
-    """Contract rule: an Urgent incident alerts the engineers on duty at once (after commit)."""
-    if urgent.is_urgent_incident(ticket):
-        from secondline.releases import duty
-
-        # robust: a failing alert never turns a filed ticket into an error; the sweep retries.
-        transaction.on_commit(partial(duty.on_urgent_incident, ticket), robust=True)
 
 
 def _non_incident_priority_reason(ticket: Ticket) -> str:
@@ -186,17 +155,15 @@ def _non_incident_priority_reason(ticket: Ticket) -> str:
     ) % {"type": TicketType(ticket.type).label.lower(), "priority": Priority(ticket.priority).label}
 
 
-def _ticket_for_update(pk: int) -> QuerySet[Ticket]:
-    # The requester comes along for the notifications; only the ticket's row is locked.
-    return Ticket.objects.select_for_update(of=("self",)).select_related("requester").filter(pk=pk)
-
-
-# Every change to a ticket starts here, so it is compiled once per process.
-TICKET_FOR_UPDATE = PreparedQuery(_ticket_for_update, pk=int)
-
-
 def _locked(ticket: Ticket) -> Ticket:
-    locked = TICKET_FOR_UPDATE.first(pk=ticket.pk)
+    """The ticket's row, locked for this transaction; the requester comes along for the
+    notifications, only the ticket's row is locked."""
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("requester")
+        .filter(pk=ticket.pk)
+        .first()
+    )
     if locked is None:
         raise Ticket.DoesNotExist(f"ticket {ticket.pk} no longer exists")
     return locked
@@ -229,10 +196,7 @@ def change_priority(
         old = ticket.priority
         ticket.priority = priority
         ticket.save(update_fields=["priority", "updated_at"])
-        event = events.priority_changed(ticket, actor, channel, old, reason.strip())
-        sla.recompute(ticket)
-        notify.ticket_event(event)
-        _alert_duty_if_urgent(ticket)
+        announce(events.priority_changed(ticket, actor, channel, old, reason.strip()))
     return ticket
 
 
@@ -257,18 +221,15 @@ def change_status(
                     ]
                 }
             )
-        event = _move(ticket, actor, status, channel, reason.strip())
-        notify.ticket_event(event)
+        announce(_move(ticket, actor, status, channel, reason.strip()))
     return ticket
 
 
 def _move(ticket: Ticket, actor: User, status: str, channel: str, reason: str) -> TicketEvent:
-    """Change the status of a locked ticket: the row, its audit line and its SLA clocks."""
+    """Change the status of a locked ticket: the row and its audit line."""
     old = ticket.status
     _apply_status(ticket, status)
-    event = events.status_changed(ticket, actor, channel, old, reason)
-    sla.on_status_changed(ticket, old, actor)
-    return event
+    return events.status_changed(ticket, actor, channel, old, reason)
 
 
 def _apply_status(ticket: Ticket, status: str) -> None:
@@ -314,9 +275,7 @@ def decline_ticket(
         ticket.decline_note = note.strip()
         ticket.save()
         text = reason.title_en + (f": {ticket.decline_note}" if ticket.decline_note else "")
-        event = events.declined(ticket, actor, channel, old, text)
-        sla.on_declined(ticket)
-        notify.ticket_event(event)
+        announce(events.declined(ticket, actor, channel, old, text))
     return ticket
 
 
@@ -344,7 +303,7 @@ def add_comment(
         _check_size(upload)
     with transaction.atomic():
         ticket = _locked(ticket)
-        comment = Comment(
+        comment = Comment.objects.create(
             ticket=ticket,
             author=author,
             body=body,
@@ -352,18 +311,14 @@ def add_comment(
             is_public=public,
             channel=channel,
         )
-        writes.insert([comment])  # plain SQL: every email reply writes one
         for upload in files:
             _store_attachment(ticket, author, upload, channel, public=public, comment=comment)
         event = events.commented(ticket, author, channel, public)
         if author.is_customer and ticket.status == Status.WAITING_FOR_CUSTOMER:
             _move(ticket, author, Status.IN_PROGRESS, channel, _("The customer answered."))
         else:
-            ticket.updated_at = timezone.now()
-            writes.update(ticket, ["updated_at"])
-        if public and author.is_contractor:
-            sla.on_contractor_reaction(ticket)
-        notify.ticket_event(event, comment=comment)
+            ticket.save(update_fields=["updated_at"])
+        announce(event, comment=comment)
     return comment
 
 
@@ -382,8 +337,7 @@ def assign(
             return ticket
         ticket.assignee = assignee
         ticket.save(update_fields=["assignee", "updated_at"])
-        event = events.assigned(ticket, actor, channel, old)
-        notify.ticket_event(event)
+        announce(events.assigned(ticket, actor, channel, old))
     return ticket
 
 
@@ -414,7 +368,7 @@ def update_ticket(
             old = getattr(ticket, name)
             if old != value:
                 setattr(ticket, name, value)
-                events.field_changed(ticket, actor, channel, name, old, value)
+                announce(events.field_changed(ticket, actor, channel, name, old, value))
         ticket.save()
     return ticket
 
@@ -437,14 +391,14 @@ def add_watcher(ticket: Ticket, actor: User, watcher: User, channel: str = Chann
     with transaction.atomic():
         if not ticket.watchers.filter(pk=watcher.pk).exists():
             ticket.watchers.add(watcher)
-            events.watcher_changed(ticket, actor, channel, watcher, added=True)
+            announce(events.watcher_changed(ticket, actor, channel, watcher, added=True))
 
 
 def remove_watcher(ticket: Ticket, actor: User, watcher: User, channel: str = Channel.WEB) -> None:
     with transaction.atomic():
         if ticket.watchers.filter(pk=watcher.pk).exists():
             ticket.watchers.remove(watcher)
-            events.watcher_changed(ticket, actor, channel, watcher, added=False)
+            announce(events.watcher_changed(ticket, actor, channel, watcher, added=False))
 
 
 def _check_size(upload: UploadedFile) -> None:
@@ -468,7 +422,7 @@ def _store_attachment(
     *,
     public: bool,
     comment: Comment | None = None,
-) -> Attachment:
+) -> tuple[Attachment, TicketEvent]:
     attachment = Attachment(
         ticket=ticket,
         comment=comment,
@@ -481,8 +435,7 @@ def _store_attachment(
     )
     attachment.file.save(attachment.filename, upload.content, save=False)
     attachment.save()
-    events.attached(ticket, uploader, channel, attachment.filename, public)
-    return attachment
+    return attachment, events.attached(ticket, uploader, channel, attachment.filename, public)
 
 
 def add_attachment(
@@ -498,6 +451,8 @@ def add_attachment(
         public = True
     _check_size(upload)
     with transaction.atomic():
-        attachment = _store_attachment(_locked(ticket), uploader, upload, channel, public=public)
-        Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
+        ticket = _locked(ticket)
+        attachment, event = _store_attachment(ticket, uploader, upload, channel, public=public)
+        ticket.save(update_fields=["updated_at"])
+        announce(event)
     return attachment

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from secondline.demo import load_demo
+from secondline.demo.data import load_demo
 from secondline.releases.demo import load_release_demo
 from secondline.releases.models import DutyShift, Installation, UpdatePlan
 from secondline.releases.services import installations_behind

@@ -26,9 +26,9 @@ from secondline.releases.models import (
     PhoneCall,
     UrgentAlert,
 )
+from secondline.releases.urgent import instructions_for
 from secondline.tickets import services as tickets
 from secondline.tickets.choices import Channel, Priority
-from secondline.tickets.urgent import instructions_for
 from tests.factories import UserFactory, incident_draft
 
 pytestmark = pytest.mark.django_db

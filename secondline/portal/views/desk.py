@@ -23,6 +23,7 @@ from secondline.portal.forms import BulkForm, staff_choices
 from secondline.portal.views.common import safe_next
 from secondline.portal.views.tickets import filter_choices, paginate
 from secondline.tickets import services
+from secondline.tickets.access import tickets_visible_to
 from secondline.tickets.choices import Status
 from secondline.tickets.models import Ticket
 
@@ -67,7 +68,7 @@ def _queue_tickets(request: HttpRequest, slug: str) -> Any:
     )
     from django.utils import timezone
 
-    tickets = access.tickets_visible_to(user)
+    tickets = tickets_visible_to(user)
     if slug != "all" or spec.status in ("", "open"):
         tickets = tickets.filter(queries.queue_condition(slug, user, timezone.now()))
     return spec, queries.filtered(tickets, spec)
@@ -128,7 +129,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     """
     user: User = request.user  # type: ignore[assignment]
     back = safe_next(request, default=reverse("portal:queue"))
-    form = BulkForm(request.POST, tickets=access.tickets_visible_to(user))
+    form = BulkForm(request.POST, tickets=tickets_visible_to(user))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

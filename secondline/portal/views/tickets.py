@@ -35,8 +35,15 @@ from secondline.portal.forms import (
 from secondline.portal.views.common import apply_errors, uploads
 from secondline.releases import duty
 from secondline.releases.models import DutyCallout
+from secondline.releases.urgent import instructions_for
 from secondline.sla.models import SLAPlan
 from secondline.tickets import rules, services, urgent
+from secondline.tickets.access import (
+    comments_visible_to,
+    events_visible_to,
+    get_ticket_for,
+    tickets_visible_to,
+)
 from secondline.tickets.choices import Priority, Status, TicketType
 from secondline.tickets.models import Ticket
 
@@ -87,7 +94,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     if user.is_contractor:
         return redirect("portal:queue")
     spec = list_filter(request)
-    page = paginate(request, queries.filtered(access.tickets_visible_to(user), spec))
+    page = paginate(request, queries.filtered(tickets_visible_to(user), spec))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -204,8 +211,8 @@ def ticket_fields(request: HttpRequest) -> HttpResponse:
 @require_GET
 def ticket_urgent(request: HttpRequest, pk: int) -> HttpResponse:
     """After an Urgent incident: the phone number and what to say, impossible to miss."""
-    ticket = access.get_ticket_for(request.user, pk)  # type: ignore[arg-type]
-    instructions = urgent.instructions_for(ticket)
+    ticket = get_ticket_for(request.user, pk)  # type: ignore[arg-type]
+    instructions = instructions_for(ticket)
     if instructions is None:
         return redirect("portal:ticket_detail", pk=ticket.pk)
     context = {
@@ -227,7 +234,7 @@ def _timeline(user: User, ticket: Ticket) -> list[dict[str, Any]]:
         if user.is_contractor
         else presenters.CUSTOMER_TIMELINE_KINDS
     )
-    comments = access.comments_visible_to(user, ticket).prefetch_related("attachments")
+    comments = comments_visible_to(user, ticket).prefetch_related("attachments")
     items: list[dict[str, Any]] = [
         {
             "kind": "comment",
@@ -237,7 +244,7 @@ def _timeline(user: User, ticket: Ticket) -> list[dict[str, Any]]:
         }
         for c in comments
     ]
-    for event in access.events_visible_to(user, ticket).filter(kind__in=kinds):
+    for event in events_visible_to(user, ticket).filter(kind__in=kinds):
         items.append(
             {"kind": "event", "at": event.created_at, "line": presenters.describe(event, ticket)}
         )
@@ -283,7 +290,7 @@ def ticket_page(
         "sla_state": presenters.live_sla_state(ticket),
         "sla_labels": presenters.SLA_LABELS,
         "sla_explanations": presenters.SLA_EXPLANATIONS,
-        "instructions": urgent.instructions_for(ticket),
+        "instructions": instructions_for(ticket),
         "decline_text": presenters.decline_text(ticket),
         "watchers": ticket.watchers.order_by("first_name", "last_name"),
         "reply_form": forms.get("reply") or ReplyForm(),
@@ -302,7 +309,7 @@ def ticket_page(
         context.update(
             {
                 "history": [
-                    presenters.describe(e, ticket) for e in access.events_visible_to(user, ticket)
+                    presenters.describe(e, ticket) for e in events_visible_to(user, ticket)
                 ],
                 "status_form": forms.get("status") or StatusForm(allowed=allowed),
                 "allowed_statuses": allowed,
@@ -330,7 +337,7 @@ def _details(ticket: Ticket) -> list[tuple[str, Any]]:
 
 
 def _ticket(request: HttpRequest, pk: int) -> Ticket:
-    ticket = access.get_ticket_for(request.user, pk)  # type: ignore[arg-type]
+    ticket = get_ticket_for(request.user, pk)  # type: ignore[arg-type]
     return Ticket.objects.select_related(
         "organization",
         "contract__sla_plan",
@@ -506,7 +513,7 @@ def ticket_watchers(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     user: User = request.user  # type: ignore[assignment]
-    ticket = access.get_ticket_for(user, pk)
+    ticket = get_ticket_for(user, pk)
     attachment = ticket.attachments.filter(pk=attachment_pk).first()
     if attachment is None or not (attachment.is_public or user.is_contractor):
         raise Http404

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from secondline.demo import DEMO_PASSWORD, load_demo, logins
+from secondline.demo.data import DEMO_PASSWORD, load_demo, logins
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 
-from secondline.accounts import access
+from secondline.tickets.access import can_see_ticket, tickets_visible_to
 from tests.factories import UserFactory, file_ticket
 
 
@@ -25,8 +25,8 @@ def test_can_see_ticket_agrees_with_tickets_visible_to_for_everyone(personas: An
         AnonymousUser(),
     ]
     for person in people:
-        visible = set(access.tickets_visible_to(person).values_list("pk", flat=True))
+        visible = set(tickets_visible_to(person).values_list("pk", flat=True))
         for ticket in tickets:
-            assert access.can_see_ticket(person, ticket) == (ticket.pk in visible), (person, ticket)
-    assert access.can_see_ticket(personas.member, tickets[0])
-    assert not access.can_see_ticket(personas.member, tickets[1])
+            assert can_see_ticket(person, ticket) == (ticket.pk in visible), (person, ticket)
+    assert can_see_ticket(personas.member, tickets[0])
+    assert not can_see_ticket(personas.member, tickets[1])

@@ -1,0 +1,1 @@
+"""Demo data for evaluating SecondLine: `secondline demo` loads it (``data.load_demo``)."""

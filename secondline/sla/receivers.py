@@ -1,0 +1,39 @@
+"""The SLA listens to the ticket core: it keeps each ticket's deadlines current as the ticket
+changes, and raises the alarm when the ticket becomes at risk or breached."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from secondline.sla import services
+from secondline.sla.tasks import send_sla_alert
+from secondline.tickets.models import TicketEvent
+from secondline.tickets.signals import Change, ticket_changed, ticket_committed
+
+Kind = TicketEvent.Kind
+
+# What can move a deadline: the first reaction, a pause for the customer, a resolution, a
+# reopening, a new priority, and (when the plan sets an update interval) a public answer.
+CLOCK_KINDS = frozenset({Kind.STATUS_CHANGED, Kind.DECLINED, Kind.PRIORITY_CHANGED, Kind.COMMENTED})
+
+
+@receiver(ticket_changed, dispatch_uid="sla.keep_clocks_current")
+def keep_clocks_current(sender: Any, change: Change, **kwargs: Any) -> None:
+    """In the transaction of the change, so a ticket is never committed with stale deadlines."""
+    event, ticket = change.event, change.ticket
+    if event.kind == Kind.CREATED:
+        services.start_clocks(ticket)
+    elif event.kind in CLOCK_KINDS:
+        if services.is_first_reaction(event):
+            ticket.first_reaction_at = event.created_at
+        services.recompute(ticket)
+
+
+@receiver(ticket_committed, dispatch_uid="sla.send_alerts")
+def send_alerts(sender: Any, change: Change, **kwargs: Any) -> None:
+    """Each person alerted gets their own task, retried on its own while SMTP fails."""
+    if change.event.kind == Kind.SLA_CHANGED:
+        for person in services.alert_recipients(change.ticket):
+            send_sla_alert.delay(change.event.pk, person.pk)

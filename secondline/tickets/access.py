@@ -1,0 +1,51 @@
+"""Who sees which ticket, and which of its comments and history.
+
+Views, viewsets, email intake and commands ask here; none of them filters by organisation on
+its own, so a forgotten filter can never leak another customer's ticket.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from secondline.accounts.models import User
+from secondline.tickets.models import Comment, Ticket, TicketEvent
+
+
+def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+    if not user.is_authenticated or not user.is_active:
+        return Ticket.objects.none()
+    if user.is_contractor:
+        return Ticket.objects.all()
+    if user.organization_id is None:
+        return Ticket.objects.none()
+    return Ticket.objects.filter(organization_id=user.organization_id)
+
+
+def get_ticket_for(user: User, pk: int | str) -> Ticket:
+    """The ticket if this user may see it; otherwise 404, never a hint that it exists."""
+    try:
+        return tickets_visible_to(user).get(pk=int(pk))
+    except (ValueError, TypeError, OverflowError, Ticket.DoesNotExist) as exc:
+        raise Http404 from exc
+
+
+def can_see_ticket(user: User, ticket: Ticket) -> bool:
+    """``tickets_visible_to(user)`` for one ticket already in hand, without a query; the two
+    must agree (tests/accounts check every persona against every ticket)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_contractor:
+        return True
+    return user.organization_id is not None and ticket.organization_id == user.organization_id
+
+
+def comments_visible_to(user: User, ticket: Ticket) -> QuerySet[Comment]:
+    comments = ticket.comments.select_related("author")
+    return comments if user.is_contractor else comments.filter(is_public=True)
+
+
+def events_visible_to(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
+    events = ticket.events.select_related("actor")
+    return events if user.is_contractor else events.filter(is_public=True)

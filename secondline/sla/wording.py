@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from functools import lru_cache
-from typing import NamedTuple
 
 import holidays
 from django.utils import dateformat, translation
@@ -23,39 +21,13 @@ ZONE_NAMES = (gettext_noop("MSK"),)
 
 def day_label(day: dt.date) -> str:
     """ "Fri 1 Nov" / "Пт 1 ноября"."""
-    language = translation.get_language()
-    return _formatted_day(day, _layouts(language).day, language)
+    return dateformat.format(day, pgettext("SLA explanation: a day", "D j M"))
 
 
 def moment_label(moment: dt.datetime, zone: bool = False) -> str:
     """ "Fri 1 Nov 18:30", with the zone "Fri 1 Nov 18:30 MSK"."""
-    language = translation.get_language()
-    layouts = _layouts(language)
-    if layouts.moment_is_day_and_time:  # every API answer says a moment or two
-        text = f"{_formatted_day(moment.date(), layouts.day, language)} {moment:%H:%M}"
-    else:
-        text = dateformat.format(moment, layouts.moment)
+    text = dateformat.format(moment, pgettext("SLA explanation: a moment", "D j M H:i"))
     return f"{text} {_(moment.tzname() or '')}" if zone else text
-
-
-class _Layouts(NamedTuple):
-    day: str
-    moment: str
-    moment_is_day_and_time: bool
-
-
-@lru_cache(maxsize=16)
-def _layouts(language: str | None) -> _Layouts:
-    """The active language's date layouts (translations do not change while running)."""
-    day = pgettext("SLA explanation: a day", "D j M")
-    moment = pgettext("SLA explanation: a moment", "D j M H:i")
-    return _Layouts(day, moment, moment == f"{day} H:i")
-
-
-@lru_cache(maxsize=2048)
-def _formatted_day(day: dt.date, layout: str, language: str | None) -> str:
-    """A day in the layout; ``language`` is part of the key, as the names are translated."""
-    return dateformat.format(day, layout)
 
 
 def duration_label(duration: dt.timedelta) -> str:

@@ -364,12 +364,13 @@ def update_ticket(
         raise ValidationError(errors)
     with transaction.atomic():
         ticket = _locked(ticket)
-        for name, value in changes.items():
-            old = getattr(ticket, name)
-            if old != value:
-                setattr(ticket, name, value)
-                announce(events.field_changed(ticket, actor, channel, name, old, value))
+        changed = [(name, getattr(ticket, name), value) for name, value in changes.items()]
+        changed = [(name, old, new) for name, old, new in changed if old != new]
+        for name, _old, new in changed:
+            setattr(ticket, name, new)
         ticket.save()
+        for name, old, new in changed:
+            announce(events.field_changed(ticket, actor, channel, name, old, new))
     return ticket
 
 

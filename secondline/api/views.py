@@ -1,4 +1,4 @@
-"""REST endpoints. Each one checks access through accounts.access and acts through services."""
+"""REST endpoints. Each one checks access through tickets.access and acts through services."""
 
 from __future__ import annotations
 

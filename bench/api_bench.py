@@ -83,7 +83,7 @@ def payload(i: int) -> dict[str, object]:
     }
 
 
-def prepare(env: dict[str, str]) -> tuple[str, int]:
+def prepare(env: dict[str, str]) -> tuple[str, str]:
     """Migrate a fresh database and make a customer contact with a token."""
     script = """
 import django; django.setup()
@@ -102,7 +102,7 @@ print(Token.objects.create(user=p.member).key, Token.objects.create(user=p.agent
         capture_output=True,
         text=True,
     ).stdout.split()
-    return out[0], out[1]  # type: ignore[return-value]
+    return out[0], out[1]
 
 
 def fill(env: dict[str, str], total: int) -> tuple[int, str]:

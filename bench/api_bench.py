@@ -25,7 +25,7 @@ Then the peer, django-helpdesk 2.6.1, through its harness (``bench/peer.py``; it
   the detail too), so those two are the median of ``BENCH_PEER_API_REPS`` (default 5)
   requests after one warm-up, not 20.
 
-A full run takes about 5-8 minutes on 2 cores, most of it the peer.
+A full run took 2.5-4 minutes on 2 busy cores (2026-12-06), most of it the peer.
 
     .venv/bin/python bench/api_bench.py   # BENCH_CREATES / BENCH_TOTAL for a shorter run
 

@@ -1,14 +1,37 @@
-"""API speed: ticket creation through the whole rule pipeline, then list and detail latency.
+"""API speed against django-helpdesk, both measured in this run: ticket creation through the
+whole rule pipeline, then list and detail latency with 20,000 tickets.
 
-SQLite (the embedded default), gunicorn with 2 workers on 127.0.0.1, token auth, one client.
-Creates 2,000 tickets through the API (audit events, SLA deadline, notification queued), fills
-the database to 20,000 tickets, then takes the median of 20 requests for the ticket list and
-for one ticket's detail, and (signed in as an agent) for the portal's queue page and ticket
-page. The peer figures are the ones the issues quote for the closest Python peer on the same
-machine and workload (36 tickets/s created, 0.7 s for its list page, 11.7 s for its API list).
+SecondLine first: SQLite (the embedded default), gunicorn with 2 workers on 127.0.0.1, token
+auth, one sequential client. After 20 warm-up creates it times 2,000 tickets created through
+the API (audit events, SLA deadline, notification queued), fills the database to 20,000
+tickets, then takes the median of 20 requests for the ticket list and for one ticket's detail,
+and (signed in as an agent) for the portal's queue page and ticket page.
 
-Ends with: create_per_s=… list_api_ms=… detail_ms=… peer_create_per_s=36 ratio_create=…
-list_page_ms=… ticket_page_ms=…
+Then the peer, django-helpdesk 2.6.1, through its harness (``bench/peer.py``; it needs
+``../shared/peer`` or ``$SECONDLINE_PEER_DIR`` and exits with a message without it):
+
+- creates: ``bench_create.py --modes api_http``, the same N and warm-up, gunicorn with 2 sync
+  workers, one sequential client, ``POST /api/tickets/`` with the same subject and description
+  (``body()`` in its bench_create.py) and the middle priority. SecondLine's incident also
+  carries the fields its rules require of an incident (time, impact, steps). The peer signs in
+  with a session cookie and CSRF token: the harness has no token mode (its Basic mode pays a
+  password hash per request).
+- reads: ``bench_read.py`` on a fresh database of the same number of tickets. The harness
+  times reads in the peer's own process through ``django.test.Client``, with no HTTP and no
+  gunicorn, so its read figures leave out what SecondLine's include (a millisecond or two).
+  Its pages (list page with its JSON rows, ticket page) are the median of 20 requests after 2
+  warm-ups. Its API list and detail are each about as slow as the other (seconds a request at
+  20,000 tickets: its viewset's ``get_queryset`` walks every ticket the agent may see, for
+  the detail too), so those two are the median of ``BENCH_PEER_API_REPS`` (default 5)
+  requests after one warm-up, not 20.
+
+A full run took 2.5-4 minutes on 2 busy cores (2026-12-06), most of it the peer.
+
+    .venv/bin/python bench/api_bench.py   # BENCH_CREATES / BENCH_TOTAL for a shorter run
+
+Ends with: create_per_s=… peer_create_per_s=… ratio_create=… list_api_ms=… detail_ms=…
+peer_list_api_ms=… peer_detail_ms=… list_page_ms=… peer_list_page_ms=… ticket_page_ms=…
+peer_ticket_page_ms=…
 """
 
 from __future__ import annotations
@@ -26,16 +49,41 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
+import peer  # noqa: E402 - a sibling module
 from ui_bench import free_port, start_gunicorn  # noqa: E402 - a sibling script
 from ui_bench import median_ms as page_median_ms  # noqa: E402
 
 CREATES = int(os.environ.get("BENCH_CREATES", "2000"))
 TOTAL = int(os.environ.get("BENCH_TOTAL", "20000"))
-PEER_CREATE_PER_S = 36.0
-PEER_LIST_API_MS = 11700.0
+PEER_API_REPS = int(os.environ.get("BENCH_PEER_API_REPS", "5"))
+WARM = 20  # the peer harness's default warm-up
+WORKERS = 2  # as start_gunicorn runs SecondLine
+READS = 20
 
 
-def prepare(env: dict[str, str]) -> tuple[str, int]:
+def body(i: int) -> str:
+    """The description the peer harness posts (``body()`` in its bench_create.py)."""
+    return (
+        f"Customer no. {i} reports that the invoice export fails with error E{i % 97}.\n"
+        "Steps: open Billing > Export, choose CSV, click Go.\n"
+        "Expected a file, got a blank page. Please advise.\n"
+    )
+
+
+def payload(i: int) -> dict[str, object]:
+    """The peer's title and description; the rest is what SecondLine requires of an incident."""
+    return {
+        "type": "incident",
+        "priority": "normal",  # the peer posts 3, its middle "Normal" priority
+        "subject": f"Invoice export fails {i}",
+        "description": body(i),
+        "occurred_at": "2026-11-20T11:00:00+03:00",
+        "impact": "Invoices cannot be exported",
+        "steps_to_reproduce": "Open Billing > Export, choose CSV, click Go.",
+    }
+
+
+def prepare(env: dict[str, str]) -> tuple[str, str]:
     """Migrate a fresh database and make a customer contact with a token."""
     script = """
 import django; django.setup()
@@ -54,7 +102,7 @@ print(Token.objects.create(user=p.member).key, Token.objects.create(user=p.agent
         capture_output=True,
         text=True,
     ).stdout.split()
-    return out[0], out[1]  # type: ignore[return-value]
+    return out[0], out[1]
 
 
 def fill(env: dict[str, str], total: int) -> tuple[int, str]:
@@ -124,7 +172,8 @@ def wait_for(port: int) -> None:
     raise SystemExit("gunicorn did not start")
 
 
-def main() -> None:
+def secondline() -> dict[str, float]:
+    """SecondLine's figures: creates per second, then medians in ms with ``TOTAL`` tickets."""
     var = Path(tempfile.mkdtemp(prefix="secondline-bench-"))
     env = {
         **os.environ,
@@ -140,51 +189,76 @@ def main() -> None:
     server = start_gunicorn(env, port)
     try:
         wait_for(port)
-        payload = {
-            "type": "incident",
-            "priority": "high",
-            "subject": "Posting fails",
-            "description": "Posting a shipment fails with error 500.",
-            "occurred_at": "2026-11-20T11:00:00+03:00",
-            "impact": "Warehouse blocked",
-            "steps_to_reproduce": "Open a shipment, press Post.",
-        }
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        request(conn, "POST", "/api/tickets/", customer, payload)  # warm-up
-        start = time.perf_counter()
-        for _ in range(CREATES):
-            status, body = request(conn, "POST", "/api/tickets/", customer, payload)
+        for i in range(-WARM, CREATES):  # numbered as the peer's: warm-up ones below zero
+            if i == 0:
+                start = time.perf_counter()
+            status, answer = request(conn, "POST", "/api/tickets/", customer, payload(i))
             if status != 201:
-                raise SystemExit(f"create failed: {status} {body[:300]!r}")
+                raise SystemExit(f"create failed: {status} {answer[:300]!r}")
         create_per_s = CREATES / (time.perf_counter() - start)
         conn.close()
         tickets, session = fill(env, TOTAL)
-        ticket_id = json.loads(body)["id"]
-        list_ms = median_ms(port, "/api/tickets/", agent)
-        detail_ms = median_ms(port, f"/api/tickets/{ticket_id}/", agent)
+        ticket_id = json.loads(answer)["id"]
+        list_ms = median_ms(port, "/api/tickets/", agent, READS)
+        detail_ms = median_ms(port, f"/api/tickets/{ticket_id}/", agent, READS)
         base = f"http://127.0.0.1:{port}"
-        list_page_ms = page_median_ms(f"{base}/desk/?queue=all", session, 20)
-        ticket_page_ms = page_median_ms(f"{base}/tickets/{ticket_id}/", session, 20)
+        list_page_ms = page_median_ms(f"{base}/desk/?queue=all", session, READS)
+        ticket_page_ms = page_median_ms(f"{base}/tickets/{ticket_id}/", session, READS)
     finally:
         server.terminate()
         server.wait(timeout=20)
     print(
-        f"tickets created through the API: {CREATES} at {create_per_s:.0f}/s "
-        f"(peer {PEER_CREATE_PER_S:.0f}/s); {tickets} tickets in the database"
+        f"SecondLine: {CREATES} tickets created through the API at {create_per_s:.0f}/s; "
+        f"{tickets} tickets in the database; API list median {list_ms:.1f} ms, detail "
+        f"{detail_ms:.1f} ms; queue page {list_page_ms:.1f} ms, "
+        f"ticket page {ticket_page_ms:.1f} ms",
+        flush=True,
     )
+    return {
+        "create_per_s": create_per_s,
+        "list_api_ms": list_ms,
+        "detail_ms": detail_ms,
+        "list_page_ms": list_page_ms,
+        "ticket_page_ms": ticket_page_ms,
+    }
+
+
+def helpdesk() -> dict[str, float]:
+    """The peer's figures for the same workload (see the module's docstring for how)."""
+    created = peer.create(CREATES, WARM, WORKERS)
+    reads = peer.read(TOTAL, READS, PEER_API_REPS)
     print(
-        f"API list median {list_ms:.1f} ms (peer {PEER_LIST_API_MS:.0f} ms), "
-        f"detail median {detail_ms:.1f} ms"
+        f"peer: {CREATES} tickets created through its API at {created['tickets_per_s']:.0f}/s; "
+        f"{TOTAL} tickets: API list median {reads['api_list']['median_ms']:.0f} ms "
+        f"(n={reads['api_list']['n']}), detail {reads['api_detail']['median_ms']:.0f} ms "
+        f"(n={reads['api_detail']['n']}); list page with its rows "
+        f"{reads['list_total_median_ms']:.0f} ms, ticket page {reads['detail']['median_ms']:.0f} ms"
+        " (in-process, no HTTP)",
+        flush=True,
     )
+    return {
+        "create_per_s": created["tickets_per_s"],
+        "list_api_ms": reads["api_list"]["median_ms"],
+        "detail_ms": reads["api_detail"]["median_ms"],
+        "list_page_ms": reads["list_total_median_ms"],
+        "ticket_page_ms": reads["detail"]["median_ms"],
+    }
+
+
+def main() -> None:
+    peer.python()  # before anything is timed: no harness, no run; first use installs it
+    ours = secondline()
+    theirs = helpdesk()
     print(
-        f"agent queue page median {list_page_ms:.1f} ms (peer list page 700 ms), "
-        f"ticket page median {ticket_page_ms:.1f} ms"
-    )
-    print(
-        f"create_per_s={create_per_s:.0f} list_api_ms={list_ms:.1f} detail_ms={detail_ms:.1f} "
-        f"peer_create_per_s={PEER_CREATE_PER_S:.0f} "
-        f"ratio_create={create_per_s / PEER_CREATE_PER_S:.1f} "
-        f"list_page_ms={list_page_ms:.1f} ticket_page_ms={ticket_page_ms:.1f}"
+        f"create_per_s={ours['create_per_s']:.0f} "
+        f"peer_create_per_s={theirs['create_per_s']:.0f} "
+        f"ratio_create={ours['create_per_s'] / theirs['create_per_s']:.1f} "
+        f"list_api_ms={ours['list_api_ms']:.1f} detail_ms={ours['detail_ms']:.1f} "
+        f"peer_list_api_ms={theirs['list_api_ms']:.0f} peer_detail_ms={theirs['detail_ms']:.0f} "
+        f"list_page_ms={ours['list_page_ms']:.1f} peer_list_page_ms={theirs['list_page_ms']:.0f} "
+        f"ticket_page_ms={ours['ticket_page_ms']:.1f} "
+        f"peer_ticket_page_ms={theirs['ticket_page_ms']:.0f}"
     )
 
 

@@ -1,32 +1,56 @@
-"""Email import speed: 5,000 generated messages into a fresh SQLite database.
+"""Email import speed against django-helpdesk, both measured in this run.
 
-Plain and HTML mail, attachments, replies to existing tickets, Russian text in koi8-r and
-cp1251, and unknown senders, all through ``ingest_many`` (``ingest_message`` for each message,
-parsed ahead in a parse process, notifications handed to the worker in batches) exactly as
-``secondline mail import`` does. Ends with one line: ``messages=5000 messages_per_s=... lost=0``.
+SecondLine imports through ``ingest_many`` (``ingest_message`` for each message, parsed ahead
+in a parse process, notifications handed to the worker in batches) exactly as ``secondline
+mail import`` does, each corpus into a fresh SQLite database. Notifications are queued, not
+sent. Two corpora:
+
+- the peer's: the very .eml files the peer harness generated and imported in this run
+  (``gen_eml.py``: 50 seed messages, then 500 timed ones: plain, HTML, attachments, replies
+  by In-Reply-To, References or subject tag, Russian and German 8-bit mail, auto-replies,
+  duplicates). As the peer does, the seed is imported first and not timed. Every sender in
+  the corpus is made a contact of one customer beforehand: the peer opens a ticket for anyone,
+  SecondLine quarantines unknown senders, which would be cheaper and not the same work.
+- its own: 5,000 generated messages (plain and HTML mail, attachments, replies to existing
+  tickets, Russian text in koi8-r and cp1251, unknown senders); ``--messages`` sets how many.
+
+The peer, django-helpdesk 2.6.1, runs first, through its harness (``bench/peer.py``; it needs
+``../shared/peer`` or ``$SECONDLINE_PEER_DIR`` and exits with a message without it):
+``bench_email.py`` imports that corpus through ``helpdesk.email.process_email`` (what
+``manage.py get_email`` runs) from a local maildir, in its own process. Its rate counts the
+messages it imported (a message it crashes on is set aside and left out).
 
     .venv/bin/python bench/mail_bench.py [--messages N] [--jobs N]
 
 ``--jobs`` is passed on as ``mail import --jobs`` would (1: parse in the importer); without it,
-the default of ``mail import``.
+the default of ``mail import``. A run took 0.5-1.5 minutes on 2 busy cores (2026-12-06).
 
-No peer is measured in the same run: django-helpdesk's importer needs its own project and an
-IMAP/POP server, and is not installed here (see docs/benchmarks.md).
+Ends with one line: ``messages=5000 messages_per_s=… peer_messages_per_s=… ratio=… lost=0
+same_corpus_messages=500 same_corpus_messages_per_s=… same_corpus_lost=0 peer_imported=…``.
+``messages``, ``messages_per_s`` and ``lost`` are SecondLine's own 5,000-message corpus;
+``ratio`` compares like with like: SecondLine's rate on the peer's 500 timed messages
+(``same_corpus_messages_per_s``) over the peer's on them.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from email.message import EmailMessage
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+import peer  # noqa: E402 - a sibling module
+
 SEED_TICKETS = 50
 CONTACTS = 20
 
@@ -48,7 +72,8 @@ def configure(workdir: Path) -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
-def seed() -> list[str]:
+def seed(emails: list[str]) -> None:
+    """One customer with an active contract, and these addresses as its contacts."""
     import datetime as dt
     from decimal import Decimal
 
@@ -64,17 +89,9 @@ def seed() -> list[str]:
         sla_plan=SLAPlan.objects.first(),
         hourly_rate=Decimal("4000.00"),
     )
-    emails = []
-    for n in range(CONTACTS):
+    for n, email in enumerate(emails):
         role = User.Role.CUSTOMER_RESPONSIBLE if n == 0 else User.Role.CUSTOMER_MEMBER
-        user = User.objects.create(
-            username=f"contact{n}",
-            email=f"contact{n}@volga.example",
-            organization=customer,
-            role=role,
-        )
-        emails.append(user.email)
-    return emails
+        User.objects.create(username=f"contact{n}", email=email, organization=customer, role=role)
 
 
 def message(n: int, contacts: list[str], rng: random.Random) -> bytes:
@@ -130,40 +147,103 @@ def message(n: int, contacts: list[str], rng: random.Random) -> bytes:
     return msg.as_bytes()
 
 
+def import_all(batch: list[bytes], jobs: int | None) -> tuple[float, Counter[str], int]:
+    """Seconds to import ``batch``, the outcomes' statuses, and how many outcomes are safe."""
+    from secondline.mail.services import ingest_many
+
+    statuses: Counter[str] = Counter()
+    safe = 0
+    started = time.perf_counter()
+    for outcome in ingest_many(((raw, "import:bench") for raw in batch), jobs=jobs):
+        statuses[outcome.status] += 1
+        safe += outcome.is_safe
+    return time.perf_counter() - started, statuses, safe
+
+
+def own_corpus(workdir: Path, messages: int, jobs: int | None) -> dict[str, float]:
+    """SecondLine's own generated corpus: rate, and how many messages were not settled."""
+    configure(workdir)
+    contacts = [f"contact{n}@volga.example" for n in range(CONTACTS)]
+    seed(contacts)
+    rng = random.Random(2026)
+    batch = [message(n, contacts, rng) for n in range(messages)]
+
+    from secondline.mail.models import InboundMessage
+    from secondline.mail.parse import parse
+
+    started = time.perf_counter()
+    for raw in batch:
+        parse(raw)
+    parse_rate = len(batch) / (time.perf_counter() - started)
+    # What `secondline mail import` runs: ingest_message per message, parsed ahead in a
+    # parse process, notifications handed to the worker in batches.
+    elapsed, statuses, _ = import_all(batch, jobs)
+    settled = InboundMessage.objects.filter(status__in=InboundMessage.FINAL).count()
+    print("SecondLine, own corpus, statuses:", {str(k): n for k, n in sorted(statuses.items())})
+    print(f"elapsed_s={elapsed:.2f} parse_only_messages_per_s={parse_rate:.0f}", flush=True)
+    return {"messages_per_s": messages / elapsed, "lost": messages - settled}
+
+
+def peer_corpus(corpus: Path, jobs: int | None) -> dict[str, float]:
+    """The peer's .eml files, as it imports them: the seed untimed, then the main batch."""
+    with tempfile.TemporaryDirectory(prefix="secondline-mail-bench-") as tmp:
+        configure(Path(tmp))
+        manifests = {
+            part: json.loads((corpus / part / "manifest.json").read_text())
+            for part in ("seed", "main")
+        }
+        senders = {m["sender"].lower() for ms in manifests.values() for m in ms}
+        seed(sorted(senders))
+        files = {
+            part: [(corpus / part / m["file"]).read_bytes() for m in ms]
+            for part, ms in manifests.items()
+        }
+        import_all(files["seed"], jobs)
+        elapsed, statuses, safe = import_all(files["main"], jobs)
+    messages = len(files["main"])
+    print(
+        "SecondLine, the peer's corpus, statuses:", {str(k): n for k, n in sorted(statuses.items())}
+    )
+    print(f"elapsed_s={elapsed:.2f} for {messages} messages", flush=True)
+    return {"messages": messages, "messages_per_s": messages / elapsed, "lost": messages - safe}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--peer-corpus", type=Path, help=argparse.SUPPRESS)  # the child's run
     args = parser.parse_args()
+    if args.peer_corpus:
+        result = peer_corpus(args.peer_corpus, args.jobs)
+        (args.peer_corpus / "secondline.json").write_text(json.dumps(result))
+        return
+    peer.python()  # before anything is timed: no harness, no run; first use installs it
     with tempfile.TemporaryDirectory(prefix="secondline-mail-bench-") as tmp:
-        configure(Path(tmp))
-        contacts = seed()
-        rng = random.Random(2026)
-        batch = [message(n, contacts, rng) for n in range(args.messages)]
-
-        from collections import Counter
-
-        from secondline.mail.models import InboundMessage
-        from secondline.mail.parse import parse
-        from secondline.mail.services import ingest_many
-
-        started = time.perf_counter()
-        for raw in batch:
-            parse(raw)
-        parse_rate = len(batch) / (time.perf_counter() - started)
-
-        statuses: Counter[str] = Counter()
-        started = time.perf_counter()
-        # What `secondline mail import` runs: ingest_message per message, parsed ahead in a
-        # parse process, notifications handed to the worker in batches.
-        for outcome in ingest_many(((raw, "import:bench") for raw in batch), jobs=args.jobs):
-            statuses[outcome.status] += 1
-        elapsed = time.perf_counter() - started
-        settled = InboundMessage.objects.filter(status__in=InboundMessage.FINAL).count()
-        lost = args.messages - settled
-        print("statuses:", dict(sorted(statuses.items())))
-        print(f"elapsed_s={elapsed:.2f} parse_only_messages_per_s={parse_rate:.0f}")
-        print(f"messages={args.messages} messages_per_s={args.messages / elapsed:.0f} lost={lost}")
+        corpus = Path(tmp) / "eml"
+        theirs = peer.email(corpus)
+        print(
+            f"peer: {theirs['processed_and_deleted']} of {theirs['messages']} imported at "
+            f"{theirs['messages_per_s']:.0f}/s; outcomes {theirs['outcomes']}",
+            flush=True,
+        )
+        # A process of its own: Django is set up once per process, on one database.
+        child = [sys.executable, __file__, "--peer-corpus", str(corpus)]
+        if args.jobs is not None:
+            child += ["--jobs", str(args.jobs)]
+        if subprocess.run(child, timeout=1800).returncode != 0:
+            raise SystemExit("SecondLine's import of the peer's corpus failed (see above)")
+        same = json.loads((corpus / "secondline.json").read_text())
+        (Path(tmp) / "own").mkdir()
+        own = own_corpus(Path(tmp) / "own", args.messages, args.jobs)
+    print(
+        f"messages={args.messages} messages_per_s={own['messages_per_s']:.0f} "
+        f"peer_messages_per_s={theirs['messages_per_s']:.0f} "
+        f"ratio={same['messages_per_s'] / theirs['messages_per_s']:.1f} lost={own['lost']} "
+        f"same_corpus_messages={same['messages']} "
+        f"same_corpus_messages_per_s={same['messages_per_s']:.0f} "
+        f"same_corpus_lost={same['lost']} peer_imported={theirs['processed_and_deleted']}"
+    )
 
 
 if __name__ == "__main__":

@@ -65,13 +65,13 @@ class InstallationAdmin(admin.ModelAdmin[Installation]):
     inlines = [InstallationChangeInline]
 
     def save_model(self, request: HttpRequest, obj: Installation, form: Any, change: bool) -> None:
-        from secondline.releases import services
+        from secondline.releases import catalogue
 
         version = obj.current_version
         if change and "current_version" in form.changed_data and version is not None:
             obj.current_version = Installation.objects.get(pk=obj.pk).current_version
             obj.save()
-            services.record_version(obj, version, request.user, note="Changed in the back office.")  # type: ignore[arg-type]
+            catalogue.record_version(obj, version, request.user, note="Changed in the back office.")  # type: ignore[arg-type]
             return
         super().save_model(request, obj, form, change)
         if not change and version is not None:

@@ -21,7 +21,7 @@ from rest_framework.routers import BaseRouter
 from secondline.accounts import access
 from secondline.accounts.api import acting_user, validated
 from secondline.accounts.models import User
-from secondline.releases import duty, services
+from secondline.releases import catalogue, duty, installing, plans, windows
 from secondline.releases import serializers as s
 from secondline.releases.access import (
     alerts_visible_to,
@@ -72,7 +72,7 @@ class ProductVersionViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.save_version(
+        serializer.instance = catalogue.save_version(
             acting_user(self.request), ProductVersion(**serializer.validated_data)
         )
 
@@ -80,7 +80,7 @@ class ProductVersionViewSet(viewsets.ModelViewSet):
         version = serializer.instance
         for name, value in serializer.validated_data.items():
             setattr(version, name, value)
-        services.save_version(acting_user(self.request), version)
+        catalogue.save_version(acting_user(self.request), version)
 
 
 class InstallationViewSet(viewsets.ModelViewSet):
@@ -100,7 +100,7 @@ class InstallationViewSet(viewsets.ModelViewSet):
         contract = _get(
             access.contracts_visible_to(acting_user(self.request)), data["contract"].pk, "contract"
         )
-        serializer.instance = services.save_installation(
+        serializer.instance = catalogue.save_installation(
             acting_user(self.request), Installation(**{**data, "contract": contract})
         )
 
@@ -115,7 +115,7 @@ class InstallationViewSet(viewsets.ModelViewSet):
             )
         for name, value in data.items():
             setattr(installation, name, value)
-        services.save_installation(acting_user(self.request), installation)
+        catalogue.save_installation(acting_user(self.request), installation)
 
     @extend_schema(request=s.RecordVersionSerializer, responses=s.InstallationSerializer)
     @action(detail=True, methods=["post"])
@@ -123,7 +123,7 @@ class InstallationViewSet(viewsets.ModelViewSet):
         installation = self.get_object()
         data = validated(s.RecordVersionSerializer, request.data)
         version = _get(ProductVersion.objects.all(), data["version"], "version")
-        services.record_version(installation, version, acting_user(request), note=data["note"])
+        catalogue.record_version(installation, version, acting_user(request), note=data["note"])
         installation.refresh_from_db()
         return Response(s.InstallationSerializer(installation).data)
 
@@ -157,7 +157,7 @@ class UpdatePlanViewSet(viewsets.ReadOnlyModelViewSet):
         ticket = _get(tickets_visible_to(user), data["ticket"], "ticket")
         installation = _get(installations_visible_to(user), data["installation"], "installation")
         version = _get(ProductVersion.objects.all(), data["version"], "version")
-        plan = services.plan_update(ticket, user, installation, version, channel=Channel.API)
+        plan = plans.plan_update(ticket, user, installation, version, channel=Channel.API)
         return self._answer(plan, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ProposeUpdateSerializer, responses={201: s.UpdatePlanSerializer})
@@ -169,7 +169,7 @@ class UpdatePlanViewSet(viewsets.ReadOnlyModelViewSet):
         data = validated(s.ProposeUpdateSerializer, request.data)
         installation = _get(installations_visible_to(user), data["installation"], "installation")
         version = _get(ProductVersion.objects.all(), data["version"], "version")
-        plan = services.propose_update(installation, version, user, message=data["message"])
+        plan = plans.propose_update(installation, version, user, message=data["message"])
         return self._answer(plan, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.WindowProposalSerializer, responses={201: s.WindowSerializer})
@@ -179,7 +179,7 @@ class UpdatePlanViewSet(viewsets.ReadOnlyModelViewSet):
         _staff_only(request)
         data = validated(s.WindowProposalSerializer, request.data)
         engineer = _get(User.objects.filter(is_active=True), data.pop("engineer"), "engineer")
-        window = services.propose_window(
+        window = windows.propose_window(
             plan, acting_user(request), engineer=engineer, channel=Channel.API, **data
         )
         return Response(s.WindowSerializer(window).data, status=status.HTTP_201_CREATED)
@@ -190,7 +190,7 @@ class UpdatePlanViewSet(viewsets.ReadOnlyModelViewSet):
         plan = self.get_object()
         data = validated(s.InstallationDoneSerializer, request.data)
         version = _get(ProductVersion.objects.all(), data["installed_version"], "installed_version")
-        services.record_installation_done(
+        installing.record_installation_done(
             plan,
             acting_user(request),
             data["started_at"],
@@ -205,7 +205,7 @@ class UpdatePlanViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: str) -> Response:
         plan = self.get_object()
-        services.confirm_installation(plan, acting_user(request), Channel.API)
+        installing.confirm_installation(plan, acting_user(request), Channel.API)
         return self._answer(plan)
 
 
@@ -254,14 +254,14 @@ class InstallationWindowViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses=s.WindowSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str) -> Response:
-        window = services.accept_window(self.get_object(), acting_user(request), Channel.API)
+        window = windows.accept_window(self.get_object(), acting_user(request), Channel.API)
         return Response(s.WindowSerializer(window).data)
 
     @extend_schema(request=s.AskAnotherWindowSerializer, responses=s.WindowSerializer)
     @action(detail=True, methods=["post"], url_path="ask-another")
     def ask_another(self, request: Request, pk: str) -> Response:
         data = validated(s.AskAnotherWindowSerializer, request.data)
-        window = services.ask_another_window(
+        window = windows.ask_another_window(
             self.get_object(), acting_user(request), data["comment"], Channel.API
         )
         return Response(s.WindowSerializer(window).data)

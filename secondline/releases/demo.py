@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from secondline.accounts.models import Contract, User
-from secondline.releases import services
+from secondline.releases import catalogue, plans, windows
 from secondline.releases.models import DutyShift, Installation, ProductVersion, VersionKind
 
 PRODUCT = "SecondLine ERP"
@@ -78,7 +78,7 @@ def _installations(versions: dict[str, ProductVersion]) -> dict[tuple[str, str],
         installation = Installation.objects.create(
             contract=Contract.objects.get(number=number), name=name, product=PRODUCT
         )
-        services.record_version(installation, versions[version], None, note="Demo data.")
+        catalogue.record_version(installation, versions[version], None, note="Demo data.")
         installation.refresh_from_db()
         result[(number, name)] = installation
     return result
@@ -120,12 +120,12 @@ def load_release_demo() -> bool:
     installations = _installations(versions)
     _roster(people)
     # Neva Retail already has 5.0.0 proposed, with a window waiting for its answer.
-    plan = services.propose_update(
+    plan = plans.propose_update(
         installations[("NR-2025-07", "Production")], versions["5.0.0"], people["manager"]
     )
     day = timezone.localdate() + dt.timedelta(days=3)
     start = timezone.make_aware(dt.datetime.combine(day, dt.time(19, 30)))
-    services.propose_window(
+    windows.propose_window(
         plan,
         people["manager"],
         starts_at=start,

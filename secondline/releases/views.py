@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.api import acting_user
 from secondline.accounts.models import User
-from secondline.releases import duty, services
+from secondline.releases import duty, installing, plans, windows
 from secondline.releases.access import installations_visible_to, plans_visible_to
 from secondline.releases.models import (
     DutyShift,
@@ -69,7 +69,7 @@ def propose(request: HttpRequest, installation_id: int) -> HttpResponse:
     if installation is None or version is None:
         raise Http404
     try:
-        plan = services.propose_update(
+        plan = plans.propose_update(
             installation, version, acting_user(request), message=request.POST.get("message", "")
         )
     except AccessDenied as denied:
@@ -121,7 +121,7 @@ def _plan_action(request: HttpRequest, plan: UpdatePlan) -> Callable[[], object]
         estimate = _decimal(request.POST.get("estimate_hours"))
         if engineer is None or starts is None or ends is None or estimate is None:
             raise ValidationError(_("Fill in the start, end, engineer and estimate."))
-        return lambda: services.propose_window(
+        return lambda: windows.propose_window(
             plan,
             user,
             starts_at=starts,
@@ -131,9 +131,9 @@ def _plan_action(request: HttpRequest, plan: UpdatePlan) -> Callable[[], object]
             note=request.POST.get("note", ""),
         )
     if action == "accept" and window is not None:
-        return lambda: services.accept_window(window, user)
+        return lambda: windows.accept_window(window, user)
     if action == "ask_another" and window is not None:
-        return lambda: services.ask_another_window(window, user, request.POST.get("comment", ""))
+        return lambda: windows.ask_another_window(window, user, request.POST.get("comment", ""))
     if action == "installed":
         version = ProductVersion.objects.filter(
             pk=_pk(request.POST.get("installed_version"))
@@ -144,11 +144,11 @@ def _plan_action(request: HttpRequest, plan: UpdatePlan) -> Callable[[], object]
         )
         if version is None or started is None or finished is None:
             raise ValidationError(_("Fill in when the installation started and finished."))
-        return lambda: services.record_installation_done(
+        return lambda: installing.record_installation_done(
             plan, user, started, finished, version, note=request.POST.get("note", "")
         )
     if action == "confirm":
-        return lambda: services.confirm_installation(plan, user)
+        return lambda: installing.confirm_installation(plan, user)
     return None
 
 
@@ -214,7 +214,7 @@ def windows_calendar(request: HttpRequest) -> HttpResponse:
     )
     start = timezone.make_aware(dt.datetime.combine(first, dt.time()))
     end = timezone.make_aware(dt.datetime.combine(first + dt.timedelta(days=days), dt.time()))
-    windows = (
+    agreed = (
         InstallationWindow.objects.filter(
             status=InstallationWindow.Status.ACCEPTED, starts_at__lt=end, ends_at__gt=start
         )
@@ -226,7 +226,7 @@ def windows_calendar(request: HttpRequest) -> HttpResponse:
     by_day: dict[dt.date, list[InstallationWindow]] = {
         first + dt.timedelta(days=n): [] for n in range(days)
     }
-    for window in windows:
+    for window in agreed:
         day = timezone.localdate(window.starts_at)
         by_day.setdefault(max(day, first), []).append(window)
     step = dt.timedelta(days=days)

@@ -18,7 +18,7 @@ from secondline.billing import services as billing
 from secondline.billing.models import OutOfHoursRequest, WorkLog
 from secondline.mail import services as mail
 from secondline.mail.models import InboundMessage
-from secondline.releases import services as releases
+from secondline.releases import plans
 from secondline.releases.models import DutyCallout, Installation, PhoneCall, ProductVersion
 from secondline.tickets.choices import Priority, TicketType
 from secondline.tickets.models import Ticket
@@ -184,7 +184,7 @@ def test_it_links_the_update_plan_from_an_update_ticket(personas: Any, manager: 
     installation = Installation.objects.create(
         contract=personas.contract, name="Production", product="ERP", current_version=old
     )
-    plan = releases.propose_update(installation, new, manager)
+    plan = plans.propose_update(installation, new, manager)
     assert plan.ticket.type == TicketType.UPDATE_INSTALLATION
     for who in (personas.responsible, personas.agent):
         page = signed_in(who).get(f"/tickets/{plan.ticket_id}/").content.decode()

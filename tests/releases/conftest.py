@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from secondline.accounts.models import User
-from secondline.releases import services
+from secondline.releases import plans
 from secondline.releases.models import Installation, ProductVersion, UpdatePlan, VersionKind
 from tests.factories import UserFactory
 
@@ -63,7 +63,7 @@ def plan(
     installation: Installation, versions: dict[str, ProductVersion], manager: User, sent: Any
 ) -> UpdatePlan:
     with sent():
-        return services.propose_update(installation, versions["4.2.1"], manager)
+        return plans.propose_update(installation, versions["4.2.1"], manager)
 
 
 def next_weekday_evening(days: int = 3, hour: int = 20) -> dt.datetime:

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from secondline.demo.data import load_demo
+from secondline.releases.catalogue import installations_behind
 from secondline.releases.demo import load_release_demo
 from secondline.releases.models import DutyShift, Installation, UpdatePlan
-from secondline.releases.services import installations_behind
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from secondline.accounts.models import User
-from secondline.releases import services
+from secondline.releases import windows
 from secondline.releases.models import Installation, InstallationWindow, ProductVersion, UpdatePlan
 from tests.releases.conftest import next_weekday_evening, window_kwargs
 
@@ -31,8 +31,8 @@ def test_the_windows_calendar_shows_agreed_windows_of_all_customers(
     django_assert_max_num_queries: Any,
 ) -> None:
     start = next_weekday_evening(days=2)
-    window = services.propose_window(plan, manager, **window_kwargs(engineer, start))
-    services.accept_window(window, responsible)
+    window = windows.propose_window(plan, manager, **window_kwargs(engineer, start))
+    windows.accept_window(window, responsible)
     client = _client(agent)
     with django_assert_max_num_queries(8):
         page = client.get("/releases/windows/", {"week": start.date().isoformat()})

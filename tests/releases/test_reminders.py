@@ -10,7 +10,7 @@ import time_machine
 from django.core import mail
 
 from secondline.accounts.models import User
-from secondline.releases import reminders, services, tasks
+from secondline.releases import reminders, tasks, windows
 from secondline.releases.models import UpdatePlan
 from tests.releases.conftest import next_weekday_evening, window_kwargs
 
@@ -19,10 +19,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def agreed(plan: UpdatePlan, manager: User, engineer: User, responsible: User) -> Any:
-    window = services.propose_window(
+    window = windows.propose_window(
         plan, manager, **window_kwargs(engineer, next_weekday_evening(days=4))
     )
-    return services.accept_window(window, responsible)
+    return windows.accept_window(window, responsible)
 
 
 def test_reminders_are_sent_once_even_when_the_sweep_runs_twice(
@@ -71,7 +71,7 @@ def test_a_window_agreed_late_gets_only_the_hour_reminder(agreed: Any) -> None:
 def test_windows_not_accepted_get_no_reminder(
     plan: UpdatePlan, manager: User, engineer: User
 ) -> None:
-    window = services.propose_window(
+    window = windows.propose_window(
         plan, manager, **window_kwargs(engineer, next_weekday_evening(days=4))
     )
     mail.outbox.clear()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import Contract, User
 from secondline.billing.models import WorkLog
-from secondline.releases import services
+from secondline.releases import catalogue, installing, plans, windows
 from secondline.releases.access import NotEntitled
 from secondline.releases.models import (
     Installation,
@@ -57,16 +57,16 @@ def test_it_lists_installations_behind_a_version(
         product="SecondLine ERP",
         current_version=versions["4.2.1"],
     )
-    behind = services.installations_behind(versions["4.2.1"])
+    behind = catalogue.installations_behind(versions["4.2.1"])
     assert list(behind) == [installation]
-    assert current not in services.installations_behind(versions["4.2.0"])
+    assert current not in catalogue.installations_behind(versions["4.2.0"])
 
 
 def test_it_refuses_to_propose_what_the_installation_already_runs(
     installation: Installation, versions: dict[str, ProductVersion], manager: User
 ) -> None:
     with pytest.raises(ValidationError) as error:
-        services.propose_update(installation, versions["4.1.0"], manager)
+        plans.propose_update(installation, versions["4.1.0"], manager)
     assert "already runs" in str(error.value)
 
 
@@ -76,7 +76,7 @@ def test_it_refuses_an_expired_contract_with_the_reason(
     Contract.objects.filter(pk=personas.contract.pk).update(ends_on=dt.date(2024, 12, 31))
     installation.refresh_from_db()
     with pytest.raises(NotEntitled) as error:
-        services.propose_update(installation, versions["4.2.1"], manager)
+        plans.propose_update(installation, versions["4.2.1"], manager)
     assert "ended on 2024-12-31" in str(error.value)
     assert "active support contract" in str(error.value)
     assert not UpdatePlan.objects.exists()
@@ -91,7 +91,7 @@ def test_it_refuses_a_window_after_the_contract_ends(
     )
     plan.installation.contract.refresh_from_db()
     with pytest.raises(NotEntitled):
-        services.propose_window(plan, manager, **window_kwargs(engineer, start))
+        windows.propose_window(plan, manager, **window_kwargs(engineer, start))
 
 
 def test_a_proposal_is_declined_and_proposed_again(
@@ -100,7 +100,7 @@ def test_a_proposal_is_declined_and_proposed_again(
     first_start = next_weekday_evening(days=3)
     mail.outbox.clear()
     with sent():
-        first = services.propose_window(plan, manager, **window_kwargs(engineer, first_start))
+        first = windows.propose_window(plan, manager, **window_kwargs(engineer, first_start))
     plan.refresh_from_db()
     plan.ticket.refresh_from_db()
     assert plan.state == UpdatePlan.State.WINDOW_PROPOSED
@@ -111,10 +111,10 @@ def test_a_proposal_is_declined_and_proposed_again(
     assert "/releases/plans/" in proposal[0].body
 
     with pytest.raises(ValidationError):
-        services.ask_another_window(first, responsible, "   ")
+        windows.ask_another_window(first, responsible, "   ")
     mail.outbox.clear()
     with sent():
-        services.ask_another_window(first, responsible, "Evenings do not suit; a Saturday morning?")
+        windows.ask_another_window(first, responsible, "Evenings do not suit; a Saturday morning?")
     first.refresh_from_db()
     plan.refresh_from_db()
     assert first.status == WindowStatus.DECLINED
@@ -124,8 +124,8 @@ def test_a_proposal_is_declined_and_proposed_again(
 
     second_start = next_weekday_evening(days=5, hour=10)
     with sent():
-        second = services.propose_window(plan, manager, **window_kwargs(engineer, second_start))
-        services.accept_window(second, responsible)
+        second = windows.propose_window(plan, manager, **window_kwargs(engineer, second_start))
+        windows.accept_window(second, responsible)
     second.refresh_from_db()
     plan.refresh_from_db()
     assert second.status == WindowStatus.ACCEPTED
@@ -135,43 +135,39 @@ def test_a_proposal_is_declined_and_proposed_again(
     assert plan.ticket.status == Status.IN_PROGRESS
     # The declined window can no longer be accepted.
     with pytest.raises(ValidationError):
-        services.accept_window(first, responsible)
+        windows.accept_window(first, responsible)
 
 
 def test_a_new_proposal_supersedes_the_open_one(
     plan: UpdatePlan, engineer: User, manager: User, responsible: User
 ) -> None:
-    first = services.propose_window(
-        plan, manager, **window_kwargs(engineer, next_weekday_evening())
-    )
-    second = services.propose_window(
+    first = windows.propose_window(plan, manager, **window_kwargs(engineer, next_weekday_evening()))
+    second = windows.propose_window(
         plan, manager, **window_kwargs(engineer, next_weekday_evening(days=4))
     )
     first.refresh_from_db()
     assert first.status == WindowStatus.SUPERSEDED
     assert plan.proposed_window() == second
     with pytest.raises(ValidationError):
-        services.accept_window(first, responsible)
+        windows.accept_window(first, responsible)
 
 
 @pytest.mark.parametrize("who", ["member", "outsider", "agent"])
 def test_only_the_customers_responsible_accepts_a_window(
     plan: UpdatePlan, engineer: User, manager: User, personas: Any, who: str
 ) -> None:
-    window = services.propose_window(
+    window = windows.propose_window(
         plan, manager, **window_kwargs(engineer, next_weekday_evening())
     )
     with pytest.raises(AccessDenied):
-        services.accept_window(window, getattr(personas, who))
+        windows.accept_window(window, getattr(personas, who))
 
 
 def test_customers_cannot_propose_windows(
     plan: UpdatePlan, engineer: User, responsible: User
 ) -> None:
     with pytest.raises(AccessDenied):
-        services.propose_window(
-            plan, responsible, **window_kwargs(engineer, next_weekday_evening())
-        )
+        windows.propose_window(plan, responsible, **window_kwargs(engineer, next_weekday_evening()))
 
 
 @pytest.mark.parametrize(
@@ -191,7 +187,7 @@ def test_it_refuses_impossible_windows(
 ) -> None:
     start = next_weekday_evening() + start_shift
     with pytest.raises(ValidationError) as error:
-        services.propose_window(plan, manager, **window_kwargs(engineer, start, hours))
+        windows.propose_window(plan, manager, **window_kwargs(engineer, start, hours))
     assert field in error.value.message_dict
 
 
@@ -200,7 +196,7 @@ def test_it_refuses_an_estimate_that_does_not_fit(
 ) -> None:
     kwargs = {**window_kwargs(engineer, next_weekday_evening()), "estimate_hours": Decimal("3")}
     with pytest.raises(ValidationError) as error:
-        services.propose_window(plan, manager, **kwargs)
+        windows.propose_window(plan, manager, **kwargs)
     assert "estimate_hours" in error.value.message_dict
 
 
@@ -211,7 +207,7 @@ def _second_plan(personas: Any, versions: dict[str, ProductVersion], manager: Us
         product="SecondLine ERP",
         current_version=versions["4.1.0"],
     )
-    return services.propose_update(other, versions["4.2.1"], manager)
+    return plans.propose_update(other, versions["4.2.1"], manager)
 
 
 def test_two_accepted_windows_never_overlap_for_one_engineer(
@@ -225,21 +221,21 @@ def test_two_accepted_windows_never_overlap_for_one_engineer(
     start = next_weekday_evening()
     other_plan = _second_plan(personas, versions, manager)
     # Both proposed before either is accepted: only the first acceptance can win.
-    mine = services.propose_window(plan, manager, **window_kwargs(engineer, start))
-    theirs = services.propose_window(
+    mine = windows.propose_window(plan, manager, **window_kwargs(engineer, start))
+    theirs = windows.propose_window(
         other_plan, manager, **window_kwargs(engineer, start + dt.timedelta(hours=1))
     )
-    services.accept_window(mine, responsible)
+    windows.accept_window(mine, responsible)
     with pytest.raises(ValidationError) as error:
-        services.accept_window(theirs, personas.outsider_responsible)
+        windows.accept_window(theirs, personas.outsider_responsible)
     assert "already has an agreed window" in str(error.value)
     # A new proposal over the agreed window is refused at once.
     with pytest.raises(ValidationError):
-        services.propose_window(
+        windows.propose_window(
             other_plan, manager, **window_kwargs(engineer, start + dt.timedelta(minutes=30))
         )
     # Back to back is fine.
-    services.propose_window(
+    windows.propose_window(
         other_plan, manager, **window_kwargs(engineer, start + dt.timedelta(hours=2))
     )
 
@@ -254,9 +250,9 @@ def test_the_database_refuses_overlapping_accepted_windows(
 ) -> None:
     start = next_weekday_evening()
     other_plan = _second_plan(personas, versions, manager)
-    mine = services.propose_window(plan, manager, **window_kwargs(engineer, start))
-    services.accept_window(mine, responsible)
-    theirs = services.propose_window(
+    mine = windows.propose_window(plan, manager, **window_kwargs(engineer, start))
+    windows.accept_window(mine, responsible)
+    theirs = windows.propose_window(
         other_plan, manager, **window_kwargs(engineer, start + dt.timedelta(hours=3))
     )
     # Bypass the service, as a race between two workers would.
@@ -267,8 +263,8 @@ def test_the_database_refuses_overlapping_accepted_windows(
 
 
 def _agree(plan: UpdatePlan, manager: User, engineer: User, responsible: User, start: dt.datetime):
-    window = services.propose_window(plan, manager, **window_kwargs(engineer, start))
-    return services.accept_window(window, responsible)
+    window = windows.propose_window(plan, manager, **window_kwargs(engineer, start))
+    return windows.accept_window(window, responsible)
 
 
 def test_the_installation_is_logged_recorded_and_confirmed(
@@ -283,7 +279,7 @@ def test_the_installation_is_logged_recorded_and_confirmed(
     window = _agree(plan, manager, engineer, responsible, start)
     mail.outbox.clear()
     with time_machine.travel(window.ends_at + dt.timedelta(minutes=5)), sent():
-        services.record_installation_done(
+        installing.record_installation_done(
             plan,
             engineer,
             start,
@@ -306,8 +302,8 @@ def test_the_installation_is_logged_recorded_and_confirmed(
     assert plan.ticket.status == Status.WAITING_FOR_CUSTOMER
 
     with pytest.raises(AccessDenied):
-        services.confirm_installation(plan, engineer)
-    services.confirm_installation(plan, responsible)
+        installing.confirm_installation(plan, engineer)
+    installing.confirm_installation(plan, responsible)
     plan.refresh_from_db()
     plan.ticket.refresh_from_db()
     assert plan.state == UpdatePlan.State.CONFIRMED
@@ -332,7 +328,7 @@ def test_an_installation_in_business_hours_is_billed_as_support_hours(
     start = next_weekday_evening(days=(day - timezone.localdate()).days, hour=11)
     _agree(plan, manager, engineer, responsible, start)
     with time_machine.travel(start + dt.timedelta(hours=3)):
-        services.record_installation_done(
+        installing.record_installation_done(
             plan, engineer, start, start + dt.timedelta(hours=2), versions["4.2.1"]
         )
     work = WorkLog.objects.get(ticket=plan.ticket)
@@ -345,7 +341,7 @@ def test_an_installation_needs_an_agreed_window(
 ) -> None:
     start = next_weekday_evening(days=-2)
     with pytest.raises(ValidationError) as error:
-        services.record_installation_done(
+        installing.record_installation_done(
             plan, engineer, start, start + dt.timedelta(hours=1), versions["4.2.1"]
         )
     assert "agreed window" in str(error.value)
@@ -368,8 +364,8 @@ def test_the_customer_can_ask_for_an_update_and_the_contractor_plans_it(
             preferred_windows="Any weekday after 19:00",
         ),
     )
-    plan = services.plan_update(ticket, agent, installation, versions["4.2.0"])
-    window = services.propose_window(plan, agent, **window_kwargs(engineer, next_weekday_evening()))
+    plan = plans.plan_update(ticket, agent, installation, versions["4.2.0"])
+    window = windows.propose_window(plan, agent, **window_kwargs(engineer, next_weekday_evening()))
     assert window.status == WindowStatus.PROPOSED
     assert plan.ticket.events.filter(field="update_plan").exists()
 
@@ -381,4 +377,4 @@ def test_a_plan_needs_an_update_ticket(
 
     incident = file_ticket(member)
     with pytest.raises(ValidationError):
-        services.plan_update(incident, agent, installation, versions["4.2.0"])
+        plans.plan_update(incident, agent, installation, versions["4.2.0"])

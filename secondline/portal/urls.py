@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from secondline.portal.views import common, desk, info, quarantine, tickets
+from secondline.portal.views import common, desk, filing, info, quarantine, ticket_list, ticket_page
 
 app_name = "portal"
 
@@ -9,21 +9,21 @@ urlpatterns = [
     path("", common.home, name="home"),
     path("language/", common.set_language, name="set_language"),
     path("support/", info.how_support_works, name="how_support_works"),
-    path("tickets/", tickets.ticket_list, name="ticket_list"),
-    path("tickets/new/", tickets.ticket_new, name="ticket_new"),
-    path("tickets/new/fields/", tickets.ticket_fields, name="ticket_fields"),
-    path("tickets/<int:pk>/", tickets.ticket_detail, name="ticket_detail"),
-    path("tickets/<int:pk>/urgent/", tickets.ticket_urgent, name="ticket_urgent"),
-    path("tickets/<int:pk>/reply/", tickets.ticket_reply, name="ticket_reply"),
-    path("tickets/<int:pk>/phone-call/", tickets.ticket_phone_call, name="ticket_phone_call"),
-    path("tickets/<int:pk>/status/", tickets.ticket_status, name="ticket_status"),
-    path("tickets/<int:pk>/priority/", tickets.ticket_priority, name="ticket_priority"),
-    path("tickets/<int:pk>/decline/", tickets.ticket_decline, name="ticket_decline"),
-    path("tickets/<int:pk>/assign/", tickets.ticket_assign, name="ticket_assign"),
-    path("tickets/<int:pk>/watchers/", tickets.ticket_watchers, name="ticket_watchers"),
+    path("tickets/", ticket_list.ticket_list, name="ticket_list"),
+    path("tickets/new/", filing.ticket_new, name="ticket_new"),
+    path("tickets/new/fields/", filing.ticket_fields, name="ticket_fields"),
+    path("tickets/<int:pk>/", ticket_page.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:pk>/urgent/", filing.ticket_urgent, name="ticket_urgent"),
+    path("tickets/<int:pk>/reply/", ticket_page.ticket_reply, name="ticket_reply"),
+    path("tickets/<int:pk>/phone-call/", ticket_page.ticket_phone_call, name="ticket_phone_call"),
+    path("tickets/<int:pk>/status/", ticket_page.ticket_status, name="ticket_status"),
+    path("tickets/<int:pk>/priority/", ticket_page.ticket_priority, name="ticket_priority"),
+    path("tickets/<int:pk>/decline/", ticket_page.ticket_decline, name="ticket_decline"),
+    path("tickets/<int:pk>/assign/", ticket_page.ticket_assign, name="ticket_assign"),
+    path("tickets/<int:pk>/watchers/", ticket_page.ticket_watchers, name="ticket_watchers"),
     path(
         "tickets/<int:pk>/files/<int:attachment_pk>/",
-        tickets.attachment_download,
+        ticket_page.attachment_download,
         name="attachment",
     ),
     path("desk/", desk.queue, name="queue"),

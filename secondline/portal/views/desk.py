@@ -21,7 +21,7 @@ from secondline.accounts.models import Organization, User
 from secondline.portal import presenters, queries
 from secondline.portal.forms import BulkForm, staff_choices
 from secondline.portal.views.common import safe_next
-from secondline.portal.views.tickets import filter_choices, paginate
+from secondline.portal.views.ticket_list import filter_choices, paginate
 from secondline.tickets import services
 from secondline.tickets.access import tickets_visible_to
 from secondline.tickets.choices import Status

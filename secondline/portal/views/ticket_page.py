@@ -1,4 +1,5 @@
-"""Ticket pages shared by customers and the contractor's staff: list, new, the ticket itself."""
+"""The ticket page shared by customers and the contractor's staff: the conversation, the
+history, the panels of the other apps, the forms posted from it and attachment downloads."""
 
 from __future__ import annotations
 
@@ -7,25 +8,22 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from secondline.accounts import access
-from secondline.accounts.models import Contract, User
-from secondline.portal import panels, presenters, queries
+from secondline.accounts.models import User
+from secondline.portal import panels, presenters
 from secondline.portal.forms import (
     DETAIL_FIELDS,
     AssignForm,
     DeclineForm,
-    NewTicketForm,
     PhoneCallForm,
     PriorityForm,
     ReplyForm,
@@ -34,197 +32,15 @@ from secondline.portal.forms import (
 )
 from secondline.portal.views.common import apply_errors, uploads
 from secondline.releases import duty
-from secondline.releases.models import DutyCallout
 from secondline.releases.urgent import instructions_for
-from secondline.sla.models import SLAPlan
-from secondline.tickets import rules, services, urgent
+from secondline.tickets import rules, services
 from secondline.tickets.access import (
     comments_visible_to,
     events_visible_to,
     get_ticket_for,
-    tickets_visible_to,
 )
-from secondline.tickets.choices import Priority, Status, TicketType
+from secondline.tickets.choices import Status
 from secondline.tickets.models import Ticket
-
-PAGE_SIZE = 25
-
-
-def list_filter(request: HttpRequest, default_status: str = "") -> queries.TicketFilter:
-    get = request.GET
-    return queries.TicketFilter(
-        status=get.get("status", default_status),
-        type=get.get("type", ""),
-        priority=get.get("priority", ""),
-        q=get.get("q", "")[:200],
-        sort=get.get("sort", "updated") if get.get("sort") in queries.SORTS else "updated",
-        organization=get.get("organization", "") if get.get("organization", "").isdigit() else "",
-    )
-
-
-def paginate(request: HttpRequest, tickets: QuerySet[Ticket]) -> Any:
-    """One page of tickets: sort and slice on the bare ids, then fetch that page's rows with
-    everything a row shows (a narrow sort is several times faster on a large table)."""
-    page = Paginator(tickets.values_list("pk", flat=True), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    ids = list(page.object_list)
-    rows = queries.for_listing(Ticket.objects.filter(pk__in=ids)).in_bulk()
-    page.object_list = [rows[pk] for pk in ids if pk in rows]  # type: ignore[misc]
-    return page
-
-
-def filter_choices() -> dict[str, Any]:
-    return {
-        "status_choices": [
-            ("open", _("All open")),
-            ("closed", _("Resolved, closed or declined")),
-            *Status.choices,
-        ],
-        "type_choices": TicketType.choices,
-        "priority_choices": Priority.choices,
-    }
-
-
-@login_required
-@require_GET
-def ticket_list(request: HttpRequest) -> HttpResponse:
-    """The organisation's tickets with filters, text search and sorting."""
-    user: User = request.user  # type: ignore[assignment]
-    if user.is_contractor:
-        return redirect("portal:queue")
-    spec = list_filter(request)
-    page = paginate(request, queries.filtered(tickets_visible_to(user), spec))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "portal/ticket_list.html",
-        {
-            "page": page,
-            "spec": spec,
-            "query": query.urlencode(),
-            "nav": "tickets",
-            **filter_choices(),
-        },
-    )
-
-
-def _reaction_targets(user: User) -> dict[str, str]:
-    """The reaction target as words, from the customer's SLA plan: per incident priority, and
-    per other ticket type (those get the plan's priority)."""
-    try:
-        plan: SLAPlan = access.filing_contract(user).sla_plan
-    except access.NotAContact:
-        return {}
-    targets = {}
-    for target in plan.targets.all():
-        words = presenters.business_duration(target.reaction_minutes)
-        if target.ticket_type == TicketType.INCIDENT and target.priority:
-            targets[target.priority] = words
-        elif target.ticket_type != TicketType.INCIDENT:
-            targets.setdefault(target.ticket_type, words)
-    return targets
-
-
-def _active_contracts(user: User) -> QuerySet[Contract]:
-    active = Contract.objects.active().values_list("pk", flat=True)
-    return access.contracts_visible_to(user).filter(pk__in=list(active))
-
-
-def _new_ticket_page(request: HttpRequest, form: NewTicketForm, status: int = 200) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    template = "portal/new_ticket_fields.html" if request.htmx else "portal/new_ticket.html"  # type: ignore[attr-defined]
-    contracts = form.fields["contract"].queryset  # type: ignore[attr-defined]
-    targets = _reaction_targets(user)
-    context = {
-        "form": form,
-        "priority_options": form.priority_options(targets),
-        "type_target": targets.get(form.chosen_type, ""),
-        "several_contracts": contracts.count() > 1,
-        "files_lost": bool(request.FILES) and form.errors,
-        "nav": "new",
-    }
-    return render(request, template, context, status=status)
-
-
-@login_required
-def ticket_new(request: HttpRequest) -> HttpResponse:
-    """File a ticket: the fields follow the chosen type, the priority appears only for incidents."""
-    user: User = request.user  # type: ignore[assignment]
-    try:
-        access.filing_contract(user)
-    except access.NotAContact as exc:
-        return render(request, "portal/cannot_file.html", {"reason": str(exc)}, status=403)
-    contracts = _active_contracts(user)
-    if request.method != "POST":
-        form = NewTicketForm(initial={"type": request.GET.get("type", "")}, contracts=contracts)
-        return _new_ticket_page(request, form)
-    form = NewTicketForm(request.POST, request.FILES, contracts=contracts)
-    if not form.is_valid():
-        return _new_ticket_page(request, form)
-    try:
-        ticket = services.file_ticket(
-            user, form.draft(), files=uploads(form.cleaned_data["attachments"])
-        )
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return _new_ticket_page(request, form)
-    except access.NotAContact as exc:
-        return render(request, "portal/cannot_file.html", {"reason": str(exc)}, status=403)
-    if urgent.is_urgent_incident(ticket):
-        return redirect("portal:ticket_urgent", pk=ticket.pk)
-    messages.success(
-        request,
-        _("Ticket %(number)s is filed. We will react by %(due)s.")
-        % {"number": ticket.number, "due": _due_text(ticket)},
-    )
-    return redirect("portal:ticket_detail", pk=ticket.pk)
-
-
-def _due_text(ticket: Ticket) -> str:
-    ticket.refresh_from_db(fields=["reaction_due_at"])
-    if ticket.reaction_due_at is None:
-        return "—"
-    from django.utils.formats import date_format
-
-    return date_format(timezone.localtime(ticket.reaction_due_at), "DATETIME_FORMAT")
-
-
-@login_required
-@require_GET
-def ticket_fields(request: HttpRequest) -> HttpResponse:
-    """The part of the new-ticket form that depends on the type (htmx swaps it in)."""
-    user: User = request.user  # type: ignore[assignment]
-    form = NewTicketForm(
-        initial={"type": request.GET.get("type", "")}, contracts=_active_contracts(user)
-    )
-    form.initial.update({k: v for k, v in request.GET.items() if k in form.fields})
-    request.htmx = True  # type: ignore[attr-defined]
-    response = _new_ticket_page(request, form)
-    if form.chosen_type:
-        response["HX-Replace-Url"] = f"{reverse('portal:ticket_new')}?type={form.chosen_type}"
-    return response
-
-
-@login_required
-@require_GET
-def ticket_urgent(request: HttpRequest, pk: int) -> HttpResponse:
-    """After an Urgent incident: the phone number and what to say, impossible to miss."""
-    ticket = get_ticket_for(request.user, pk)  # type: ignore[arg-type]
-    instructions = instructions_for(ticket)
-    if instructions is None:
-        return redirect("portal:ticket_detail", pk=ticket.pk)
-    context = {
-        "ticket": ticket,
-        "instructions": instructions,
-        "duty_alerted": DutyCallout.objects.filter(ticket=ticket).exists(),
-        "out_of_hours": duty.is_out_of_hours(ticket),
-    }
-    return render(request, "portal/urgent.html", context)
-
-
-# -- the ticket page -------------------------------------------------------------------------
 
 
 def _timeline(user: User, ticket: Ticket) -> list[dict[str, Any]]:

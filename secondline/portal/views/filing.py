@@ -1,0 +1,147 @@
+"""Filing a ticket: the new-ticket form whose fields follow the type, and the Urgent incident
+page that follows filing one."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from secondline.accounts import access
+from secondline.accounts.models import Contract, User
+from secondline.portal import presenters
+from secondline.portal.forms import (
+    NewTicketForm,
+)
+from secondline.portal.views.common import apply_errors, uploads
+from secondline.releases import duty
+from secondline.releases.models import DutyCallout
+from secondline.releases.urgent import instructions_for
+from secondline.sla.models import SLAPlan
+from secondline.tickets import services, urgent
+from secondline.tickets.access import (
+    get_ticket_for,
+)
+from secondline.tickets.choices import TicketType
+from secondline.tickets.models import Ticket
+
+
+def _reaction_targets(user: User) -> dict[str, str]:
+    """The reaction target as words, from the customer's SLA plan: per incident priority, and
+    per other ticket type (those get the plan's priority)."""
+    try:
+        plan: SLAPlan = access.filing_contract(user).sla_plan
+    except access.NotAContact:
+        return {}
+    targets = {}
+    for target in plan.targets.all():
+        words = presenters.business_duration(target.reaction_minutes)
+        if target.ticket_type == TicketType.INCIDENT and target.priority:
+            targets[target.priority] = words
+        elif target.ticket_type != TicketType.INCIDENT:
+            targets.setdefault(target.ticket_type, words)
+    return targets
+
+
+def _active_contracts(user: User) -> QuerySet[Contract]:
+    active = Contract.objects.active().values_list("pk", flat=True)
+    return access.contracts_visible_to(user).filter(pk__in=list(active))
+
+
+def _new_ticket_page(request: HttpRequest, form: NewTicketForm, status: int = 200) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    template = "portal/new_ticket_fields.html" if request.htmx else "portal/new_ticket.html"  # type: ignore[attr-defined]
+    contracts = form.fields["contract"].queryset  # type: ignore[attr-defined]
+    targets = _reaction_targets(user)
+    context = {
+        "form": form,
+        "priority_options": form.priority_options(targets),
+        "type_target": targets.get(form.chosen_type, ""),
+        "several_contracts": contracts.count() > 1,
+        "files_lost": bool(request.FILES) and form.errors,
+        "nav": "new",
+    }
+    return render(request, template, context, status=status)
+
+
+@login_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    """File a ticket: the fields follow the chosen type, the priority appears only for incidents."""
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        access.filing_contract(user)
+    except access.NotAContact as exc:
+        return render(request, "portal/cannot_file.html", {"reason": str(exc)}, status=403)
+    contracts = _active_contracts(user)
+    if request.method != "POST":
+        form = NewTicketForm(initial={"type": request.GET.get("type", "")}, contracts=contracts)
+        return _new_ticket_page(request, form)
+    form = NewTicketForm(request.POST, request.FILES, contracts=contracts)
+    if not form.is_valid():
+        return _new_ticket_page(request, form)
+    try:
+        ticket = services.file_ticket(
+            user, form.draft(), files=uploads(form.cleaned_data["attachments"])
+        )
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return _new_ticket_page(request, form)
+    except access.NotAContact as exc:
+        return render(request, "portal/cannot_file.html", {"reason": str(exc)}, status=403)
+    if urgent.is_urgent_incident(ticket):
+        return redirect("portal:ticket_urgent", pk=ticket.pk)
+    messages.success(
+        request,
+        _("Ticket %(number)s is filed. We will react by %(due)s.")
+        % {"number": ticket.number, "due": _due_text(ticket)},
+    )
+    return redirect("portal:ticket_detail", pk=ticket.pk)
+
+
+def _due_text(ticket: Ticket) -> str:
+    ticket.refresh_from_db(fields=["reaction_due_at"])
+    if ticket.reaction_due_at is None:
+        return "—"
+    from django.utils.formats import date_format
+
+    return date_format(timezone.localtime(ticket.reaction_due_at), "DATETIME_FORMAT")
+
+
+@login_required
+@require_GET
+def ticket_fields(request: HttpRequest) -> HttpResponse:
+    """The part of the new-ticket form that depends on the type (htmx swaps it in)."""
+    user: User = request.user  # type: ignore[assignment]
+    form = NewTicketForm(
+        initial={"type": request.GET.get("type", "")}, contracts=_active_contracts(user)
+    )
+    form.initial.update({k: v for k, v in request.GET.items() if k in form.fields})
+    request.htmx = True  # type: ignore[attr-defined]
+    response = _new_ticket_page(request, form)
+    if form.chosen_type:
+        response["HX-Replace-Url"] = f"{reverse('portal:ticket_new')}?type={form.chosen_type}"
+    return response
+
+
+@login_required
+@require_GET
+def ticket_urgent(request: HttpRequest, pk: int) -> HttpResponse:
+    """After an Urgent incident: the phone number and what to say, impossible to miss."""
+    ticket = get_ticket_for(request.user, pk)  # type: ignore[arg-type]
+    instructions = instructions_for(ticket)
+    if instructions is None:
+        return redirect("portal:ticket_detail", pk=ticket.pk)
+    context = {
+        "ticket": ticket,
+        "instructions": instructions,
+        "duty_alerted": DutyCallout.objects.filter(ticket=ticket).exists(),
+        "out_of_hours": duty.is_out_of_hours(ticket),
+    }
+    return render(request, "portal/urgent.html", context)

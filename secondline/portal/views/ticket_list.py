@@ -1,0 +1,84 @@
+"""The ticket list: customers see their organisation's tickets, staff see all they may; filters,
+sorting and pagination shared with the agent desk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from secondline.accounts.models import User
+from secondline.portal import queries
+from secondline.tickets.access import (
+    tickets_visible_to,
+)
+from secondline.tickets.choices import Priority, Status, TicketType
+from secondline.tickets.models import Ticket
+
+PAGE_SIZE = 25
+
+
+def list_filter(request: HttpRequest, default_status: str = "") -> queries.TicketFilter:
+    get = request.GET
+    return queries.TicketFilter(
+        status=get.get("status", default_status),
+        type=get.get("type", ""),
+        priority=get.get("priority", ""),
+        q=get.get("q", "")[:200],
+        sort=get.get("sort", "updated") if get.get("sort") in queries.SORTS else "updated",
+        organization=get.get("organization", "") if get.get("organization", "").isdigit() else "",
+    )
+
+
+def paginate(request: HttpRequest, tickets: QuerySet[Ticket]) -> Any:
+    """One page of tickets: sort and slice on the bare ids, then fetch that page's rows with
+    everything a row shows (a narrow sort is several times faster on a large table)."""
+    page = Paginator(tickets.values_list("pk", flat=True), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    ids = list(page.object_list)
+    rows = queries.for_listing(Ticket.objects.filter(pk__in=ids)).in_bulk()
+    page.object_list = [rows[pk] for pk in ids if pk in rows]  # type: ignore[misc]
+    return page
+
+
+def filter_choices() -> dict[str, Any]:
+    return {
+        "status_choices": [
+            ("open", _("All open")),
+            ("closed", _("Resolved, closed or declined")),
+            *Status.choices,
+        ],
+        "type_choices": TicketType.choices,
+        "priority_choices": Priority.choices,
+    }
+
+
+@login_required
+@require_GET
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    """The organisation's tickets with filters, text search and sorting."""
+    user: User = request.user  # type: ignore[assignment]
+    if user.is_contractor:
+        return redirect("portal:queue")
+    spec = list_filter(request)
+    page = paginate(request, queries.filtered(tickets_visible_to(user), spec))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "portal/ticket_list.html",
+        {
+            "page": page,
+            "spec": spec,
+            "query": query.urlencode(),
+            "nav": "tickets",
+            **filter_choices(),
+        },
+    )

@@ -91,3 +91,12 @@ def api_as() -> Any:
 def sent(django_capture_on_commit_callbacks: Any) -> Any:
     """``with sent(): ...`` runs what waits for the commit (the outbox) when the block ends."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def heard() -> Any:
+    """What the ticket core announces during the test (``tests/listeners.py``)."""
+    from tests.listeners import listening
+
+    with listening() as changes:
+        yield changes

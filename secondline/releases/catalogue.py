@@ -16,9 +16,12 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import Contract, User
+from secondline.releases import events
 from secondline.releases.access import require_manager
 from secondline.releases.models import Installation, InstallationChange, ProductVersion
+from secondline.tickets.choices import Channel
 from secondline.tickets.models import Ticket
+from secondline.tickets.signals import announce
 
 
 def record_version(
@@ -29,8 +32,12 @@ def record_version(
     ticket: Ticket | None = None,
     note: str = "",
     at: dt.datetime | None = None,
+    channel: str = Channel.WEB,
 ) -> InstallationChange | None:
-    """Record which version an installation now runs, keeping the history of changes."""
+    """Record which version an installation now runs, keeping the history of changes.
+
+    Changed for a ticket, the change is also on the ticket's audit trail, and announced.
+    """
     if actor is not None:
         access.require_contractor(actor)
     if version.product != installation.product:
@@ -42,6 +49,24 @@ def record_version(
                 ]
             }
         )
+    with transaction.atomic():
+        change = change_version(installation, version, actor, ticket=ticket, note=note, at=at)
+        if change is not None and ticket is not None:
+            announce(events.version_changed(change, ticket, channel))
+    return change
+
+
+def change_version(
+    installation: Installation,
+    version: ProductVersion,
+    actor: User | None,
+    *,
+    ticket: Ticket | None = None,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> InstallationChange | None:
+    """The row changes of ``record_version``, without its checks nor an event on the ticket:
+    for a verb that has checked already and records the step that changed the version."""
     with transaction.atomic():
         installation = Installation.objects.select_for_update().get(pk=installation.pk)
         if installation.current_version_id == version.pk:

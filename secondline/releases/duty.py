@@ -25,11 +25,12 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
+from secondline.releases import events
 from secondline.releases.models import AlertWebhook, DutyCallout, DutyShift, PhoneCall, UrgentAlert
 from secondline.sla.calendars import calendar_of
-from secondline.tickets import events
 from secondline.tickets.choices import Channel
-from secondline.tickets.models import Ticket, TicketEvent
+from secondline.tickets.models import Ticket
+from secondline.tickets.signals import announce
 from secondline.tickets.urgent import is_urgent_incident
 
 ACK_SALT = "secondline.releases.acknowledge"
@@ -157,17 +158,7 @@ def _alert_level(callout: DutyCallout, level: int, now: dt.datetime) -> list[Urg
                 )
             )
     names = ", ".join(str(p.engineer) for p in people) or _("nobody (no roster, no managers)")
-    events.record(
-        callout.ticket,
-        None,
-        TicketEvent.Kind.OTHER,
-        Channel.SYSTEM,
-        field="duty_alert",
-        old=level,
-        new=names,
-        reason=_("Engineer on duty alerted.") if level == 0 else _("Not acknowledged; escalated."),
-        public=False,
-    )
+    announce(events.duty_alerted(callout.ticket, level, names))
     from secondline.releases.tasks import deliver_alert
 
     for alert in alerts:
@@ -264,16 +255,7 @@ def acknowledge(alert: UrgentAlert, user: User, channel: str = Channel.WEB) -> D
 def _acknowledged(ticket: Ticket, user: User, channel: str) -> None:
     from secondline.tickets import services as tickets
 
-    events.record(
-        ticket,
-        user,
-        TicketEvent.Kind.OTHER,
-        channel,
-        field="duty_alert",
-        new=user,
-        reason=_("Urgent alert acknowledged."),
-        public=False,
-    )
+    announce(events.alert_acknowledged(ticket, user, channel))
     if ticket.assignee_id is None:
         tickets.assign(ticket, user, user, channel)
 
@@ -325,16 +307,7 @@ def record_phone_call(
             caller_phone=caller_phone.strip(),
             summary=summary.strip(),
         )
-        events.record(
-            ticket,
-            agent,
-            TicketEvent.Kind.OTHER,
-            channel,
-            field="phone_call",
-            new=call.caller_name,
-            reason=call.summary,
-            public=False,
-        )
+        announce(events.phone_call_recorded(call, channel))
         callout = DutyCallout.objects.filter(ticket=ticket, acknowledged_at__isnull=True).first()
         if callout is not None:
             acknowledge_ticket(ticket, agent, channel)

@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from secondline.accounts import access
 from secondline.accounts.models import User
 from secondline.billing import services as billing
+from secondline.releases import events
 from secondline.releases.access import require_responsible_of, require_update_entitlement
-from secondline.releases.catalogue import record_version
+from secondline.releases.catalogue import change_version
 from secondline.releases.models import ProductVersion, UpdatePlan
 from secondline.releases.plans import move_ticket
-from secondline.tickets import events
 from secondline.tickets.choices import Channel, Status
-from secondline.tickets.models import Ticket, TicketEvent
+from secondline.tickets.events import status_changed
+from secondline.tickets.models import Ticket
 from secondline.tickets.signals import announce
 
 PlanState = UpdatePlan.State
@@ -78,7 +79,8 @@ def record_installation_done(
         plan.installation_started_at = started_at
         plan.installation_finished_at = finished_at
         plan.save()
-        record_version(
+        # The version change is part of this step: its event is the installation's own.
+        change_version(
             plan.installation,
             installed_version,
             engineer,
@@ -87,16 +89,7 @@ def record_installation_done(
             at=finished_at,
         )
         _log_installation_work(plan, engineer, started_at, finished_at, note)
-        events.record(
-            plan.ticket,
-            engineer,
-            TicketEvent.Kind.OTHER,
-            channel,
-            field="installed_version",
-            old=plan.target_version,
-            new=installed_version,
-            reason=note.strip(),
-        )
+        announce(events.installation_recorded(plan, engineer, channel, note))
         move_ticket(
             plan.ticket,
             engineer,
@@ -172,7 +165,5 @@ def _resolve_confirmed(ticket: Ticket, actor: User, channel: str) -> None:
     ticket.resolved_at = timezone.now()
     ticket.save(update_fields=["status", "resolved_at", "updated_at"])
     announce(
-        events.status_changed(
-            ticket, actor, channel, old, _("The customer confirmed the installation.")
-        )
+        status_changed(ticket, actor, channel, old, _("The customer confirmed the installation."))
     )

@@ -14,12 +14,14 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
+from secondline.releases import events
 from secondline.releases.access import require_update_entitlement
 from secondline.releases.models import Installation, ProductVersion, UpdatePlan
-from secondline.tickets import events, rules
+from secondline.tickets import rules
 from secondline.tickets import services as tickets
 from secondline.tickets.choices import OPEN_STATUSES, Channel, TicketType
-from secondline.tickets.models import Ticket, TicketEvent
+from secondline.tickets.models import Ticket
+from secondline.tickets.signals import announce
 
 PlanState = UpdatePlan.State
 
@@ -76,17 +78,7 @@ def plan_update(
             plan.installation = installation
             plan.target_version = version
             plan.save(update_fields=["installation", "target_version", "updated_at"])
-        events.record(
-            ticket,
-            actor,
-            TicketEvent.Kind.OTHER,
-            channel,
-            field="update_plan",
-            old=installation.current_version or "",
-            new=version,
-            reason=_("Planned: %(version)s on %(installation)s.")
-            % {"version": version, "installation": installation.name},
-        )
+        announce(events.update_planned(ticket, actor, channel, installation, version))
     return plan
 
 

@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
+from secondline.releases import events
 from secondline.releases.access import require_responsible_of, require_update_entitlement
 from secondline.releases.models import InstallationWindow, UpdatePlan
 from secondline.releases.plans import move_ticket, require_update_ticket
-from secondline.tickets import events
 from secondline.tickets.choices import Channel, Status
-from secondline.tickets.models import TicketEvent
+from secondline.tickets.signals import announce
 
 WindowStatus = InstallationWindow.Status
 PlanState = UpdatePlan.State
@@ -137,7 +137,7 @@ def propose_window(
         )
         plan.state = PlanState.WINDOW_PROPOSED
         plan.save(update_fields=["state", "updated_at"])
-        _window_event(window, actor, channel, _("Window proposed"), note.strip())
+        announce(events.window_decided(window, actor, channel, _("Window proposed"), note.strip()))
         move_ticket(
             plan.ticket,
             actor,
@@ -174,7 +174,7 @@ def accept_window(
             UpdatePlan.objects.filter(pk=window.plan_id).update(
                 state=PlanState.WINDOW_AGREED, updated_at=timezone.now()
             )
-            _window_event(window, actor, channel, _("Window agreed"))
+            announce(events.window_decided(window, actor, channel, _("Window agreed")))
             move_ticket(
                 window.plan.ticket,
                 actor,
@@ -214,7 +214,11 @@ def ask_another_window(
         UpdatePlan.objects.filter(pk=window.plan_id).update(
             state=PlanState.AWAITING_WINDOW, updated_at=timezone.now()
         )
-        _window_event(window, actor, channel, _("Another window asked for"), comment.strip())
+        announce(
+            events.window_decided(
+                window, actor, channel, _("Another window asked for"), comment.strip()
+            )
+        )
         move_ticket(
             window.plan.ticket,
             actor,
@@ -231,24 +235,6 @@ def _locked_window(window: InstallationWindow) -> InstallationWindow:
         InstallationWindow.objects.select_for_update()
         .select_related("plan__ticket", "engineer")
         .get(pk=window.pk)
-    )
-
-
-def _window_event(
-    window: InstallationWindow, actor: User, channel: str, what: str, comment: str = ""
-) -> TicketEvent:
-    start = timezone.localtime(window.starts_at)
-    end = timezone.localtime(window.ends_at)
-    text = f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} ({window.estimate_hours} h, {window.engineer})"
-    return events.record(
-        window.plan.ticket,
-        actor,
-        TicketEvent.Kind.OTHER,
-        channel,
-        field="installation_window",
-        old=what,
-        new=text,
-        reason=comment,
     )
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from secondline.accounts.access import AccessDenied
-from secondline.billing import services
+from secondline.billing import out_of_hours, worklogs
 from secondline.billing.models import OutOfHoursRequest, OutOfHoursStatus
 from secondline.tickets.models import TicketEvent
 from tests.billing.conftest import msk
@@ -35,10 +35,10 @@ def test_it_splits_an_evening_log_and_bills_double_rate_only_when_verified(
 
 
 def test_it_takes_a_duration_instead_of_an_end(ticket: Any, agent: Any) -> None:
-    entry = services.WorkEntry(
+    entry = worklogs.WorkEntry(
         activity="fix", started_at=msk(2024, 11, 1, 11), duration=dt.timedelta(minutes=45)
     )
-    work = services.log_work(ticket, agent, entry)
+    work = worklogs.log_work(ticket, agent, entry)
     assert work.ended_at == msk(2024, 11, 1, 11, 45)
     assert work.billed_business_minutes == 45
 
@@ -64,22 +64,22 @@ def test_it_refuses_bad_work_logs_per_field(
     }
     values.update(entry)
     with pytest.raises(ValidationError) as error:
-        services.log_work(ticket, agent, services.WorkEntry(**values))
+        worklogs.log_work(ticket, agent, worklogs.WorkEntry(**values))
     assert field in error.value.message_dict
 
 
 def test_customers_cannot_log_work(ticket: Any, responsible: Any) -> None:
-    entry = services.WorkEntry("fix", msk(2024, 11, 1, 11), msk(2024, 11, 1, 12))
+    entry = worklogs.WorkEntry("fix", msk(2024, 11, 1, 11), msk(2024, 11, 1, 12))
     with pytest.raises(AccessDenied):
-        services.log_work(ticket, responsible, entry)
+        worklogs.log_work(ticket, responsible, entry)
 
 
 def test_an_agent_changes_only_their_own_logs(ticket: Any, log: Any, manager: Any) -> None:
     work = log(ticket, msk(2024, 11, 1, 11), msk(2024, 11, 1, 12))
     other = UserFactory(organization=manager.organization, role="agent")
     with pytest.raises(AccessDenied):
-        services.update_worklog(work, other, {"description": "mine now"})
-    changed = services.update_worklog(work, manager, {"ended_at": msk(2024, 11, 1, 20)})
+        worklogs.update_worklog(work, other, {"description": "mine now"})
+    changed = worklogs.update_worklog(work, manager, {"ended_at": msk(2024, 11, 1, 20)})
     assert (changed.business_seconds, changed.out_of_hours_seconds) == (8 * 3600, 3600)
 
 
@@ -93,10 +93,10 @@ def test_out_of_hours_work_without_a_request_is_unverified_and_not_billed(
 
 def test_one_approval_is_not_enough(ticket: Any, log: Any, responsible: Any) -> None:
     work = log(ticket, msk(2024, 11, 3, 12), msk(2024, 11, 3, 14))
-    request = services.raise_out_of_hours_request(
+    request = out_of_hours.raise_out_of_hours_request(
         ticket, responsible, reason="Weekend release", worklogs=[work]
     )
-    services.approve_out_of_hours_request(request, responsible)
+    out_of_hours.approve_out_of_hours_request(request, responsible)
     work.refresh_from_db()
     assert work.out_of_hours_status == OutOfHoursStatus.PENDING
     assert work.billed_out_of_hours_minutes == 0
@@ -106,15 +106,15 @@ def test_work_approved_after_the_fact_by_both_becomes_billable(
     ticket: Any, log: Any, agent: Any, manager: Any, responsible: Any
 ) -> None:
     work = log(ticket, msk(2024, 11, 3, 12), msk(2024, 11, 3, 14))
-    request = services.raise_out_of_hours_request(
+    request = out_of_hours.raise_out_of_hours_request(
         ticket, agent, reason="Hotfix after the outage", worklogs=[work]
     )
     assert request.after_the_fact
     assert request.estimated_hours == Decimal("2.00")
     assert (request.window_start, request.window_end) == (work.started_at, work.ended_at)
     assert request.out_of_hours_rate == Decimal("8000.00")
-    services.approve_out_of_hours_request(request, manager, "Agreed on the phone")
-    services.approve_out_of_hours_request(request, responsible)
+    out_of_hours.approve_out_of_hours_request(request, manager, "Agreed on the phone")
+    out_of_hours.approve_out_of_hours_request(request, responsible)
     request.refresh_from_db()
     work.refresh_from_db()
     assert request.status == OutOfHoursRequest.Status.APPROVED
@@ -126,18 +126,18 @@ def test_a_rejection_keeps_the_work_off_the_bill(
     ticket: Any, log: Any, manager: Any, responsible: Any
 ) -> None:
     work = log(ticket, msk(2024, 11, 3, 12), msk(2024, 11, 3, 14))
-    request = services.raise_out_of_hours_request(
+    request = out_of_hours.raise_out_of_hours_request(
         ticket, manager, reason="Weekend work", worklogs=[work]
     )
-    services.approve_out_of_hours_request(request, manager)
+    out_of_hours.approve_out_of_hours_request(request, manager)
     with pytest.raises(ValidationError):
-        services.reject_out_of_hours_request(request, responsible, "")
-    services.reject_out_of_hours_request(request, responsible, "Nobody asked for this")
+        out_of_hours.reject_out_of_hours_request(request, responsible, "")
+    out_of_hours.reject_out_of_hours_request(request, responsible, "Nobody asked for this")
     work.refresh_from_db()
     assert work.out_of_hours_status == OutOfHoursStatus.REJECTED
     assert work.billed_out_of_hours_minutes == 0
     with pytest.raises(ValidationError):
-        services.approve_out_of_hours_request(request, responsible)
+        out_of_hours.approve_out_of_hours_request(request, responsible)
 
 
 def test_both_decisions_are_in_the_tickets_history(
@@ -155,7 +155,7 @@ def test_both_decisions_are_in_the_tickets_history(
 
 
 def test_the_customer_cannot_approve_for_the_contractor(ticket: Any, responsible: Any) -> None:
-    request = services.raise_out_of_hours_request(
+    request = out_of_hours.raise_out_of_hours_request(
         ticket,
         responsible,
         window_start=msk(2024, 11, 3, 10),
@@ -163,9 +163,9 @@ def test_the_customer_cannot_approve_for_the_contractor(ticket: Any, responsible
         reason="Weekend",
         estimated_hours="2",
     )
-    services.approve_out_of_hours_request(request, responsible)
+    out_of_hours.approve_out_of_hours_request(request, responsible)
     with pytest.raises(ValidationError, match="already decided"):
-        services.approve_out_of_hours_request(request, responsible)
+        out_of_hours.approve_out_of_hours_request(request, responsible)
     request.refresh_from_db()
     assert request.status == OutOfHoursRequest.Status.PENDING
     assert request.contractor_decision == ""
@@ -175,7 +175,7 @@ def test_the_customer_cannot_approve_for_the_contractor(ticket: Any, responsible
 def test_only_the_responsible_person_and_managers_decide(
     ticket: Any, personas: Any, responsible: Any, who: str
 ) -> None:
-    request = services.raise_out_of_hours_request(
+    request = out_of_hours.raise_out_of_hours_request(
         ticket,
         responsible,
         window_start=msk(2024, 11, 3, 10),
@@ -184,7 +184,7 @@ def test_only_the_responsible_person_and_managers_decide(
         estimated_hours="2",
     )
     with pytest.raises(AccessDenied):
-        services.approve_out_of_hours_request(request, getattr(personas, who))
+        out_of_hours.approve_out_of_hours_request(request, getattr(personas, who))
     request.refresh_from_db()
     assert request.customer_decision == request.contractor_decision == ""
 
@@ -193,7 +193,7 @@ def test_an_outsider_cannot_raise_a_request_on_another_customers_ticket(
     ticket: Any, outsider: Any
 ) -> None:
     with pytest.raises(AccessDenied):
-        services.raise_out_of_hours_request(
+        out_of_hours.raise_out_of_hours_request(
             ticket,
             outsider,
             window_start=msk(2024, 11, 3, 10),
@@ -225,7 +225,7 @@ def test_it_refuses_bad_requests_per_field(
     }
     values.update(kwargs)
     with pytest.raises(ValidationError) as error:
-        services.raise_out_of_hours_request(ticket, member, **values)
+        out_of_hours.raise_out_of_hours_request(ticket, member, **values)
     assert field in error.value.message_dict
 
 
@@ -233,7 +233,7 @@ def test_approvers_are_emailed_when_a_request_is_raised(
     ticket: Any, member: Any, manager: Any, responsible: Any, sent: Any, mailoutbox: Any
 ) -> None:
     with sent():
-        services.raise_out_of_hours_request(
+        out_of_hours.raise_out_of_hours_request(
             ticket,
             member,
             window_start=msk(2024, 11, 3, 10),

@@ -84,7 +84,7 @@ def _lines(
         ooh_amount = rules.amount(ooh, ooh_rate)
         lines.append(
             StatementLine(
-                statement=statement,
+                statement_id=statement.pk,
                 worklog_id=pk,
                 ticket_id=ticket_id,
                 ticket_number=f"{TICKET_NUMBER_PREFIX}-{ticket_id}",

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from pypdf import PdfReader
 
 from secondline.accounts.access import AccessDenied
-from secondline.billing import export, out_of_hours, prepaid, statements, worklogs
+from secondline.billing import export, out_of_hours, statements, worklogs
 from secondline.billing.models import BillingTerms, PrepaidPackage, Statement
 from secondline.tickets.models import TicketEvent
 from tests.billing.conftest import msk
@@ -142,30 +142,6 @@ def test_unverified_out_of_hours_work_never_reaches_the_bill(
     assert all(line.amount == 0 for line in statement.lines.all())
 
 
-def test_prepaid_warning_goes_out_once_at_80_percent(
-    personas: Any, ticket: Any, log: Any, manager: Any, responsible: Any, sent: Any, mailoutbox: Any
-) -> None:
-    PrepaidPackage.objects.create(
-        contract=personas.contract,
-        hours=Decimal("10"),
-        purchased_on=dt.date(2024, 10, 1),
-        valid_from=dt.date(2024, 10, 1),
-        valid_until=dt.date(2024, 12, 31),
-    )
-    with sent():
-        log(ticket, msk(2024, 11, 5, 10), msk(2024, 11, 5, 17, 45))  # 7.75 h: 77.5 %
-    assert not [m for m in mailoutbox if "prepaid" in m.subject]
-    with sent():
-        log(ticket, msk(2024, 11, 6, 10), msk(2024, 11, 6, 10, 15))  # 8 h: 80 %
-        log(ticket, msk(2024, 11, 7, 10), msk(2024, 11, 7, 11))  # 9 h
-    warnings = [m for m in mailoutbox if "prepaid" in m.subject]
-    assert sorted(m.to[0] for m in warnings) == sorted([manager.email, responsible.email])
-    assert "80%" in warnings[0].body
-    balance = prepaid.prepaid_balance(personas.contract)[0]
-    assert balance.used_hours == Decimal("9.00")
-    assert balance.left_hours == Decimal("1.00")
-
-
 def test_a_statement_is_approved_by_the_responsible_person_only(
     personas: Any, november: Any, manager: Any, member: Any
 ) -> None:
@@ -210,7 +186,7 @@ def test_a_disputed_line_sends_the_statement_back(
     assert statement.total_amount == Decimal("38000.00")
 
 
-def test_statement_generation_takes_the_same_queries_for_any_number_of_logs(
+def test_statement_generation_takes_the_same_queries_for_any_number_of_logs_in_a_batch(
     personas: Any, ticket: Any, log: Any, manager: Any, django_assert_num_queries: Any
 ) -> None:
     def count(n: int) -> int:

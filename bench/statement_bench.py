@@ -1,11 +1,12 @@
-"""How long a monthly statement takes for a contract with 100,000 work logs, on PostgreSQL.
+"""How long a monthly statement takes for a contract with 100,000 work logs.
 
     .venv/bin/python bench/statement_bench.py [--logs 100000] [--database secondline_bench]
+    .venv/bin/python bench/statement_bench.py --sqlite [--logs 5000]
 
 Builds (once per run) a month of work logs whose split was stored at write time, then times
-``generate_statement`` and counts its queries. The peer, measured in the same run, is the portable
-path SQLite takes: lines built in Python and inserted with the ORM's ``bulk_create``.
-Ends with one line: ``worklogs=… seconds=… queries=… peer_seconds=… ratio=…``.
+``generate_statement`` (best of three after a warm-up run) and counts its queries, on
+PostgreSQL (127.0.0.1:5432) or, with ``--sqlite``, on a SQLite file in the temporary directory.
+Ends with one line: ``database=… worklogs=… seconds=… queries=…``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,10 +28,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--logs", type=int, default=100_000)
     parser.add_argument("--database", default="secondline_bench")
+    parser.add_argument("--sqlite", action="store_true", help="a SQLite file, not PostgreSQL")
     args = parser.parse_args()
-    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{args.database}"
+    if args.sqlite:
+        path = Path(tempfile.gettempdir()) / f"{args.database}.sqlite3"
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    else:
+        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{args.database}"
+        _create_database(args.database)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "secondline.settings")
-    _create_database(args.database)
 
     import django
 
@@ -51,8 +58,9 @@ def _create_database(name: str) -> None:
 
 def _month_of_work(count: int):  # type: ignore[no-untyped-def]
     from secondline.accounts.models import User
-    from secondline.billing import rules, services
+    from secondline.billing import rules
     from secondline.billing.models import Statement, StatementLine, WorkLog
+    from secondline.sla.calendars import calendar_of
     from secondline.tickets.models import Ticket
     from tests.factories import ContractFactory, ContractorFactory, OrganizationFactory, UserFactory
 
@@ -87,7 +95,7 @@ def _month_of_work(count: int):  # type: ignore[no-untyped-def]
             for n in range(200)
         ]
     )
-    calendar = services.calendar_of(contract)
+    calendar = calendar_of(contract)
     zone = ZoneInfo("Europe/Moscow")
     start = dt.datetime(2024, 11, 1, 8, tzinfo=zone)
     logs = []
@@ -123,11 +131,11 @@ def _run(contract, manager):  # type: ignore[no-untyped-def]
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from secondline.billing import services
+    from secondline.billing import statements
 
     with CaptureQueriesContext(connection) as queries:
         began = time.perf_counter()
-        statement = services.generate_statement(contract, dt.date(2024, 11, 1), manager)
+        statement = statements.generate_statement(contract, dt.date(2024, 11, 1), manager)
         seconds = time.perf_counter() - began
     return statement, seconds, len(queries)
 
@@ -144,18 +152,7 @@ def _measure(contract, manager, count: int) -> None:  # type: ignore[no-untyped-
         f"statement: {lines} lines, total {statement.total_amount} {statement.currency}, "
         f"{seconds:.3f} s, {queries} queries"
     )
-    # The peer: the portable path (lines built in Python, inserted by the ORM) that SQLite uses.
-    vendor = connection.vendor
-    connection.vendor = "peer"
-    try:
-        _, peer, peer_queries = _run(contract, manager)
-    finally:
-        connection.vendor = vendor
-    print(f"peer (lines built in Python, ORM bulk_create): {peer:.3f} s, {peer_queries} queries")
-    print(
-        f"worklogs={count} seconds={seconds:.3f} queries={queries} "
-        f"peer_seconds={peer:.3f} ratio={peer / seconds:.2f}"
-    )
+    print(f"database={connection.vendor} worklogs={count} seconds={seconds:.3f} queries={queries}")
 
 
 if __name__ == "__main__":

@@ -108,7 +108,8 @@ def round_up(value: int, increment: int) -> int:
     return -(-value // increment) * increment
 
 
-def _ceil_minutes(seconds: int) -> int:
+def ceil_minutes(seconds: int) -> int:
+    """Seconds as whole minutes, a started minute counting as a whole one."""
     return -(-seconds // 60)
 
 
@@ -135,9 +136,9 @@ def billed_minutes(
     """
     business, out_of_hours = max(business_seconds, 0), max(out_of_hours_seconds, 0)
     if not business:
-        return BilledMinutes(0, round_up(_ceil_minutes(out_of_hours), increment))
+        return BilledMinutes(0, round_up(ceil_minutes(out_of_hours), increment))
     out_minutes = out_of_hours // 60
-    total = round_up(_ceil_minutes(business + out_of_hours), increment)
+    total = round_up(ceil_minutes(business + out_of_hours), increment)
     return BilledMinutes(total - out_minutes, out_minutes)
 
 

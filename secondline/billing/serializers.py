@@ -1,4 +1,4 @@
-"""Shapes of the billing API. No rule lives here: the viewsets call billing.services."""
+"""Shapes of the billing API. No rule lives here: the viewsets call the billing verbs."""
 
 from __future__ import annotations
 

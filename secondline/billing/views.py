@@ -1,5 +1,6 @@
 """The billing pages: time on a ticket, out-of-hours approvals, statements. Thin views: access
-through billing.access, changes through billing.services; one template per page or fragment."""
+through billing.access, changes through the billing verbs (worklogs, out_of_hours,
+statements); one template per page or fragment."""
 
 from __future__ import annotations
 
@@ -17,7 +18,16 @@ from secondline.accounts import access as accounts_access
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.api import acting_user
 from secondline.accounts.models import User
-from secondline.billing import access, export, forms, services
+from secondline.billing import (
+    access,
+    export,
+    forms,
+    out_of_hours,
+    periods,
+    prepaid,
+    statements,
+    worklogs,
+)
 from secondline.billing.models import OutOfHoursRequest, Statement, WorkLog
 from secondline.tickets.access import get_ticket_for
 from secondline.tickets.models import Ticket
@@ -34,7 +44,7 @@ def worklog_context(request: HttpRequest, ticket: Ticket, form: Any = None) -> d
     logs = list(
         access.worklogs_visible_to(user).filter(ticket=ticket).select_related("agent", "contract")
     )
-    zone = services.zone_of(ticket.contract)
+    zone = periods.zone_of(ticket.contract)
     return {
         "ticket": ticket,
         "worklogs": logs,
@@ -69,14 +79,14 @@ def ticket_worklogs(request: HttpRequest, ticket_id: int) -> HttpResponse:
             access.require_can_log_work(acting_user(request), ticket)
         except AccessDenied as denied:
             raise PermissionDenied(str(denied)) from denied
-        form = forms.WorkLogForm(request.POST, zone=services.zone_of(ticket.contract))
+        form = forms.WorkLogForm(request.POST, zone=periods.zone_of(ticket.contract))
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.log_work(
+                worklogs.log_work(
                     ticket,
                     acting_user(request),
-                    services.WorkEntry(
+                    worklogs.WorkEntry(
                         activity=data["activity"],
                         started_at=data["started_at"],
                         ended_at=data["ended_at"],
@@ -108,10 +118,10 @@ def ticket_worklogs(request: HttpRequest, ticket_id: int) -> HttpResponse:
 def raise_request(request: HttpRequest, ticket_id: int) -> HttpResponse:
     user = acting_user(request)
     ticket = get_ticket_for(user, ticket_id)
-    form = forms.OutOfHoursRequestForm(request.POST, zone=services.zone_of(ticket.contract))
+    form = forms.OutOfHoursRequestForm(request.POST, zone=periods.zone_of(ticket.contract))
     if form.is_valid():
         try:
-            created = services.raise_out_of_hours_request(ticket, user, **form.cleaned_data)
+            created = out_of_hours.raise_out_of_hours_request(ticket, user, **form.cleaned_data)
         except ValidationError as error:
             _form_errors(form, error)
         except AccessDenied as denied:
@@ -133,7 +143,7 @@ def index(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "pending": pending.select_related("ticket", "raised_by"),
         "statements": access.statements_visible_to(user).select_related("contract")[:50],
-        "balances": [(contract, services.prepaid_balance(contract)) for contract in contracts[:50]],
+        "balances": [(contract, prepaid.prepaid_balance(contract)) for contract in contracts[:50]],
         "generate_form": forms.GenerateStatementForm(contracts=contracts)
         if user.is_manager
         else None,
@@ -150,7 +160,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         approve = request.POST.get("decision") == "approve"
         try:
-            services.decide_out_of_hours_request(ooh, user, approve, form.cleaned_data["comment"])
+            out_of_hours.decide_out_of_hours_request(
+                ooh, user, approve, form.cleaned_data["comment"]
+            )
         except ValidationError as error:
             _form_errors(form, error)
         except AccessDenied as denied:
@@ -186,7 +198,7 @@ def generate(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose a contract and a month."))
         return redirect("billing:index")
     try:
-        statement = services.generate_statement(
+        statement = statements.generate_statement(
             form.cleaned_data["contract"], form.cleaned_data["month"], user
         )
     except ValidationError as error:
@@ -204,12 +216,12 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         action = request.POST.get("action")
         try:
             if action == "issue":
-                services.issue_statement(statement, user)
+                statements.issue_statement(statement, user)
             elif action == "approve":
-                services.approve_statement(statement, user)
+                statements.approve_statement(statement, user)
             elif action == "dispute":
                 line = access.get_line_for(user, statement, request.POST.get("line", ""))
-                services.dispute_line(line, user, request.POST.get("comment", ""))
+                statements.dispute_line(line, user, request.POST.get("comment", ""))
         except (ValidationError, AccessDenied) as error:
             text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
             messages.error(request, text)

@@ -1,6 +1,7 @@
 """The billing REST API: work logs, out-of-hours requests and statements.
 
-Access goes through ``billing.access``, every change through ``billing.services``.
+Access goes through ``billing.access``, every change through the billing verbs
+(``worklogs``, ``out_of_hours``, ``statements``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from rest_framework.response import Response
 
 from secondline.accounts import access as accounts_access
 from secondline.accounts.api import acting_user, validated
-from secondline.billing import access, export, services
+from secondline.billing import access, export, out_of_hours, statements, worklogs
 from secondline.billing import serializers as s
 from secondline.billing.models import OutOfHoursRequest, Statement, WorkLog
 from secondline.tickets.access import get_ticket_for
@@ -79,11 +80,11 @@ class WorkLogViewSet(
         data = validated(s.WorkLogCreateSerializer, request.data)
         ticket = get_ticket_for(acting_user(request), data.pop("ticket"))
         minutes = data.pop("duration_minutes")
-        entry = services.WorkEntry(
+        entry = worklogs.WorkEntry(
             duration=dt.timedelta(minutes=minutes) if minutes else None, **data
         )
         return self._answer(
-            services.log_work(ticket, acting_user(request), entry, Channel.API),
+            worklogs.log_work(ticket, acting_user(request), entry, Channel.API),
             status.HTTP_201_CREATED,
         )
 
@@ -92,11 +93,11 @@ class WorkLogViewSet(
         log = self.get_object()
         changes = validated(s.WorkLogUpdateSerializer, request.data, partial=True)
         return self._answer(
-            services.update_worklog(log, acting_user(request), changes, Channel.API)
+            worklogs.update_worklog(log, acting_user(request), changes, Channel.API)
         )
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.delete_worklog(self.get_object(), acting_user(request), Channel.API)
+        worklogs.delete_worklog(self.get_object(), acting_user(request), Channel.API)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -134,7 +135,7 @@ class OutOfHoursRequestViewSet(
         logs = list(access.worklogs_visible_to(user).filter(pk__in=data["worklogs"]))
         if len(logs) != len(set(data["worklogs"])):
             raise DRFValidationError({"worklogs": ["No such work log."]})
-        created = services.raise_out_of_hours_request(
+        created = out_of_hours.raise_out_of_hours_request(
             ticket,
             user,
             window_start=data["window_start"],
@@ -150,7 +151,7 @@ class OutOfHoursRequestViewSet(
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
         data = validated(s.DecisionSerializer, request.data)
-        decided = services.approve_out_of_hours_request(
+        decided = out_of_hours.approve_out_of_hours_request(
             self.get_object(), acting_user(request), data["comment"], Channel.API
         )
         return self._answer(decided)
@@ -159,7 +160,7 @@ class OutOfHoursRequestViewSet(
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str) -> Response:
         data = validated(s.DecisionSerializer, request.data)
-        decided = services.reject_out_of_hours_request(
+        decided = out_of_hours.reject_out_of_hours_request(
             self.get_object(), acting_user(request), data["comment"], Channel.API
         )
         return self._answer(decided)
@@ -196,18 +197,18 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if contract is None:
             raise DRFValidationError({"contract": ["No such contract."]})
         return self._answer(
-            services.generate_statement(contract, data["period"], user), status.HTTP_201_CREATED
+            statements.generate_statement(contract, data["period"], user), status.HTTP_201_CREATED
         )
 
     @extend_schema(request=None, responses=s.StatementDetailSerializer)
     @action(detail=True, methods=["post"])
     def issue(self, request: Request, pk: str) -> Response:
-        return self._answer(services.issue_statement(self.get_object(), acting_user(request)))
+        return self._answer(statements.issue_statement(self.get_object(), acting_user(request)))
 
     @extend_schema(request=None, responses=s.StatementDetailSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
-        return self._answer(services.approve_statement(self.get_object(), acting_user(request)))
+        return self._answer(statements.approve_statement(self.get_object(), acting_user(request)))
 
     @extend_schema(request=s.DisputeSerializer, responses=s.StatementDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -215,7 +216,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         statement = self.get_object()
         data = validated(s.DisputeSerializer, request.data)
         line = access.get_line_for(acting_user(request), statement, data["line"])
-        services.dispute_line(line, acting_user(request), data["comment"], Channel.API)
+        statements.dispute_line(line, acting_user(request), data["comment"], Channel.API)
         return self._answer(statement)
 
     @extend_schema(

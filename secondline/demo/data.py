@@ -300,7 +300,7 @@ def _time_and_mail(people: dict[str, User]) -> None:
     senders waiting in the quarantine (billing and mail services, as in real use)."""
     from email.message import EmailMessage
 
-    from secondline.billing import services as billing
+    from secondline.billing import out_of_hours, worklogs
     from secondline.mail import services as mail
 
     now = timezone.now()
@@ -314,10 +314,10 @@ def _time_and_mail(people: dict[str, User]) -> None:
             ("analysis", 45, "Read the logs and reproduced the fault on the test system."),
             ("fix", 90, "Corrected the settings and checked the result with the customer."),
         ):
-            billing.log_work(
+            worklogs.log_work(
                 ticket,
                 people["agent"],
-                billing.WorkEntry(
+                worklogs.WorkEntry(
                     activity=activity,
                     started_at=start,
                     duration=dt.timedelta(minutes=minutes),
@@ -334,7 +334,7 @@ def _time_and_mail(people: dict[str, User]) -> None:
         evening = timezone.make_aware(
             dt.datetime.combine(timezone.localdate(now) + dt.timedelta(days=1), dt.time(20, 0))
         )
-        billing.raise_out_of_hours_request(
+        out_of_hours.raise_out_of_hours_request(
             urgent,
             people["agent"],
             window_start=evening,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.billing import services as billing
+from secondline.billing import worklogs as billing
 from secondline.releases import events
 from secondline.releases.access import require_responsible_of, require_update_entitlement
 from secondline.releases.catalogue import change_version

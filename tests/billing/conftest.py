@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from secondline.billing import services
+from secondline.billing import out_of_hours, worklogs
 from tests.factories import consultation_draft, file_ticket
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -28,8 +28,8 @@ def log(agent: Any) -> Any:
     def log_work(ticket: Any, start: dt.datetime, end: dt.datetime, **entry: Any) -> Any:
         entry.setdefault("activity", "analysis")
         who = entry.pop("agent", agent)
-        return services.log_work(
-            ticket, who, services.WorkEntry(started_at=start, ended_at=end, **entry)
+        return worklogs.log_work(
+            ticket, who, worklogs.WorkEntry(started_at=start, ended_at=end, **entry)
         )
 
     return log_work
@@ -42,10 +42,10 @@ def approved(manager: Any, responsible: Any) -> Any:
     def approve(ticket: Any, start: dt.datetime, end: dt.datetime, **kwargs: Any) -> Any:
         kwargs.setdefault("reason", "Urgent weekend work")
         kwargs.setdefault("estimated_hours", "1")
-        request = services.raise_out_of_hours_request(
+        request = out_of_hours.raise_out_of_hours_request(
             ticket, responsible, window_start=start, window_end=end, **kwargs
         )
-        services.approve_out_of_hours_request(request, responsible)
-        return services.approve_out_of_hours_request(request, manager)
+        out_of_hours.approve_out_of_hours_request(request, responsible)
+        return out_of_hours.approve_out_of_hours_request(request, manager)
 
     return approve

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from secondline.billing import services
+from secondline.billing import out_of_hours
 from secondline.billing.models import OutOfHoursRequest
 from tests.billing.conftest import msk
 
@@ -91,7 +91,7 @@ def test_both_parties_approve_a_request_through_the_api(
 def test_an_outsider_cannot_see_or_decide_a_request(
     api_as: Any, ticket: Any, responsible: Any, personas: Any
 ) -> None:
-    request = services.raise_out_of_hours_request(
+    request = out_of_hours.raise_out_of_hours_request(
         ticket,
         responsible,
         window_start=msk(2024, 11, 3, 10),

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from secondline.billing import services
+from secondline.billing import out_of_hours
 from secondline.billing.forms import parse_duration
 from secondline.billing.models import OutOfHoursRequest, WorkLog
 from tests.billing.conftest import msk
@@ -86,7 +86,7 @@ def test_customers_see_hours_but_cannot_log_and_never_see_notes(
 def test_the_responsible_person_approves_a_request_on_its_page(
     ticket: Any, agent: Any, responsible: Any, member: Any
 ) -> None:
-    request = services.raise_out_of_hours_request(
+    request = out_of_hours.raise_out_of_hours_request(
         ticket,
         agent,
         window_start=msk(2024, 11, 3, 10),

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from pypdf import PdfReader
 
 from secondline.accounts.access import AccessDenied
-from secondline.billing import export, services
+from secondline.billing import export, out_of_hours, statements, worklogs
 from secondline.billing.models import BillingTerms, PrepaidPackage, Statement
 from secondline.tickets.models import TicketEvent
 from tests.billing.conftest import msk
@@ -51,15 +51,15 @@ def november(personas: Any, ticket: Any, log: Any, approved: Any, agent: Any) ->
         log(ticket, msk(2024, 11, 9, 10), msk(2024, 11, 9, 11)),
         log(ticket, msk(2024, 12, 2, 11), msk(2024, 12, 2, 12)),  # next month
     ]
-    late = services.raise_out_of_hours_request(
+    late = out_of_hours.raise_out_of_hours_request(
         ticket, agent, reason="Evening hotfix", worklogs=[logs[5]]
     )
-    services.approve_out_of_hours_request(late, personas.manager)
-    services.approve_out_of_hours_request(late, personas.responsible)
-    rejected = services.raise_out_of_hours_request(
+    out_of_hours.approve_out_of_hours_request(late, personas.manager)
+    out_of_hours.approve_out_of_hours_request(late, personas.responsible)
+    rejected = out_of_hours.raise_out_of_hours_request(
         ticket, agent, reason="Saturday check", worklogs=[logs[8]]
     )
-    services.reject_out_of_hours_request(rejected, personas.responsible, "Not agreed")
+    out_of_hours.reject_out_of_hours_request(rejected, personas.responsible, "Not agreed")
     return logs
 
 
@@ -87,7 +87,7 @@ def test_the_worked_example_matches_the_hand_computation(
     Prepaid 8 h = 480 min; the month weighs 255 + 165 x 2 = 585 min, so all 480 min are drawn:
     480 x 4000/60 = 32000.00 covered; due 39000.00 - 32000.00 = 7000.00; 0 h left.
     """
-    statement = services.generate_statement(personas.contract, NOVEMBER, manager)
+    statement = statements.generate_statement(personas.contract, NOVEMBER, manager)
     lines = list(statement.lines.order_by("started_at"))
     assert [line.amount for line in lines] == [
         Decimal(x)
@@ -135,82 +135,58 @@ def test_unverified_out_of_hours_work_never_reaches_the_bill(
 ) -> None:
     log(ticket, msk(2024, 11, 3, 10), msk(2024, 11, 3, 18))
     log(ticket, msk(2024, 11, 4, 0), msk(2024, 11, 4, 8))
-    statement = services.generate_statement(personas.contract, NOVEMBER, manager)
+    statement = statements.generate_statement(personas.contract, NOVEMBER, manager)
     assert statement.total_amount == Decimal("0.00")
     assert statement.out_of_hours_minutes == 0
     assert statement.unverified_minutes == 16 * 60
     assert all(line.amount == 0 for line in statement.lines.all())
 
 
-def test_prepaid_warning_goes_out_once_at_80_percent(
-    personas: Any, ticket: Any, log: Any, manager: Any, responsible: Any, sent: Any, mailoutbox: Any
-) -> None:
-    PrepaidPackage.objects.create(
-        contract=personas.contract,
-        hours=Decimal("10"),
-        purchased_on=dt.date(2024, 10, 1),
-        valid_from=dt.date(2024, 10, 1),
-        valid_until=dt.date(2024, 12, 31),
-    )
-    with sent():
-        log(ticket, msk(2024, 11, 5, 10), msk(2024, 11, 5, 17, 45))  # 7.75 h: 77.5 %
-    assert not [m for m in mailoutbox if "prepaid" in m.subject]
-    with sent():
-        log(ticket, msk(2024, 11, 6, 10), msk(2024, 11, 6, 10, 15))  # 8 h: 80 %
-        log(ticket, msk(2024, 11, 7, 10), msk(2024, 11, 7, 11))  # 9 h
-    warnings = [m for m in mailoutbox if "prepaid" in m.subject]
-    assert sorted(m.to[0] for m in warnings) == sorted([manager.email, responsible.email])
-    assert "80%" in warnings[0].body
-    balance = services.prepaid_balance(personas.contract)[0]
-    assert balance.used_hours == Decimal("9.00")
-    assert balance.left_hours == Decimal("1.00")
-
-
 def test_a_statement_is_approved_by_the_responsible_person_only(
     personas: Any, november: Any, manager: Any, member: Any
 ) -> None:
-    statement = services.generate_statement(personas.contract, NOVEMBER, manager)
+    statement = statements.generate_statement(personas.contract, NOVEMBER, manager)
     with pytest.raises(ValidationError):
-        services.approve_statement(statement, personas.responsible)  # still a draft
-    services.issue_statement(statement, manager)
+        statements.approve_statement(statement, personas.responsible)  # still a draft
+    statements.issue_statement(statement, manager)
     for who in (member, manager, personas.outsider_responsible):
         with pytest.raises(AccessDenied):
-            services.approve_statement(statement, who)
+            statements.approve_statement(statement, who)
     with pytest.raises(AccessDenied):
-        services.generate_statement(personas.contract, NOVEMBER, personas.responsible)
-    approved = services.approve_statement(statement, personas.responsible)
+        statements.generate_statement(personas.contract, NOVEMBER, personas.responsible)
+    approved = statements.approve_statement(statement, personas.responsible)
     assert approved.status == Statement.Status.APPROVED
     assert approved.decided_by == personas.responsible
     with pytest.raises(ValidationError):
-        services.generate_statement(personas.contract, NOVEMBER, manager)
+        statements.generate_statement(personas.contract, NOVEMBER, manager)
     with pytest.raises(ValidationError, match="approved"):
-        services.update_worklog(november[0], manager, {"description": "changed"})
+        worklogs.update_worklog(november[0], manager, {"description": "changed"})
 
 
 def test_a_disputed_line_sends_the_statement_back(
     personas: Any, november: Any, manager: Any, responsible: Any
 ) -> None:
-    statement = services.issue_statement(
-        services.generate_statement(personas.contract, NOVEMBER, manager), manager
+    statement = statements.issue_statement(
+        statements.generate_statement(personas.contract, NOVEMBER, manager), manager
     )
     line = statement.lines.order_by("started_at").first()
     with pytest.raises(ValidationError):
-        services.dispute_line(line, responsible, "  ")
-    services.dispute_line(line, responsible, "We agreed on two hours")
+        statements.dispute_line(line, responsible, "  ")
+    statements.dispute_line(line, responsible, "We agreed on two hours")
     statement.refresh_from_db()
     assert statement.status == Statement.Status.DISPUTED
     with pytest.raises(ValidationError):
-        services.approve_statement(statement, responsible)
+        statements.approve_statement(statement, responsible)
     assert line.ticket.events.filter(
         kind=TicketEvent.Kind.OTHER, field="statement_line", actor=responsible
     ).exists()
-    services.update_worklog(november[0], manager, {"ended_at": msk(2024, 11, 1, 12)})
-    statement = services.generate_statement(personas.contract, NOVEMBER, manager)
+    worklogs.update_worklog(november[0], manager, {"ended_at": msk(2024, 11, 1, 12)})
+    statement = statements.generate_statement(personas.contract, NOVEMBER, manager)
     assert statement.status == Statement.Status.DRAFT
     assert statement.total_amount == Decimal("38000.00")
 
 
-def test_statement_generation_takes_the_same_queries_for_any_number_of_logs(
+def test_statement_generation_takes_the_same_queries_for_any_number_of_logs_in_a_batch(
     personas: Any, ticket: Any, log: Any, manager: Any, django_assert_num_queries: Any
 ) -> None:
     def count(n: int) -> int:
@@ -221,19 +197,19 @@ def test_statement_generation_takes_the_same_queries_for_any_number_of_logs(
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as queries:
-            services.generate_statement(personas.contract, dt.date(2024, 12, 1), manager)
+            statements.generate_statement(personas.contract, dt.date(2024, 12, 1), manager)
         return len(queries)
 
     few = count(2)
     assert count(40) == few
     with django_assert_num_queries(few):
-        services.generate_statement(personas.contract, dt.date(2024, 12, 1), manager)
+        statements.generate_statement(personas.contract, dt.date(2024, 12, 1), manager)
 
 
 def test_the_csv_lists_every_line_and_the_totals(
     personas: Any, november: Any, manager: Any
 ) -> None:
-    statement = services.generate_statement(personas.contract, NOVEMBER, manager)
+    statement = statements.generate_statement(personas.contract, NOVEMBER, manager)
     text = export.statement_csv(statement, "en")
     rows = text.lstrip("\ufeff").splitlines()
     assert rows[0].startswith("Date,Ticket,Subject")
@@ -260,7 +236,7 @@ def _pdf_text(pdf: bytes) -> str:
 def test_the_pdf_renders_in_english_and_russian(
     personas: Any, november: Any, manager: Any, language: str, words: list[str], tmp_path: Path
 ) -> None:
-    statement = services.generate_statement(personas.contract, NOVEMBER, manager)
+    statement = statements.generate_statement(personas.contract, NOVEMBER, manager)
     pdf = export.statement_pdf(statement, language)
     assert pdf.startswith(b"%PDF")
     text = _pdf_text(pdf)

@@ -1,4 +1,4 @@
-"""Work logs and out-of-hours verification through the service layer."""
+"""Logging work on a ticket through the service layer."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from secondline.accounts.access import AccessDenied
-from secondline.billing import services
-from secondline.billing.models import OutOfHoursRequest, OutOfHoursStatus
+from secondline.billing import worklogs
+from secondline.billing.models import OutOfHoursStatus
 from secondline.tickets.models import TicketEvent
 from tests.billing.conftest import msk
 from tests.factories import UserFactory
@@ -35,10 +35,10 @@ def test_it_splits_an_evening_log_and_bills_double_rate_only_when_verified(
 
 
 def test_it_takes_a_duration_instead_of_an_end(ticket: Any, agent: Any) -> None:
-    entry = services.WorkEntry(
+    entry = worklogs.WorkEntry(
         activity="fix", started_at=msk(2024, 11, 1, 11), duration=dt.timedelta(minutes=45)
     )
-    work = services.log_work(ticket, agent, entry)
+    work = worklogs.log_work(ticket, agent, entry)
     assert work.ended_at == msk(2024, 11, 1, 11, 45)
     assert work.billed_business_minutes == 45
 
@@ -64,183 +64,20 @@ def test_it_refuses_bad_work_logs_per_field(
     }
     values.update(entry)
     with pytest.raises(ValidationError) as error:
-        services.log_work(ticket, agent, services.WorkEntry(**values))
+        worklogs.log_work(ticket, agent, worklogs.WorkEntry(**values))
     assert field in error.value.message_dict
 
 
 def test_customers_cannot_log_work(ticket: Any, responsible: Any) -> None:
-    entry = services.WorkEntry("fix", msk(2024, 11, 1, 11), msk(2024, 11, 1, 12))
+    entry = worklogs.WorkEntry("fix", msk(2024, 11, 1, 11), msk(2024, 11, 1, 12))
     with pytest.raises(AccessDenied):
-        services.log_work(ticket, responsible, entry)
+        worklogs.log_work(ticket, responsible, entry)
 
 
 def test_an_agent_changes_only_their_own_logs(ticket: Any, log: Any, manager: Any) -> None:
     work = log(ticket, msk(2024, 11, 1, 11), msk(2024, 11, 1, 12))
     other = UserFactory(organization=manager.organization, role="agent")
     with pytest.raises(AccessDenied):
-        services.update_worklog(work, other, {"description": "mine now"})
-    changed = services.update_worklog(work, manager, {"ended_at": msk(2024, 11, 1, 20)})
+        worklogs.update_worklog(work, other, {"description": "mine now"})
+    changed = worklogs.update_worklog(work, manager, {"ended_at": msk(2024, 11, 1, 20)})
     assert (changed.business_seconds, changed.out_of_hours_seconds) == (8 * 3600, 3600)
-
-
-def test_out_of_hours_work_without_a_request_is_unverified_and_not_billed(
-    ticket: Any, log: Any
-) -> None:
-    work = log(ticket, msk(2024, 11, 3, 12), msk(2024, 11, 3, 14))
-    assert work.out_of_hours_status == OutOfHoursStatus.UNVERIFIED
-    assert work.billed_out_of_hours_minutes == 0
-
-
-def test_one_approval_is_not_enough(ticket: Any, log: Any, responsible: Any) -> None:
-    work = log(ticket, msk(2024, 11, 3, 12), msk(2024, 11, 3, 14))
-    request = services.raise_out_of_hours_request(
-        ticket, responsible, reason="Weekend release", worklogs=[work]
-    )
-    services.approve_out_of_hours_request(request, responsible)
-    work.refresh_from_db()
-    assert work.out_of_hours_status == OutOfHoursStatus.PENDING
-    assert work.billed_out_of_hours_minutes == 0
-
-
-def test_work_approved_after_the_fact_by_both_becomes_billable(
-    ticket: Any, log: Any, agent: Any, manager: Any, responsible: Any
-) -> None:
-    work = log(ticket, msk(2024, 11, 3, 12), msk(2024, 11, 3, 14))
-    request = services.raise_out_of_hours_request(
-        ticket, agent, reason="Hotfix after the outage", worklogs=[work]
-    )
-    assert request.after_the_fact
-    assert request.estimated_hours == Decimal("2.00")
-    assert (request.window_start, request.window_end) == (work.started_at, work.ended_at)
-    assert request.out_of_hours_rate == Decimal("8000.00")
-    services.approve_out_of_hours_request(request, manager, "Agreed on the phone")
-    services.approve_out_of_hours_request(request, responsible)
-    request.refresh_from_db()
-    work.refresh_from_db()
-    assert request.status == OutOfHoursRequest.Status.APPROVED
-    assert work.out_of_hours_status == OutOfHoursStatus.VERIFIED
-    assert work.billed_out_of_hours_minutes == 120
-
-
-def test_a_rejection_keeps_the_work_off_the_bill(
-    ticket: Any, log: Any, manager: Any, responsible: Any
-) -> None:
-    work = log(ticket, msk(2024, 11, 3, 12), msk(2024, 11, 3, 14))
-    request = services.raise_out_of_hours_request(
-        ticket, manager, reason="Weekend work", worklogs=[work]
-    )
-    services.approve_out_of_hours_request(request, manager)
-    with pytest.raises(ValidationError):
-        services.reject_out_of_hours_request(request, responsible, "")
-    services.reject_out_of_hours_request(request, responsible, "Nobody asked for this")
-    work.refresh_from_db()
-    assert work.out_of_hours_status == OutOfHoursStatus.REJECTED
-    assert work.billed_out_of_hours_minutes == 0
-    with pytest.raises(ValidationError):
-        services.approve_out_of_hours_request(request, responsible)
-
-
-def test_both_decisions_are_in_the_tickets_history(
-    ticket: Any, approved: Any, manager: Any, responsible: Any
-) -> None:
-    approved(ticket, msk(2024, 11, 3, 10), msk(2024, 11, 3, 18))
-    decisions = ticket.events.filter(kind=Kind.OUT_OF_HOURS_APPROVED).order_by("pk")
-    assert [(e.actor, e.new_value) for e in decisions] == [
-        (responsible, "pending"),
-        (manager, "approved"),
-    ]
-    assert all(e.created_at and e.is_public for e in decisions)
-    assert "8000.00 RUB" in decisions[0].reason
-    assert ticket.events.filter(kind=Kind.OUT_OF_HOURS_REQUESTED, actor=responsible).exists()
-
-
-def test_the_customer_cannot_approve_for_the_contractor(ticket: Any, responsible: Any) -> None:
-    request = services.raise_out_of_hours_request(
-        ticket,
-        responsible,
-        window_start=msk(2024, 11, 3, 10),
-        window_end=msk(2024, 11, 3, 12),
-        reason="Weekend",
-        estimated_hours="2",
-    )
-    services.approve_out_of_hours_request(request, responsible)
-    with pytest.raises(ValidationError, match="already decided"):
-        services.approve_out_of_hours_request(request, responsible)
-    request.refresh_from_db()
-    assert request.status == OutOfHoursRequest.Status.PENDING
-    assert request.contractor_decision == ""
-
-
-@pytest.mark.parametrize("who", ["agent", "member", "outsider", "outsider_responsible"])
-def test_only_the_responsible_person_and_managers_decide(
-    ticket: Any, personas: Any, responsible: Any, who: str
-) -> None:
-    request = services.raise_out_of_hours_request(
-        ticket,
-        responsible,
-        window_start=msk(2024, 11, 3, 10),
-        window_end=msk(2024, 11, 3, 12),
-        reason="Weekend",
-        estimated_hours="2",
-    )
-    with pytest.raises(AccessDenied):
-        services.approve_out_of_hours_request(request, getattr(personas, who))
-    request.refresh_from_db()
-    assert request.customer_decision == request.contractor_decision == ""
-
-
-def test_an_outsider_cannot_raise_a_request_on_another_customers_ticket(
-    ticket: Any, outsider: Any
-) -> None:
-    with pytest.raises(AccessDenied):
-        services.raise_out_of_hours_request(
-            ticket,
-            outsider,
-            window_start=msk(2024, 11, 3, 10),
-            window_end=msk(2024, 11, 3, 12),
-            reason="x",
-            estimated_hours="1",
-        )
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "field"),
-    [
-        ({"reason": ""}, "reason"),
-        ({"window_end": msk(2024, 11, 3, 9)}, "window_end"),
-        ({"window_start": dt.datetime(2024, 11, 3, 10)}, "window_start"),
-        ({"estimated_hours": "many"}, "estimated_hours"),
-        ({"estimated_hours": "-1"}, "estimated_hours"),
-        ({"window_end": msk(2024, 12, 30, 9)}, "window_end"),
-    ],
-)
-def test_it_refuses_bad_requests_per_field(
-    ticket: Any, member: Any, kwargs: dict[str, Any], field: str
-) -> None:
-    values: dict[str, Any] = {
-        "window_start": msk(2024, 11, 3, 10),
-        "window_end": msk(2024, 11, 3, 12),
-        "reason": "Weekend",
-        "estimated_hours": "2",
-    }
-    values.update(kwargs)
-    with pytest.raises(ValidationError) as error:
-        services.raise_out_of_hours_request(ticket, member, **values)
-    assert field in error.value.message_dict
-
-
-def test_approvers_are_emailed_when_a_request_is_raised(
-    ticket: Any, member: Any, manager: Any, responsible: Any, sent: Any, mailoutbox: Any
-) -> None:
-    with sent():
-        services.raise_out_of_hours_request(
-            ticket,
-            member,
-            window_start=msk(2024, 11, 3, 10),
-            window_end=msk(2024, 11, 3, 12),
-            reason="Weekend release",
-            estimated_hours="2",
-        )
-    billing_mail = [m for m in mailoutbox if "approval" in m.subject]
-    assert sorted(m.to[0] for m in billing_mail) == sorted([manager.email, responsible.email])
-    assert "8000.00 RUB" in billing_mail[0].body

@@ -14,7 +14,7 @@ import time_machine
 from django.test import Client
 
 from secondline.accounts.models import User
-from secondline.billing import services as billing
+from secondline.billing import out_of_hours, worklogs
 from secondline.billing.models import OutOfHoursRequest, WorkLog
 from secondline.mail import services as mail
 from secondline.mail.models import InboundMessage
@@ -91,10 +91,10 @@ def test_it_logs_time_from_the_ticket_page_fragment(personas: Any, ticket: Ticke
 
 def test_it_shows_the_customer_the_hours_but_no_entry_form(personas: Any, ticket: Ticket) -> None:
     start = dt.datetime(2025, 12, 2, 11, 0, tzinfo=MSK)
-    billing.log_work(
+    worklogs.log_work(
         ticket,
         personas.agent,
-        billing.WorkEntry(
+        worklogs.WorkEntry(
             activity="analysis",
             started_at=start,
             duration=dt.timedelta(minutes=90),
@@ -122,7 +122,7 @@ def test_it_keeps_other_customers_out_of_the_ticket_and_its_time(
 @pytest.fixture
 def request_on(personas: Any, ticket: Ticket) -> OutOfHoursRequest:
     start = dt.datetime(2030, 1, 5, 20, 0, tzinfo=MSK)
-    return billing.raise_out_of_hours_request(
+    return out_of_hours.raise_out_of_hours_request(
         ticket,
         personas.agent,
         window_start=start,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,34 +13,10 @@ from django.db import transaction
 from secondline.billing import out_of_hours, statements, worklogs
 from secondline.billing.models import WorkLog
 from secondline.tickets.models import TicketEvent
-from secondline.tickets.signals import Change, ticket_changed, ticket_committed
 from tests.billing.conftest import msk
+from tests.listeners import Heard
 
 Kind = TicketEvent.Kind
-
-
-class Heard:
-    """What each signal carried, in order."""
-
-    def __init__(self) -> None:
-        self.changed: list[TicketEvent] = []
-        self.committed: list[TicketEvent] = []
-
-    def on_changed(self, sender: Any, change: Change, **kwargs: Any) -> None:
-        self.changed.append(change.event)
-
-    def on_committed(self, sender: Any, change: Change, **kwargs: Any) -> None:
-        self.committed.append(change.event)
-
-
-@pytest.fixture
-def heard() -> Iterator[Heard]:
-    listener = Heard()
-    ticket_changed.connect(listener.on_changed, dispatch_uid="test.billing.changed")
-    ticket_committed.connect(listener.on_committed, dispatch_uid="test.billing.committed")
-    yield listener
-    ticket_changed.disconnect(dispatch_uid="test.billing.changed")
-    ticket_committed.disconnect(dispatch_uid="test.billing.committed")
 
 
 def _request(ticket: Any, responsible: Any) -> Any:
@@ -150,17 +126,16 @@ def test_it_announces_each_billing_event_once_and_after_the_commit(
 ) -> None:
     target = setup(f)
     before = set(f.ticket.events.values_list("pk", flat=True))
-    heard.changed.clear()
-    heard.committed.clear()
+    heard.clear()
     with django_capture_on_commit_callbacks(execute=True):
         verb(f, target)
-        assert [(e.kind, e.field) for e in heard.changed] == [(kind, field)]
+        assert [(c.event.kind, c.event.field) for c in heard.changed] == [(kind, field)]
         assert heard.committed == []
     assert heard.committed == heard.changed
     # The announced event is the audit record itself: one row, none written twice.
     recorded = f.ticket.events.exclude(pk__in=before)
-    assert [e.pk for e in recorded] == [heard.committed[0].pk]
-    assert heard.committed[0].ticket_id == f.ticket.pk
+    assert [e.pk for e in recorded] == [heard.committed[0].event.pk]
+    assert heard.committed[0].event.ticket_id == f.ticket.pk
 
 
 def test_work_logged_in_a_rolled_back_transaction_is_never_announced_as_committed(
@@ -173,7 +148,7 @@ def test_work_logged_in_a_rolled_back_transaction_is_never_announced_as_committe
     ):
         log(ticket, msk(2024, 11, 1, 11), msk(2024, 11, 1, 12))
         raise RuntimeError("the caller fails after logging")
-    assert [e.kind for e in heard.changed] == [Kind.WORK_LOGGED]  # heard inside, rolled back
+    assert heard.changed_kinds() == [Kind.WORK_LOGGED]  # heard inside, rolled back
     assert heard.committed == []
     assert callbacks == []
     assert not WorkLog.objects.filter(ticket=ticket).exists()

@@ -2,8 +2,7 @@
 
 1. The raw bytes are stored first, in their own transaction (``store``), so a crash after that
    point loses nothing: the row stays "received" and is processed on the next run. (Only the
-   parse, pure Python that never raises, comes before: the stored envelope is read from it.
-   The importer has it done ahead in a parse process, which touches nothing else.)
+   parse, pure Python that never raises, comes before: the stored envelope is read from it.)
 2. ``process`` claims the row with a conditional update and, in the same transaction, turns it
    into a ticket, a comment, a delivery-failure event, or a quarantine entry. A crash rolls the
    whole step back, so every message is processed exactly once.
@@ -17,7 +16,6 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
@@ -26,18 +24,16 @@ from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Value
+from django.db.models import F, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from secondline import writes
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.mail import lookahead, notify, parse
+from secondline.mail import notify, parse
 from secondline.mail.models import InboundMessage, Mailbox, Notification, SenderReply
-from secondline.prepared import PreparedQuery
 from secondline.tickets import events
 from secondline.tickets import services as tickets
 from secondline.tickets.access import can_see_ticket
@@ -84,31 +80,16 @@ def ingest_message(
     Raises ``StoreFailed`` only when the message could not be stored (the database is down);
     no input, however malformed, makes it raise.
     """
-    return _ingest(
-        raw, source, None, mailbox=mailbox, answer_unknown_senders=answer_unknown_senders
-    )
-
-
-def _ingest(
-    raw: bytes,
-    source: str,
-    parsed: parse.ParsedMessage | None,
-    *,
-    mailbox: Mailbox | None = None,
-    answer_unknown_senders: bool | None = None,
-) -> Outcome:
-    """``ingest_message`` given ``parse.parse(raw)`` from a parse process (None: parse here)."""
-    message, created, parsed = _stored(raw, source, parsed, mailbox)
+    message, created, parsed = _stored(raw, source, mailbox)
     return _routed(message, created, source, parsed, answer_unknown_senders)
 
 
 def _stored(
-    raw: bytes, source: str, parsed: parse.ParsedMessage | None, mailbox: Mailbox | None = None
+    raw: bytes, source: str, mailbox: Mailbox | None = None
 ) -> tuple[InboundMessage, bool, parse.ParsedMessage | None]:
     """``store`` the bytes; parsed once, the envelope stored and the routing share the parse."""
     raw = _as_bytes(raw)
-    if parsed is None:
-        parsed = _parsed_here(raw)
+    parsed = _parsed_here(raw)
     message, created = store(raw, source, mailbox, parsed.envelope if parsed else None)
     return message, created, parsed
 
@@ -143,16 +124,9 @@ def ingest_many(
     *,
     answer_unknown_senders: bool | None = None,
     publish_every: int = PUBLISH_EVERY,
-    jobs: int | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> Iterator[Outcome]:
     """``ingest_message`` for each (raw, source) in turn: what ``secondline mail import`` runs.
-
-    Messages are parsed ahead in a parse process while this one stores and routes earlier
-    ones (``lookahead.parsed_ahead``); they are still stored and routed in input order, and
-    one that process could not parse is parsed here, as ``ingest_message`` does. ``jobs`` is
-    how many processes work, this one included: 1 parses here; None (the default) starts a
-    parse process when there is a second CPU and more than a few messages.
 
     They go in batches of ``batch_size`` (``_ingest_batch``): the raw bytes of a batch are
     committed first, in their own transaction, then the batch is routed in one transaction,
@@ -164,10 +138,9 @@ def ingest_many(
     (``notify.held_publishes``); those of a run that dies before handing them over are sent
     by the notification sweep.
     """
-    ahead = lookahead.parsed_ahead(messages, jobs)
-    with notify.held_publishes() as hold, closing(ahead):  # closing: the workers stop at once
+    with notify.held_publishes() as hold:
         count = 0
-        for batch in _batches(ahead, max(1, batch_size)):
+        for batch in _batches(messages, max(1, batch_size)):
             bad = next((i for i, item in enumerate(batch) if not _is_bytes(item[0])), None)
             for outcome in _ingest_batch(batch[:bad], answer_unknown_senders):
                 yield outcome
@@ -190,14 +163,14 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def _ingest_batch(
-    batch: Sequence[tuple[bytes, str, parse.ParsedMessage | None]],
+    batch: Sequence[tuple[bytes, str]],
     answer_unknown_senders: bool | None,
 ) -> list[Outcome]:
     """Store a batch's raw bytes in one transaction, then route it in another."""
     if not batch:
         return []
     with transaction.atomic():  # StoreFailed rolls the batch back; none of it was routed
-        stored = [(*_stored(raw, source, parsed), source) for raw, source, parsed in batch]
+        stored = [(*_stored(raw, source), source) for raw, source in batch]
     outcomes = []
     routed: set[int] = set()  # the same bytes twice in one batch: the second is a duplicate
     with transaction.atomic():
@@ -259,9 +232,9 @@ def store(
         try:
             if connection.in_atomic_block:  # a savepoint keeps the caller's transaction usable
                 with transaction.atomic():
-                    writes.insert([message])
+                    message.save(force_insert=True)
             else:  # autocommit: the one INSERT is its own transaction, committed at once
-                writes.insert([message])
+                message.save(force_insert=True)
         except IntegrityError:  # delivered before, or by another worker a moment ago
             return InboundMessage.objects.get(sha256=digest), False
     except Exception as exc:
@@ -317,20 +290,12 @@ def process(
     return message.status
 
 
-# The claim and the result are written as plain SQL, like the insert (secondline/writes.py).
 def _claim(message: InboundMessage, claimable: tuple[str, ...]) -> bool:
     """The conditional update that makes this process the only one routing the message."""
-    qn = connection.ops.quote_name
-    table = qn(InboundMessage._meta.db_table)
-    status, attempts = qn("status"), qn("attempts")
-    placeholders = ", ".join(["%s"] * len(claimable))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {status} = %s, {attempts} = {attempts} + 1 "
-            f"WHERE {qn('id')} = %s AND {status} IN ({placeholders})",
-            [Status.PROCESSING.value, message.pk, *(str(value) for value in claimable)],
-        )
-        return bool(cursor.rowcount)
+    claimed = InboundMessage.objects.filter(pk=message.pk, status__in=claimable).update(
+        status=Status.PROCESSING, attempts=F("attempts") + 1
+    )
+    return bool(claimed)
 
 
 RESULT_FIELDS = (
@@ -344,9 +309,9 @@ RESULT_FIELDS = (
 
 
 def _save_result(message: InboundMessage) -> None:
-    """``message.save(update_fields=RESULT_FIELDS)``, stamped now."""
+    """Write what the routing decided, stamped now."""
     message.processed_at = timezone.now()
-    writes.update(message, RESULT_FIELDS)
+    message.save(update_fields=RESULT_FIELDS)
 
 
 def process_pending(older_than: dt.timedelta = dt.timedelta(0), limit: int = 500) -> int:
@@ -368,54 +333,6 @@ def _settle(message: InboundMessage, status: str, why: str = "") -> None:
     message.error = parse.clean(why)
 
 
-# The lookups every message makes, compiled once per process (secondline/prepared.py).
-EARLIER_WITH_MESSAGE_ID = PreparedQuery(
-    lambda message_id, pk: (
-        InboundMessage.objects.filter(message_id=message_id, pk__lt=pk)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:1]
-    ),
-    message_id=str,
-    pk=int,
-)
-TICKET = PreparedQuery(lambda pk: Ticket.objects.filter(pk=pk)[:1], pk=int)
-# Message-ID lookups, one id at a time; the caller keeps the newest row as .first() did.
-NOTIFICATION_TICKET = PreparedQuery(
-    lambda message_id: Notification.objects.filter(message_id=message_id).values_list(
-        "created_at", "pk", "ticket_id"
-    )[:1],
-    message_id=str,
-)
-INBOUND_TICKET = PreparedQuery(
-    lambda message_id: InboundMessage.objects.filter(
-        message_id=message_id, result_ticket__isnull=False
-    ).values_list("received_at", "pk", "result_ticket_id")[:1],
-    message_id=str,
-)
-RECENT_FROM_SENDER = PreparedQuery(
-    lambda sender, since, pk: (
-        InboundMessage.objects.filter(sender=sender, received_at__gte=since, pk__lt=pk)
-        .exclude(status=Status.DUPLICATE)
-        .order_by()
-        .values("sender")
-        .annotate(count=Count("pk"))
-        .values_list("count", flat=True)
-    ),
-    sender=str,
-    since=dt.datetime,
-    pk=int,
-)
-CONTACT = PreparedQuery(
-    lambda email: (
-        User.objects.alias(lower_email=Lower("email"))
-        .filter(lower_email=Lower(Value(email)), is_active=True)
-        .select_related("organization")
-        .order_by("pk")[:1]
-    ),
-    email=str,
-)
-
-
 def _route(
     message: InboundMessage,
     parsed: parse.ParsedMessage,
@@ -424,7 +341,12 @@ def _route(
     retry: bool,
 ) -> None:
     if message.message_id and not retry:
-        original = EARLIER_WITH_MESSAGE_ID.first(message_id=message.message_id, pk=message.pk)
+        original = (
+            InboundMessage.objects.filter(message_id=message.message_id, pk__lt=message.pk)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
         if original is not None:
             message.duplicate_of_id = original
             _settle(message, Status.DUPLICATE, _("Same Message-ID as message #%s.") % original)
@@ -472,29 +394,32 @@ def find_ticket(parsed: parse.ParsedMessage) -> tuple[Ticket | None, str]:
         for mid in ids:
             match = THREAD_ID_RE.match(mid)
             if match and match.group(2).lower() == settings.MAIL_DOMAIN.lower():
-                return TICKET.first(pk=int(match.group(1))), "thread"
-        ticket_id = _newest_ticket_id(NOTIFICATION_TICKET, ids)
-        if ticket_id is None:
-            ticket_id = _newest_ticket_id(INBOUND_TICKET, ids)
+                return _ticket(int(match.group(1))), "thread"
+        # The newest row carrying one of the ids (the models' default order: newest first).
+        ticket_id = (
+            Notification.objects.filter(message_id__in=ids)
+            .values_list("ticket_id", flat=True)
+            .first()
+        ) or (
+            InboundMessage.objects.filter(message_id__in=ids, result_ticket__isnull=False)
+            .values_list("result_ticket_id", flat=True)
+            .first()
+        )
         if ticket_id is not None:
-            return TICKET.first(pk=ticket_id), "thread"
+            return _ticket(ticket_id), "thread"
     number = Ticket.pk_from_number(parsed.subject)
     if number is not None:
-        return TICKET.first(pk=number), "subject"
+        return _ticket(number), "subject"
     for address in parsed.recipients:
         match = PLUS_TAG_RE.search(address)
         number = Ticket.pk_from_number(match.group(1)) if match else None
         if number is not None and address.endswith("@" + _support_domain()):
-            return TICKET.first(pk=number), "plus"
+            return _ticket(number), "plus"
     return None, ""
 
 
-def _newest_ticket_id(
-    query: PreparedQuery[tuple[dt.datetime, int, int]], ids: list[str]
-) -> int | None:
-    """The ticket of the newest row carrying one of ``ids`` (the models' default order)."""
-    found = [row for mid in dict.fromkeys(ids) if (row := query.first(message_id=mid))]
-    return max(found)[2] if found else None
+def _ticket(pk: int) -> Ticket | None:
+    return Ticket.objects.filter(pk=pk).first()
 
 
 def _support_domain() -> str:
@@ -562,15 +487,25 @@ def _automatic(message: InboundMessage, parsed: parse.ParsedMessage, ticket: Tic
 
 def _over_rate_limit(message: InboundMessage) -> bool:
     window = dt.timedelta(seconds=settings.MAIL_SENDER_RATE_WINDOW)
-    recent = RECENT_FROM_SENDER.first(
-        sender=message.sender, since=timezone.now() - window, pk=message.pk
+    recent = (
+        InboundMessage.objects.filter(
+            sender=message.sender, received_at__gte=timezone.now() - window, pk__lt=message.pk
+        )
+        .exclude(status=Status.DUPLICATE)
+        .count()
     )
-    return (recent or 0) >= settings.MAIL_SENDER_RATE_LIMIT
+    return recent >= settings.MAIL_SENDER_RATE_LIMIT
 
 
 def find_contact(address: str) -> User | None:
     """The active user with this address (any case), the oldest account if several."""
-    return CONTACT.first(email=address)
+    return (
+        User.objects.alias(lower_email=Lower("email"))
+        .filter(lower_email=Lower(Value(address)), is_active=True)
+        .select_related("organization")
+        .order_by("pk")
+        .first()
+    )
 
 
 def _uploads(parsed: parse.ParsedMessage) -> tuple[list[tickets.UploadedFile], list[str]]:

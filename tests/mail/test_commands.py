@@ -87,22 +87,13 @@ def test_import_of_a_missing_path_is_a_clear_error(db) -> None:
         call_command("mail", "import", "/nonexistent/path.eml")
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_import_takes_the_number_of_processes(member, tmp_path, capsys, monkeypatch, jobs) -> None:
-    from secondline.mail import lookahead
-
-    monkeypatch.setattr(lookahead, "START_HERE", 0)  # the parse process parses from the first
+def test_import_keeps_the_order_of_an_mbox(member, tmp_path, capsys) -> None:
     box = mailbox.mbox(str(tmp_path / "archive.mbox"))
     for n in range(40):
         box.add(plain(member.email, subject=f"Problem {n}", body=f"Details {n}"))
     box.flush()
     box.close()
-    call_command("mail", "import", str(tmp_path / "archive.mbox"), "--no-progress", "--jobs", jobs)
+    call_command("mail", "import", str(tmp_path / "archive.mbox"), "--no-progress")
     assert "40 received: 40 new tickets" in capsys.readouterr().out
     subjects = InboundMessage.objects.order_by("pk").values_list("subject", flat=True)
     assert list(subjects) == [f"Problem {n}" for n in range(40)]  # in the mbox's order
-
-
-def test_import_refuses_zero_processes(db, tmp_path) -> None:
-    with pytest.raises(CommandError, match="1 or more"):
-        call_command("mail", "import", str(tmp_path), "--jobs", "0")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import Counter
 from pathlib import Path
@@ -28,12 +27,6 @@ def summary(received: int, statuses: Counter[str]) -> str:
     return f"{received} received: " + ", ".join(parts)
 
 
-def _positive(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, not {value!r}")
-    return int(value)
-
-
 class Command(BaseCommand):
     help = "The email channel: poll IMAP mailboxes, receive one message from an MTA, import files."
 
@@ -49,14 +42,6 @@ class Command(BaseCommand):
             "--answer-unknown-senders",
             action="store_true",
             help="send unknown senders the how-to-file reply (off: archives are old mail)",
-        )
-        importer.add_argument(
-            "--jobs",
-            type=_positive,
-            default=None,
-            metavar="N",
-            help="processes to use: 1 parses every message in this one, N parses ahead in N-1 "
-            "others (default: 2 when there is a second CPU and more than a few messages)",
         )
         importer.add_argument("--no-progress", action="store_true")
 
@@ -131,9 +116,7 @@ class Command(BaseCommand):
             for label, raw in sources.messages(path)
         )
         try:
-            for outcome in services.ingest_many(
-                messages, answer_unknown_senders=answer, jobs=options["jobs"]
-            ):
+            for outcome in services.ingest_many(messages, answer_unknown_senders=answer):
                 received += 1
                 statuses[outcome.status] += 1
                 bar.update(1)

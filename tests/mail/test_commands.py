@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from secondline.mail import services
+from secondline.mail import intake
 from secondline.mail.models import InboundMessage
 from tests.mail.test_intake import plain
 
@@ -34,9 +34,9 @@ def test_receive_stores_a_message_from_standard_input(member, monkeypatch, capsy
 
 def test_receive_exits_75_when_the_message_cannot_be_stored(db, monkeypatch) -> None:
     def broken(*args, **kwargs):
-        raise services.StoreFailed("disk full")
+        raise intake.StoreFailed("disk full")
 
-    monkeypatch.setattr(services, "store", broken)
+    monkeypatch.setattr(intake, "store", broken)
     monkeypatch.setattr(sys, "stdin", Stdin(b"Subject: hi\r\n\r\nhello"))
     with pytest.raises(CommandError) as failure:
         call_command("mail", "receive")

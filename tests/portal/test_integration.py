@@ -16,7 +16,7 @@ from django.test import Client
 from secondline.accounts.models import User
 from secondline.billing import services as billing
 from secondline.billing.models import OutOfHoursRequest, WorkLog
-from secondline.mail import services as mail
+from secondline.mail import intake as mail
 from secondline.mail.models import InboundMessage
 from secondline.releases import services as releases
 from secondline.releases.models import DutyCallout, Installation, PhoneCall, ProductVersion

@@ -57,12 +57,12 @@ class Command(BaseCommand):
     def receive(self, source: str) -> None:
         """Exit 0 once the message is safely stored, 75 (EX_TEMPFAIL) when it could not be."""
         try:
-            from secondline.mail import services
+            from secondline.mail import intake
 
             raw = sys.stdin.buffer.read()
             if not raw:
                 raise CommandError("No message on standard input.", returncode=EX_TEMPFAIL)
-            outcome = services.ingest_message(raw, source=source)
+            outcome = intake.ingest_message(raw, source=source)
         except CommandError:
             raise
         except Exception as exc:  # anything at all: the MTA must keep the message
@@ -72,10 +72,10 @@ class Command(BaseCommand):
         self.stdout.write(f"message #{outcome.message.pk}: {outcome.status}")
 
     def poll(self, name: str | None) -> None:
-        from secondline.mail import imap, services
+        from secondline.mail import imap, intake
         from secondline.mail.models import Mailbox
 
-        services.process_pending()
+        intake.process_pending()
         boxes = Mailbox.objects.filter(is_active=True)
         if name:
             boxes = boxes.filter(name=name)
@@ -96,7 +96,7 @@ class Command(BaseCommand):
     def import_paths(self, paths: list[Path], options: dict[str, Any]) -> None:
         from tqdm import tqdm
 
-        from secondline.mail import services, sources
+        from secondline.mail import intake, sources
 
         missing = [str(path) for path in paths if not path.exists()]
         if missing:
@@ -116,11 +116,11 @@ class Command(BaseCommand):
             for label, raw in sources.messages(path)
         )
         try:
-            for outcome in services.ingest_many(messages, answer_unknown_senders=answer):
+            for outcome in intake.ingest_many(messages, answer_unknown_senders=answer):
                 received += 1
                 statuses[outcome.status] += 1
                 bar.update(1)
-        except services.StoreFailed as exc:
+        except intake.StoreFailed as exc:
             raise CommandError(
                 f"Stopped: a message could not be stored ({exc}). " + summary(received, statuses)
             ) from exc

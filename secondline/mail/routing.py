@@ -1,0 +1,109 @@
+"""Which ticket, contact or earlier message an inbound message belongs to: lookups only, no
+writes. The intake (``intake.route``) decides what to do with the answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.conf import settings
+from django.db.models import Value
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from secondline.accounts.models import User
+from secondline.mail.models import InboundMessage, Notification
+from secondline.mail.parse import ParsedMessage
+from secondline.tickets.models import Ticket
+
+Status = InboundMessage.Status
+
+
+THREAD_ID_RE = re.compile(r"^<ticket-(\d{1,12})@(.+)>$")
+PLUS_TAG_RE = re.compile(r"\+(SL-\d{1,12})@", re.IGNORECASE)
+
+
+def earlier_with_message_id(message: InboundMessage) -> int | None:
+    """The first message stored before this one with the same Message-ID (a re-delivery)."""
+    return (
+        InboundMessage.objects.filter(message_id=message.message_id, pk__lt=message.pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def find_ticket(parsed: ParsedMessage) -> tuple[Ticket | None, str]:
+    """The ticket a reply belongs to, and how we know; (None, "") for a new conversation.
+
+    In order of trust: our own Message-IDs in In-Reply-To/References (notifications, the
+    ticket's thread id, the message that opened the ticket), the [SL-123] tag in the subject,
+    the plus address support+SL-123@.
+    """
+    ids = parsed.thread_ids
+    if ids:
+        for mid in ids:
+            match = THREAD_ID_RE.match(mid)
+            if match and match.group(2).lower() == settings.MAIL_DOMAIN.lower():
+                return _ticket(int(match.group(1))), "thread"
+        # The newest row carrying one of the ids (the models' default order: newest first).
+        ticket_id = (
+            Notification.objects.filter(message_id__in=ids)
+            .values_list("ticket_id", flat=True)
+            .first()
+        ) or (
+            InboundMessage.objects.filter(message_id__in=ids, result_ticket__isnull=False)
+            .values_list("result_ticket_id", flat=True)
+            .first()
+        )
+        if ticket_id is not None:
+            return _ticket(ticket_id), "thread"
+    number = Ticket.pk_from_number(parsed.subject)
+    if number is not None:
+        return _ticket(number), "subject"
+    for address in parsed.recipients:
+        match = PLUS_TAG_RE.search(address)
+        number = Ticket.pk_from_number(match.group(1)) if match else None
+        if number is not None and address.endswith("@" + _support_domain()):
+            return _ticket(number), "plus"
+    return None, ""
+
+
+def _ticket(pk: int) -> Ticket | None:
+    return Ticket.objects.filter(pk=pk).first()
+
+
+def _support_domain() -> str:
+    return settings.SUPPORT_EMAIL.rpartition("@")[2].lower()
+
+
+def notification_for(ids: tuple[str, ...]) -> Notification | None:
+    return (
+        Notification.objects.filter(message_id__in=ids).select_related("ticket").first()
+        if ids
+        else None
+    )
+
+
+def over_rate_limit(message: InboundMessage) -> bool:
+    """More messages from this sender in the window than a person writes (a mail loop)."""
+    window = dt.timedelta(seconds=settings.MAIL_SENDER_RATE_WINDOW)
+    recent = (
+        InboundMessage.objects.filter(
+            sender=message.sender, received_at__gte=timezone.now() - window, pk__lt=message.pk
+        )
+        .exclude(status=Status.DUPLICATE)
+        .count()
+    )
+    return recent >= settings.MAIL_SENDER_RATE_LIMIT
+
+
+def find_contact(address: str) -> User | None:
+    """The active user with this address (any case), the oldest account if several."""
+    return (
+        User.objects.alias(lower_email=Lower("email"))
+        .filter(lower_email=Lower(Value(address)), is_active=True)
+        .select_related("organization")
+        .order_by("pk")
+        .first()
+    )

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 from django.conf import settings
-from django.db.models import Value
+from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -100,10 +100,15 @@ def over_rate_limit(message: InboundMessage) -> bool:
 
 def find_contact(address: str) -> User | None:
     """The active user with this address (any case), the oldest account if several."""
+    return contacts_with_address(address).first()
+
+
+def contacts_with_address(address: str) -> QuerySet[User]:
+    """Active users with this address in any case, oldest first: an exact comparison of
+    ``Lower(email)`` (no LIKE wildcards), which the ``accounts_user_email_lower`` index serves."""
     return (
         User.objects.alias(lower_email=Lower("email"))
         .filter(lower_email=Lower(Value(address)), is_active=True)
         .select_related("organization")
         .order_by("pk")
-        .first()
     )

@@ -8,13 +8,13 @@ import pytest
 from django.core import mail
 from django.db import OperationalError
 
-from secondline.mail import filing, headers, intake, quarantine, routing
+from secondline.mail import filing, headers, intake
 from secondline.mail.models import InboundMessage, Notification, SenderReply
 from secondline.mail.parse import parse
 from secondline.tickets import events
 from secondline.tickets import services as tickets
 from secondline.tickets.choices import Channel, Priority, TicketType
-from secondline.tickets.models import Comment, Ticket, TicketEvent
+from secondline.tickets.models import Ticket, TicketEvent
 from tests.factories import OrganizationFactory, UserFactory, file_ticket
 from tests.mail.conftest import MESSAGES, eml
 
@@ -104,76 +104,6 @@ def test_a_broken_message_still_becomes_a_ticket(member) -> None:
     outcome = intake.ingest_message(eml("broken.eml", sender=member.email))
     assert outcome.status == Status.TICKET
     assert "hello" in outcome.message.result_ticket.description
-
-
-def test_a_reply_joins_its_ticket_by_the_subject_tag_without_the_quote(member) -> None:
-    ticket = file_ticket(member)
-    outcome = intake.ingest_message(eml("reply-ru.eml", sender=member.email, number=ticket.number))
-    assert outcome.status == Status.COMMENT
-    comment = outcome.message.result_comment
-    assert comment.ticket == ticket
-    assert comment.channel == Channel.EMAIL
-    assert comment.body == "Спасибо, после перезапуска всё работает."
-
-
-def test_a_reply_joins_its_ticket_through_our_message_id(member, agent, sent) -> None:
-    ticket = file_ticket(member)
-    with sent():
-        services_comment = __import__("secondline.tickets.services", fromlist=["x"])
-        services_comment.add_comment(ticket, agent, "Please restart the service.")
-    notification = Notification.objects.filter(ticket=ticket, recipient=member).latest("pk")
-    reply = plain(
-        member.email,
-        subject="Re: restarted",
-        body="Done, it works.\n\nOn Tue, Mar 3, 2026 at 1:00 PM Support wrote:\n> Please restart",
-        In_Reply_To=notification.message_id,
-        Message_ID="<r1@customer.example>",
-    )
-    outcome = intake.ingest_message(reply)
-    assert outcome.message.result_comment.body == "Done, it works."
-    assert outcome.message.result_ticket == ticket
-
-
-def test_a_reply_joins_by_the_ticket_thread_id_and_by_the_plus_address(member) -> None:
-    ticket = file_ticket(member)
-    by_thread = plain(
-        member.email, subject="Re: x", References=f"<ticket-{ticket.pk}@secondline.example>"
-    )
-    assert intake.ingest_message(by_thread).status == Status.COMMENT
-    by_plus = plain(member.email, subject="more logs").replace(
-        b"To: support@secondline.example",
-        f"To: support+{ticket.number}@secondline.example".encode(),
-    )
-    assert intake.ingest_message(by_plus).message.result_ticket == ticket
-
-
-def test_a_customers_reply_to_a_waiting_ticket_puts_it_back_in_progress(member, agent) -> None:
-
-    ticket = file_ticket(member)
-    tickets.change_status(ticket, agent, "waiting")
-    intake.ingest_message(plain(member.email, subject=f"Re: [{ticket.number}] logs"))
-    ticket.refresh_from_db()
-    assert ticket.status == "in_progress"
-
-
-def test_staff_can_answer_by_email(member, agent) -> None:
-    ticket = file_ticket(member)
-    outcome = intake.ingest_message(plain(agent.email, subject=f"Re: [{ticket.number}] x"))
-    assert outcome.status == Status.COMMENT
-    assert outcome.message.result_comment.author == agent
-
-
-def test_an_outsider_cannot_write_on_someone_elses_ticket(member, outsider) -> None:
-    ticket = file_ticket(member)
-    outcome = intake.ingest_message(plain(outsider.email, subject=f"Re: [{ticket.number}] hi"))
-    assert outcome.status == Status.QUARANTINED
-    assert "may not write" in outcome.message.error
-    assert not Comment.objects.filter(ticket=ticket).exists()
-
-
-def test_a_tag_of_a_missing_ticket_is_quarantined(member) -> None:
-    outcome = intake.ingest_message(plain(member.email, subject="Re: [SL-99999] hi"))
-    assert outcome.status == Status.QUARANTINED
 
 
 def test_an_unknown_sender_gets_one_reply_a_day(db, sent) -> None:
@@ -327,32 +257,6 @@ def test_an_unexpected_error_quarantines_with_the_error(member, monkeypatch) -> 
     assert not Ticket.objects.exists()
 
 
-def test_retry_files_the_ticket_once_the_sender_is_a_contact(personas) -> None:
-    outcome = intake.ingest_message(plain("new.person@volga.example"))
-    assert outcome.status == Status.QUARANTINED
-    UserFactory(email="new.person@volga.example", organization=personas.customer)
-    assert quarantine.retry(outcome.message) == Status.TICKET
-    assert outcome.message.result_ticket.requester.email == "new.person@volga.example"
-
-
-def test_an_agent_turns_a_quarantined_message_into_a_ticket(member, agent) -> None:
-    outcome = intake.ingest_message(eml("attachments.eml", sender="someone@gmail.example"))
-    ticket = quarantine.turn_into_ticket(outcome.message, member, agent, TicketType.INCIDENT)
-    outcome.message.refresh_from_db()
-    assert outcome.message.status == Status.TICKET
-    assert ticket.requester == member and ticket.type == TicketType.INCIDENT
-    assert ticket.attachments.count() == 3
-    assert ticket.events.filter(kind=TicketEvent.Kind.OTHER, is_public=False).exists()
-
-
-def test_only_staff_turn_messages_into_tickets(member) -> None:
-    from secondline.accounts.access import AccessDenied
-
-    outcome = intake.ingest_message(plain("someone@gmail.example"))
-    with pytest.raises(AccessDenied):
-        quarantine.turn_into_ticket(outcome.message, member, member)
-
-
 def test_an_oversized_attachment_stays_in_the_raw_message(member, settings) -> None:
     settings.ATTACHMENT_MAX_BYTES = 10
     ticket = intake.ingest_message(
@@ -376,26 +280,6 @@ def test_a_request_to_suppress_auto_replies_is_honoured_without_losing_the_mail(
     assert all("stranger@elsewhere.example" not in m.to for m in mail.outbox)
     contact = intake.ingest_message(plain(member.email).replace(b"Subject:", header))
     assert contact.status == Status.TICKET
-
-
-def test_the_sender_is_found_in_any_case_and_only_among_active_accounts(personas) -> None:
-    old = UserFactory(email="Ivan.Petrov@Volga.example", organization=personas.customer)
-    UserFactory(email="ivan.petrov@volga.example", organization=personas.customer)
-    assert routing.find_contact("ivan.petrov@volga.example") == old  # the oldest account
-    old.is_active = False
-    old.save()
-    assert routing.find_contact("IVAN.PETROV@volga.example").email == "ivan.petrov@volga.example"
-    assert routing.find_contact("ivan_petrov@volga.example") is None  # no LIKE wildcards
-    assert routing.find_contact("ivan.petrov%") is None
-
-
-def test_a_reply_naming_two_tickets_joins_the_newest_notifications_ticket(member, sent) -> None:
-    with sent():
-        older, newer = file_ticket(member), file_ticket(member)
-    first = Notification.objects.get(ticket=older).message_id
-    second = Notification.objects.get(ticket=newer).message_id
-    reply = plain(member.email, subject="Re: both", References=f"{second} {first}")
-    assert intake.ingest_message(reply).message.result_ticket == newer
 
 
 @pytest.mark.parametrize("name", sorted(path.name for path in MESSAGES.glob("*.eml")))

@@ -158,8 +158,7 @@ def _ingest_batch(
     """Store a batch's raw bytes in one transaction, then route it in another."""
     if not batch:
         return []
-    with transaction.atomic():  # StoreFailed rolls the batch back; none of it was routed
-        stored = [(*_stored(raw, source), source) for raw, source in batch]
+    stored = _store_batch(batch)
     outcomes = []
     routed: set[int] = set()  # the same bytes twice in one batch: the second is a duplicate
     with transaction.atomic():
@@ -170,6 +169,55 @@ def _ingest_batch(
             routed.add(message.pk)
             outcomes.append(_routed(message, created, source, parsed, answer_unknown_senders))
     return outcomes
+
+
+Stored = tuple[InboundMessage, bool, ParsedMessage | None, str]  # row, created, parse, source
+
+
+def _store_batch(batch: Sequence[tuple[bytes, str]]) -> list[Stored]:
+    """``store`` for each message of a batch, in one transaction: the rows already there are
+    read with one query, the new ones written with one ``bulk_create``. Should another worker
+    store some of the same bytes in between, the batch is stored one message at a time."""
+    items = [(raw, source, _parsed_here(raw)) for raw, source in map(_bytes_first, batch)]
+    digests = [headers.content_hash(raw) for raw, _source, _parsed in items]
+    try:
+        with transaction.atomic():  # StoreFailed rolls the batch back; none of it was routed
+            rows = InboundMessage.objects.in_bulk(digests, field_name="sha256")
+            new: dict[str, InboundMessage] = {}
+            for (raw, source, parsed), digest in zip(items, digests, strict=True):
+                if digest not in rows and digest not in new:
+                    found = parsed.envelope if parsed else None
+                    new[digest] = _row(raw, source, None, found or headers.envelope(raw), digest)
+            InboundMessage.objects.bulk_create(new.values())
+    except IntegrityError:  # delivered by another worker a moment ago
+        with transaction.atomic():
+            return [(*_stored(raw, source), source) for raw, source, _parsed in items]
+    except Exception as exc:
+        raise StoreFailed(f"{type(exc).__name__}: {exc}") from exc
+    return [
+        (rows.get(digest) or new[digest], digest not in rows, parsed, source)
+        for (_raw, source, parsed), digest in zip(items, digests, strict=True)
+    ]
+
+
+def _bytes_first(item: tuple[bytes, str]) -> tuple[bytes, str]:
+    raw, source = item
+    return _as_bytes(raw), source
+
+
+def _row(
+    raw: bytes, source: str, mailbox: Mailbox | None, envelope: Envelope, digest: str
+) -> InboundMessage:
+    return InboundMessage(
+        raw=raw,
+        size=len(raw),
+        sha256=digest,
+        message_id=envelope.message_id,
+        sender=envelope.sender,
+        subject=envelope.subject,
+        source=source[:120],
+        mailbox=mailbox,
+    )
 
 
 def _parsed_here(raw: bytes) -> ParsedMessage | None:
@@ -208,16 +256,7 @@ def store(
             envelope = headers.envelope(raw)
         # Insert first: a re-delivery is rare, and the unique hash turns it away (one round
         # trip fewer for every new message than looking before inserting).
-        message = InboundMessage(
-            raw=raw,
-            size=len(raw),
-            sha256=digest,
-            message_id=envelope.message_id,
-            sender=envelope.sender,
-            subject=envelope.subject,
-            source=source[:120],
-            mailbox=mailbox,
-        )
+        message = _row(raw, source, mailbox, envelope, digest)
         try:
             if connection.in_atomic_block:  # a savepoint keeps the caller's transaction usable
                 with transaction.atomic():

@@ -20,7 +20,7 @@ from secondline.accounts.models import User
 from secondline.mail.automatic import ROBOT_LOCALPARTS, Bounce
 from secondline.mail.models import InboundMessage, Notification, SenderReply
 from secondline.mail.parse import ParsedMessage
-from secondline.mail.routing import THREAD_ID_RE, find_contact, notification_for
+from secondline.mail.routing import THREAD_ID_RE, notification_for
 from secondline.mail.subject_tags import subject_tags
 from secondline.tickets import events
 from secondline.tickets import services as tickets
@@ -124,8 +124,10 @@ def with_skipped_note(text: str, skipped: list[str], message: InboundMessage) ->
     return f"{text}\n\n[{note}]"
 
 
-def comment(message: InboundMessage, parsed: ParsedMessage, ticket: Ticket) -> None:
-    author = find_contact(parsed.sender)
+def comment(
+    message: InboundMessage, parsed: ParsedMessage, ticket: Ticket, author: User | None
+) -> None:
+    """The message answers ``ticket``: a public comment by its sender, if they may write there."""
     if author is None or not can_see_ticket(author, ticket):
         message.settle(
             Status.QUARANTINED,
@@ -201,9 +203,14 @@ def _occurred_at(date: dt.datetime | None) -> dt.datetime:
 
 
 def new_ticket(
-    message: InboundMessage, parsed: ParsedMessage, *, answer_unknown_senders: bool
+    message: InboundMessage,
+    parsed: ParsedMessage,
+    contact: User | None,
+    *,
+    answer_unknown_senders: bool,
 ) -> None:
-    contact = find_contact(parsed.sender)
+    """The message starts a conversation: a ticket of its sender's, if they are a customer
+    contact."""
     if contact is None:
         why = _("%(sender)s is not a known contact of any customer.") % {"sender": parsed.sender}
         message.settle(Status.QUARANTINED, why)

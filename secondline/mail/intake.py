@@ -89,13 +89,14 @@ def _routed(
     source: str,
     parsed: ParsedMessage | None,
     answer_unknown_senders: bool | None,
+    contacts: routing.Contacts | None = None,
 ) -> Outcome:
     """Route a stored message, unless an earlier delivery of the same bytes settled it."""
     if not created and message.status != Status.RECEIVED:
         return Outcome(message, Status.DUPLICATE)
     if answer_unknown_senders is None:
         answer_unknown_senders = source.startswith(LIVE_SOURCES)
-    return Outcome(message, _process_now(message, answer_unknown_senders, parsed))
+    return Outcome(message, _process_now(message, answer_unknown_senders, parsed, contacts))
 
 
 def _is_bytes(raw: object) -> bool:
@@ -162,12 +163,16 @@ def _ingest_batch(
     outcomes = []
     routed: set[int] = set()  # the same bytes twice in one batch: the second is a duplicate
     with transaction.atomic():
+        # The batch's senders, with one query, for the messages that need their contact.
+        contacts = routing.Contacts(parsed.sender for _, _, parsed, _ in stored if parsed)
         for message, created, parsed, source in stored:
             if message.pk in routed:
                 outcomes.append(Outcome(message, Status.DUPLICATE))
                 continue
             routed.add(message.pk)
-            outcomes.append(_routed(message, created, source, parsed, answer_unknown_senders))
+            outcomes.append(
+                _routed(message, created, source, parsed, answer_unknown_senders, contacts)
+            )
     return outcomes
 
 
@@ -229,11 +234,19 @@ def _parsed_here(raw: bytes) -> ParsedMessage | None:
 
 
 def _process_now(
-    message: InboundMessage, answer_unknown_senders: bool, parsed: ParsedMessage | None
+    message: InboundMessage,
+    answer_unknown_senders: bool,
+    parsed: ParsedMessage | None,
+    contacts: routing.Contacts | None,
 ) -> str:
     try:
         # The same bytes (the SHA-256 matched) whether the row is new or a crash left it.
-        return process(message, answer_unknown_senders=answer_unknown_senders, parsed=parsed)
+        return process(
+            message,
+            answer_unknown_senders=answer_unknown_senders,
+            parsed=parsed,
+            contacts=contacts,
+        )
     except Exception:  # the row stays "received"; the sweep or the next run picks it up
         log.exception("inbound message %s could not be processed now", message.pk)
         return Status.RECEIVED
@@ -276,12 +289,14 @@ def process(
     answer_unknown_senders: bool = False,
     retry: bool = False,
     parsed: ParsedMessage | None = None,
+    contacts: routing.Contacts | None = None,
 ) -> str:
     """Route one stored message exactly once; returns its final status.
 
     The claim (a conditional update) and the ticket, comment or event it produces commit
     together, so a crash at any point leaves the message "received" with nothing half-done.
-    ``parsed`` is ``parse(message.raw)`` when the caller has it already.
+    ``parsed`` is ``parse(message.raw)`` and ``contacts`` the senders of its batch, when the
+    caller has them already.
     """
     claimable = (Status.RECEIVED, Status.QUARANTINED) if retry else (Status.RECEIVED,)
     failure: Exception | None = None
@@ -293,7 +308,13 @@ def process(
         try:
             if parsed is None:
                 parsed = parse(bytes(message.raw))
-            _route(message, parsed, answer_unknown_senders=answer_unknown_senders, retry=retry)
+            _route(
+                message,
+                parsed,
+                answer_unknown_senders=answer_unknown_senders,
+                retry=retry,
+                contacts=contacts,
+            )
         except Exception as exc:
             # Undo the claim and whatever the routing did; the quarantine is written below in
             # a transaction of its own (no savepoint around the routing on the common path).
@@ -359,6 +380,7 @@ def _route(
     *,
     answer_unknown_senders: bool,
     retry: bool,
+    contacts: routing.Contacts | None,
 ) -> None:
     """Decide what a claimed message becomes; the caller saves the outcome."""
     if message.message_id and not retry:
@@ -387,7 +409,8 @@ def _route(
     if how and ticket is None:
         message.settle(Status.QUARANTINED, _("It refers to a ticket that does not exist."))
         return
+    contact = (contacts or routing.Contacts()).get(parsed.sender)
     if ticket is not None:
-        filing.comment(message, parsed, ticket)
+        filing.comment(message, parsed, ticket, contact)
         return
-    filing.new_ticket(message, parsed, answer_unknown_senders=answer_unknown_senders)
+    filing.new_ticket(message, parsed, contact, answer_unknown_senders=answer_unknown_senders)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db.models import QuerySet, Value
@@ -96,6 +97,27 @@ def over_rate_limit(message: InboundMessage) -> bool:
         .count()
     )
     return recent >= settings.MAIL_SENDER_RATE_LIMIT
+
+
+class Contacts:
+    """Contacts by address, each looked up once. The importer loads the senders of a whole
+    batch with one query; an address not loaded then is looked up on its own."""
+
+    def __init__(self, addresses: Iterable[str] = ()) -> None:
+        # SQL's lower() and Python's agree on ASCII; other addresses take find_contact's way.
+        wanted = {address for address in addresses if address.isascii()}
+        self._found: dict[str, User | None] = dict.fromkeys(wanted)
+        if wanted:
+            users = User.objects.alias(lower_email=Lower("email")).filter(
+                lower_email__in=wanted, is_active=True
+            )
+            for user in users.select_related("organization").order_by("-pk"):
+                self._found[user.email.lower()] = user  # the oldest account comes last, and stays
+
+    def get(self, address: str) -> User | None:
+        if address not in self._found:
+            self._found[address] = find_contact(address)
+        return self._found[address]
 
 
 def find_contact(address: str) -> User | None:

@@ -113,3 +113,23 @@ def test_the_contact_lookup_uses_the_lower_case_email_index(db) -> None:
         pytest.skip("the planner's choice on a small PostgreSQL table is a sequential scan")
     plan = routing.contacts_with_address("Ivan@Volga.example").explain()
     assert "accounts_user_email_lower" in plan
+
+
+def test_a_batchs_contacts_are_found_with_one_query_as_find_contact_finds_them(
+    personas, django_assert_num_queries
+) -> None:
+    old = UserFactory(email="Ivan.Petrov@Volga.example", organization=personas.customer)
+    UserFactory(email="ivan.petrov@volga.example", organization=personas.customer)
+    gone = UserFactory(email="gone@volga.example", organization=personas.customer)
+    gone.is_active = False
+    gone.save()
+    member = personas.member.email
+    with django_assert_num_queries(1):
+        contacts = routing.Contacts(["ivan.petrov@volga.example", "gone@volga.example", member])
+        assert contacts.get("ivan.petrov@volga.example") == old  # the oldest account
+        assert contacts.get("gone@volga.example") is None
+        assert contacts.get(member) == personas.member
+        assert contacts.get(member).organization == personas.customer  # loaded with it
+    with django_assert_num_queries(1):  # not in the batch: looked up on its own, once
+        assert contacts.get("ivan_petrov@volga.example") is None
+        assert contacts.get("ivan_petrov@volga.example") is None

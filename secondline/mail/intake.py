@@ -89,14 +89,14 @@ def _routed(
     source: str,
     parsed: ParsedMessage | None,
     answer_unknown_senders: bool | None,
-    contacts: routing.Contacts | None = None,
+    lookups: routing.Lookups | None = None,
 ) -> Outcome:
     """Route a stored message, unless an earlier delivery of the same bytes settled it."""
     if not created and message.status != Status.RECEIVED:
         return Outcome(message, Status.DUPLICATE)
     if answer_unknown_senders is None:
         answer_unknown_senders = source.startswith(LIVE_SOURCES)
-    return Outcome(message, _process_now(message, answer_unknown_senders, parsed, contacts))
+    return Outcome(message, _process_now(message, answer_unknown_senders, parsed, lookups))
 
 
 def _is_bytes(raw: object) -> bool:
@@ -163,15 +163,17 @@ def _ingest_batch(
     outcomes = []
     routed: set[int] = set()  # the same bytes twice in one batch: the second is a duplicate
     with transaction.atomic():
-        # The batch's senders, with one query, for the messages that need their contact.
-        contacts = routing.Contacts(parsed.sender for _, _, parsed, _ in stored if parsed)
+        lookups = routing.Lookups(
+            senders=[parsed.sender for _, _, parsed, _ in stored if parsed],
+            message_ids=[message.message_id for message, *_ in stored],
+        )
         for message, created, parsed, source in stored:
             if message.pk in routed:
                 outcomes.append(Outcome(message, Status.DUPLICATE))
                 continue
             routed.add(message.pk)
             outcomes.append(
-                _routed(message, created, source, parsed, answer_unknown_senders, contacts)
+                _routed(message, created, source, parsed, answer_unknown_senders, lookups)
             )
     return outcomes
 
@@ -237,7 +239,7 @@ def _process_now(
     message: InboundMessage,
     answer_unknown_senders: bool,
     parsed: ParsedMessage | None,
-    contacts: routing.Contacts | None,
+    lookups: routing.Lookups | None,
 ) -> str:
     try:
         # The same bytes (the SHA-256 matched) whether the row is new or a crash left it.
@@ -245,7 +247,7 @@ def _process_now(
             message,
             answer_unknown_senders=answer_unknown_senders,
             parsed=parsed,
-            contacts=contacts,
+            lookups=lookups,
         )
     except Exception:  # the row stays "received"; the sweep or the next run picks it up
         log.exception("inbound message %s could not be processed now", message.pk)
@@ -289,14 +291,14 @@ def process(
     answer_unknown_senders: bool = False,
     retry: bool = False,
     parsed: ParsedMessage | None = None,
-    contacts: routing.Contacts | None = None,
+    lookups: routing.Lookups | None = None,
 ) -> str:
     """Route one stored message exactly once; returns its final status.
 
     The claim (a conditional update) and the ticket, comment or event it produces commit
     together, so a crash at any point leaves the message "received" with nothing half-done.
-    ``parsed`` is ``parse(message.raw)`` and ``contacts`` the senders of its batch, when the
-    caller has them already.
+    ``parsed`` is ``parse(message.raw)`` and ``lookups`` what its batch looked up at once,
+    when the caller has them.
     """
     claimable = (Status.RECEIVED, Status.QUARANTINED) if retry else (Status.RECEIVED,)
     failure: Exception | None = None
@@ -313,7 +315,7 @@ def process(
                 parsed,
                 answer_unknown_senders=answer_unknown_senders,
                 retry=retry,
-                contacts=contacts,
+                lookups=lookups,
             )
         except Exception as exc:
             # Undo the claim and whatever the routing did; the quarantine is written below in
@@ -380,11 +382,12 @@ def _route(
     *,
     answer_unknown_senders: bool,
     retry: bool,
-    contacts: routing.Contacts | None,
+    lookups: routing.Lookups | None,
 ) -> None:
     """Decide what a claimed message becomes; the caller saves the outcome."""
+    lookups = lookups or routing.Lookups()  # nothing looked up ahead: each on its own
     if message.message_id and not retry:
-        original = routing.earlier_with_message_id(message)
+        original = lookups.earlier_with_message_id(message)
         if original is not None:
             message.duplicate_of_id = original
             message.settle(Status.DUPLICATE, _("Same Message-ID as message #%s.") % original)
@@ -409,7 +412,7 @@ def _route(
     if how and ticket is None:
         message.settle(Status.QUARANTINED, _("It refers to a ticket that does not exist."))
         return
-    contact = (contacts or routing.Contacts()).get(parsed.sender)
+    contact = lookups.contact(parsed.sender)
     if ticket is not None:
         filing.comment(message, parsed, ticket, contact)
         return

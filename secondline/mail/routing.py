@@ -99,25 +99,38 @@ def over_rate_limit(message: InboundMessage) -> bool:
     return recent >= settings.MAIL_SENDER_RATE_LIMIT
 
 
-class Contacts:
-    """Contacts by address, each looked up once. The importer loads the senders of a whole
-    batch with one query; an address not loaded then is looked up on its own."""
+class Lookups:
+    """What routing looks up for every message, done once for a whole batch by the importer:
+    the senders' contacts and the earlier messages with the same Message-IDs, one query each.
+    An address or a Message-ID the batch did not name is looked up on its own."""
 
-    def __init__(self, addresses: Iterable[str] = ()) -> None:
+    def __init__(self, senders: Iterable[str] = (), message_ids: Iterable[str] = ()) -> None:
         # SQL's lower() and Python's agree on ASCII; other addresses take find_contact's way.
-        wanted = {address for address in addresses if address.isascii()}
-        self._found: dict[str, User | None] = dict.fromkeys(wanted)
+        wanted = {address for address in senders if address.isascii()}
+        self._contacts: dict[str, User | None] = dict.fromkeys(wanted)
         if wanted:
             users = User.objects.alias(lower_email=Lower("email")).filter(
                 lower_email__in=wanted, is_active=True
             )
             for user in users.select_related("organization").order_by("-pk"):
-                self._found[user.email.lower()] = user  # the oldest account comes last, and stays
+                self._contacts[user.email.lower()] = user  # the oldest account comes last
+        self._ids = {mid for mid in message_ids if mid}
+        self._first_with_id: dict[str, int] = {}
+        if self._ids:
+            rows = InboundMessage.objects.filter(message_id__in=self._ids).order_by("-pk")
+            for mid, pk in rows.values_list("message_id", "pk"):
+                self._first_with_id[mid] = pk  # the first stored comes last
 
-    def get(self, address: str) -> User | None:
-        if address not in self._found:
-            self._found[address] = find_contact(address)
-        return self._found[address]
+    def contact(self, address: str) -> User | None:
+        if address not in self._contacts:
+            self._contacts[address] = find_contact(address)
+        return self._contacts[address]
+
+    def earlier_with_message_id(self, message: InboundMessage) -> int | None:
+        if message.message_id not in self._ids:
+            return earlier_with_message_id(message)
+        first = self._first_with_id.get(message.message_id)
+        return first if first is not None and first < message.pk else None
 
 
 def find_contact(address: str) -> User | None:

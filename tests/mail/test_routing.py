@@ -125,11 +125,26 @@ def test_a_batchs_contacts_are_found_with_one_query_as_find_contact_finds_them(
     gone.save()
     member = personas.member.email
     with django_assert_num_queries(1):
-        contacts = routing.Contacts(["ivan.petrov@volga.example", "gone@volga.example", member])
-        assert contacts.get("ivan.petrov@volga.example") == old  # the oldest account
-        assert contacts.get("gone@volga.example") is None
-        assert contacts.get(member) == personas.member
-        assert contacts.get(member).organization == personas.customer  # loaded with it
+        contacts = routing.Lookups(["ivan.petrov@volga.example", "gone@volga.example", member])
+        assert contacts.contact("ivan.petrov@volga.example") == old  # the oldest account
+        assert contacts.contact("gone@volga.example") is None
+        assert contacts.contact(member) == personas.member
+        assert contacts.contact(member).organization == personas.customer  # loaded with it
     with django_assert_num_queries(1):  # not in the batch: looked up on its own, once
-        assert contacts.get("ivan_petrov@volga.example") is None
-        assert contacts.get("ivan_petrov@volga.example") is None
+        assert contacts.contact("ivan_petrov@volga.example") is None
+        assert contacts.contact("ivan_petrov@volga.example") is None
+
+
+def test_a_batchs_earlier_message_ids_are_found_with_one_query(member, db) -> None:
+    first = intake.store(plain(member.email, Message_ID="<same@x>"), "import")[0]
+    second = intake.store(plain(member.email, body="again", Message_ID="<same@x>"), "import")[0]
+    other = intake.store(plain(member.email, body="other", Message_ID="<other@x>"), "import")[0]
+    lookups = routing.Lookups(message_ids=["<same@x>", "<other@x>"])
+    assert lookups.earlier_with_message_id(first) is None
+    assert lookups.earlier_with_message_id(second) == first.pk
+    assert lookups.earlier_with_message_id(other) is None
+    assert [routing.earlier_with_message_id(m) for m in (first, second, other)] == [
+        None,
+        first.pk,
+        None,
+    ]

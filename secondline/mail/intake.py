@@ -4,7 +4,7 @@
    point loses nothing: the row stays "received" and is processed on the next run. (Only the
    parse, pure Python that never raises, comes before: the stored envelope is read from it.)
 2. ``process`` claims the row with a conditional update and, in the same transaction, turns it
-   into a ticket, a comment, a delivery-failure event, or a quarantine entry (``route``). A
+   into a ticket, a comment, a delivery-failure event, or a quarantine entry (``_route``). A
    crash rolls the whole step back, so every message is processed exactly once.
 3. Anything unexpected ends in the quarantine with the error; agents see it in the back office
    and can retry it or turn it into a ticket for a chosen contact (``quarantine``).
@@ -32,7 +32,6 @@ from secondline.mail.parse import ParsedMessage, parse
 
 log = logging.getLogger(__name__)
 Status = InboundMessage.Status
-
 
 LIVE_SOURCES = ("imap", "pipe")
 PUBLISH_EVERY = 200  # messages whose notifications ingest_many hands to the worker at once
@@ -119,10 +118,12 @@ def ingest_many(
     """``ingest_message`` for each (raw, source) in turn: what ``secondline mail import`` runs.
 
     They go in batches of ``batch_size`` (``_ingest_batch``): the raw bytes of a batch are
-    committed first, in their own transaction, then the batch is routed in one transaction,
-    each message in a savepoint of its own. A commit costs more than routing a message on
-    SQLite, and a crash still leaves every message of the batch stored and unrouted, for the
-    re-run. An outcome is yielded once its batch is committed.
+    committed first, in their own transaction (``_store_batch``: one lookup, one
+    ``bulk_create``), then the batch is routed in one transaction, each message in a savepoint
+    of its own, with the senders' contacts and the earlier Message-IDs looked up once for the
+    batch (``routing.Lookups``). A commit costs more than routing a message on SQLite, and a
+    crash still leaves every message of the batch stored and unrouted, for the re-run. An
+    outcome is yielded once its batch is committed.
 
     The notifications of every ``publish_every`` messages go to the worker as one task
     (``notify.held_publishes``); those of a run that dies before handing them over are sent

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
+from secondline.mail import routing
 from secondline.mail.automatic import ROBOT_LOCALPARTS, Bounce
 from secondline.mail.models import InboundMessage, Notification, SenderReply
 from secondline.mail.parse import ParsedMessage
-from secondline.mail.routing import THREAD_ID_RE, notification_for
 from secondline.mail.subject_tags import subject_tags
 from secondline.tickets import events
 from secondline.tickets import services as tickets
@@ -30,20 +30,12 @@ from secondline.tickets.models import Ticket, TicketEvent
 
 Status = InboundMessage.Status
 
-
 NOT_GIVEN = "(not given in the email)"
 
 
 def delivery_failure(message: InboundMessage, parsed: ParsedMessage, bounce: Bounce) -> None:
     """A bounce of one of our notifications goes on its ticket as an internal event."""
-    notification = notification_for(bounce.message_ids)
-    ticket = notification.ticket if notification else None
-    if ticket is None:
-        for mid in bounce.message_ids:
-            match = THREAD_ID_RE.match(mid)
-            if match and match.group(2).lower() == settings.MAIL_DOMAIN.lower():
-                ticket = Ticket.objects.filter(pk=int(match.group(1))).first()
-                break
+    notification, ticket = routing.bounced(bounce)
     if ticket is None:
         message.settle(
             Status.QUARANTINED,

@@ -1,5 +1,5 @@
 """Which ticket, contact or earlier message an inbound message belongs to: lookups only, no
-writes. The intake (``intake.route``) decides what to do with the answers."""
+writes. The intake (``intake._route``) decides what to do with the answers."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from secondline.accounts.models import User
+from secondline.mail.automatic import Bounce
 from secondline.mail.models import InboundMessage, Notification
 from secondline.mail.parse import ParsedMessage
 from secondline.tickets.models import Ticket
 
 Status = InboundMessage.Status
-
 
 THREAD_ID_RE = re.compile(r"^<ticket-(\d{1,12})@(.+)>$")
 PLUS_TAG_RE = re.compile(r"\+(SL-\d{1,12})@", re.IGNORECASE)
@@ -44,9 +44,9 @@ def find_ticket(parsed: ParsedMessage) -> tuple[Ticket | None, str]:
     ids = parsed.thread_ids
     if ids:
         for mid in ids:
-            match = THREAD_ID_RE.match(mid)
-            if match and match.group(2).lower() == settings.MAIL_DOMAIN.lower():
-                return _ticket(int(match.group(1))), "thread"
+            pk = thread_ticket_pk(mid)
+            if pk is not None:
+                return _ticket(pk), "thread"
         # The newest row carrying one of the ids (the models' default order: newest first).
         ticket_id = (
             Notification.objects.filter(message_id__in=ids)
@@ -78,12 +78,27 @@ def _support_domain() -> str:
     return settings.SUPPORT_EMAIL.rpartition("@")[2].lower()
 
 
-def notification_for(ids: tuple[str, ...]) -> Notification | None:
-    return (
+def thread_ticket_pk(message_id: str) -> int | None:
+    """The ticket our thread Message-ID (``<ticket-N@MAIL_DOMAIN>``) names, if it is one."""
+    match = THREAD_ID_RE.match(message_id)
+    if match and match.group(2).lower() == settings.MAIL_DOMAIN.lower():
+        return int(match.group(1))
+    return None
+
+
+def bounced(bounce: Bounce) -> tuple[Notification | None, Ticket | None]:
+    """The notification a delivery failure reports, and the ticket it is about: the
+    notification's, else the one our thread Message-ID in the report names."""
+    ids = bounce.message_ids
+    notification = (
         Notification.objects.filter(message_id__in=ids).select_related("ticket").first()
         if ids
         else None
     )
+    if notification is not None and notification.ticket is not None:
+        return notification, notification.ticket
+    pk = next((pk for pk in map(thread_ticket_pk, ids) if pk is not None), None)
+    return notification, _ticket(pk) if pk is not None else None
 
 
 def over_rate_limit(message: InboundMessage) -> bool:

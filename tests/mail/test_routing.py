@@ -148,3 +148,20 @@ def test_a_batchs_earlier_message_ids_are_found_with_one_query(member, db) -> No
         first.pk,
         None,
     ]
+
+
+def test_a_bounce_names_its_ticket_by_our_notification_or_our_thread_id(member, sent) -> None:
+    from django.conf import settings
+
+    from secondline.mail.automatic import Bounce
+
+    with sent():
+        ticket = file_ticket(member)
+    notification = Notification.objects.get(ticket=ticket)
+    assert routing.bounced(Bounce((notification.message_id,), (), "")) == (notification, ticket)
+    thread_id = f"<ticket-{ticket.pk}@{settings.MAIL_DOMAIN}>"
+    assert routing.bounced(Bounce(("<x@elsewhere>", thread_id), (), "")) == (None, ticket)
+    assert routing.bounced(Bounce((f"<ticket-{ticket.pk}@elsewhere.example>",), (), "")) == (
+        None,
+        None,
+    )

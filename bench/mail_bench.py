@@ -1,7 +1,7 @@
 """Email import speed against django-helpdesk, both measured in this run.
 
-SecondLine imports through ``ingest_many`` (``ingest_message`` for each message, parsed ahead
-in a parse process, notifications handed to the worker in batches) exactly as ``secondline
+SecondLine imports through ``ingest_many`` (``ingest_message`` for each message, stored and
+routed in batches, notifications handed to the worker in batches) exactly as ``secondline
 mail import`` does, each corpus into a fresh SQLite database. Notifications are queued, not
 sent. Two corpora:
 
@@ -20,10 +20,9 @@ The peer, django-helpdesk 2.6.1, runs first, through its harness (``bench/peer.p
 ``manage.py get_email`` runs) from a local maildir, in its own process. Its rate counts the
 messages it imported (a message it crashes on is set aside and left out).
 
-    .venv/bin/python bench/mail_bench.py [--messages N] [--jobs N]
+    .venv/bin/python bench/mail_bench.py [--messages N]
 
-``--jobs`` is passed on as ``mail import --jobs`` would (1: parse in the importer); without it,
-the default of ``mail import``. A run took 0.5-1.5 minutes on 2 busy cores (2026-12-06).
+A run took 0.5-1.5 minutes on 2 busy cores (2026-12-06).
 
 Ends with one line: ``messages=5000 messages_per_s=… peer_messages_per_s=… ratio=… lost=0
 same_corpus_messages=500 same_corpus_messages_per_s=… same_corpus_lost=0 peer_imported=…``.
@@ -147,20 +146,20 @@ def message(n: int, contacts: list[str], rng: random.Random) -> bytes:
     return msg.as_bytes()
 
 
-def import_all(batch: list[bytes], jobs: int | None) -> tuple[float, Counter[str], int]:
+def import_all(batch: list[bytes]) -> tuple[float, Counter[str], int]:
     """Seconds to import ``batch``, the outcomes' statuses, and how many outcomes are safe."""
-    from secondline.mail.services import ingest_many
+    from secondline.mail.intake import ingest_many
 
     statuses: Counter[str] = Counter()
     safe = 0
     started = time.perf_counter()
-    for outcome in ingest_many(((raw, "import:bench") for raw in batch), jobs=jobs):
+    for outcome in ingest_many((raw, "import:bench") for raw in batch):
         statuses[outcome.status] += 1
         safe += outcome.is_safe
     return time.perf_counter() - started, statuses, safe
 
 
-def own_corpus(workdir: Path, messages: int, jobs: int | None) -> dict[str, float]:
+def own_corpus(workdir: Path, messages: int) -> dict[str, float]:
     """SecondLine's own generated corpus: rate, and how many messages were not settled."""
     configure(workdir)
     contacts = [f"contact{n}@volga.example" for n in range(CONTACTS)]
@@ -175,16 +174,16 @@ def own_corpus(workdir: Path, messages: int, jobs: int | None) -> dict[str, floa
     for raw in batch:
         parse(raw)
     parse_rate = len(batch) / (time.perf_counter() - started)
-    # What `secondline mail import` runs: ingest_message per message, parsed ahead in a
-    # parse process, notifications handed to the worker in batches.
-    elapsed, statuses, _ = import_all(batch, jobs)
+    # What `secondline mail import` runs: ingest_message per message, stored and routed in
+    # batches, notifications handed to the worker in batches.
+    elapsed, statuses, _ = import_all(batch)
     settled = InboundMessage.objects.filter(status__in=InboundMessage.FINAL).count()
     print("SecondLine, own corpus, statuses:", {str(k): n for k, n in sorted(statuses.items())})
     print(f"elapsed_s={elapsed:.2f} parse_only_messages_per_s={parse_rate:.0f}", flush=True)
     return {"messages_per_s": messages / elapsed, "lost": messages - settled}
 
 
-def peer_corpus(corpus: Path, jobs: int | None) -> dict[str, float]:
+def peer_corpus(corpus: Path) -> dict[str, float]:
     """The peer's .eml files, as it imports them: the seed untimed, then the main batch."""
     with tempfile.TemporaryDirectory(prefix="secondline-mail-bench-") as tmp:
         configure(Path(tmp))
@@ -198,8 +197,8 @@ def peer_corpus(corpus: Path, jobs: int | None) -> dict[str, float]:
             part: [(corpus / part / m["file"]).read_bytes() for m in ms]
             for part, ms in manifests.items()
         }
-        import_all(files["seed"], jobs)
-        elapsed, statuses, safe = import_all(files["main"], jobs)
+        import_all(files["seed"])
+        elapsed, statuses, safe = import_all(files["main"])
     messages = len(files["main"])
     print(
         "SecondLine, the peer's corpus, statuses:", {str(k): n for k, n in sorted(statuses.items())}
@@ -211,11 +210,10 @@ def peer_corpus(corpus: Path, jobs: int | None) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=5000)
-    parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--peer-corpus", type=Path, help=argparse.SUPPRESS)  # the child's run
     args = parser.parse_args()
     if args.peer_corpus:
-        result = peer_corpus(args.peer_corpus, args.jobs)
+        result = peer_corpus(args.peer_corpus)
         (args.peer_corpus / "secondline.json").write_text(json.dumps(result))
         return
     peer.python()  # before anything is timed: no harness, no run; first use installs it
@@ -229,13 +227,11 @@ def main() -> None:
         )
         # A process of its own: Django is set up once per process, on one database.
         child = [sys.executable, __file__, "--peer-corpus", str(corpus)]
-        if args.jobs is not None:
-            child += ["--jobs", str(args.jobs)]
         if subprocess.run(child, timeout=1800).returncode != 0:
             raise SystemExit("SecondLine's import of the peer's corpus failed (see above)")
         same = json.loads((corpus / "secondline.json").read_text())
         (Path(tmp) / "own").mkdir()
-        own = own_corpus(Path(tmp) / "own", args.messages, args.jobs)
+        own = own_corpus(Path(tmp) / "own", args.messages)
     print(
         f"messages={args.messages} messages_per_s={own['messages_per_s']:.0f} "
         f"peer_messages_per_s={theirs['messages_per_s']:.0f} "

@@ -6,7 +6,9 @@ Which tickets a person sees is decided next to the tickets, in ``secondline.tick
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,6 +54,35 @@ def _active_contracts(customer: int, today: dt.date) -> QuerySet[Contract]:
     )
 
 
+# Filing reads a customer's active contracts for every ticket; they change a few times a year.
+# Any save or delete of what the answer depends on (an organisation, a contract, a user, an
+# SLA plan or calendar) starts a new generation, and the next filing reads them again
+# (``accounts.signals``, ``sla.signals``). With a shared cache (CACHES) that holds for every
+# process at once; with the default per-process cache another process sees the change within
+# the time-to-live, as the SLA configuration caches do (``sla.cache``).
+ACTIVE_CONTRACTS_TTL = 60
+_GENERATION_KEY = "accounts:active-contracts:generation"
+
+
+def _cached_active_contracts(customer: int, today: dt.date) -> list[Contract]:
+    generation = cache.get(_GENERATION_KEY)
+    if generation is None:  # never set, or evicted: whatever was cached before is forgotten
+        generation = forget_active_contracts()
+    key = f"accounts:active-contracts:{generation}:{customer}:{today.isoformat()}"
+    active: list[Contract] | None = cache.get(key)
+    if active is None:
+        active = list(_active_contracts(customer, today))
+        cache.set(key, active, ACTIVE_CONTRACTS_TTL)
+    return active
+
+
+def forget_active_contracts() -> str:
+    """Start a new generation of the cached active contracts; returns its name."""
+    generation = uuid.uuid4().hex
+    cache.set(_GENERATION_KEY, generation, None)
+    return generation
+
+
 def filing_contract(user: User, contract: Contract | None = None) -> Contract:
     """The contract a ticket by this user falls under, or NotAContact saying why not.
 
@@ -64,9 +95,9 @@ def filing_contract(user: User, contract: Contract | None = None) -> Contract:
         )
     if contract is not None and contract.customer_id != user.organization_id:
         raise NotAContact(_("This contract does not belong to your organisation."))
-    # One query on the common path: the customer's active contracts with what the rules
-    # need, and whether the customer named its responsible person.
-    active = list(_active_contracts(user.organization_id, timezone.localdate()))
+    # The customer's active contracts with what the rules need, and whether the customer
+    # named its responsible person: one query, or none while the cache holds them.
+    active = _cached_active_contracts(user.organization_id, timezone.localdate())
     if contract is not None:
         active = [candidate for candidate in active if candidate.pk == contract.pk]
     chosen = active[0] if active else None

@@ -301,7 +301,7 @@ def _time_and_mail(people: dict[str, User]) -> None:
     from email.message import EmailMessage
 
     from secondline.billing import out_of_hours, worklogs
-    from secondline.mail import services as mail
+    from secondline.mail import intake as mail
 
     now = timezone.now()
     worked = Ticket.objects.filter(

@@ -17,8 +17,9 @@ from django.utils.translation import ngettext
 
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
-from secondline.mail import imap, parse, services
+from secondline.mail import imap, quarantine
 from secondline.mail.models import InboundMessage, Mailbox, Notification, SenderReply
+from secondline.mail.parse import parse
 from secondline.tickets.choices import TicketType
 
 RAW_PREVIEW_BYTES = 512 * 1024
@@ -134,7 +135,7 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
 
     @admin.display(description=_("text"))
     def text_preview(self, obj: InboundMessage) -> str:
-        parsed = parse.parse(bytes(obj.raw))
+        parsed = parse(bytes(obj.raw))
         return format_html(
             '<pre style="white-space:pre-wrap">{}</pre><p>{}</p>',
             parsed.text[:20000],
@@ -153,7 +154,7 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
         results: dict[str, int] = {}
         for message in queryset:
             try:
-                status = services.retry(message)
+                status = quarantine.retry(message)
             except ValidationError as exc:
                 self.message_user(
                     request, f"#{message.pk}: {' '.join(exc.messages)}", messages.WARNING
@@ -176,7 +177,7 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
                 created = 0
                 for message in queryset:
                     try:
-                        services.turn_into_ticket(
+                        quarantine.turn_into_ticket(
                             message,
                             form.cleaned_data["contact"],
                             request.user,  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """Fetch raw messages from the IMAP mailboxes configured in the back office.
 
-Only fetching lives here; every message is handed to ``services.ingest_message``. A message is
+Only fetching lives here; every message is handed to ``intake.ingest_message``. A message is
 flagged \\Seen or moved only after the intake has committed what it became, so a crash or a
 lost connection at any point means the message is fetched again and found already stored.
 """
@@ -17,7 +17,7 @@ from django.utils import timezone
 from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.message import MailMessage
 
-from secondline.mail import notify, services
+from secondline.mail import intake, notify
 from secondline.mail.models import Mailbox
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def _poll(mailbox: Mailbox, limit: int, result: PollResult) -> None:
         for message in box.fetch(criteria, mark_seen=False, bulk=False, limit=limit):
             raw = getattr(message, "raw", b"")
             result.fetched += 1
-            outcome = services.ingest_message(raw, source, mailbox=mailbox)
+            outcome = intake.ingest_message(raw, source, mailbox=mailbox)
             result.statuses[outcome.status] = result.statuses.get(outcome.status, 0) + 1
             if not outcome.is_safe or not message.uid:
                 continue  # stored but not settled: leave it for the next poll

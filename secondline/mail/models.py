@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from secondline.mail.headers import clean
 from secondline.tickets.choices import TicketType
 
 
@@ -197,6 +198,11 @@ class InboundMessage(models.Model):
 
     def is_final(self) -> bool:
         return self.status in self.FINAL
+
+    def settle(self, status: str, why: str = "") -> None:
+        """Decide the outcome (saved with the rest of the routing's result)."""
+        self.status = status
+        self.error = clean(why)
 
 
 class SenderReply(models.Model):

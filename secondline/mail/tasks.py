@@ -104,9 +104,9 @@ def poll_mailboxes() -> dict[str, int]:
 @shared_task(acks_late=True, ignore_result=True)
 def process_pending() -> int:
     """Periodic: process stored messages that a crash left unprocessed."""
-    from secondline.mail import services
+    from secondline.mail import intake
 
-    return services.process_pending(older_than=dt.timedelta(minutes=2))
+    return intake.process_pending(older_than=dt.timedelta(minutes=2))
 
 
 @shared_task(bind=True, max_retries=8, default_retry_delay=60, acks_late=True)

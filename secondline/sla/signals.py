@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from secondline.accounts.access import forget_active_contracts
 from secondline.sla.calendars import CALENDARS
 from secondline.sla.models import (
     PLAN_TARGETS,
@@ -23,6 +24,7 @@ from secondline.sla.models import (
 
 
 def _restamp_calendar(pk: int | None) -> uuid.UUID:
+    forget_active_contracts()  # they carry the calendar's row and its stamp
     stamp = uuid.uuid4()
     if pk is not None:
         WorkingCalendar.objects.filter(pk=pk).update(version=stamp)
@@ -31,6 +33,7 @@ def _restamp_calendar(pk: int | None) -> uuid.UUID:
 
 
 def _restamp_plan(pk: int | None) -> None:
+    forget_active_contracts()  # they carry the plan's row and its stamp
     if pk is not None:
         SLAPlan.objects.filter(pk=pk).update(version=uuid.uuid4())
         PLAN_TARGETS.forget(pk)
@@ -62,3 +65,12 @@ def target_changed(sender: Any, instance: ReactionTarget, **kwargs: Any) -> None
 @receiver(post_delete, sender=SLAPlan, dispatch_uid="sla-plan-deleted")
 def plan_deleted(sender: Any, instance: SLAPlan, **kwargs: Any) -> None:
     PLAN_TARGETS.forget(instance.pk)
+
+
+@receiver(post_save, sender=SLAPlan, dispatch_uid="sla-plan-saved-contracts")
+@receiver(post_delete, sender=SLAPlan, dispatch_uid="sla-plan-deleted-contracts")
+@receiver(post_save, sender=WorkingCalendar, dispatch_uid="sla-calendar-saved-contracts")
+@receiver(post_delete, sender=WorkingCalendar, dispatch_uid="sla-calendar-deleted-contracts")
+def contract_settings_changed(sender: Any, **kwargs: Any) -> None:
+    """The cached active contracts carry their plan's and calendar's rows (default priorities)."""
+    forget_active_contracts()

@@ -157,10 +157,11 @@ def _non_incident_priority_reason(ticket: Ticket) -> str:
 
 def _locked(ticket: Ticket) -> Ticket:
     """The ticket's row, locked for this transaction; the requester comes along for the
-    notifications, only the ticket's row is locked."""
+    notifications, the contract with its calendar and plan for the SLA clocks that every
+    change recomputes; only the ticket's row is locked."""
     locked = (
         Ticket.objects.select_for_update(of=("self",))
-        .select_related("requester")
+        .select_related("requester", "contract__calendar", "contract__sla_plan")
         .filter(pk=ticket.pk)
         .first()
     )

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from secondline.accounts.models import User
-from secondline.mail import services
+from secondline.mail import intake
 from secondline.mail.models import InboundMessage
 from tests.mail.test_intake import plain
 
@@ -25,7 +25,7 @@ def admin_client(client, personas):
 
 
 def test_agents_see_the_quarantine_with_the_raw_source(admin_client) -> None:
-    message = services.ingest_message(plain("stranger@elsewhere.example", body="<b>hi</b>")).message
+    message = intake.ingest_message(plain("stranger@elsewhere.example", body="<b>hi</b>")).message
     listing = admin_client.get(reverse("admin:mail_inboundmessage_changelist"))
     assert listing.status_code == 200 and b"stranger@elsewhere.example" in listing.content
     page = admin_client.get(reverse("admin:mail_inboundmessage_change", args=[message.pk]))
@@ -35,7 +35,7 @@ def test_agents_see_the_quarantine_with_the_raw_source(admin_client) -> None:
 
 
 def test_the_turn_into_a_ticket_action_files_it_for_the_chosen_contact(admin_client, member):
-    message = services.ingest_message(plain("stranger@elsewhere.example")).message
+    message = intake.ingest_message(plain("stranger@elsewhere.example")).message
     url = reverse("admin:mail_inboundmessage_changelist")
     form = admin_client.post(url, {"action": "turn_into_ticket", "_selected_action": [message.pk]})
     assert form.status_code == 200 and b"customer contact" in form.content
@@ -56,7 +56,7 @@ def test_the_turn_into_a_ticket_action_files_it_for_the_chosen_contact(admin_cli
 
 
 def test_the_retry_action(admin_client, personas) -> None:
-    message = services.ingest_message(plain("late@volga.example")).message
+    message = intake.ingest_message(plain("late@volga.example")).message
     User.objects.create(username="late", email="late@volga.example", organization=personas.customer)
     url = reverse("admin:mail_inboundmessage_changelist")
     admin_client.post(url, {"action": "retry", "_selected_action": [message.pk]})

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from secondline.mail import services
+from secondline.mail import intake
 from secondline.mail.models import InboundMessage
 from tests.mail.test_intake import plain
 
@@ -34,9 +34,9 @@ def test_receive_stores_a_message_from_standard_input(member, monkeypatch, capsy
 
 def test_receive_exits_75_when_the_message_cannot_be_stored(db, monkeypatch) -> None:
     def broken(*args, **kwargs):
-        raise services.StoreFailed("disk full")
+        raise intake.StoreFailed("disk full")
 
-    monkeypatch.setattr(services, "store", broken)
+    monkeypatch.setattr(intake, "store", broken)
     monkeypatch.setattr(sys, "stdin", Stdin(b"Subject: hi\r\n\r\nhello"))
     with pytest.raises(CommandError) as failure:
         call_command("mail", "receive")
@@ -87,22 +87,13 @@ def test_import_of_a_missing_path_is_a_clear_error(db) -> None:
         call_command("mail", "import", "/nonexistent/path.eml")
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_import_takes_the_number_of_processes(member, tmp_path, capsys, monkeypatch, jobs) -> None:
-    from secondline.mail import lookahead
-
-    monkeypatch.setattr(lookahead, "START_HERE", 0)  # the parse process parses from the first
+def test_import_keeps_the_order_of_an_mbox(member, tmp_path, capsys) -> None:
     box = mailbox.mbox(str(tmp_path / "archive.mbox"))
     for n in range(40):
         box.add(plain(member.email, subject=f"Problem {n}", body=f"Details {n}"))
     box.flush()
     box.close()
-    call_command("mail", "import", str(tmp_path / "archive.mbox"), "--no-progress", "--jobs", jobs)
+    call_command("mail", "import", str(tmp_path / "archive.mbox"), "--no-progress")
     assert "40 received: 40 new tickets" in capsys.readouterr().out
     subjects = InboundMessage.objects.order_by("pk").values_list("subject", flat=True)
     assert list(subjects) == [f"Problem {n}" for n in range(40)]  # in the mbox's order
-
-
-def test_import_refuses_zero_processes(db, tmp_path) -> None:
-    with pytest.raises(CommandError, match="1 or more"):
-        call_command("mail", "import", str(tmp_path), "--jobs", "0")

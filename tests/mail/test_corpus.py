@@ -13,7 +13,7 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secondline.mail import parse, services, sources
+from secondline.mail import headers, intake, sources
 from secondline.mail.models import InboundMessage
 from secondline.tickets.models import Comment, Ticket
 from tests.factories import UserFactory
@@ -32,7 +32,7 @@ def test_every_corpus_message_is_accounted_for(personas, capsys) -> None:
     if not CORPUS.is_dir():
         pytest.skip("the shared mail corpus is not on this machine")
     senders = {
-        parse.envelope(raw).sender
+        headers.envelope(raw).sender
         for label, raw in sources.messages(CORPUS)
         if "/sisimai/" not in label
     } - {""}
@@ -53,7 +53,7 @@ def test_every_corpus_message_is_accounted_for(personas, capsys) -> None:
     assert statuses[Status.TICKET] == tickets == Ticket.objects.count()
     assert statuses[Status.COMMENT] == comments == Comment.objects.count()
     # identical bytes are stored once; a Message-ID seen before is a duplicate row of its own
-    distinct = {parse.content_hash(raw) for _, raw in sources.messages(CORPUS)}
+    distinct = {headers.content_hash(raw) for _, raw in sources.messages(CORPUS)}
     assert InboundMessage.objects.count() == len(distinct)
 
     call_command("mail", "import", str(CORPUS), "--no-progress")
@@ -119,7 +119,7 @@ def test_generated_mime_trees_always_settle(member, tree, subject, known) -> Non
         raw = msg.as_bytes()
     except Exception:  # the generator itself cannot write this tree; not our intake's concern
         return
-    outcome = services.ingest_message(raw)
+    outcome = intake.ingest_message(raw)
     assert outcome.status in SETTLED
     if known and outcome.status == Status.QUARANTINED:  # a contact's mail is never lost to a bug
         assert "Could not be processed" not in outcome.message.error, outcome.message.error
@@ -140,4 +140,4 @@ def test_generated_mime_trees_always_settle(member, tree, subject, known) -> Non
 def test_random_bytes_always_settle(member, raw) -> None:
     prefix = f"From: {member.email}\r\nSubject: x\r\n".encode()
     for candidate in (raw, prefix + raw):
-        assert services.ingest_message(candidate).status in SETTLED
+        assert intake.ingest_message(candidate).status in SETTLED

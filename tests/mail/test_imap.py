@@ -59,11 +59,11 @@ def test_it_polls_and_flags_what_it_settled(dovecot, personas) -> None:
 
 
 def test_a_message_that_could_not_be_settled_stays_unseen(dovecot, personas, monkeypatch) -> None:
-    from secondline.mail import services
+    from secondline.mail import intake
 
     dovecot.deliver(plain(personas.member.email))
     monkeypatch.setattr(
-        services, "process", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("db"))
+        intake, "process", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("db"))
     )
     assert imap.poll(mailbox_for(dovecot)).statuses == {Status.RECEIVED: 1}
     assert unseen(dovecot) == 1

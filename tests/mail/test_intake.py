@@ -8,10 +8,13 @@ import pytest
 from django.core import mail
 from django.db import OperationalError
 
-from secondline.mail import parse, services
+from secondline.mail import filing, headers, intake
 from secondline.mail.models import InboundMessage, Notification, SenderReply
+from secondline.mail.parse import parse
+from secondline.tickets import events
+from secondline.tickets import services as tickets
 from secondline.tickets.choices import Channel, Priority, TicketType
-from secondline.tickets.models import Comment, Ticket, TicketEvent
+from secondline.tickets.models import Ticket, TicketEvent
 from tests.factories import OrganizationFactory, UserFactory, file_ticket
 from tests.mail.conftest import MESSAGES, eml
 
@@ -29,7 +32,7 @@ def plain(
 
 def test_it_opens_a_ticket_for_a_known_contact(member, sent) -> None:
     with sent():
-        outcome = services.ingest_message(plain(member.email, body="Where is the setting?"))
+        outcome = intake.ingest_message(plain(member.email, body="Where is the setting?"))
     assert outcome.status == Status.TICKET
     ticket = outcome.message.result_ticket
     assert ticket.requester == member
@@ -41,19 +44,19 @@ def test_it_opens_a_ticket_for_a_known_contact(member, sent) -> None:
 
 
 def test_it_reads_type_and_priority_tags_in_koi8r(member) -> None:
-    outcome = services.ingest_message(eml("koi8r-incident.eml", sender=member.email))
+    outcome = intake.ingest_message(eml("koi8r-incident.eml", sender=member.email))
     ticket = outcome.message.result_ticket
     assert ticket.type == TicketType.INCIDENT
     assert ticket.priority == Priority.HIGH
     assert ticket.subject == "Не проводится отгрузка"
     assert "ошибка 500" in ticket.description
     assert ticket.occurred_at == dt.datetime(2026, 3, 3, 8, 0, tzinfo=dt.UTC)
-    assert ticket.impact == services.NOT_GIVEN
-    assert ticket.steps_to_reproduce == services.NOT_GIVEN
+    assert ticket.impact == filing.NOT_GIVEN
+    assert ticket.steps_to_reproduce == filing.NOT_GIVEN
 
 
 def test_a_priority_tag_on_a_consultation_is_overridden_by_the_plan(member) -> None:
-    outcome = services.ingest_message(plain(member.email, subject="[Consultation][Urgent] Setup"))
+    outcome = intake.ingest_message(plain(member.email, subject="[Consultation][Urgent] Setup"))
     ticket = outcome.message.result_ticket
     assert ticket.type == TicketType.CONSULTATION
     assert ticket.priority != Priority.URGENT
@@ -73,14 +76,14 @@ def test_a_priority_tag_on_a_consultation_is_overridden_by_the_plan(member) -> N
     ],
 )
 def test_it_decodes_charsets_whatever_the_label_says(member, name, subject, text) -> None:
-    ticket = services.ingest_message(eml(name, sender=member.email)).message.result_ticket
+    ticket = intake.ingest_message(eml(name, sender=member.email)).message.result_ticket
     assert ticket.subject == subject
     assert text in ticket.description
     assert "<style" not in ticket.description and "p{" not in ticket.description
 
 
 def test_it_keeps_every_attachment_with_decoded_names(member) -> None:
-    ticket = services.ingest_message(
+    ticket = intake.ingest_message(
         eml("attachments.eml", sender=member.email)
     ).message.result_ticket
     files = {a.filename: a for a in ticket.attachments.all()}
@@ -91,96 +94,22 @@ def test_it_keeps_every_attachment_with_decoded_names(member) -> None:
 
 
 def test_html_is_sanitized_and_keeps_inline_images(member) -> None:
-    from secondline.mail import parse
 
-    parsed = parse.parse(eml("attachments.eml", sender=member.email))
+    parsed = parse(eml("attachments.eml", sender=member.email))
     assert "<script" not in parsed.html
     assert 'src="cid:shot1@customer.example"' in parsed.html
 
 
 def test_a_broken_message_still_becomes_a_ticket(member) -> None:
-    outcome = services.ingest_message(eml("broken.eml", sender=member.email))
+    outcome = intake.ingest_message(eml("broken.eml", sender=member.email))
     assert outcome.status == Status.TICKET
     assert "hello" in outcome.message.result_ticket.description
 
 
-def test_a_reply_joins_its_ticket_by_the_subject_tag_without_the_quote(member) -> None:
-    ticket = file_ticket(member)
-    outcome = services.ingest_message(
-        eml("reply-ru.eml", sender=member.email, number=ticket.number)
-    )
-    assert outcome.status == Status.COMMENT
-    comment = outcome.message.result_comment
-    assert comment.ticket == ticket
-    assert comment.channel == Channel.EMAIL
-    assert comment.body == "Спасибо, после перезапуска всё работает."
-
-
-def test_a_reply_joins_its_ticket_through_our_message_id(member, agent, sent) -> None:
-    ticket = file_ticket(member)
-    with sent():
-        services_comment = __import__("secondline.tickets.services", fromlist=["x"])
-        services_comment.add_comment(ticket, agent, "Please restart the service.")
-    notification = Notification.objects.filter(ticket=ticket, recipient=member).latest("pk")
-    reply = plain(
-        member.email,
-        subject="Re: restarted",
-        body="Done, it works.\n\nOn Tue, Mar 3, 2026 at 1:00 PM Support wrote:\n> Please restart",
-        In_Reply_To=notification.message_id,
-        Message_ID="<r1@customer.example>",
-    )
-    outcome = services.ingest_message(reply)
-    assert outcome.message.result_comment.body == "Done, it works."
-    assert outcome.message.result_ticket == ticket
-
-
-def test_a_reply_joins_by_the_ticket_thread_id_and_by_the_plus_address(member) -> None:
-    ticket = file_ticket(member)
-    by_thread = plain(
-        member.email, subject="Re: x", References=f"<ticket-{ticket.pk}@secondline.example>"
-    )
-    assert services.ingest_message(by_thread).status == Status.COMMENT
-    by_plus = plain(member.email, subject="more logs").replace(
-        b"To: support@secondline.example",
-        f"To: support+{ticket.number}@secondline.example".encode(),
-    )
-    assert services.ingest_message(by_plus).message.result_ticket == ticket
-
-
-def test_a_customers_reply_to_a_waiting_ticket_puts_it_back_in_progress(member, agent) -> None:
-    from secondline.tickets import services as ticket_services
-
-    ticket = file_ticket(member)
-    ticket_services.change_status(ticket, agent, "waiting")
-    services.ingest_message(plain(member.email, subject=f"Re: [{ticket.number}] logs"))
-    ticket.refresh_from_db()
-    assert ticket.status == "in_progress"
-
-
-def test_staff_can_answer_by_email(member, agent) -> None:
-    ticket = file_ticket(member)
-    outcome = services.ingest_message(plain(agent.email, subject=f"Re: [{ticket.number}] x"))
-    assert outcome.status == Status.COMMENT
-    assert outcome.message.result_comment.author == agent
-
-
-def test_an_outsider_cannot_write_on_someone_elses_ticket(member, outsider) -> None:
-    ticket = file_ticket(member)
-    outcome = services.ingest_message(plain(outsider.email, subject=f"Re: [{ticket.number}] hi"))
-    assert outcome.status == Status.QUARANTINED
-    assert "may not write" in outcome.message.error
-    assert not Comment.objects.filter(ticket=ticket).exists()
-
-
-def test_a_tag_of_a_missing_ticket_is_quarantined(member) -> None:
-    outcome = services.ingest_message(plain(member.email, subject="Re: [SL-99999] hi"))
-    assert outcome.status == Status.QUARANTINED
-
-
 def test_an_unknown_sender_gets_one_reply_a_day(db, sent) -> None:
     with sent():
-        first = services.ingest_message(plain("stranger@elsewhere.example"), source="pipe")
-        second = services.ingest_message(
+        first = intake.ingest_message(plain("stranger@elsewhere.example"), source="pipe")
+        second = intake.ingest_message(
             plain("stranger@elsewhere.example", body="again"), source="pipe"
         )
     assert first.status == second.status == Status.QUARANTINED
@@ -195,7 +124,7 @@ def test_an_unknown_sender_gets_one_reply_a_day(db, sent) -> None:
 def test_a_contact_without_an_active_contract_is_told_why(db, sent) -> None:
     lonely = UserFactory(organization=OrganizationFactory(name="No Contract Ltd"))
     with sent():
-        outcome = services.ingest_message(plain(lonely.email), source="imap:support")
+        outcome = intake.ingest_message(plain(lonely.email), source="imap:support")
     assert outcome.status == Status.QUARANTINED
     assert "responsible" in outcome.message.error or "contract" in outcome.message.error
     assert mail.outbox[-1].to == [lonely.email]
@@ -215,8 +144,8 @@ def test_a_contact_without_an_active_contract_is_told_why(db, sent) -> None:
 def test_automatic_mail_opens_no_ticket_and_is_never_answered(member, sent, header) -> None:
     raw = plain("robot@elsewhere.example").replace(b"Subject:", header.encode() + b"\r\nSubject:")
     with sent():
-        outcome = services.ingest_message(raw, source="pipe")
-        from_contact = services.ingest_message(
+        outcome = intake.ingest_message(raw, source="pipe")
+        from_contact = intake.ingest_message(
             plain(member.email).replace(b"Subject:", header.encode() + b"\r\nSubject:")
         )
     assert outcome.status == from_contact.status == Status.QUARANTINED
@@ -227,7 +156,7 @@ def test_automatic_mail_opens_no_ticket_and_is_never_answered(member, sent, head
 def test_an_out_of_office_reply_on_a_ticket_is_ignored(member, sent) -> None:
     ticket = file_ticket(member)
     with sent():
-        outcome = services.ingest_message(
+        outcome = intake.ingest_message(
             eml("auto-reply.eml", sender=member.email, number=ticket.number)
         )
     assert outcome.status == Status.IGNORED
@@ -246,7 +175,7 @@ def test_a_bounce_is_recorded_on_its_ticket_as_an_internal_event(member, sent) -
         number=ticket.number,
         notification_id=notification.message_id,
     )
-    outcome = services.ingest_message(raw)
+    outcome = intake.ingest_message(raw)
     assert outcome.status == Status.DELIVERY_FAILED
     event = ticket.events.get(kind=TicketEvent.Kind.DELIVERY_FAILED)
     assert not event.is_public
@@ -259,13 +188,13 @@ def test_a_bounce_is_recorded_on_its_ticket_as_an_internal_event(member, sent) -
 
 def test_a_bounce_about_a_message_we_never_sent_is_quarantined(db) -> None:
     raw = eml("bounce.eml", recipient="x@y.example", number="SL-1", notification_id="<nope@else>")
-    assert services.ingest_message(raw).status == Status.QUARANTINED
+    assert intake.ingest_message(raw).status == Status.QUARANTINED
 
 
 def test_a_sender_over_the_rate_limit_is_quarantined(member, settings) -> None:
     settings.MAIL_SENDER_RATE_LIMIT = 3
     statuses = [
-        services.ingest_message(plain(member.email, body=f"message {n}"), source="pipe").status
+        intake.ingest_message(plain(member.email, body=f"message {n}"), source="pipe").status
         for n in range(5)
     ]
     assert statuses == [Status.TICKET] * 3 + [Status.QUARANTINED] * 2
@@ -273,8 +202,8 @@ def test_a_sender_over_the_rate_limit_is_quarantined(member, settings) -> None:
 
 def test_the_same_bytes_twice_are_one_message(member) -> None:
     raw = plain(member.email, Message_ID="<same@customer.example>")
-    first = services.ingest_message(raw)
-    again = services.ingest_message(raw)
+    first = intake.ingest_message(raw)
+    again = intake.ingest_message(raw)
     assert (first.status, again.status) == (Status.TICKET, Status.DUPLICATE)
     assert InboundMessage.objects.count() == 1
     assert Ticket.objects.count() == 1
@@ -282,9 +211,9 @@ def test_the_same_bytes_twice_are_one_message(member) -> None:
 
 def test_the_same_message_id_by_another_route_is_a_duplicate(member) -> None:
     raw = plain(member.email, Message_ID="<same@customer.example>")
-    services.ingest_message(raw)
+    intake.ingest_message(raw)
     relayed = b"Received: from relay.example by mx\r\n" + raw
-    outcome = services.ingest_message(relayed)
+    outcome = intake.ingest_message(relayed)
     assert outcome.status == Status.DUPLICATE
     assert outcome.message.duplicate_of is not None
     assert bytes(outcome.message.raw) == relayed  # kept all the same
@@ -293,17 +222,17 @@ def test_the_same_message_id_by_another_route_is_a_duplicate(member) -> None:
 
 def test_a_stored_but_unprocessed_message_is_picked_up_again(member) -> None:
     raw = plain(member.email)
-    message, created = services.store(raw, "pipe")  # as if the process died right here
+    message, created = intake.store(raw, "pipe")  # as if the process died right here
     assert created and message.status == Status.RECEIVED
-    outcome = services.ingest_message(raw, source="pipe")
+    outcome = intake.ingest_message(raw, source="pipe")
     assert outcome.status == Status.TICKET
-    assert services.process_pending() == 0
+    assert intake.process_pending() == 0
     assert Ticket.objects.count() == 1
 
 
 def test_the_sweep_processes_what_a_crash_left_behind(member) -> None:
-    services.store(plain(member.email), "pipe")
-    assert services.process_pending() == 1
+    intake.store(plain(member.email), "pipe")
+    assert intake.process_pending() == 1
     assert InboundMessage.objects.get().status == Status.TICKET
 
 
@@ -311,8 +240,8 @@ def test_a_database_hiccup_leaves_the_message_for_later(member, monkeypatch) -> 
     def down(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services, "process", down)
-    outcome = services.ingest_message(plain(member.email))
+    monkeypatch.setattr(intake, "process", down)
+    outcome = intake.ingest_message(plain(member.email))
     assert outcome.status == Status.RECEIVED
     assert not outcome.is_safe
 
@@ -321,42 +250,16 @@ def test_an_unexpected_error_quarantines_with_the_error(member, monkeypatch) -> 
     def explode(*args, **kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(services.tickets, "file_ticket", explode)
-    outcome = services.ingest_message(plain(member.email))
+    monkeypatch.setattr(tickets, "file_ticket", explode)
+    outcome = intake.ingest_message(plain(member.email))
     assert outcome.status == Status.QUARANTINED
     assert "kaboom" in outcome.message.error
     assert not Ticket.objects.exists()
 
 
-def test_retry_files_the_ticket_once_the_sender_is_a_contact(personas) -> None:
-    outcome = services.ingest_message(plain("new.person@volga.example"))
-    assert outcome.status == Status.QUARANTINED
-    UserFactory(email="new.person@volga.example", organization=personas.customer)
-    assert services.retry(outcome.message) == Status.TICKET
-    assert outcome.message.result_ticket.requester.email == "new.person@volga.example"
-
-
-def test_an_agent_turns_a_quarantined_message_into_a_ticket(member, agent) -> None:
-    outcome = services.ingest_message(eml("attachments.eml", sender="someone@gmail.example"))
-    ticket = services.turn_into_ticket(outcome.message, member, agent, TicketType.INCIDENT)
-    outcome.message.refresh_from_db()
-    assert outcome.message.status == Status.TICKET
-    assert ticket.requester == member and ticket.type == TicketType.INCIDENT
-    assert ticket.attachments.count() == 3
-    assert ticket.events.filter(kind=TicketEvent.Kind.OTHER, is_public=False).exists()
-
-
-def test_only_staff_turn_messages_into_tickets(member) -> None:
-    from secondline.accounts.access import AccessDenied
-
-    outcome = services.ingest_message(plain("someone@gmail.example"))
-    with pytest.raises(AccessDenied):
-        services.turn_into_ticket(outcome.message, member, member)
-
-
 def test_an_oversized_attachment_stays_in_the_raw_message(member, settings) -> None:
     settings.ATTACHMENT_MAX_BYTES = 10
-    ticket = services.ingest_message(
+    ticket = intake.ingest_message(
         eml("attachments.eml", sender=member.email)
     ).message.result_ticket
     assert "size limit" in ticket.description
@@ -370,39 +273,19 @@ def test_a_request_to_suppress_auto_replies_is_honoured_without_losing_the_mail(
     while a contact's message is still a person's message and opens its ticket."""
     header = b"X-Auto-Response-Suppress: All\r\nSubject:"
     with sent():
-        stranger = services.ingest_message(
+        stranger = intake.ingest_message(
             plain("stranger@elsewhere.example").replace(b"Subject:", header), source="pipe"
         )
     assert stranger.status == Status.QUARANTINED
     assert all("stranger@elsewhere.example" not in m.to for m in mail.outbox)
-    contact = services.ingest_message(plain(member.email).replace(b"Subject:", header))
+    contact = intake.ingest_message(plain(member.email).replace(b"Subject:", header))
     assert contact.status == Status.TICKET
-
-
-def test_the_sender_is_found_in_any_case_and_only_among_active_accounts(personas) -> None:
-    old = UserFactory(email="Ivan.Petrov@Volga.example", organization=personas.customer)
-    UserFactory(email="ivan.petrov@volga.example", organization=personas.customer)
-    assert services.find_contact("ivan.petrov@volga.example") == old  # the oldest account
-    old.is_active = False
-    old.save()
-    assert services.find_contact("IVAN.PETROV@volga.example").email == "ivan.petrov@volga.example"
-    assert services.find_contact("ivan_petrov@volga.example") is None  # no LIKE wildcards
-    assert services.find_contact("ivan.petrov%") is None
-
-
-def test_a_reply_naming_two_tickets_joins_the_newest_notifications_ticket(member, sent) -> None:
-    with sent():
-        older, newer = file_ticket(member), file_ticket(member)
-    first = Notification.objects.get(ticket=older).message_id
-    second = Notification.objects.get(ticket=newer).message_id
-    reply = plain(member.email, subject="Re: both", References=f"{second} {first}")
-    assert services.ingest_message(reply).message.result_ticket == newer
 
 
 @pytest.mark.parametrize("name", sorted(path.name for path in MESSAGES.glob("*.eml")))
 def test_the_stored_envelope_is_what_the_header_block_says(name) -> None:
     raw = eml(name, sender="someone@example.com")
-    assert parse.parse(raw).envelope == parse.envelope(raw)
+    assert parse(raw).envelope == headers.envelope(raw)
 
 
 def test_a_quarantined_failure_counts_one_attempt_and_keeps_no_half_work(
@@ -411,10 +294,35 @@ def test_a_quarantined_failure_counts_one_attempt_and_keeps_no_half_work(
     def explode(*args, **kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(services.events, "record", explode)  # fails after the ticket insert
-    outcome = services.ingest_message(plain(member.email))
+    monkeypatch.setattr(events, "record", explode)  # fails after the ticket insert
+    outcome = intake.ingest_message(plain(member.email))
     message = InboundMessage.objects.get(pk=outcome.message.pk)
     assert (message.status, message.attempts) == (Status.QUARANTINED, 1)
     assert message.processed_at is not None and "kaboom" in message.error
     assert message.result_ticket is None
     assert not Ticket.objects.exists() and not Notification.objects.exists()
+
+
+def test_one_new_ticket_by_email_asks_the_database_only_what_it_must(
+    member, django_assert_num_queries
+) -> None:
+    intake.ingest_message(plain(member.email, subject="First"))  # caches the contract
+    # Store: the INSERT (in a savepoint of the test's transaction). Route, in one transaction:
+    # the claim, the earlier Message-ID, the contact; the filing's savepoint, ticket, two audit
+    # events, deadlines, notification, release; the result. No contract: it is cached.
+    with django_assert_num_queries(16):
+        outcome = intake.ingest_message(plain(member.email, subject="Second", Message_ID="<2@x>"))
+    assert outcome.status == Status.TICKET
+
+
+def test_one_reply_by_email_asks_the_database_only_what_it_must(
+    member, django_assert_num_queries
+) -> None:
+    ticket = file_ticket(member)
+    intake.ingest_message(plain(member.email, subject=f"Re: [{ticket.number}] one"))
+    # Store; claim, ticket, contact; the comment's savepoint, the locked ticket with its
+    # contract, calendar and plan, comment, audit event, touch, status history, deadlines,
+    # the watchers to notify, release; the result.
+    with django_assert_num_queries(18):
+        outcome = intake.ingest_message(plain(member.email, subject=f"Re: [{ticket.number}] two"))
+    assert outcome.status == Status.COMMENT

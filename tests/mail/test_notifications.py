@@ -7,7 +7,7 @@ from email import policy
 
 from django.core import mail
 
-from secondline.mail import services as mail_services
+from secondline.mail import intake
 from secondline.mail.models import InboundMessage, Notification
 from secondline.tickets import services
 from secondline.tickets.choices import Priority
@@ -36,9 +36,7 @@ def test_the_acknowledgment_carries_number_reaction_due_and_thread_headers(membe
 
 def test_a_ticket_from_email_threads_under_the_customers_own_message(member, sent) -> None:
     with sent():
-        outcome = mail_services.ingest_message(
-            plain(member.email, Message_ID="<mine@customer.example>")
-        )
+        outcome = intake.ingest_message(plain(member.email, Message_ID="<mine@customer.example>"))
     ticket = outcome.message.result_ticket
     headers = last_to(member.email).extra_headers
     assert headers["In-Reply-To"] == f"<ticket-{ticket.pk}@secondline.example>"
@@ -100,7 +98,7 @@ def test_notifications_go_out_through_a_real_smtp_server(member, sent, settings,
     answer = plain(
         member.email, subject="Re: " + received["Subject"], In_Reply_To=received["Message-ID"]
     )
-    outcome = mail_services.ingest_message(answer)
+    outcome = intake.ingest_message(answer)
     assert outcome.status == InboundMessage.Status.COMMENT
     assert outcome.message.result_ticket == ticket
 
@@ -109,10 +107,8 @@ def test_an_unknown_sender_reply_goes_through_smtp_once(db, sent, settings, smtp
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_sink.port
     with sent():
-        mail_services.ingest_message(plain("who@elsewhere.example"), source="imap:support")
-        mail_services.ingest_message(
-            plain("who@elsewhere.example", body="2"), source="imap:support"
-        )
+        intake.ingest_message(plain("who@elsewhere.example"), source="imap:support")
+        intake.ingest_message(plain("who@elsewhere.example", body="2"), source="imap:support")
     assert len(smtp_sink.messages) == 1
     reply = email.message_from_bytes(smtp_sink.messages[0], policy=policy.default)
     assert reply["Auto-Submitted"] == "auto-replied"

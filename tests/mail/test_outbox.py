@@ -12,7 +12,7 @@ from django.core.signals import request_finished
 from django.db import close_old_connections
 from django.utils import timezone
 
-from secondline.mail import notify, services, tasks
+from secondline.mail import intake, notify, tasks
 from secondline.mail.models import InboundMessage, Notification
 from tests.factories import file_ticket, incident_draft
 from tests.mail.test_intake import plain
@@ -51,7 +51,7 @@ def test_held_notifications_go_out_together_when_the_block_ends(member, sent, pu
     with notify.held_publishes():
         for n in range(3):
             with sent():
-                services.ingest_message(plain(member.email, subject=f"Problem {n}"))
+                intake.ingest_message(plain(member.email, subject=f"Problem {n}"))
         assert published == []
         assert Notification.objects.filter(queued_at__isnull=True).count() == 3
     assert len(published) == 1 and len(published[0]) == 3
@@ -65,17 +65,17 @@ def test_a_hold_publishes_when_it_has_held_long_enough(
     monkeypatch.setattr(notify, "monotonic", lambda: clock[0])
     with notify.held_publishes():
         with sent():
-            services.ingest_message(plain(member.email, subject="first"))
+            intake.ingest_message(plain(member.email, subject="first"))
         clock[0] += notify.HOLD_MAX_SECONDS + 1
         with sent():
-            services.ingest_message(plain(member.email, subject="second"))
+            intake.ingest_message(plain(member.email, subject="second"))
         assert len(published) == 1 and len(published[0]) == 2
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_ingest_many_publishes_every_n_messages(member, published) -> None:
     raws = [(plain(member.email, subject=f"Problem {n}"), "import:test") for n in range(5)]
-    outcomes = list(services.ingest_many(raws, publish_every=2, batch_size=2))
+    outcomes = list(intake.ingest_many(raws, publish_every=2, batch_size=2))
     assert [o.status for o in outcomes] == [InboundMessage.Status.TICKET] * 5
     assert [len(call) for call in published] == [2, 2, 1]
 
@@ -125,7 +125,7 @@ def test_a_broker_outage_never_fails_the_caller_and_the_sweep_sends_later(
     member, sent, broker_down, monkeypatch
 ) -> None:
     with sent():
-        outcome = services.ingest_message(plain(member.email))
+        outcome = intake.ingest_message(plain(member.email))
     assert outcome.status == InboundMessage.Status.TICKET  # committed, no error raised
     notification = Notification.objects.get()
     assert (notification.status, notification.queued_at) == (Pending, None)
@@ -179,8 +179,8 @@ def test_a_hold_leaves_out_what_the_sweep_handed_over_meanwhile(
 ) -> None:
     with notify.held_publishes():
         with sent():
-            services.ingest_message(plain(member.email, subject="first"))
-            services.ingest_message(plain(member.email, subject="second"))
+            intake.ingest_message(plain(member.email, subject="first"))
+            intake.ingest_message(plain(member.email, subject="second"))
         first, second = Notification.objects.order_by("pk")
         with time_machine.travel(timezone.now() + dt.timedelta(minutes=2), tick=False):
             # the hold stalled for over a minute: the sweep hands both rows over
@@ -195,7 +195,7 @@ def test_a_young_hold_publishes_without_asking_what_the_sweep_took(
 ) -> None:
     with notify.held_publishes() as hold:
         with sent():
-            services.ingest_message(plain(member.email, subject="first"))
+            intake.ingest_message(plain(member.email, subject="first"))
         with django_assert_num_queries(1):  # marking the rows queued, nothing else
             hold.flush()
     assert len(published) == 1

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from secondline.billing.models import WorkLog
-from secondline.mail import services as mail
+from secondline.mail import intake as mail
 from secondline.mail.models import InboundMessage
 from secondline.tickets import services
 from secondline.tickets.choices import Priority, Status

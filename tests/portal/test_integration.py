@@ -16,7 +16,7 @@ from django.test import Client
 from secondline.accounts.models import User
 from secondline.billing import out_of_hours, worklogs
 from secondline.billing.models import OutOfHoursRequest, WorkLog
-from secondline.mail import services as mail
+from secondline.mail import intake as mail
 from secondline.mail.models import InboundMessage
 from secondline.releases import plans
 from secondline.releases.models import DutyCallout, Installation, PhoneCall, ProductVersion

@@ -1,5 +1,5 @@
 """The email quarantine in the agent desk: messages the intake could not parse or route, with
-their raw source; an agent retries one or files it as a ticket by hand (mail.services)."""
+their raw source; an agent retries one or files it as a ticket by hand (mail.quarantine)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
-from secondline.mail import parse, services
+from secondline.mail import quarantine, routing
 from secondline.mail.models import InboundMessage
+from secondline.mail.parse import parse
 from secondline.portal.forms import QuarantineTicketForm
 from secondline.portal.views.common import apply_errors
 
@@ -60,10 +61,10 @@ def _detail_page(
     request: HttpRequest, message: InboundMessage, form: QuarantineTicketForm | None = None
 ) -> HttpResponse:
     raw = bytes(message.raw)
-    parsed = parse.parse(raw)
+    parsed = parse(raw)
     source = raw[:RAW_PREVIEW_BYTES].decode("utf-8", "replace")
     if form is None:
-        contact = services.find_contact(message.sender) if message.sender else None
+        contact = routing.find_contact(message.sender) if message.sender else None
         form = QuarantineTicketForm(initial={"contact": contact.pk if contact else None})
     context = {
         "message": message,
@@ -94,7 +95,7 @@ def quarantine_retry(request: HttpRequest, pk: int) -> HttpResponse:
     _staff(request)
     message = _message(pk)
     try:
-        status = services.retry(message)
+        status = quarantine.retry(message)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("portal:quarantine_detail", pk=message.pk)
@@ -120,7 +121,7 @@ def quarantine_ticket(request: HttpRequest, pk: int) -> HttpResponse:
     form = QuarantineTicketForm(request.POST)
     if form.is_valid():
         try:
-            ticket = services.turn_into_ticket(
+            ticket = quarantine.turn_into_ticket(
                 message, form.cleaned_data["contact"], user, form.cleaned_data["ticket_type"]
             )
         except ValidationError as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import Counter
 from pathlib import Path
@@ -28,12 +27,6 @@ def summary(received: int, statuses: Counter[str]) -> str:
     return f"{received} received: " + ", ".join(parts)
 
 
-def _positive(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, not {value!r}")
-    return int(value)
-
-
 class Command(BaseCommand):
     help = "The email channel: poll IMAP mailboxes, receive one message from an MTA, import files."
 
@@ -50,14 +43,6 @@ class Command(BaseCommand):
             action="store_true",
             help="send unknown senders the how-to-file reply (off: archives are old mail)",
         )
-        importer.add_argument(
-            "--jobs",
-            type=_positive,
-            default=None,
-            metavar="N",
-            help="processes to use: 1 parses every message in this one, N parses ahead in N-1 "
-            "others (default: 2 when there is a second CPU and more than a few messages)",
-        )
         importer.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -72,12 +57,12 @@ class Command(BaseCommand):
     def receive(self, source: str) -> None:
         """Exit 0 once the message is safely stored, 75 (EX_TEMPFAIL) when it could not be."""
         try:
-            from secondline.mail import services
+            from secondline.mail import intake
 
             raw = sys.stdin.buffer.read()
             if not raw:
                 raise CommandError("No message on standard input.", returncode=EX_TEMPFAIL)
-            outcome = services.ingest_message(raw, source=source)
+            outcome = intake.ingest_message(raw, source=source)
         except CommandError:
             raise
         except Exception as exc:  # anything at all: the MTA must keep the message
@@ -87,10 +72,10 @@ class Command(BaseCommand):
         self.stdout.write(f"message #{outcome.message.pk}: {outcome.status}")
 
     def poll(self, name: str | None) -> None:
-        from secondline.mail import imap, services
+        from secondline.mail import imap, intake
         from secondline.mail.models import Mailbox
 
-        services.process_pending()
+        intake.process_pending()
         boxes = Mailbox.objects.filter(is_active=True)
         if name:
             boxes = boxes.filter(name=name)
@@ -111,7 +96,7 @@ class Command(BaseCommand):
     def import_paths(self, paths: list[Path], options: dict[str, Any]) -> None:
         from tqdm import tqdm
 
-        from secondline.mail import services, sources
+        from secondline.mail import intake, sources
 
         missing = [str(path) for path in paths if not path.exists()]
         if missing:
@@ -131,13 +116,11 @@ class Command(BaseCommand):
             for label, raw in sources.messages(path)
         )
         try:
-            for outcome in services.ingest_many(
-                messages, answer_unknown_senders=answer, jobs=options["jobs"]
-            ):
+            for outcome in intake.ingest_many(messages, answer_unknown_senders=answer):
                 received += 1
                 statuses[outcome.status] += 1
                 bar.update(1)
-        except services.StoreFailed as exc:
+        except intake.StoreFailed as exc:
             raise CommandError(
                 f"Stopped: a message could not be stored ({exc}). " + summary(received, statuses)
             ) from exc

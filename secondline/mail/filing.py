@@ -1,0 +1,284 @@
+"""What a routed message becomes: a new ticket, a comment, a delivery-failure event on the ticket
+it bounced from; automatic mail is set aside, and an unknown sender gets one how-to-file answer
+a day. Every write goes through ``tickets.services``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from secondline.accounts import access
+from secondline.accounts.models import User
+from secondline.mail import routing
+from secondline.mail.automatic import ROBOT_LOCALPARTS, Bounce
+from secondline.mail.models import InboundMessage, Notification, SenderReply
+from secondline.mail.parse import ParsedMessage
+from secondline.mail.subject_tags import subject_tags
+from secondline.tickets import events
+from secondline.tickets import services as tickets
+from secondline.tickets.access import can_see_ticket
+from secondline.tickets.choices import Channel, TicketType
+from secondline.tickets.models import Ticket, TicketEvent
+
+Status = InboundMessage.Status
+
+NOT_GIVEN = "(not given in the email)"
+
+
+def delivery_failure(message: InboundMessage, parsed: ParsedMessage, bounce: Bounce) -> None:
+    """A bounce of one of our notifications goes on its ticket as an internal event."""
+    notification, ticket = routing.bounced(bounce)
+    if ticket is None:
+        message.settle(
+            Status.QUARANTINED,
+            _("A delivery failure report about a message we did not send (or cannot match)."),
+        )
+        return
+    recipient = (notification.to_email if notification else ", ".join(bounce.recipients)) or _(
+        "unknown recipient"
+    )
+    events.record(
+        ticket,
+        None,
+        TicketEvent.Kind.DELIVERY_FAILED,
+        Channel.EMAIL,
+        field="email",
+        new=recipient,
+        reason=bounce.diagnostic or parsed.subject,
+        public=False,
+    )
+    if notification is not None:
+        Notification.objects.filter(pk=notification.pk).update(
+            status=Notification.Status.FAILED,
+            last_error=(bounce.diagnostic or parsed.subject)[:2000],
+        )
+    message.result_ticket = ticket
+    message.settle(Status.DELIVERY_FAILED)
+
+
+def set_aside_automatic(
+    message: InboundMessage, parsed: ParsedMessage, ticket: Ticket | None
+) -> None:
+    """Automatic mail never opens a ticket, never joins a conversation and is never answered."""
+    why = _("Sent automatically (%(why)s).") % {"why": parsed.automatic}
+    if ticket is not None:
+        message.result_ticket = ticket
+        message.settle(Status.IGNORED, why)
+    else:
+        message.settle(Status.QUARANTINED, why)
+
+
+def uploads_from(parsed: ParsedMessage) -> tuple[list[tickets.UploadedFile], list[str]]:
+    """Every attachment as an upload; those over the size limit stay in the raw message."""
+    uploads: list[tickets.UploadedFile] = []
+    skipped: list[str] = []
+    for item in parsed.attachments:
+        if len(item.data) > settings.ATTACHMENT_MAX_BYTES:
+            skipped.append(item.filename)
+            continue
+        name = _storable_name(item.filename, len(uploads) + 1)
+        uploads.append(
+            tickets.UploadedFile(
+                name=name,
+                content=ContentFile(item.data, name=name),
+                size=len(item.data),
+                content_type=item.content_type,
+                content_id=item.content_id,
+            )
+        )
+    return uploads, skipped
+
+
+def _storable_name(filename: str, position: int) -> str:
+    """The sender's file name when storage can use it, else a neutral one (".." or "[")."""
+    try:
+        get_valid_filename(filename)
+    except SuspiciousFileOperation:
+        return f"attachment-{position}"
+    return filename
+
+
+def with_skipped_note(text: str, skipped: list[str], message: InboundMessage) -> str:
+    if not skipped:
+        return text
+    note = _(
+        "Attachments over the size limit are kept with the original email (inbound message "
+        "#%(id)s): %(names)s"
+    ) % {"id": message.pk, "names": ", ".join(skipped)}
+    return f"{text}\n\n[{note}]"
+
+
+def comment(
+    message: InboundMessage, parsed: ParsedMessage, ticket: Ticket, author: User | None
+) -> None:
+    """The message answers ``ticket``: a public comment by its sender, if they may write there."""
+    if author is None or not can_see_ticket(author, ticket):
+        message.settle(
+            Status.QUARANTINED,
+            _("%(sender)s may not write on %(number)s.")
+            % {"sender": parsed.sender, "number": ticket.number},
+        )
+        return
+    body = parsed.reply_text
+    uploads, skipped = uploads_from(parsed)
+    body = with_skipped_note(body, skipped, message)
+    if not body.strip() and not uploads:
+        body = _("(empty message)")
+    stripped = len(body) < len(parsed.text.strip())
+    comment = tickets.add_comment(
+        ticket,
+        author,
+        body,
+        public=True,
+        channel=Channel.EMAIL,
+        files=uploads,
+        body_html="" if stripped else parsed.html,
+    )
+    message.result_ticket = ticket
+    message.result_comment = comment
+    message.settle(Status.COMMENT)
+
+
+def draft_from(
+    parsed: ParsedMessage, default_type: str, chosen_type: str = ""
+) -> tickets.NewTicket:
+    """The ticket an email asks for.
+
+    Type and priority come from subject tags ([Incident][High], [Инцидент][Высокий]), else the
+    mailbox's default type; file_ticket applies the priority rules. An email carries no
+    separate incident fields, so: occurred_at is the Date header (or now, if missing, in the
+    future or absurd), the description is the body, and impact, steps to reproduce, target
+    version and preferred windows say "(not given in the email)" for the agent to ask about.
+    """
+    tags = subject_tags(parsed.subject)
+    ticket_type = chosen_type or tags.type or default_type
+    if ticket_type not in TicketType.values:
+        ticket_type = TicketType.CONSULTATION
+    subject = tags.subject or parsed.subject.strip() or _first_line(parsed.text)
+    description = parsed.text.strip() or _("(empty message)")
+    draft = tickets.NewTicket(
+        type=ticket_type,
+        subject=(subject or _("(no subject)"))[:250],
+        description=description,
+        requested_priority=tags.priority,
+    )
+    if ticket_type == TicketType.INCIDENT:
+        draft.occurred_at = _occurred_at(parsed.date)
+        draft.impact = NOT_GIVEN
+        draft.steps_to_reproduce = NOT_GIVEN
+    elif ticket_type == TicketType.UPDATE_INSTALLATION:
+        draft.target_version = NOT_GIVEN
+        draft.preferred_windows = NOT_GIVEN
+    return draft
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:120]
+    return ""
+
+
+def _occurred_at(date: dt.datetime | None) -> dt.datetime:
+    now = timezone.now()
+    if date is None or date > now + dt.timedelta(minutes=5) or date.year < 2000:
+        return now
+    return date
+
+
+def new_ticket(
+    message: InboundMessage,
+    parsed: ParsedMessage,
+    contact: User | None,
+    *,
+    answer_unknown_senders: bool,
+) -> None:
+    """The message starts a conversation: a ticket of its sender's, if they are a customer
+    contact."""
+    if contact is None:
+        why = _("%(sender)s is not a known contact of any customer.") % {"sender": parsed.sender}
+        message.settle(Status.QUARANTINED, why)
+        if answer_unknown_senders and not parsed.suppress_auto_replies:
+            _answer_sender(parsed, reason="")
+        return
+    if contact.is_contractor:
+        message.settle(
+            Status.QUARANTINED,
+            _("Staff cannot open tickets by email; turn it into a ticket for a customer contact."),
+        )
+        return
+    default_type = message.mailbox.default_ticket_type if message.mailbox else ""
+    open_ticket(message, parsed, contact, default_type, answer_unknown_senders)
+
+
+def open_ticket(
+    message: InboundMessage,
+    parsed: ParsedMessage,
+    contact: User,
+    default_type: str = "",
+    answer_unknown_senders: bool = False,
+) -> Ticket | None:
+    draft = draft_from(parsed, default_type or settings.MAIL_DEFAULT_TICKET_TYPE)
+    uploads, skipped = uploads_from(parsed)
+    draft.description = with_skipped_note(draft.description, skipped, message)
+    try:
+        # No savepoint of our own: file_ticket writes in its own atomic block, so a refusal
+        # (raised before or inside it) leaves nothing behind.
+        ticket = tickets.file_ticket(contact, draft, channel=Channel.EMAIL, files=uploads)
+    except access.NotAContact as exc:
+        message.settle(Status.QUARANTINED, str(exc))
+        if answer_unknown_senders and not parsed.suppress_auto_replies:
+            _answer_sender(parsed, reason=str(exc))
+        return None
+    except ValidationError as exc:
+        message.settle(Status.QUARANTINED, "; ".join(exc.messages))
+        return None
+    message.result_ticket = ticket
+    message.settle(Status.TICKET)
+    return ticket
+
+
+def _answerable(address: str) -> bool:
+    ours = {settings.SUPPORT_EMAIL.lower(), settings.DEFAULT_FROM_EMAIL.lower()}
+    local, _, domain = address.partition("@")
+    return (
+        bool(local and domain)
+        and address not in ours
+        and domain != settings.MAIL_DOMAIN.lower()
+        and not ROBOT_LOCALPARTS.match(local)
+    )
+
+
+def _answer_sender(parsed: ParsedMessage, reason: str) -> None:
+    """Explain how to file a ticket: at most one such email per sender per day."""
+    if not _answerable(parsed.sender):
+        return
+    day = timezone.localdate()
+    if SenderReply.objects.filter(email=parsed.sender, day=day).exists():
+        return
+    try:
+        with transaction.atomic():
+            reply = SenderReply.objects.create(
+                email=parsed.sender,
+                day=day,
+                reason=reason,
+                in_reply_to=parsed.message_id,
+                subject=parsed.subject[:250],
+            )
+    except IntegrityError:
+        return
+    transaction.on_commit(partial(_send_sender_reply_later, reply.pk))
+
+
+def _send_sender_reply_later(pk: int) -> None:
+    from secondline.mail.tasks import send_sender_reply
+
+    send_sender_reply.delay(pk)

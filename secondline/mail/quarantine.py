@@ -1,0 +1,65 @@
+"""What agents do with the quarantine: retry a message, or file it for a chosen contact."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from secondline.accounts import access
+from secondline.accounts.models import User
+from secondline.mail.filing import draft_from, uploads_from, with_skipped_note
+from secondline.mail.intake import process
+from secondline.mail.models import InboundMessage
+from secondline.mail.parse import parse
+from secondline.tickets import events
+from secondline.tickets import services as tickets
+from secondline.tickets.choices import Channel
+from secondline.tickets.models import Ticket, TicketEvent
+
+Status = InboundMessage.Status
+
+
+def retry(message: InboundMessage) -> str:
+    """Run a quarantined message through the pipeline again (after adding its sender, say)."""
+    if message.status not in {Status.QUARANTINED, Status.RECEIVED}:
+        raise ValidationError(_("Only quarantined messages can be retried."))
+    return process(message, retry=True)
+
+
+def turn_into_ticket(
+    message: InboundMessage, contact: User, actor: User, ticket_type: str = ""
+) -> Ticket:
+    """An agent files a quarantined message as a ticket of the chosen customer contact."""
+    access.require_contractor(actor)
+    if not contact.is_customer:
+        raise ValidationError({"contact": [_("Choose a customer contact.")]})
+    with transaction.atomic():
+        claimed = InboundMessage.objects.filter(
+            pk=message.pk, status__in=[Status.QUARANTINED, Status.RECEIVED]
+        ).update(status=Status.PROCESSING)
+        if not claimed:
+            raise ValidationError(_("Only quarantined messages can be turned into tickets."))
+        message.refresh_from_db()
+        parsed = parse(bytes(message.raw))
+        draft = draft_from(parsed, settings.MAIL_DEFAULT_TICKET_TYPE, chosen_type=ticket_type)
+        uploads, skipped = uploads_from(parsed)
+        draft.description = with_skipped_note(draft.description, skipped, message)
+        ticket = tickets.file_ticket(contact, draft, channel=Channel.EMAIL, files=uploads)
+        events.record(
+            ticket,
+            actor,
+            TicketEvent.Kind.OTHER,
+            Channel.EMAIL,
+            reason=_("Filed from quarantined email #%(id)s from %(sender)s.")
+            % {"id": message.pk, "sender": message.sender or "?"},
+            public=False,
+        )
+        message.result_ticket = ticket
+        message.status = Status.TICKET
+        message.processed_at = timezone.now()
+        message.error = ""
+        message.save(update_fields=["result_ticket", "status", "processed_at", "error"])
+    return ticket

@@ -1,0 +1,164 @@
+"""Which ticket, contact or earlier message an inbound message belongs to: lookups only, no
+writes. The intake (``intake._route``) decides what to do with the answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from secondline.accounts.models import User
+from secondline.mail.automatic import Bounce
+from secondline.mail.models import InboundMessage, Notification
+from secondline.mail.parse import ParsedMessage
+from secondline.tickets.models import Ticket
+
+Status = InboundMessage.Status
+
+THREAD_ID_RE = re.compile(r"^<ticket-(\d{1,12})@(.+)>$")
+PLUS_TAG_RE = re.compile(r"\+(SL-\d{1,12})@", re.IGNORECASE)
+
+
+def earlier_with_message_id(message: InboundMessage) -> int | None:
+    """The first message stored before this one with the same Message-ID (a re-delivery)."""
+    return (
+        InboundMessage.objects.filter(message_id=message.message_id, pk__lt=message.pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def find_ticket(parsed: ParsedMessage) -> tuple[Ticket | None, str]:
+    """The ticket a reply belongs to, and how we know; (None, "") for a new conversation.
+
+    In order of trust: our own Message-IDs in In-Reply-To/References (notifications, the
+    ticket's thread id, the message that opened the ticket), the [SL-123] tag in the subject,
+    the plus address support+SL-123@.
+    """
+    ids = parsed.thread_ids
+    if ids:
+        for mid in ids:
+            pk = thread_ticket_pk(mid)
+            if pk is not None:
+                return _ticket(pk), "thread"
+        # The newest row carrying one of the ids (the models' default order: newest first).
+        ticket_id = (
+            Notification.objects.filter(message_id__in=ids)
+            .values_list("ticket_id", flat=True)
+            .first()
+        ) or (
+            InboundMessage.objects.filter(message_id__in=ids, result_ticket__isnull=False)
+            .values_list("result_ticket_id", flat=True)
+            .first()
+        )
+        if ticket_id is not None:
+            return _ticket(ticket_id), "thread"
+    number = Ticket.pk_from_number(parsed.subject)
+    if number is not None:
+        return _ticket(number), "subject"
+    for address in parsed.recipients:
+        match = PLUS_TAG_RE.search(address)
+        number = Ticket.pk_from_number(match.group(1)) if match else None
+        if number is not None and address.endswith("@" + _support_domain()):
+            return _ticket(number), "plus"
+    return None, ""
+
+
+def _ticket(pk: int) -> Ticket | None:
+    return Ticket.objects.filter(pk=pk).first()
+
+
+def _support_domain() -> str:
+    return settings.SUPPORT_EMAIL.rpartition("@")[2].lower()
+
+
+def thread_ticket_pk(message_id: str) -> int | None:
+    """The ticket our thread Message-ID (``<ticket-N@MAIL_DOMAIN>``) names, if it is one."""
+    match = THREAD_ID_RE.match(message_id)
+    if match and match.group(2).lower() == settings.MAIL_DOMAIN.lower():
+        return int(match.group(1))
+    return None
+
+
+def bounced(bounce: Bounce) -> tuple[Notification | None, Ticket | None]:
+    """The notification a delivery failure reports, and the ticket it is about: the
+    notification's, else the one our thread Message-ID in the report names."""
+    ids = bounce.message_ids
+    notification = (
+        Notification.objects.filter(message_id__in=ids).select_related("ticket").first()
+        if ids
+        else None
+    )
+    if notification is not None and notification.ticket is not None:
+        return notification, notification.ticket
+    pk = next((pk for pk in map(thread_ticket_pk, ids) if pk is not None), None)
+    return notification, _ticket(pk) if pk is not None else None
+
+
+def over_rate_limit(message: InboundMessage) -> bool:
+    """More messages from this sender in the window than a person writes (a mail loop)."""
+    window = dt.timedelta(seconds=settings.MAIL_SENDER_RATE_WINDOW)
+    recent = (
+        InboundMessage.objects.filter(
+            sender=message.sender, received_at__gte=timezone.now() - window, pk__lt=message.pk
+        )
+        .exclude(status=Status.DUPLICATE)
+        .count()
+    )
+    return recent >= settings.MAIL_SENDER_RATE_LIMIT
+
+
+class Lookups:
+    """What routing looks up for every message, done once for a whole batch by the importer:
+    the senders' contacts and the earlier messages with the same Message-IDs, one query each.
+    An address or a Message-ID the batch did not name is looked up on its own."""
+
+    def __init__(self, senders: Iterable[str] = (), message_ids: Iterable[str] = ()) -> None:
+        # SQL's lower() and Python's agree on ASCII; other addresses take find_contact's way.
+        wanted = {address for address in senders if address.isascii()}
+        self._contacts: dict[str, User | None] = dict.fromkeys(wanted)
+        if wanted:
+            users = User.objects.alias(lower_email=Lower("email")).filter(
+                lower_email__in=wanted, is_active=True
+            )
+            for user in users.select_related("organization").order_by("-pk"):
+                self._contacts[user.email.lower()] = user  # the oldest account comes last
+        self._ids = {mid for mid in message_ids if mid}
+        self._first_with_id: dict[str, int] = {}
+        if self._ids:
+            rows = InboundMessage.objects.filter(message_id__in=self._ids).order_by("-pk")
+            for mid, pk in rows.values_list("message_id", "pk"):
+                self._first_with_id[mid] = pk  # the first stored comes last
+
+    def contact(self, address: str) -> User | None:
+        if address not in self._contacts:
+            self._contacts[address] = find_contact(address)
+        return self._contacts[address]
+
+    def earlier_with_message_id(self, message: InboundMessage) -> int | None:
+        if message.message_id not in self._ids:
+            return earlier_with_message_id(message)
+        first = self._first_with_id.get(message.message_id)
+        return first if first is not None and first < message.pk else None
+
+
+def find_contact(address: str) -> User | None:
+    """The active user with this address (any case), the oldest account if several."""
+    return contacts_with_address(address).first()
+
+
+def contacts_with_address(address: str) -> QuerySet[User]:
+    """Active users with this address in any case, oldest first: an exact comparison of
+    ``Lower(email)`` (no LIKE wildcards), which the ``accounts_user_email_lower`` index serves."""
+    return (
+        User.objects.alias(lower_email=Lower("email"))
+        .filter(lower_email=Lower(Value(address)), is_active=True)
+        .select_related("organization")
+        .order_by("pk")
+    )

@@ -1,0 +1,167 @@
+"""Which ticket and which contact a message belongs to (mail.routing)."""
+
+from __future__ import annotations
+
+import pytest
+
+from secondline.mail import intake, routing
+from secondline.mail.models import InboundMessage, Notification
+from secondline.tickets import services as tickets
+from secondline.tickets.choices import Channel
+from secondline.tickets.models import Comment
+from tests.factories import UserFactory, file_ticket
+from tests.mail.conftest import eml
+from tests.mail.test_intake import plain
+
+Status = InboundMessage.Status
+
+
+def test_a_reply_joins_its_ticket_by_the_subject_tag_without_the_quote(member) -> None:
+    ticket = file_ticket(member)
+    outcome = intake.ingest_message(eml("reply-ru.eml", sender=member.email, number=ticket.number))
+    assert outcome.status == Status.COMMENT
+    comment = outcome.message.result_comment
+    assert comment.ticket == ticket
+    assert comment.channel == Channel.EMAIL
+    assert comment.body == "Спасибо, после перезапуска всё работает."
+
+
+def test_a_reply_joins_its_ticket_through_our_message_id(member, agent, sent) -> None:
+    ticket = file_ticket(member)
+    with sent():
+        services_comment = __import__("secondline.tickets.services", fromlist=["x"])
+        services_comment.add_comment(ticket, agent, "Please restart the service.")
+    notification = Notification.objects.filter(ticket=ticket, recipient=member).latest("pk")
+    reply = plain(
+        member.email,
+        subject="Re: restarted",
+        body="Done, it works.\n\nOn Tue, Mar 3, 2026 at 1:00 PM Support wrote:\n> Please restart",
+        In_Reply_To=notification.message_id,
+        Message_ID="<r1@customer.example>",
+    )
+    outcome = intake.ingest_message(reply)
+    assert outcome.message.result_comment.body == "Done, it works."
+    assert outcome.message.result_ticket == ticket
+
+
+def test_a_reply_joins_by_the_ticket_thread_id_and_by_the_plus_address(member) -> None:
+    ticket = file_ticket(member)
+    by_thread = plain(
+        member.email, subject="Re: x", References=f"<ticket-{ticket.pk}@secondline.example>"
+    )
+    assert intake.ingest_message(by_thread).status == Status.COMMENT
+    by_plus = plain(member.email, subject="more logs").replace(
+        b"To: support@secondline.example",
+        f"To: support+{ticket.number}@secondline.example".encode(),
+    )
+    assert intake.ingest_message(by_plus).message.result_ticket == ticket
+
+
+def test_a_customers_reply_to_a_waiting_ticket_puts_it_back_in_progress(member, agent) -> None:
+
+    ticket = file_ticket(member)
+    tickets.change_status(ticket, agent, "waiting")
+    intake.ingest_message(plain(member.email, subject=f"Re: [{ticket.number}] logs"))
+    ticket.refresh_from_db()
+    assert ticket.status == "in_progress"
+
+
+def test_staff_can_answer_by_email(member, agent) -> None:
+    ticket = file_ticket(member)
+    outcome = intake.ingest_message(plain(agent.email, subject=f"Re: [{ticket.number}] x"))
+    assert outcome.status == Status.COMMENT
+    assert outcome.message.result_comment.author == agent
+
+
+def test_an_outsider_cannot_write_on_someone_elses_ticket(member, outsider) -> None:
+    ticket = file_ticket(member)
+    outcome = intake.ingest_message(plain(outsider.email, subject=f"Re: [{ticket.number}] hi"))
+    assert outcome.status == Status.QUARANTINED
+    assert "may not write" in outcome.message.error
+    assert not Comment.objects.filter(ticket=ticket).exists()
+
+
+def test_a_tag_of_a_missing_ticket_is_quarantined(member) -> None:
+    outcome = intake.ingest_message(plain(member.email, subject="Re: [SL-99999] hi"))
+    assert outcome.status == Status.QUARANTINED
+
+
+def test_the_sender_is_found_in_any_case_and_only_among_active_accounts(personas) -> None:
+    old = UserFactory(email="Ivan.Petrov@Volga.example", organization=personas.customer)
+    UserFactory(email="ivan.petrov@volga.example", organization=personas.customer)
+    assert routing.find_contact("ivan.petrov@volga.example") == old  # the oldest account
+    old.is_active = False
+    old.save()
+    assert routing.find_contact("IVAN.PETROV@volga.example").email == "ivan.petrov@volga.example"
+    assert routing.find_contact("ivan_petrov@volga.example") is None  # no LIKE wildcards
+    assert routing.find_contact("ivan.petrov%") is None
+
+
+def test_a_reply_naming_two_tickets_joins_the_newest_notifications_ticket(member, sent) -> None:
+    with sent():
+        older, newer = file_ticket(member), file_ticket(member)
+    first = Notification.objects.get(ticket=older).message_id
+    second = Notification.objects.get(ticket=newer).message_id
+    reply = plain(member.email, subject="Re: both", References=f"{second} {first}")
+    assert intake.ingest_message(reply).message.result_ticket == newer
+
+
+def test_the_contact_lookup_uses_the_lower_case_email_index(db) -> None:
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the planner's choice on a small PostgreSQL table is a sequential scan")
+    plan = routing.contacts_with_address("Ivan@Volga.example").explain()
+    assert "accounts_user_email_lower" in plan
+
+
+def test_a_batchs_contacts_are_found_with_one_query_as_find_contact_finds_them(
+    personas, django_assert_num_queries
+) -> None:
+    old = UserFactory(email="Ivan.Petrov@Volga.example", organization=personas.customer)
+    UserFactory(email="ivan.petrov@volga.example", organization=personas.customer)
+    gone = UserFactory(email="gone@volga.example", organization=personas.customer)
+    gone.is_active = False
+    gone.save()
+    member = personas.member.email
+    with django_assert_num_queries(1):
+        contacts = routing.Lookups(["ivan.petrov@volga.example", "gone@volga.example", member])
+        assert contacts.contact("ivan.petrov@volga.example") == old  # the oldest account
+        assert contacts.contact("gone@volga.example") is None
+        assert contacts.contact(member) == personas.member
+        assert contacts.contact(member).organization == personas.customer  # loaded with it
+    with django_assert_num_queries(1):  # not in the batch: looked up on its own, once
+        assert contacts.contact("ivan_petrov@volga.example") is None
+        assert contacts.contact("ivan_petrov@volga.example") is None
+
+
+def test_a_batchs_earlier_message_ids_are_found_with_one_query(member, db) -> None:
+    first = intake.store(plain(member.email, Message_ID="<same@x>"), "import")[0]
+    second = intake.store(plain(member.email, body="again", Message_ID="<same@x>"), "import")[0]
+    other = intake.store(plain(member.email, body="other", Message_ID="<other@x>"), "import")[0]
+    lookups = routing.Lookups(message_ids=["<same@x>", "<other@x>"])
+    assert lookups.earlier_with_message_id(first) is None
+    assert lookups.earlier_with_message_id(second) == first.pk
+    assert lookups.earlier_with_message_id(other) is None
+    assert [routing.earlier_with_message_id(m) for m in (first, second, other)] == [
+        None,
+        first.pk,
+        None,
+    ]
+
+
+def test_a_bounce_names_its_ticket_by_our_notification_or_our_thread_id(member, sent) -> None:
+    from django.conf import settings
+
+    from secondline.mail.automatic import Bounce
+
+    with sent():
+        ticket = file_ticket(member)
+    notification = Notification.objects.get(ticket=ticket)
+    assert routing.bounced(Bounce((notification.message_id,), (), "")) == (notification, ticket)
+    thread_id = f"<ticket-{ticket.pk}@{settings.MAIL_DOMAIN}>"
+    assert routing.bounced(Bounce(("<x@elsewhere>", thread_id), (), "")) == (None, ticket)
+    assert routing.bounced(Bounce((f"<ticket-{ticket.pk}@elsewhere.example>",), (), "")) == (
+        None,
+        None,
+    )

@@ -1,4 +1,5 @@
-"""The codebase stays lint-clean and its migrations match its models."""
+"""The codebase stays lint-clean, its migrations match its models, its modules stay short and
+the database is reached through the ORM."""
 
 from __future__ import annotations
 
@@ -30,3 +31,30 @@ def test_migrations_match_the_models() -> None:
         call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
     except SystemExit as exc:
         pytest.fail(f"models changed without a migration:\n{out.getvalue()}\n{exc}")
+
+
+SOURCE = ROOT / "secondline"
+LONGEST_MODULE = 500  # lines; docs/architecture.md says why
+
+
+def _modules() -> list[Path]:
+    return [p for p in SOURCE.rglob("*.py") if "migrations" not in p.parts]
+
+
+def test_no_module_is_longer_than_a_newcomer_can_hold_in_their_head() -> None:
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in _modules()
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > LONGEST_MODULE
+    }
+    assert not long, f"split these by sub-capability: {long}"
+
+
+def test_the_database_is_reached_through_the_orm_only() -> None:
+    raw = [
+        str(p.relative_to(ROOT))
+        for p in _modules()
+        if "cursor.execute" in (text := p.read_text(encoding="utf-8"))
+        or "connection.cursor" in text
+    ]
+    assert not raw, f"write these with the ORM: {raw}"

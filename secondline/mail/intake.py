@@ -119,9 +119,10 @@ def ingest_many(
 
     They go in batches of ``batch_size`` (``_ingest_batch``): the raw bytes of a batch are
     committed first, in their own transaction (``_store_batch``: one lookup, one
-    ``bulk_create``), then the batch is routed in one transaction, each message in a savepoint
-    of its own, with the senders' contacts and the earlier Message-IDs looked up once for the
-    batch (``routing.Lookups``). A commit costs more than routing a message on SQLite, and a
+    ``bulk_create``), then the batch is routed in one transaction (``_route_batch``): claimed
+    with one conditional update, each message routed in a savepoint of its own, with the
+    senders' contacts and the earlier Message-IDs looked up once for the batch
+    (``routing.Lookups``). A commit costs more than routing a message on SQLite, and a
     crash still leaves every message of the batch stored and unrouted, for the re-run. An
     outcome is yielded once its batch is committed.
 

@@ -33,6 +33,7 @@ def test_a_message_that_fails_in_a_batch_is_quarantined_alone(member, monkeypatc
     assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["first", "fourth", "second"]
     third = InboundMessage.objects.get(subject="third")
     assert "the filing broke" in third.error and third.result_ticket is None
+    assert third.attempts == 1 and third.processed_at is not None
 
 
 def test_the_same_bytes_twice_in_a_batch_are_routed_once(member) -> None:

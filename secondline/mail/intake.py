@@ -119,9 +119,10 @@ def ingest_many(
 
     They go in batches of ``batch_size`` (``_ingest_batch``): the raw bytes of a batch are
     committed first, in their own transaction (``_store_batch``: one lookup, one
-    ``bulk_create``), then the batch is routed in one transaction, each message in a savepoint
-    of its own, with the senders' contacts and the earlier Message-IDs looked up once for the
-    batch (``routing.Lookups``). A commit costs more than routing a message on SQLite, and a
+    ``bulk_create``), then the batch is routed in one transaction (``_route_batch``): claimed
+    with one conditional update, each message routed in a savepoint of its own, with the
+    senders' contacts and the earlier Message-IDs looked up once for the batch
+    (``routing.Lookups``). A commit costs more than routing a message on SQLite, and a
     crash still leaves every message of the batch stored and unrouted, for the re-run. An
     outcome is yielded once its batch is committed.
 
@@ -161,22 +162,90 @@ def _ingest_batch(
     if not batch:
         return []
     stored = _store_batch(batch)
+    try:
+        return _route_batch(stored, answer_unknown_senders)
+    except Exception:  # the rows stay "received"; the sweep or the next run picks them up
+        log.exception("a batch of %s inbound messages could not be processed now", len(stored))
+        return [Outcome(message, _unrouted(message, created)) for message, created, *_ in stored]
+
+
+def _unrouted(message: InboundMessage, created: bool) -> str:
+    settled = not created and message.status != Status.RECEIVED
+    return Status.DUPLICATE if settled else Status.RECEIVED
+
+
+def _route_batch(stored: list[Stored], answer_unknown_senders: bool | None) -> list[Outcome]:
+    """``process`` for a whole batch, in one transaction: the batch is claimed with one
+    conditional update; each message is routed in a savepoint of its own, so a message whose
+    routing fails is quarantined alone, and a crash rolls the claim back with the rest."""
     outcomes = []
-    routed: set[int] = set()  # the same bytes twice in one batch: the second is a duplicate
     with transaction.atomic():
         lookups = routing.Lookups(
             senders=[parsed.sender for _, _, parsed, _ in stored if parsed],
             message_ids=[message.message_id for message, *_ in stored],
         )
+        claimed = _claim_batch(
+            [
+                message.pk
+                for message, created, *_ in stored
+                if _unrouted(message, created) == Status.RECEIVED
+            ]
+        )
+        routed: set[int] = set()  # the same bytes twice in one batch: the second is a duplicate
         for message, created, parsed, source in stored:
-            if message.pk in routed:
+            if message.pk in routed or _unrouted(message, created) == Status.DUPLICATE:
                 outcomes.append(Outcome(message, Status.DUPLICATE))
                 continue
             routed.add(message.pk)
-            outcomes.append(
-                _routed(message, created, source, parsed, answer_unknown_senders, lookups)
-            )
+            if message.pk not in claimed:  # another worker has it, or had it
+                message.refresh_from_db(fields=["status"])
+                outcomes.append(Outcome(message, message.status))
+                continue
+            if answer_unknown_senders is None:
+                answer = source.startswith(LIVE_SOURCES)
+            else:
+                answer = answer_unknown_senders
+            _route_claimed(message, parsed, answer, lookups)
+            _save_result(message)
+            outcomes.append(Outcome(message, message.status))
     return outcomes
+
+
+def _claim_batch(pks: list[int]) -> set[int]:
+    """``_claim`` for many rows at once; returns the ones claimed. A claim commits with the
+    routing's result, so a committed row is never "processing": the rows this transaction
+    sees "processing" are the ones it claimed."""
+    rows = InboundMessage.objects.filter(pk__in=pks)
+    claimed = rows.filter(status=Status.RECEIVED).update(
+        status=Status.PROCESSING, attempts=F("attempts") + 1
+    )
+    if claimed == len(pks):
+        return set(pks)
+    return set(rows.filter(status=Status.PROCESSING).values_list("pk", flat=True))
+
+
+def _route_claimed(
+    message: InboundMessage,
+    parsed: ParsedMessage | None,
+    answer_unknown_senders: bool,
+    lookups: routing.Lookups,
+) -> None:
+    """Route a message its batch claimed, in a savepoint: a failure undoes its work alone."""
+    message.error = ""
+    try:
+        with transaction.atomic():
+            if parsed is None:
+                parsed = parse(bytes(message.raw))
+            _route(
+                message,
+                parsed,
+                answer_unknown_senders=answer_unknown_senders,
+                retry=False,
+                lookups=lookups,
+            )
+    except Exception as exc:
+        log.warning("inbound message %s quarantined: %r", message.pk, exc, exc_info=exc)
+        _set_failed(message, exc)
 
 
 Stored = tuple[InboundMessage, bool, ParsedMessage | None, str]  # row, created, parse, source
@@ -332,14 +401,19 @@ def process(
         if not _claim(message, claimable):  # another worker took it in between
             message.refresh_from_db(fields=["status"])
             return message.status
-        message.result_ticket = message.result_comment = None
-        message.status = Status.QUARANTINED
-        message.error = headers.clean(
-            _("Could not be processed: %(error)s")
-            % {"error": f"{type(failure).__name__}: {failure}"[:2000]}
-        )
+        _set_failed(message, failure)
         _save_result(message)
     return message.status
+
+
+def _set_failed(message: InboundMessage, failure: Exception) -> None:
+    """Quarantine a message whose routing raised, with the error (its work was undone)."""
+    message.result_ticket = message.result_comment = None
+    message.status = Status.QUARANTINED
+    message.error = headers.clean(
+        _("Could not be processed: %(error)s")
+        % {"error": f"{type(failure).__name__}: {failure}"[:2000]}
+    )
 
 
 def _claim(message: InboundMessage, claimable: tuple[str, ...]) -> bool:

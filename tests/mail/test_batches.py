@@ -33,6 +33,7 @@ def test_a_message_that_fails_in_a_batch_is_quarantined_alone(member, monkeypatc
     assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["first", "fourth", "second"]
     third = InboundMessage.objects.get(subject="third")
     assert "the filing broke" in third.error and third.result_ticket is None
+    assert third.attempts == 1 and third.processed_at is not None
 
 
 def test_the_same_bytes_twice_in_a_batch_are_routed_once(member) -> None:
@@ -48,7 +49,7 @@ def test_a_batch_whose_routing_dies_leaves_its_messages_stored_for_the_rerun(
     def dies(*args, **kwargs):
         raise KeyboardInterrupt  # not an Exception: as good as a kill for the transaction
 
-    monkeypatch.setattr(intake, "process", dies)
+    monkeypatch.setattr(intake, "_route", dies)
     with pytest.raises(KeyboardInterrupt):
         list(intake.ingest_many(batch_of(member, ["a", "b", "c"]), batch_size=3))
     assert set(InboundMessage.objects.values_list("status", flat=True)) == {Status.RECEIVED}
@@ -58,17 +59,53 @@ def test_a_batch_whose_routing_dies_leaves_its_messages_stored_for_the_rerun(
     assert Ticket.objects.count() == 3
 
 
+def settle_as_quarantined(message, *args, **kwargs) -> None:
+    message.settle(Status.QUARANTINED, "routed elsewhere")
+
+
 def test_a_batch_is_stored_with_one_lookup_and_one_insert(
     member, monkeypatch, django_assert_num_queries
 ) -> None:
-    monkeypatch.setattr(intake, "process", lambda *args, **kwargs: Status.RECEIVED)
+    monkeypatch.setattr(intake, "_route_batch", lambda stored, answer: [])
     batch = batch_of(member, [f"Problem {n}" for n in range(20)])
-    # savepoint, the hashes already there, one INSERT of the 20, release; then the routing's
-    # savepoint, the senders' contacts, release (process does nothing here)
-    with django_assert_num_queries(7):
-        outcomes = list(intake.ingest_many(batch, batch_size=20))
-    assert len(outcomes) == 20 and InboundMessage.objects.count() == 20
-    assert all(o.message.pk for o in outcomes)
+    # savepoint, the hashes already there, one INSERT of the 20, release
+    with django_assert_num_queries(4):
+        list(intake.ingest_many(batch, batch_size=20))
+    assert InboundMessage.objects.count() == 20
+
+
+@pytest.mark.parametrize("size", [5, 20])
+def test_a_batch_is_claimed_at_once_and_each_routed_in_a_savepoint(
+    member, monkeypatch, django_assert_num_queries, size
+) -> None:
+    monkeypatch.setattr(intake, "_route", settle_as_quarantined)
+    batch = batch_of(member, [f"Problem {n}" for n in range(size)])
+    # the store (4, as above); then the routing's savepoint, the senders' contacts, the
+    # claim of the whole batch, per message a savepoint around its routing and the result,
+    # release
+    with django_assert_num_queries(4 + 4 + 3 * size):
+        outcomes = list(intake.ingest_many(batch, batch_size=size))
+    assert [o.status for o in outcomes] == [Status.QUARANTINED] * size
+    assert set(InboundMessage.objects.values_list("status", "attempts")) == {
+        (Status.QUARANTINED, 1)
+    }
+
+
+def test_messages_another_worker_claimed_are_left_to_it(member, monkeypatch) -> None:
+    batch = batch_of(member, ["mine", "theirs", "also mine"])
+    claim = intake._claim_batch
+
+    def another_worker_first(pks: list[int]) -> set[int]:
+        theirs = InboundMessage.objects.get(subject="theirs")
+        theirs.settle(Status.TICKET)  # as if another worker had routed it and committed
+        theirs.save(update_fields=["status", "error"])
+        return claim(pks)
+
+    monkeypatch.setattr(intake, "_claim_batch", another_worker_first)
+    outcomes = list(intake.ingest_many(batch, batch_size=3))
+    assert [o.status for o in outcomes] == [Status.TICKET] * 3
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["also mine", "mine"]
+    assert InboundMessage.objects.get(subject="theirs").attempts == 0
 
 
 def test_a_batch_finds_the_messages_stored_before(member) -> None:

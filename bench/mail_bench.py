@@ -148,7 +148,7 @@ def message(n: int, contacts: list[str], rng: random.Random) -> bytes:
 
 def import_all(batch: list[bytes]) -> tuple[float, Counter[str], int]:
     """Seconds to import ``batch``, the outcomes' statuses, and how many outcomes are safe."""
-    from secondline.mail.intake import ingest_many
+    from secondline.mail.batches import ingest_many
 
     statuses: Counter[str] = Counter()
     safe = 0

@@ -4,28 +4,27 @@
    point loses nothing: the row stays "received" and is processed on the next run. (Only the
    parse, pure Python that never raises, comes before: the stored envelope is read from it.)
 2. ``process`` claims the row with a conditional update and, in the same transaction, turns it
-   into a ticket, a comment, a delivery-failure event, or a quarantine entry (``_route``). A
+   into a ticket, a comment, a delivery-failure event, or a quarantine entry (``route``). A
    crash rolls the whole step back, so every message is processed exactly once.
 3. Anything unexpected ends in the quarantine with the error; agents see it in the back office
    and can retry it or turn it into a ticket for a chosen contact (``quarantine``).
 
-Which ticket or contact a message belongs to is ``routing``; what it becomes is ``filing``.
+Which ticket or contact a message belongs to is ``routing``; what it becomes is ``filing``; the
+importer's batches (``ingest_many``) are ``batches``, built from the steps here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from secondline.mail import filing, headers, notify, routing
+from secondline.mail import filing, headers, routing
 from secondline.mail.headers import Envelope
 from secondline.mail.models import InboundMessage, Mailbox
 from secondline.mail.parse import ParsedMessage, parse
@@ -34,9 +33,6 @@ log = logging.getLogger(__name__)
 Status = InboundMessage.Status
 
 LIVE_SOURCES = ("imap", "pipe")
-PUBLISH_EVERY = 200  # messages whose notifications ingest_many hands to the worker at once
-BATCH_SIZE = 50  # messages ingest_many stores, then routes, per transaction
-T = TypeVar("T")
 
 
 class StoreFailed(Exception):
@@ -68,16 +64,16 @@ def ingest_message(
     Raises ``StoreFailed`` only when the message could not be stored (the database is down);
     no input, however malformed, makes it raise.
     """
-    message, created, parsed = _stored(raw, source, mailbox)
+    message, created, parsed = stored(raw, source, mailbox)
     return _routed(message, created, source, parsed, answer_unknown_senders)
 
 
-def _stored(
+def stored(
     raw: bytes, source: str, mailbox: Mailbox | None = None
 ) -> tuple[InboundMessage, bool, ParsedMessage | None]:
     """``store`` the bytes; parsed once, the envelope stored and the routing share the parse."""
-    raw = _as_bytes(raw)
-    parsed = _parsed_here(raw)
+    raw = as_bytes(raw)
+    parsed = parsed_here(raw)
     message, created = store(raw, source, mailbox, parsed.envelope if parsed else None)
     return message, created, parsed
 
@@ -98,193 +94,22 @@ def _routed(
     return Outcome(message, _process_now(message, answer_unknown_senders, parsed, lookups))
 
 
-def _is_bytes(raw: object) -> bool:
+def is_bytes(raw: object) -> bool:
+    """Whether ``raw`` is a message's bytes (``bytes``, ``bytearray`` or ``memoryview``)."""
     return isinstance(raw, bytes | bytearray | memoryview)
 
 
-def _as_bytes(raw: bytes) -> bytes:
-    if not _is_bytes(raw):
+def as_bytes(raw: bytes) -> bytes:
+    """``raw`` as ``bytes``; a ``TypeError`` for anything that is not bytes."""
+    if not is_bytes(raw):
         raise TypeError("ingest_message takes the raw message as bytes")
     return bytes(raw)
 
 
-def ingest_many(
-    messages: Iterable[tuple[bytes, str]],
-    *,
-    answer_unknown_senders: bool | None = None,
-    publish_every: int = PUBLISH_EVERY,
-    batch_size: int = BATCH_SIZE,
-) -> Iterator[Outcome]:
-    """``ingest_message`` for each (raw, source) in turn: what ``secondline mail import`` runs.
-
-    They go in batches of ``batch_size`` (``_ingest_batch``): the raw bytes of a batch are
-    committed first, in their own transaction (``_store_batch``: one lookup, one
-    ``bulk_create``), then the batch is routed in one transaction (``_route_batch``): claimed
-    with one conditional update, each message routed in a savepoint of its own, with the
-    senders' contacts and the earlier Message-IDs looked up once for the batch
-    (``routing.Lookups``). A commit costs more than routing a message on SQLite, and a
-    crash still leaves every message of the batch stored and unrouted, for the re-run. An
-    outcome is yielded once its batch is committed.
-
-    The notifications of every ``publish_every`` messages go to the worker as one task
-    (``notify.held_publishes``); those of a run that dies before handing them over are sent
-    by the notification sweep.
-    """
-    with notify.held_publishes() as hold:
-        count = 0
-        for batch in _batches(messages, max(1, batch_size)):
-            bad = next((i for i, item in enumerate(batch) if not _is_bytes(item[0])), None)
-            for outcome in _ingest_batch(batch[:bad], answer_unknown_senders):
-                yield outcome
-                count += 1
-                if count % publish_every == 0:
-                    hold.flush()
-            if bad is not None:  # the messages before it are in; this one is refused
-                _as_bytes(batch[bad][0])
-
-
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _ingest_batch(
-    batch: Sequence[tuple[bytes, str]],
-    answer_unknown_senders: bool | None,
-) -> list[Outcome]:
-    """Store a batch's raw bytes in one transaction, then route it in another."""
-    if not batch:
-        return []
-    stored = _store_batch(batch)
-    try:
-        return _route_batch(stored, answer_unknown_senders)
-    except Exception:  # the rows stay "received"; the sweep or the next run picks them up
-        log.exception("a batch of %s inbound messages could not be processed now", len(stored))
-        return [Outcome(message, _unrouted(message, created)) for message, created, *_ in stored]
-
-
-def _unrouted(message: InboundMessage, created: bool) -> str:
-    settled = not created and message.status != Status.RECEIVED
-    return Status.DUPLICATE if settled else Status.RECEIVED
-
-
-def _route_batch(stored: list[Stored], answer_unknown_senders: bool | None) -> list[Outcome]:
-    """``process`` for a whole batch, in one transaction: the batch is claimed with one
-    conditional update; each message is routed in a savepoint of its own, so a message whose
-    routing fails is quarantined alone, and a crash rolls the claim back with the rest."""
-    outcomes = []
-    with transaction.atomic():
-        lookups = routing.Lookups(
-            senders=[parsed.sender for _, _, parsed, _ in stored if parsed],
-            message_ids=[message.message_id for message, *_ in stored],
-        )
-        claimed = _claim_batch(
-            [
-                message.pk
-                for message, created, *_ in stored
-                if _unrouted(message, created) == Status.RECEIVED
-            ]
-        )
-        routed: set[int] = set()  # the same bytes twice in one batch: the second is a duplicate
-        for message, created, parsed, source in stored:
-            if message.pk in routed or _unrouted(message, created) == Status.DUPLICATE:
-                outcomes.append(Outcome(message, Status.DUPLICATE))
-                continue
-            routed.add(message.pk)
-            if message.pk not in claimed:  # another worker has it, or had it
-                message.refresh_from_db(fields=["status"])
-                outcomes.append(Outcome(message, message.status))
-                continue
-            if answer_unknown_senders is None:
-                answer = source.startswith(LIVE_SOURCES)
-            else:
-                answer = answer_unknown_senders
-            _route_claimed(message, parsed, answer, lookups)
-            _save_result(message)
-            outcomes.append(Outcome(message, message.status))
-    return outcomes
-
-
-def _claim_batch(pks: list[int]) -> set[int]:
-    """``_claim`` for many rows at once; returns the ones claimed. A claim commits with the
-    routing's result, so a committed row is never "processing": the rows this transaction
-    sees "processing" are the ones it claimed."""
-    rows = InboundMessage.objects.filter(pk__in=pks)
-    claimed = rows.filter(status=Status.RECEIVED).update(
-        status=Status.PROCESSING, attempts=F("attempts") + 1
-    )
-    if claimed == len(pks):
-        return set(pks)
-    return set(rows.filter(status=Status.PROCESSING).values_list("pk", flat=True))
-
-
-def _route_claimed(
-    message: InboundMessage,
-    parsed: ParsedMessage | None,
-    answer_unknown_senders: bool,
-    lookups: routing.Lookups,
-) -> None:
-    """Route a message its batch claimed, in a savepoint: a failure undoes its work alone."""
-    message.error = ""
-    try:
-        with transaction.atomic():
-            if parsed is None:
-                parsed = parse(bytes(message.raw))
-            _route(
-                message,
-                parsed,
-                answer_unknown_senders=answer_unknown_senders,
-                retry=False,
-                lookups=lookups,
-            )
-    except Exception as exc:
-        log.warning("inbound message %s quarantined: %r", message.pk, exc, exc_info=exc)
-        _set_failed(message, exc)
-
-
-Stored = tuple[InboundMessage, bool, ParsedMessage | None, str]  # row, created, parse, source
-
-
-def _store_batch(batch: Sequence[tuple[bytes, str]]) -> list[Stored]:
-    """``store`` for each message of a batch, in one transaction: the rows already there are
-    read with one query, the new ones written with one ``bulk_create``. Should another worker
-    store some of the same bytes in between, the batch is stored one message at a time."""
-    items = [(raw, source, _parsed_here(raw)) for raw, source in map(_bytes_first, batch)]
-    digests = [headers.content_hash(raw) for raw, _source, _parsed in items]
-    try:
-        with transaction.atomic():  # StoreFailed rolls the batch back; none of it was routed
-            rows = InboundMessage.objects.in_bulk(digests, field_name="sha256")
-            new: dict[str, InboundMessage] = {}
-            for (raw, source, parsed), digest in zip(items, digests, strict=True):
-                if digest not in rows and digest not in new:
-                    found = parsed.envelope if parsed else None
-                    new[digest] = _row(raw, source, None, found or headers.envelope(raw), digest)
-            InboundMessage.objects.bulk_create(new.values())
-    except IntegrityError:  # delivered by another worker a moment ago
-        with transaction.atomic():
-            return [(*_stored(raw, source), source) for raw, source, _parsed in items]
-    except Exception as exc:
-        raise StoreFailed(f"{type(exc).__name__}: {exc}") from exc
-    return [
-        (rows.get(digest) or new[digest], digest not in rows, parsed, source)
-        for (_raw, source, parsed), digest in zip(items, digests, strict=True)
-    ]
-
-
-def _bytes_first(item: tuple[bytes, str]) -> tuple[bytes, str]:
-    raw, source = item
-    return _as_bytes(raw), source
-
-
-def _row(
+def row(
     raw: bytes, source: str, mailbox: Mailbox | None, envelope: Envelope, digest: str
 ) -> InboundMessage:
+    """The unsaved row that stores ``raw`` (``digest`` is its ``headers.content_hash``)."""
     return InboundMessage(
         raw=raw,
         size=len(raw),
@@ -297,7 +122,8 @@ def _row(
     )
 
 
-def _parsed_here(raw: bytes) -> ParsedMessage | None:
+def parsed_here(raw: bytes) -> ParsedMessage | None:
+    """``parse(raw)``, or None should the parse ever raise: the bytes are stored regardless."""
     try:
         return parse(raw)
     except Exception:  # parse never raises; should it ever, store the bytes all the same
@@ -334,14 +160,14 @@ def store(
 
     ``envelope`` is what ``envelope(raw)`` returns, when the caller has it already.
     """
-    raw = _as_bytes(raw)
+    raw = as_bytes(raw)
     digest = headers.content_hash(raw)
     try:
         if envelope is None:
             envelope = headers.envelope(raw)
         # Insert first: a re-delivery is rare, and the unique hash turns it away (one round
         # trip fewer for every new message than looking before inserting).
-        message = _row(raw, source, mailbox, envelope, digest)
+        message = row(raw, source, mailbox, envelope, digest)
         try:
             if connection.in_atomic_block:  # a savepoint keeps the caller's transaction usable
                 with transaction.atomic():
@@ -380,7 +206,7 @@ def process(
         try:
             if parsed is None:
                 parsed = parse(bytes(message.raw))
-            _route(
+            route(
                 message,
                 parsed,
                 answer_unknown_senders=answer_unknown_senders,
@@ -393,7 +219,7 @@ def process(
             failure = exc
             transaction.set_rollback(True)
         else:
-            _save_result(message)
+            save_result(message)
     if failure is None:
         return message.status
     log.warning("inbound message %s quarantined: %r", message.pk, failure, exc_info=failure)
@@ -401,12 +227,12 @@ def process(
         if not _claim(message, claimable):  # another worker took it in between
             message.refresh_from_db(fields=["status"])
             return message.status
-        _set_failed(message, failure)
-        _save_result(message)
+        set_failed(message, failure)
+        save_result(message)
     return message.status
 
 
-def _set_failed(message: InboundMessage, failure: Exception) -> None:
+def set_failed(message: InboundMessage, failure: Exception) -> None:
     """Quarantine a message whose routing raised, with the error (its work was undone)."""
     message.result_ticket = message.result_comment = None
     message.status = Status.QUARANTINED
@@ -434,7 +260,7 @@ RESULT_FIELDS = (
 )
 
 
-def _save_result(message: InboundMessage) -> None:
+def save_result(message: InboundMessage) -> None:
     """Write what the routing decided, stamped now."""
     message.processed_at = timezone.now()
     message.save(update_fields=RESULT_FIELDS)
@@ -451,7 +277,7 @@ def process_pending(older_than: dt.timedelta = dt.timedelta(0), limit: int = 500
     return count
 
 
-def _route(
+def route(
     message: InboundMessage,
     parsed: ParsedMessage,
     *,

@@ -1,5 +1,5 @@
 """Which ticket, contact or earlier message an inbound message belongs to: lookups only, no
-writes. The intake (``intake._route``) decides what to do with the answers."""
+writes. The intake (``intake.route``) decides what to do with the answers."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from secondline.mail import intake
+from secondline.mail import batches, intake
 from secondline.mail.models import InboundMessage
 from secondline.tickets import services as tickets
 from secondline.tickets.models import Ticket
@@ -28,7 +28,7 @@ def test_a_message_that_fails_in_a_batch_is_quarantined_alone(member, monkeypatc
 
     monkeypatch.setattr(tickets, "file_ticket", failing_on_the_third)
     subjects = ["first", "second", "third", "fourth"]
-    outcomes = list(intake.ingest_many(batch_of(member, subjects), batch_size=4))
+    outcomes = list(batches.ingest_many(batch_of(member, subjects), batch_size=4))
     assert [o.status for o in outcomes] == [Status.TICKET] * 2 + [Status.QUARANTINED, Status.TICKET]
     assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["first", "fourth", "second"]
     third = InboundMessage.objects.get(subject="third")
@@ -38,7 +38,7 @@ def test_a_message_that_fails_in_a_batch_is_quarantined_alone(member, monkeypatc
 
 def test_the_same_bytes_twice_in_a_batch_are_routed_once(member) -> None:
     batch = batch_of(member, ["once", "other"])
-    outcomes = list(intake.ingest_many([batch[0], batch[1], batch[0]], batch_size=3))
+    outcomes = list(batches.ingest_many([batch[0], batch[1], batch[0]], batch_size=3))
     assert [o.status for o in outcomes] == [Status.TICKET, Status.TICKET, Status.DUPLICATE]
     assert Ticket.objects.count() == 2 and InboundMessage.objects.count() == 2
 
@@ -49,12 +49,12 @@ def test_a_batch_whose_routing_dies_leaves_its_messages_stored_for_the_rerun(
     def dies(*args, **kwargs):
         raise KeyboardInterrupt  # not an Exception: as good as a kill for the transaction
 
-    monkeypatch.setattr(intake, "_route", dies)
+    monkeypatch.setattr(intake, "route", dies)
     with pytest.raises(KeyboardInterrupt):
-        list(intake.ingest_many(batch_of(member, ["a", "b", "c"]), batch_size=3))
+        list(batches.ingest_many(batch_of(member, ["a", "b", "c"]), batch_size=3))
     assert set(InboundMessage.objects.values_list("status", flat=True)) == {Status.RECEIVED}
     monkeypatch.undo()
-    again = list(intake.ingest_many(batch_of(member, ["a", "b", "c"]), batch_size=3))
+    again = list(batches.ingest_many(batch_of(member, ["a", "b", "c"]), batch_size=3))
     assert [o.status for o in again] == [Status.TICKET] * 3
     assert Ticket.objects.count() == 3
 
@@ -66,11 +66,11 @@ def settle_as_quarantined(message, *args, **kwargs) -> None:
 def test_a_batch_is_stored_with_one_lookup_and_one_insert(
     member, monkeypatch, django_assert_num_queries
 ) -> None:
-    monkeypatch.setattr(intake, "_route_batch", lambda stored, answer: [])
+    monkeypatch.setattr(batches, "_route_batch", lambda stored, answer: [])
     batch = batch_of(member, [f"Problem {n}" for n in range(20)])
     # savepoint, the hashes already there, one INSERT of the 20, release
     with django_assert_num_queries(4):
-        list(intake.ingest_many(batch, batch_size=20))
+        list(batches.ingest_many(batch, batch_size=20))
     assert InboundMessage.objects.count() == 20
 
 
@@ -78,13 +78,13 @@ def test_a_batch_is_stored_with_one_lookup_and_one_insert(
 def test_a_batch_is_claimed_at_once_and_each_routed_in_a_savepoint(
     member, monkeypatch, django_assert_num_queries, size
 ) -> None:
-    monkeypatch.setattr(intake, "_route", settle_as_quarantined)
+    monkeypatch.setattr(intake, "route", settle_as_quarantined)
     batch = batch_of(member, [f"Problem {n}" for n in range(size)])
     # the store (4, as above); then the routing's savepoint, the senders' contacts, the
     # claim of the whole batch, per message a savepoint around its routing and the result,
     # release
     with django_assert_num_queries(4 + 4 + 3 * size):
-        outcomes = list(intake.ingest_many(batch, batch_size=size))
+        outcomes = list(batches.ingest_many(batch, batch_size=size))
     assert [o.status for o in outcomes] == [Status.QUARANTINED] * size
     assert set(InboundMessage.objects.values_list("status", "attempts")) == {
         (Status.QUARANTINED, 1)
@@ -93,7 +93,7 @@ def test_a_batch_is_claimed_at_once_and_each_routed_in_a_savepoint(
 
 def test_messages_another_worker_claimed_are_left_to_it(member, monkeypatch) -> None:
     batch = batch_of(member, ["mine", "theirs", "also mine"])
-    claim = intake._claim_batch
+    claim = batches._claim_batch
 
     def another_worker_first(pks: list[int]) -> set[int]:
         theirs = InboundMessage.objects.get(subject="theirs")
@@ -101,8 +101,8 @@ def test_messages_another_worker_claimed_are_left_to_it(member, monkeypatch) -> 
         theirs.save(update_fields=["status", "error"])
         return claim(pks)
 
-    monkeypatch.setattr(intake, "_claim_batch", another_worker_first)
-    outcomes = list(intake.ingest_many(batch, batch_size=3))
+    monkeypatch.setattr(batches, "_claim_batch", another_worker_first)
+    outcomes = list(batches.ingest_many(batch, batch_size=3))
     assert [o.status for o in outcomes] == [Status.TICKET] * 3
     assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["also mine", "mine"]
     assert InboundMessage.objects.get(subject="theirs").attempts == 0
@@ -111,7 +111,7 @@ def test_messages_another_worker_claimed_are_left_to_it(member, monkeypatch) -> 
 def test_a_batch_finds_the_messages_stored_before(member) -> None:
     earlier, new = batch_of(member, ["earlier", "new"])
     first = intake.ingest_message(earlier[0], source="pipe")
-    outcomes = list(intake.ingest_many([earlier, new], batch_size=2))
+    outcomes = list(batches.ingest_many([earlier, new], batch_size=2))
     assert [o.status for o in outcomes] == [Status.DUPLICATE, Status.TICKET]
     assert outcomes[0].message.pk == first.message.pk
     assert InboundMessage.objects.count() == 2
@@ -122,6 +122,6 @@ def test_bytes_another_worker_stores_meanwhile_are_stored_once(member, monkeypat
     intake.store(earlier[0], "pipe")  # stored, not routed: as if another worker were at it
     # That worker's row is not there yet when the batch looks; the insert finds it.
     monkeypatch.setattr(InboundMessage.objects, "in_bulk", lambda *args, **kwargs: {})
-    outcomes = list(intake.ingest_many([earlier, new], batch_size=2))
+    outcomes = list(batches.ingest_many([earlier, new], batch_size=2))
     assert [o.status for o in outcomes] == [Status.TICKET, Status.TICKET]
     assert InboundMessage.objects.count() == 2 and Ticket.objects.count() == 2

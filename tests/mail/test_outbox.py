@@ -12,7 +12,7 @@ from django.core.signals import request_finished
 from django.db import close_old_connections
 from django.utils import timezone
 
-from secondline.mail import intake, notify, tasks
+from secondline.mail import batches, intake, notify, tasks
 from secondline.mail.models import InboundMessage, Notification
 from tests.factories import file_ticket, incident_draft
 from tests.mail.test_intake import plain
@@ -75,7 +75,7 @@ def test_a_hold_publishes_when_it_has_held_long_enough(
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_ingest_many_publishes_every_n_messages(member, published) -> None:
     raws = [(plain(member.email, subject=f"Problem {n}"), "import:test") for n in range(5)]
-    outcomes = list(intake.ingest_many(raws, publish_every=2, batch_size=2))
+    outcomes = list(batches.ingest_many(raws, publish_every=2, batch_size=2))
     assert [o.status for o in outcomes] == [InboundMessage.Status.TICKET] * 5
     assert [len(call) for call in published] == [2, 2, 1]
 

@@ -96,7 +96,7 @@ class Command(BaseCommand):
     def import_paths(self, paths: list[Path], options: dict[str, Any]) -> None:
         from tqdm import tqdm
 
-        from secondline.mail import intake, sources
+        from secondline.mail import batches, intake, sources
 
         missing = [str(path) for path in paths if not path.exists()]
         if missing:
@@ -116,7 +116,7 @@ class Command(BaseCommand):
             for label, raw in sources.messages(path)
         )
         try:
-            for outcome in intake.ingest_many(messages, answer_unknown_senders=answer):
+            for outcome in batches.ingest_many(messages, answer_unknown_senders=answer):
                 received += 1
                 statuses[outcome.status] += 1
                 bar.update(1)

@@ -186,6 +186,11 @@ MAIL_POLL_SECONDS = envint("MAIL_POLL_SECONDS", 60)
 MAIL_SENDER_RATE_LIMIT = envint("MAIL_SENDER_RATE_LIMIT", 20)
 MAIL_SENDER_RATE_WINDOW = envint("MAIL_SENDER_RATE_WINDOW", 600)
 MAIL_DEFAULT_TICKET_TYPE = os.environ.get("MAIL_DEFAULT_TICKET_TYPE", "consultation")
+# Inbound mail limits (docs/email.md, docs/security.md): a bigger message is quarantined with
+# only its beginning kept; parts past the count stay in the stored raw message.
+MAIL_MAX_MESSAGE_BYTES = envint("MAIL_MAX_MESSAGE_BYTES", 25 * 1024 * 1024)
+MAIL_OVERSIZE_KEEP_BYTES = envint("MAIL_OVERSIZE_KEEP_BYTES", 256 * 1024)
+MAIL_MAX_PARTS = envint("MAIL_MAX_PARTS", 200)
 # An Urgent alert nobody acknowledges within this many minutes goes to the next on duty.
 URGENT_ACK_MINUTES = envint("URGENT_ACK_MINUTES", 15)
 

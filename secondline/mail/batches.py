@@ -16,10 +16,10 @@ from django.db.models import F
 
 # The intake's steps are called through the module (``intake.route``), so that a test that
 # replaces one of them replaces it for both paths.
-from secondline.mail import headers, intake, notify, routing
+from secondline.mail import headers, intake, limits, notify, routing
 from secondline.mail.intake import LIVE_SOURCES, Outcome, StoreFailed
 from secondline.mail.models import InboundMessage
-from secondline.mail.parse import ParsedMessage, parse
+from secondline.mail.parse import ParsedMessage
 
 log = logging.getLogger(__name__)
 Status = InboundMessage.Status
@@ -156,7 +156,7 @@ def _route_claimed(
     try:
         with transaction.atomic():
             if parsed is None:
-                parsed = parse(bytes(message.raw))
+                parsed = limits.parse_raw(bytes(message.raw))
             intake.route(
                 message,
                 parsed,
@@ -186,7 +186,7 @@ def _store_batch(batch: Sequence[tuple[bytes, str]]) -> list[Stored]:
                 if digest not in rows and digest not in new:
                     found = parsed.envelope if parsed else None
                     new[digest] = intake.row(
-                        raw, source, None, found or headers.envelope(raw), digest
+                        raw, source, None, found or headers.envelope(limits.kept(raw)), digest
                     )
             InboundMessage.objects.bulk_create(new.values())
     except IntegrityError:  # delivered by another worker a moment ago

@@ -3,15 +3,19 @@
 Only fetching lives here; every message is handed to ``intake.ingest_message``. A message is
 flagged \\Seen or moved only after the intake has committed what it became, so a crash or a
 lost connection at any point means the message is fetched again and found already stored.
+The server's RFC822.SIZE is asked first: of a message over ``MAIL_MAX_MESSAGE_BYTES`` only the
+header is downloaded (``limits``); the message itself stays on the server, flagged or moved.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import ssl
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
@@ -23,6 +27,7 @@ from secondline.mail.models import Mailbox
 log = logging.getLogger(__name__)
 POLL_LEASE = dt.timedelta(minutes=10)
 BATCH = 500
+SIZE_ITEM = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+) UID (\d+)")
 
 
 class RawMessage(MailMessage):
@@ -94,17 +99,38 @@ def _poll(mailbox: Mailbox, limit: int, result: PollResult) -> None:
         if moving and mailbox.processed_folder and not box.folder.exists(mailbox.processed_folder):
             box.folder.create(mailbox.processed_folder)
         criteria = "ALL" if moving else AND(seen=False)
-        for message in box.fetch(criteria, mark_seen=False, bulk=False, limit=limit):
-            raw = getattr(message, "raw", b"")
-            result.fetched += 1
-            outcome = intake.ingest_message(raw, source, mailbox=mailbox)
-            result.statuses[outcome.status] = result.statuses.get(outcome.status, 0) + 1
-            if not outcome.is_safe or not message.uid:
-                continue  # stored but not settled: leave it for the next poll
-            if moving and mailbox.processed_folder:
-                box.move(message.uid, mailbox.processed_folder)
-            else:
-                box.flag(message.uid, "\\Seen", True)
+        uids = list(box.uids(criteria))[:limit]
+        sizes = sizes_of(box, uids)
+        for uid in uids:
+            size = sizes.get(uid, 0)
+            big = size > settings.MAIL_MAX_MESSAGE_BYTES
+            for message in box.fetch(uid_list=[uid], mark_seen=False, headers_only=big):
+                raw = getattr(message, "raw", b"")
+                result.fetched += 1
+                outcome = intake.ingest_message(
+                    raw, source, mailbox=mailbox, total_size=size if big else None
+                )
+                result.statuses[outcome.status] = result.statuses.get(outcome.status, 0) + 1
+                if not outcome.is_safe or not message.uid:
+                    continue  # stored but not settled: leave it for the next poll
+                if moving and mailbox.processed_folder:
+                    box.move(message.uid, mailbox.processed_folder)
+                else:
+                    box.flag(message.uid, "\\Seen", True)
+
+
+def sizes_of(box: BaseMailBox, uids: list[str]) -> dict[str, int]:
+    """The server's RFC822.SIZE of each message, in one command (before any is downloaded)."""
+    if not uids:
+        return {}
+    status, lines = box.client.uid("fetch", ",".join(uids), "(UID RFC822.SIZE)")
+    sizes: dict[str, int] = {}
+    for line in lines if status == "OK" else []:
+        found = SIZE_ITEM.search(line if isinstance(line, bytes) else b"")
+        if found:
+            uid, size = (found[1], found[2]) if found[1] else (found[4], found[3])
+            sizes[uid.decode()] = int(size)
+    return sizes
 
 
 def poll_all() -> dict[str, PollResult]:

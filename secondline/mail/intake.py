@@ -24,10 +24,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from secondline.mail import filing, headers, routing
+from secondline.mail import filing, headers, limits, routing
 from secondline.mail.headers import Envelope
 from secondline.mail.models import InboundMessage, Mailbox
-from secondline.mail.parse import ParsedMessage, parse
+from secondline.mail.parse import ParsedMessage
 
 log = logging.getLogger(__name__)
 Status = InboundMessage.Status
@@ -58,23 +58,39 @@ def ingest_message(
     *,
     mailbox: Mailbox | None = None,
     answer_unknown_senders: bool | None = None,
+    total_size: int | None = None,
+    digest: str | None = None,
 ) -> Outcome:
     """The one entry point of the email channel: store, then route, one message.
 
     Raises ``StoreFailed`` only when the message could not be stored (the database is down);
-    no input, however malformed, makes it raise.
+    no input, however malformed, makes it raise. ``total_size`` (and ``digest``, its SHA-256,
+    when known) say that ``raw`` is only the beginning of a bigger message that was not read
+    whole (the IMAP server's size, the pipe's stream): it is over the limit (``limits``).
     """
-    message, created, parsed = stored(raw, source, mailbox)
+    message, created, parsed = stored(raw, source, mailbox, total_size=total_size, digest=digest)
     return _routed(message, created, source, parsed, answer_unknown_senders)
 
 
 def stored(
-    raw: bytes, source: str, mailbox: Mailbox | None = None
+    raw: bytes,
+    source: str,
+    mailbox: Mailbox | None = None,
+    *,
+    total_size: int | None = None,
+    digest: str | None = None,
 ) -> tuple[InboundMessage, bool, ParsedMessage | None]:
     """``store`` the bytes; parsed once, the envelope stored and the routing share the parse."""
     raw = as_bytes(raw)
     parsed = parsed_here(raw)
-    message, created = store(raw, source, mailbox, parsed.envelope if parsed else None)
+    message, created = store(
+        raw,
+        source,
+        mailbox,
+        parsed.envelope if parsed else None,
+        total_size=total_size,
+        digest=digest,
+    )
     return message, created, parsed
 
 
@@ -107,12 +123,18 @@ def as_bytes(raw: bytes) -> bytes:
 
 
 def row(
-    raw: bytes, source: str, mailbox: Mailbox | None, envelope: Envelope, digest: str
+    raw: bytes,
+    source: str,
+    mailbox: Mailbox | None,
+    envelope: Envelope,
+    digest: str,
+    total_size: int | None = None,
 ) -> InboundMessage:
-    """The unsaved row that stores ``raw`` (``digest`` is its ``headers.content_hash``)."""
+    """The unsaved row that stores ``raw`` (``digest`` is its ``headers.content_hash``): only
+    its beginning when it is over the size limit (``limits.kept``), with its whole size."""
     return InboundMessage(
-        raw=raw,
-        size=len(raw),
+        raw=limits.kept(raw),
+        size=max(len(raw), total_size or 0),
         sha256=digest,
         message_id=envelope.message_id,
         sender=envelope.sender,
@@ -123,9 +145,10 @@ def row(
 
 
 def parsed_here(raw: bytes) -> ParsedMessage | None:
-    """``parse(raw)``, or None should the parse ever raise: the bytes are stored regardless."""
+    """``parse(raw)``, or None should the parse ever raise: the bytes are stored regardless.
+    Of a message over the size limit only what is stored is parsed (for its envelope)."""
     try:
-        return parse(raw)
+        return limits.parse_raw(limits.kept(raw))
     except Exception:  # parse never raises; should it ever, store the bytes all the same
         log.exception("inbound message could not be parsed before storing")
         return None
@@ -155,19 +178,22 @@ def store(
     source: str,
     mailbox: Mailbox | None = None,
     envelope: Envelope | None = None,
+    *,
+    total_size: int | None = None,
+    digest: str | None = None,
 ) -> tuple[InboundMessage, bool]:
     """Keep the raw bytes, once: the same bytes delivered again find the row already there.
 
     ``envelope`` is what ``envelope(raw)`` returns, when the caller has it already.
     """
     raw = as_bytes(raw)
-    digest = headers.content_hash(raw)
+    digest = digest or headers.content_hash(raw)
     try:
         if envelope is None:
-            envelope = headers.envelope(raw)
+            envelope = headers.envelope(limits.kept(raw))
         # Insert first: a re-delivery is rare, and the unique hash turns it away (one round
         # trip fewer for every new message than looking before inserting).
-        message = row(raw, source, mailbox, envelope, digest)
+        message = row(raw, source, mailbox, envelope, digest, total_size)
         try:
             if connection.in_atomic_block:  # a savepoint keeps the caller's transaction usable
                 with transaction.atomic():
@@ -205,7 +231,7 @@ def process(
         message.error = ""
         try:
             if parsed is None:
-                parsed = parse(bytes(message.raw))
+                parsed = limits.parse_raw(bytes(message.raw))
             route(
                 message,
                 parsed,
@@ -286,6 +312,10 @@ def route(
     lookups: routing.Lookups | None,
 ) -> None:
     """Decide what a claimed message becomes; the caller saves the outcome."""
+    refusal = limits.refusal(message, parsed)
+    if refusal:  # too big or too deep: quarantined unread, and no automatic answer
+        message.settle(Status.QUARANTINED, refusal)
+        return
     lookups = lookups or routing.Lookups()  # nothing looked up ahead: each on its own
     if message.message_id and not retry:
         original = lookups.earlier_with_message_id(message)

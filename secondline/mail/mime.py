@@ -1,7 +1,9 @@
 """Walk a message's MIME tree into body texts, HTML bodies and attachments. Pure Python.
 
 Broken boundaries, unreadable parts and absurdly deep trees are tolerated: what cannot be read
-as a body is kept as an attachment, and a defect is recorded.
+as a body is kept as an attachment, and a defect is recorded. The walk is bounded: at most
+``max_parts`` leaf parts are read (the rest are only counted, in ``Walk.parts_left``), and a
+tree deeper than ``MAX_DEPTH`` is kept whole as one attachment.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from secondline.mail.charsets import decode_text
 from secondline.mail.headers import clean, decode_header_value, header
 
 MAX_DEPTH = 40  # deeper MIME trees are kept whole as an attachment rather than walked
+MAX_PARTS = 200  # leaf parts read into bodies and attachments; settings.MAIL_MAX_PARTS
 
 
 @dataclass(frozen=True)
@@ -104,11 +107,26 @@ class Walk:
     nested: list[Message] = field(default_factory=list)
     reports: list[Message] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+    max_parts: int = MAX_PARTS
+    parts_read: int = 0
+    parts_left: int = 0  # leaf parts past ``max_parts``: not read, still in the raw message
+
+    def take_part(self) -> bool:
+        """Whether the next leaf part may be read; counts it either way."""
+        if self.parts_read < self.max_parts:
+            self.parts_read += 1
+            return True
+        if not self.parts_left:
+            self.defects.append(f"more than {self.max_parts} parts; the rest are not read")
+        self.parts_left += 1
+        return False
 
 
 def walk_parts(part: Message, out: Walk, depth: int = 0) -> None:
     ctype = content_type(part)
     if depth > MAX_DEPTH:
+        if not out.take_part():
+            return
         out.defects.append("MIME tree too deep; the rest is kept as an attachment")
         _attach(part, ctype, out)
         return
@@ -121,6 +139,8 @@ def walk_parts(part: Message, out: Walk, depth: int = 0) -> None:
         for child in children:
             if isinstance(child, Message):
                 walk_parts(child, out, depth + 1)
+        return
+    if not out.take_part():
         return
     if ctype in {"message/delivery-status", "text/rfc822-headers"}:
         out.reports.append(part)

@@ -199,6 +199,10 @@ class InboundMessage(models.Model):
     def is_final(self) -> bool:
         return self.status in self.FINAL
 
+    def is_truncated(self) -> bool:
+        """Only the beginning of the message is stored: it was over ``MAIL_MAX_MESSAGE_BYTES``."""
+        return self.size > len(self.raw)
+
     def settle(self, status: str, why: str = "") -> None:
         """Decide the outcome (saved with the rest of the routing's result)."""
         self.status = status

@@ -27,7 +27,10 @@ from secondline.mail.headers import (
     header,
     headers,
 )
-from secondline.mail.mime import Attachment, Walk, walk_parts
+from secondline.mail.headers import (
+    envelope as read_envelope,
+)
+from secondline.mail.mime import MAX_PARTS, Attachment, Walk, walk_parts
 
 
 @dataclass
@@ -47,6 +50,10 @@ class ParsedMessage:
     suppress_auto_replies: bool = False
     bounce: Bounce | None = None
     defects: list[str] = field(default_factory=list)
+    # MIME leaf parts past the part limit: not read into bodies or attachments, still in the raw.
+    parts_left: int = 0
+    # Nested too deeply for the parser (a crafted message): nothing but the envelope is read.
+    too_deep: bool = False
     # What ``envelope`` reads from the same bytes (None when the message was unparseable), so
     # the intake can store a message it has parsed without reading its header block again.
     envelope: Envelope | None = None
@@ -64,22 +71,39 @@ class ParsedMessage:
         return strip_quoted(self.text)
 
 
-def parse(raw: bytes) -> ParsedMessage:
-    """Everything the intake needs from one raw message; never raises."""
+def parse(raw: bytes, max_parts: int = MAX_PARTS) -> ParsedMessage:
+    """Everything the intake needs from one raw message; never raises.
+
+    At most ``max_parts`` MIME leaf parts become bodies and attachments; the number of the
+    others is ``parts_left`` (docs/email.md, "Limits").
+    """
     # compat32 first: it is the most tolerant parser and, since every header is decoded here
     # anyway, twice as fast as policy.default, which remains the fallback.
     for pol in (policy.compat32, policy.default):
         try:
-            return _parse(raw, pol)
+            return _parse(raw, pol, max_parts)
+        except RecursionError:
+            # The stdlib parser recurses once per nesting level (multipart or message/rfc822),
+            # so a tree some thousand levels deep exhausts the interpreter's limit, quickly and
+            # safely; the other policy would recurse as deep, and the text would be the source.
+            found = read_envelope(raw)
+            return ParsedMessage(
+                message_id=found.message_id,
+                sender=found.sender,
+                subject=found.subject,
+                too_deep=True,
+                defects=["MIME tree nested too deeply to read"],
+                envelope=found,
+            )
         except Exception as exc:  # fall back to the more tolerant parser
             failure = f"{type(exc).__name__}: {exc}"
     text = clean(decode_text(raw))
     return ParsedMessage(text=text, defects=[f"unparseable message ({failure})"])
 
 
-def _parse(raw: bytes, pol: policy.Policy) -> ParsedMessage:
+def _parse(raw: bytes, pol: policy.Policy, max_parts: int) -> ParsedMessage:
     msg = email.message_from_bytes(raw, policy=pol)  # type: ignore[arg-type]
-    walk = Walk()
+    walk = Walk(max_parts=max(0, max_parts))
     walk_parts(msg, walk)
     html = "\n".join(walk.htmls)
     text = "\n\n".join(t.strip("\n") for t in walk.texts if t.strip())
@@ -116,6 +140,7 @@ def _parse(raw: bytes, pol: policy.Policy) -> ParsedMessage:
         suppress_auto_replies=suppresses_auto_replies(msg),
         bounce=bounce_of(msg, walk, text, subject, sender),
         defects=defects,
+        parts_left=walk.parts_left,
         # The header-only parser reads headers as compat32 does; other policies may not.
         envelope=envelope_of(message_ids, from_addresses, raw_subject)
         if pol is policy.compat32

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
+from secondline.mail import limits
 from secondline.mail.filing import draft_from, uploads_from, with_skipped_note
 from secondline.mail.intake import process
 from secondline.mail.models import InboundMessage
-from secondline.mail.parse import parse
 from secondline.tickets import events
 from secondline.tickets import services as tickets
 from secondline.tickets.choices import Channel
@@ -43,7 +43,7 @@ def turn_into_ticket(
         if not claimed:
             raise ValidationError(_("Only quarantined messages can be turned into tickets."))
         message.refresh_from_db()
-        parsed = parse(bytes(message.raw))
+        parsed = limits.parse_raw(bytes(message.raw))
         draft = draft_from(parsed, settings.MAIL_DEFAULT_TICKET_TYPE, chosen_type=ticket_type)
         uploads, skipped = uploads_from(parsed)
         draft.description = with_skipped_note(draft.description, skipped, message)
@@ -57,6 +57,7 @@ def turn_into_ticket(
             % {"id": message.pk, "sender": message.sender or "?"},
             public=False,
         )
+        limits.note_on_ticket(ticket, message, parsed)
         message.result_ticket = ticket
         message.status = Status.TICKET
         message.processed_at = timezone.now()

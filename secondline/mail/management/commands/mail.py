@@ -57,12 +57,15 @@ class Command(BaseCommand):
     def receive(self, source: str) -> None:
         """Exit 0 once the message is safely stored, 75 (EX_TEMPFAIL) when it could not be."""
         try:
-            from secondline.mail import intake
+            from secondline.mail import intake, limits
 
-            raw = sys.stdin.buffer.read()
-            if not raw:
+            # Past MAIL_MAX_MESSAGE_BYTES only the beginning is held; the rest is hashed.
+            read = limits.read_stream(sys.stdin.buffer)
+            if not read.raw:
                 raise CommandError("No message on standard input.", returncode=EX_TEMPFAIL)
-            outcome = intake.ingest_message(raw, source=source)
+            outcome = intake.ingest_message(
+                read.raw, source=source, total_size=read.size, digest=read.sha256
+            )
         except CommandError:
             raise
         except Exception as exc:  # anything at all: the MTA must keep the message

@@ -16,6 +16,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from secondline.mail.models import InboundMessage
 from secondline.mail.parse import ParsedMessage, parse
@@ -98,9 +99,12 @@ def note_on_ticket(ticket: Ticket, message: InboundMessage, parsed: ParsedMessag
     notes = []
     if parsed.parts_left:
         notes.append(
-            _(
+            ngettext(
+                "%(count)s part of the email over the limit of %(limit)s was not read; it is "
+                "kept in the original email (inbound message #%(id)s).",
                 "%(count)s parts of the email over the limit of %(limit)s were not read; they "
-                "are kept in the original email (inbound message #%(id)s)."
+                "are kept in the original email (inbound message #%(id)s).",
+                parsed.parts_left,
             )
             % {"count": parsed.parts_left, "limit": settings.MAIL_MAX_PARTS, "id": message.pk}
         )

@@ -196,3 +196,15 @@ def test_imap_downloads_only_the_header_of_an_oversized_message(
     assert "stays in the mailbox “support”" in over.error
     assert unseen(dovecot) == 0  # flagged: on the server still, and not fetched again
     assert imap.poll(box).fetched == 0
+
+
+def test_the_notes_read_in_russian(member, settings) -> None:
+    from django.utils import translation
+
+    settings.MAIL_MAX_PARTS = 3
+    with translation.override("ru"):
+        ticket = intake.ingest_message(many_parts(member.email, 10)).message.result_ticket
+        settings.MAIL_MAX_MESSAGE_BYTES = 100
+        over = intake.ingest_message(plain(member.email, body="x" * 200))
+    assert notes(ticket)[0].startswith("8 частей письма сверх лимита в 3 не прочитаны")
+    assert over.message.error.startswith("Размер письма")

@@ -18,8 +18,8 @@ from django.utils.translation import ngettext
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
 from secondline.mail import imap, quarantine
+from secondline.mail.limits import parse_raw
 from secondline.mail.models import InboundMessage, Mailbox, Notification, SenderReply
-from secondline.mail.parse import parse
 from secondline.tickets.choices import TicketType
 
 RAW_PREVIEW_BYTES = 512 * 1024
@@ -135,7 +135,7 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
 
     @admin.display(description=_("text"))
     def text_preview(self, obj: InboundMessage) -> str:
-        parsed = parse(bytes(obj.raw))
+        parsed = parse_raw(bytes(obj.raw))
         return format_html(
             '<pre style="white-space:pre-wrap">{}</pre><p>{}</p>',
             parsed.text[:20000],

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
 from secondline.mail import quarantine, routing
+from secondline.mail.limits import parse_raw
 from secondline.mail.models import InboundMessage
-from secondline.mail.parse import parse
 from secondline.portal.forms import QuarantineTicketForm
 from secondline.portal.views.common import apply_errors
 
@@ -61,7 +61,7 @@ def _detail_page(
     request: HttpRequest, message: InboundMessage, form: QuarantineTicketForm | None = None
 ) -> HttpResponse:
     raw = bytes(message.raw)
-    parsed = parse(raw)
+    parsed = parse_raw(raw)
     source = raw[:RAW_PREVIEW_BYTES].decode("utf-8", "replace")
     if form is None:
         contact = routing.find_contact(message.sender) if message.sender else None

@@ -7,11 +7,14 @@ Django management command (`secondline demo`, `secondline createsuperuser`,
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 USAGE = """usage: secondline COMMAND [ARGS]
@@ -75,9 +78,15 @@ def run(args: list[str]) -> int:
     from django.conf import settings
     from django.core.management import call_command
 
+    from secondline.scheduler import scheduler_running
+
     django.setup()
     bind = _option(args, "--bind", os.environ.get("SECONDLINE_BIND", "127.0.0.1:8000"))
     workers = _option(args, "--workers", os.environ.get("WEB_CONCURRENCY", "2"))
+    with_worker = "--no-worker" not in args
+    if with_worker and (refusal := scheduler_running(settings.VAR_DIR)):
+        print(f"secondline run: {refusal}", file=sys.stderr)
+        return 1
     for folder in (settings.VAR_DIR, settings.STATIC_ROOT, settings.MEDIA_ROOT):
         Path(folder).mkdir(parents=True, exist_ok=True)
     for queue_folder in settings.CELERY_BROKER_TRANSPORT_OPTIONS.values():
@@ -85,52 +94,25 @@ def run(args: list[str]) -> int:
             Path(queue_folder).mkdir(parents=True, exist_ok=True)
     call_command("migrate", interactive=False, verbosity=0)
     python = sys.executable
-    processes = [
-        subprocess.Popen(
-            [
-                python,
-                "-m",
-                "gunicorn",
-                "secondline.wsgi:application",
-                "--bind",
-                bind,
-                "--workers",
-                workers,
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "5",
-                "--preload",
-            ]
-        )
-    ]
-    if "--no-worker" not in args:
-        processes.append(
-            subprocess.Popen(
-                [
-                    python,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "secondline",
-                    "worker",
-                    "--beat",
-                    "--loglevel",
-                    "INFO",
-                    "--concurrency",
-                    "2",
-                    "--schedule",
-                    settings.CELERY_BEAT_SCHEDULE_FILENAME,
-                ]
-            )
-        )
-    time.sleep(3)  # let the worker print its banner first, so the URL is the last thing shown
-    print(
+    commands = {
+        "web server": [
+            *(python, "-m", "gunicorn", "secondline.wsgi:application"),
+            *("--bind", bind, "--workers", workers, "--access-logfile", "-"),
+            *("--graceful-timeout", "5", "--preload"),
+        ],
+    }
+    if with_worker:
+        celery = [python, "-m", "celery", "-A", "secondline"]
+        commands["worker"] = [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"]
+        commands["scheduler"] = [
+            *(*celery, "beat", "--loglevel", "INFO"),
+            *("--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME),
+        ]
+    banner = (
         f"\nSecondLine is running on http://{bind}/  (API docs: /api/docs/, back office: /admin/)"
-        f"\nOutgoing mail: {_mail_destination(settings)}.  Ctrl+C stops everything.\n",
-        flush=True,
+        f"\nOutgoing mail: {_mail_destination(settings)}.  Ctrl+C stops everything.\n"
     )
-    return _supervise(processes)
+    return Supervisor(commands, banner).run()
 
 
 def _mail_destination(settings: object) -> str:
@@ -141,25 +123,124 @@ def _mail_destination(settings: object) -> str:
     return f"sent through {host}:{port}"
 
 
-def _supervise(processes: list[subprocess.Popen[bytes]]) -> int:
-    def stop(*_: object) -> None:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while all(process.poll() is None for process in processes):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    stop()
-    for process in processes:
+
+def _die_with_this_process() -> Callable[[], None] | None:
+    """A preexec_fn asking Linux to SIGTERM the child when this process dies, even by SIGKILL.
+
+    The kernel does it, so nothing has to poll and gunicorn and celery need no wrapper; on
+    SIGTERM they stop their own workers. Elsewhere (macOS) there is no such call and a child
+    outlives a SIGKILLed ``secondline run``: use a service manager there (docs/production.md).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded here: the child after fork only calls it
+    parent = os.getpid()
+
+    def preexec() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # we died between fork and prctl: nobody would tell the child
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
+
+
+class Supervisor:
+    """Run a few commands together and stop them together.
+
+    Each child leads its own session (``start_new_session``), so its process group holds its
+    own workers (gunicorn's, celery's pool) and ``killpg`` reaches them all, while a Ctrl+C in
+    the terminal reaches only us and we decide the order. When any child exits without being
+    asked, the others are stopped and ``run`` returns 1 naming it; SIGTERM or SIGINT stops
+    everyone and returns 0. Stopping is SIGTERM to each child, then after ``grace`` seconds
+    SIGKILL to every process left in its group.
+    """
+
+    poll_seconds = 0.2
+    banner_after = 3.0  # let the worker print its banner first, so the URL is the last thing shown
+
+    def __init__(self, commands: dict[str, list[str]], banner: str = "", grace: float = 10):
+        self.commands = commands
+        self.banner = banner
+        self.grace = grace
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.signals: list[int] = []
+
+    def run(self) -> int:
+        previous = {
+            signum: signal.signal(signum, self._on_signal)
+            for signum in (signal.SIGTERM, signal.SIGINT)
+        }
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    return max((process.returncode or 0) for process in processes)
+            return self._run()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        self.signals.append(signum)
+
+    def _run(self) -> int:
+        preexec = _die_with_this_process()
+        try:
+            for name, command in self.commands.items():
+                if self.signals:
+                    break
+                self.children[name] = subprocess.Popen(
+                    command, start_new_session=True, preexec_fn=preexec
+                )
+                print(
+                    f"secondline run: started the {name} (pid {self.children[name].pid})",
+                    flush=True,
+                )
+            banner_at = time.monotonic() + self.banner_after
+            dead = None
+            while not self.signals and dead is None:
+                time.sleep(self.poll_seconds)
+                dead = next((name for name in self.children if self._exited(name)), None)
+                if self.banner and time.monotonic() >= banner_at:
+                    print(self.banner, flush=True)
+                    self.banner = ""
+        finally:
+            self._stop_all()
+        if dead is None:
+            print(f"secondline run: stopped on {signal.Signals(self.signals[0]).name}.")
+            return 0
+        code = self.children[dead].returncode
+        how = f"exit code {code}" if code >= 0 else f"signal {signal.Signals(-code).name}"
+        print(
+            f"secondline run: stopped because the {dead} died ({how}); "
+            f"stopped the others: {', '.join(n for n in self.children if n != dead) or 'none'}.",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
+
+    def _exited(self, name: str) -> bool:
+        """Has the child exited? Leaves it unreaped (a zombie), so that its pid, which is its
+        process group's id, cannot be reused before ``_stop_all`` has swept the group."""
+        pid = self.children[name].pid
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+
+    def _stop_all(self) -> None:
+        for name, process in self.children.items():
+            # A live child stops its own workers; those of a dead one are orphans we stop.
+            with contextlib.suppress(ProcessLookupError):
+                if self._exited(name):
+                    os.killpg(process.pid, signal.SIGTERM)
+                else:
+                    process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + self.grace
+        asked = len(self.signals)
+        while time.monotonic() < deadline and len(self.signals) == asked:  # 2nd Ctrl+C: kill
+            if all(self._exited(name) for name in self.children):
+                break
+            time.sleep(self.poll_seconds)
+        for process in self.children.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 if __name__ == "__main__":

@@ -215,6 +215,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# One beat per data folder: it holds VAR_DIR/scheduler.lock for its life (secondline/scheduler.py).
+CELERY_BEAT_SCHEDULER = "secondline.scheduler:SingleScheduler"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

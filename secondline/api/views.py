@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from secondline.accounts import access
-from secondline.accounts.api import acting_user, validated
+from secondline.accounts.api import AwareTimeFilter, acting_user, validated
 from secondline.accounts.models import Contract, Organization, User
 from secondline.api import serializers as s
 from secondline.tickets import services
@@ -37,7 +37,7 @@ class TicketFilter(django_filters.FilterSet):
         field_name="assignee_id", min_value=1, max_value=s.MAX_ID
     )
     text = django_filters.CharFilter(method="filter_text", max_length=200)
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = AwareTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Ticket

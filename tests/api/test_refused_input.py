@@ -41,3 +41,33 @@ def test_the_nesting_refusal_is_said_in_russian(db: Any) -> None:
     )
     assert response.status_code == 400
     assert response.json()["detail"] == "Ошибка разбора JSON: слишком глубокая вложенность."
+
+
+@pytest.mark.parametrize(
+    "since",
+    ["2026-01-01T10:00:00+16:00", "2026-01-01T10:00:00-15:30", "2026-01-01T10:00:00+23:59"],
+)
+def test_an_offset_no_clock_uses_is_a_400_on_the_ticket_list(
+    api_as: Any, member: Any, since: str
+) -> None:
+    """PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows; none is used beyond
+    ±14:00 (Kiribati), so the API refuses those itself, per field (the worklog list too)."""
+    client = api_as(member)
+    for path, name in [("/api/tickets/", "updated_since"), ("/api/worklogs/", "since")]:
+        response = client.get(path, {name: since})
+        assert response.status_code == 400, (path, response.content)
+        assert list(response.json()) == [name]
+        assert "+14:00" in response.json()[name][0]
+
+
+@pytest.mark.parametrize(
+    "since", ["2026-01-01T10:00:00+14:00", "2026-01-01T10:00:00-12:00", "0001-01-01T00:00:00Z"]
+)
+def test_any_offset_a_clock_uses_is_served(api_as: Any, member: Any, since: str) -> None:
+    assert api_as(member).get("/api/tickets/", {"updated_since": since}).status_code == 200
+
+
+def test_a_moment_before_the_first_utc_day_is_a_400(api_as: Any, member: Any) -> None:
+    response = api_as(member).get("/api/tickets/", {"updated_since": "0001-01-01T00:00:00+03:00"})
+    assert response.status_code == 400
+    assert list(response.json()) == ["updated_since"]

@@ -7,7 +7,6 @@ Contract rules: declined tickets never count; a reaction's business time is
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import math
@@ -18,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 
 from secondline.accounts.models import Organization
+from secondline.common import spreadsheet
 from secondline.sla.services import calendar_of
 from secondline.tickets.choices import PRIORITY_RANK, Priority, Status, TicketType
 from secondline.tickets.models import Ticket
@@ -207,7 +207,7 @@ def _judge_resolution(report: Report, ticket: Ticket, now: dt.datetime) -> None:
 def as_csv(report: Report) -> str:
     """The report as CSV: the summary, the lines per type and priority, then the breaches."""
     out = io.StringIO()
-    w = csv.writer(out)
+    w = spreadsheet.writer(out)
     w.writerow(["organization", "month"])
     w.writerow([report.organization.name, report.month.strftime("%Y-%m")])
     w.writerow([])

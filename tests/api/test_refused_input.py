@@ -71,3 +71,45 @@ def test_a_moment_before_the_first_utc_day_is_a_400(api_as: Any, member: Any) ->
     response = api_as(member).get("/api/tickets/", {"updated_since": "0001-01-01T00:00:00+03:00"})
     assert response.status_code == 400
     assert list(response.json()) == ["updated_since"]
+
+
+# -- the API refuses what the portal refuses -------------------------------------------------
+
+
+@pytest.fixture
+def watched(personas: Any) -> Any:
+    """A ticket of Volga's watched by an agent and by Volga's responsible person."""
+    from secondline.tickets import services
+    from tests.factories import file_ticket
+
+    ticket = file_ticket(personas.member)
+    services.add_watcher(ticket, personas.agent, personas.agent)
+    services.add_watcher(ticket, personas.agent, personas.responsible)
+    return ticket
+
+
+def test_a_customer_cannot_remove_a_staff_watcher_through_the_api(
+    api_as: Any, watched: Any, member: Any, agent: Any, responsible: Any
+) -> None:
+    url = f"/api/tickets/{watched.pk}/watchers/"
+    refused = api_as(member).delete(url, {"user": agent.pk}, format="json")
+    assert refused.status_code == 403
+    assert "own colleagues" in refused.json()["detail"]
+    assert api_as(member).delete(url, {"user": responsible.pk}, format="json").status_code == 200
+    assert list(watched.watchers.all()) == [agent]
+    assert api_as(agent).delete(url, {"user": agent.pk}, format="json").status_code == 200
+    assert not watched.watchers.exists()
+
+
+def test_a_customer_cannot_remove_a_staff_watcher_in_the_portal(
+    watched: Any, member: Any, agent: Any, responsible: Any
+) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(member)
+    url = f"/tickets/{watched.pk}/watchers/"
+    refused = client.post(url, {"remove": agent.pk}, follow=True)
+    assert "own colleagues" in refused.content.decode()
+    client.post(url, {"remove": responsible.pk})
+    assert list(watched.watchers.all()) == [agent]

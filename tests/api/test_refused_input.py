@@ -113,3 +113,96 @@ def test_a_customer_cannot_remove_a_staff_watcher_in_the_portal(
     assert "own colleagues" in refused.content.decode()
     client.post(url, {"remove": responsible.pk})
     assert list(watched.watchers.all()) == [agent]
+
+
+# -- another customer's ids get the answer a missing id gets, byte for byte -----------------
+
+MISSING = 2**62
+
+
+def _same(first: Any, second: Any) -> None:
+    assert (first.status_code, first.content) == (second.status_code, second.content)
+
+
+def test_another_customers_contract_is_no_such_contract(api_as: Any, personas: Any) -> None:
+    client = api_as(personas.member)
+    body = {"type": "consultation", "subject": "Price lists", "description": "How?"}
+    foreign = client.post("/api/tickets/", {**body, "contract": personas.other_contract.pk})
+    missing = client.post("/api/tickets/", {**body, "contract": MISSING})
+    assert foreign.status_code == 400
+    _same(foreign, missing)
+
+
+@pytest.mark.parametrize("who", ["member", "agent"])
+def test_another_customers_person_is_no_such_user(
+    api_as: Any, personas: Any, watched: Any, who: str
+) -> None:
+    client = api_as(getattr(personas, who))
+    base = f"/api/tickets/{watched.pk}"
+    calls = [
+        (client.post, f"{base}/watchers/", "user"),
+        (client.delete, f"{base}/watchers/", "user"),
+        (client.post, f"{base}/assign/", "assignee"),
+    ]
+    for send, url, field in calls:
+        foreign = send(url, {field: personas.outsider.pk}, format="json")
+        missing = send(url, {field: MISSING}, format="json")
+        assert foreign.status_code in (400, 403), (url, foreign.content)
+        _same(foreign, missing)
+
+
+def test_another_customers_work_log_is_no_such_work_log(api_as: Any, personas: Any) -> None:
+    from secondline.billing import worklogs
+    from tests.factories import file_ticket
+
+    theirs = file_ticket(personas.outsider_responsible)
+    log = worklogs.log_work(
+        theirs,
+        personas.agent,
+        worklogs.WorkEntry(
+            "fix", theirs.created_at, duration=__import__("datetime").timedelta(1 / 24)
+        ),
+    )
+    ours = file_ticket(personas.member)
+    body = {
+        "ticket": ours.pk,
+        "window_start": "2026-01-10T20:00:00+03:00",
+        "window_end": "2026-01-10T22:00:00+03:00",
+        "reason": "Evening",
+        "estimated_hours": "2",
+    }
+    client = api_as(personas.responsible)
+    foreign = client.post(
+        "/api/out-of-hours-requests/", {**body, "worklogs": [log.pk]}, format="json"
+    )
+    missing = client.post(
+        "/api/out-of-hours-requests/", {**body, "worklogs": [MISSING]}, format="json"
+    )
+    assert foreign.status_code == 400
+    _same(foreign, missing)
+
+
+def test_another_customers_contract_is_no_such_object_for_installations(
+    api_as: Any, personas: Any
+) -> None:
+    body = {"name": "Production", "product": "erp"}
+    for who in (personas.member, personas.manager):
+        client = api_as(who)
+        foreign = client.post(
+            "/api/releases/installations/", {**body, "contract": personas.other_contract.pk}
+        )
+        missing = client.post("/api/releases/installations/", {**body, "contract": MISSING})
+        if who is personas.member:
+            assert foreign.status_code == 400
+            _same(foreign, missing)
+        else:  # the contractor's staff see every contract: only a missing one is refused
+            assert missing.status_code == 400
+
+
+def test_statements_are_generated_for_a_visible_contract_only(api_as: Any, personas: Any) -> None:
+    client = api_as(personas.responsible)
+    foreign = client.post(
+        "/api/statements/", {"contract": personas.other_contract.pk, "period": "2024-11"}
+    )
+    missing = client.post("/api/statements/", {"contract": MISSING, "period": "2024-11"})
+    _same(foreign, missing)

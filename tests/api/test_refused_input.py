@@ -3,6 +3,7 @@ the security probe, one test each (docs/security.md lists them)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -159,9 +160,7 @@ def test_another_customers_work_log_is_no_such_work_log(api_as: Any, personas: A
     log = worklogs.log_work(
         theirs,
         personas.agent,
-        worklogs.WorkEntry(
-            "fix", theirs.created_at, duration=__import__("datetime").timedelta(1 / 24)
-        ),
+        worklogs.WorkEntry("fix", theirs.created_at, duration=dt.timedelta(hours=1)),
     )
     ours = file_ticket(personas.member)
     body = {

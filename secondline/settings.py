@@ -224,6 +224,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # the JSON parser that answers a too deeply nested body with a 400 (api/parsers.py)
+    "DEFAULT_PARSER_CLASSES": [
+        "secondline.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "secondline.api.pagination.UpdatedCursorPagination",
     "PAGE_SIZE": 50,

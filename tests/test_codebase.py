@@ -58,3 +58,15 @@ def test_the_database_is_reached_through_the_orm_only() -> None:
         or "connection.cursor" in text
     ]
     assert not raw, f"write these with the ORM: {raw}"
+
+
+def test_every_csv_goes_through_the_formula_safe_writer() -> None:
+    """A spreadsheet runs a cell starting with = + - @ as a formula: secondline/common/
+    spreadsheet.py quotes those, so no module may write CSV around it."""
+    direct = [
+        str(p.relative_to(ROOT))
+        for p in _modules()
+        if p.name != "spreadsheet.py"
+        and ("csv.writer(" in (text := p.read_text(encoding="utf-8")) or "csv.DictWriter(" in text)
+    ]
+    assert not direct, f"write CSV with secondline.common.spreadsheet.writer: {direct}"

@@ -3,15 +3,22 @@ request's validated data, and how a person is shown."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+import django_filters
+from django import forms
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.request import Request
 
 from secondline.accounts.models import User
 
 MAX_ID = 2**63 - 1  # the largest key a client may name; larger ones are a 400, not a 500
+#: The widest UTC offset any clock uses (Kiribati, UTC+14; the westmost is UTC-12). ISO 8601
+#: allows up to ±23:59, PostgreSQL refuses beyond ±15:59: a query must not reach it with one.
+MAX_UTC_OFFSET = dt.timedelta(hours=14)
 
 
 def acting_user(request: HttpRequest | Request) -> User:
@@ -33,3 +40,30 @@ class PersonSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "name", "email", "role", "organization"]
         read_only_fields = fields
+
+
+class AwareTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 time in a query string, as the same moment in UTC; an offset no clock uses
+    or a moment before the first UTC day is a 400 naming the parameter, not a database error."""
+
+    def clean(self, value: Any) -> Any:
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        offset = moment.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise forms.ValidationError(
+                _("Give the time with a UTC offset from -14:00 to +14:00."), code="offset"
+            )
+        try:
+            return moment.astimezone(dt.UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00+03:00 is still year 0 in UTC
+            raise forms.ValidationError(
+                _("Give a time between the years 1 and 9999 in UTC."), code="range"
+            ) from None
+
+
+class AwareTimeFilter(django_filters.IsoDateTimeFilter):
+    """The filter of every API list that takes a time (``updated_since``, ``since``, ...)."""
+
+    field_class = AwareTimeField

@@ -12,14 +12,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from secondline.accounts import access
-from secondline.accounts.api import acting_user, validated
-from secondline.accounts.models import Contract, Organization, User
+from secondline.accounts.api import AwareTimeFilter, acting_user, validated
+from secondline.accounts.models import Contract, Organization
 from secondline.api import serializers as s
 from secondline.tickets import services
 from secondline.tickets.access import (
     comments_visible_to,
     events_visible_to,
     get_ticket_for,
+    people_on,
     tickets_visible_to,
 )
 from secondline.tickets.choices import Channel, Priority, Status, TicketType
@@ -37,7 +38,7 @@ class TicketFilter(django_filters.FilterSet):
         field_name="assignee_id", min_value=1, max_value=s.MAX_ID
     )
     text = django_filters.CharFilter(method="filter_text", max_length=200)
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = AwareTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Ticket
@@ -145,8 +146,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data = validated(s.AssignSerializer, request.data)
         assignee = None
         if data["assignee"] is not None:
-            assignee = User.objects.filter(pk=data["assignee"]).first()
-            if assignee is None:
+            assignee = people_on(ticket).filter(pk=data["assignee"]).first()
+            if assignee is None:  # missing, or another customer's: the same answer
                 return Response({"assignee": ["No such user."]}, status=400)
         return self._answer(services.assign(ticket, acting_user(request), assignee, Channel.API))
 
@@ -155,8 +156,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def watchers(self, request: Request, pk: str) -> Response:
         ticket = self.get_object()
         data = validated(s.WatcherSerializer, request.data)
-        watcher = User.objects.filter(pk=data["user"]).first()
-        if watcher is None:
+        watcher = people_on(ticket).filter(pk=data["user"]).first()
+        if watcher is None:  # missing, or another customer's: the same answer
             return Response({"user": ["No such user."]}, status=400)
         if request.method == "DELETE":
             services.remove_watcher(ticket, acting_user(request), watcher, Channel.API)

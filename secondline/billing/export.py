@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from secondline.billing import rules
 from secondline.billing.models import Activity, Statement, StatementLine
+from secondline.common import spreadsheet
 
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
@@ -22,8 +22,8 @@ def language_or_default(language: str | None) -> str:
     return code if code in LANGUAGES else "en"
 
 
-def _hours(minutes: int | Decimal) -> str:
-    return str(rules.hours(minutes))
+def _hours(minutes: int | Decimal) -> Decimal:
+    return rules.hours(minutes)
 
 
 def _amount_row(label: str, amount: Decimal, currency: str = "") -> list[object]:
@@ -42,7 +42,7 @@ def statement_csv(statement: Statement, language: str | None = None) -> str:
     """
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer)
+    writer = spreadsheet.writer(buffer)
     with translation.override(language_or_default(language)):
         writer.writerow(
             [

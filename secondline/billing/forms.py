@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from secondline.accounts.models import Contract
+from secondline.billing import worklogs
 from secondline.billing.models import Activity
 
 DURATION_RE = re.compile(
@@ -92,6 +93,15 @@ class WorkLogForm(ZonedForm):
                 return data
         if duration is None and (start is None or end is None):
             self.add_error("duration", _("Give the duration, or the start and the end."))
+            return data
+        # the service's rule, checked here too: the arithmetic below overflows at years 1, 9999
+        start_reason = worklogs.start_error(start) if start is not None else None
+        end_reason = worklogs.too_early(end) if end is not None else None
+        if start_reason:
+            self.add_error("started_at", start_reason)
+        if end_reason:
+            self.add_error("ended_at", end_reason)
+        if start_reason or end_reason:
             return data
         if start is None:
             end = end or timezone.now().replace(second=0, microsecond=0)

@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from secondline.accounts import access as accounts_access
-from secondline.accounts.api import acting_user, validated
+from secondline.accounts.api import AwareTimeFilter, acting_user, validated
 from secondline.billing import access, export, out_of_hours, statements, worklogs
 from secondline.billing import serializers as s
 from secondline.billing.models import OutOfHoursRequest, Statement, WorkLog
@@ -32,8 +32,8 @@ from secondline.tickets.choices import Channel
 
 class WorkLogFilter(django_filters.FilterSet):
     ticket = django_filters.NumberFilter(field_name="ticket_id", min_value=1, max_value=s.MAX_ID)
-    since = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    since = AwareTimeFilter(field_name="started_at", lookup_expr="gte")
+    until = AwareTimeFilter(field_name="started_at", lookup_expr="lt")
 
     class Meta:
         model = WorkLog

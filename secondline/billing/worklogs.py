@@ -30,6 +30,11 @@ from secondline.tickets.signals import announce
 
 #: The longest single work log; longer stretches are logged day by day.
 MAX_WORKLOG = dt.timedelta(hours=24)
+#: The first moment work can be logged at: an earlier date is a typing mistake, and towards
+#: year 1 the calendars (years 2-9997) and the datetime arithmetic run out of years.
+EARLIEST_WORK = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+#: How far ahead of the server's clock a start may be (the agent's clock may run fast).
+CLOCK_SKEW = dt.timedelta(minutes=5)
 
 Windows = dict[str, list[tuple[dt.datetime, dt.datetime]]]
 
@@ -47,6 +52,21 @@ class WorkEntry:
     internal_note: str = ""
 
 
+def too_early(moment: dt.datetime) -> str | None:
+    """Why work cannot be logged at ``moment`` (aware) that far back, or None."""
+    if moment < EARLIEST_WORK:
+        return _("Work can be logged from 1 January 2000 on.")
+    return None
+
+
+def start_error(start: dt.datetime) -> str | None:
+    """Why a work log cannot start at ``start`` (aware), or None: checked before any
+    arithmetic on it, so that year 1 or year 9999 is a message, not an OverflowError."""
+    if start > timezone.now() + CLOCK_SKEW:
+        return _("Work cannot be logged in advance.")
+    return too_early(start)
+
+
 def _validate_entry(entry: WorkEntry) -> tuple[dt.datetime, dt.datetime]:
     errors: dict[str, list[str]] = {}
     if entry.activity not in Activity.values:
@@ -55,6 +75,8 @@ def _validate_entry(entry: WorkEntry) -> tuple[dt.datetime, dt.datetime]:
         ]
     if timezone.is_naive(entry.started_at):
         errors["started_at"] = [_("Give a time with its time zone.")]
+    elif reason := start_error(entry.started_at):
+        errors["started_at"] = [reason]
     if (entry.ended_at is None) == (entry.duration is None):
         errors["ended_at"] = [_("Give either the end or the duration of the work.")]
     elif entry.ended_at is not None and timezone.is_naive(entry.ended_at):
@@ -73,8 +95,6 @@ def _validate_entry(entry: WorkEntry) -> tuple[dt.datetime, dt.datetime]:
         raise ValidationError(
             {"ended_at": [_("Log at most 24 hours at a time; log longer work day by day.")]}
         )
-    if start > timezone.now() + dt.timedelta(minutes=5):
-        raise ValidationError({"started_at": [_("Work cannot be logged in advance.")]})
     return start, end
 
 

@@ -63,6 +63,9 @@ class InstallationSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "customer", "current_version", "updated_at"]
+        # the answer the view gives a contract the caller may not see (api._get), so that
+        # another customer's contract and a missing one cannot be told apart
+        extra_kwargs = {"contract": {"error_messages": {"does_not_exist": "No such object."}}}
         # Uniqueness is checked by the model's full_clean in the service, with a clear message.
         validators: list[object] = []
 

@@ -7,7 +7,6 @@ Contract rules: declined tickets never count; a reaction's business time is
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import math
@@ -18,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 
 from secondline.accounts.models import Organization
+from secondline.common import spreadsheet
 from secondline.sla.services import calendar_of
 from secondline.tickets.choices import PRIORITY_RANK, Priority, Status, TicketType
 from secondline.tickets.models import Ticket
@@ -26,13 +26,25 @@ HOUR = Decimal("0.01")
 TYPE_ORDER = {value: index for index, value in enumerate(TicketType.values)}
 
 
+#: The months a report can describe: no ticket is older or newer, and at the ends of
+#: ``datetime``'s range (year 1, year 9999) the month's bounds cannot even be computed.
+FIRST_MONTH, LAST_MONTH = dt.date(2000, 1, 1), dt.date(2100, 12, 1)
+
+
+class MonthOutOfRange(ValueError):
+    """A well-formed month outside FIRST_MONTH..LAST_MONTH."""
+
+
 def parse_month(text: str) -> dt.date:
-    """ "2026-05" -> 1 May 2026; ValueError with a message a person can act on."""
+    """ "2026-05" -> 1 May 2026; ValueError with a message a person can act on
+    (MonthOutOfRange for a month outside FIRST_MONTH..LAST_MONTH)."""
     try:
-        parsed = dt.datetime.strptime(text.strip(), "%Y-%m")
+        parsed = dt.datetime.strptime(text.strip(), "%Y-%m").date()
     except ValueError:
         raise ValueError(f"give the month as YYYY-MM, e.g. 2026-05, not {text!r}") from None
-    return parsed.date()
+    if not FIRST_MONTH <= parsed <= LAST_MONTH:
+        raise MonthOutOfRange(f"give a month from {FIRST_MONTH:%Y-%m} to {LAST_MONTH:%Y-%m}")
+    return parsed
 
 
 def month_bounds(month: dt.date, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
@@ -195,7 +207,7 @@ def _judge_resolution(report: Report, ticket: Ticket, now: dt.datetime) -> None:
 def as_csv(report: Report) -> str:
     """The report as CSV: the summary, the lines per type and priority, then the breaches."""
     out = io.StringIO()
-    w = csv.writer(out)
+    w = spreadsheet.writer(out)
     w.writerow(["organization", "month"])
     w.writerow([report.organization.name, report.month.strftime("%Y-%m")])
     w.writerow([])

@@ -27,6 +27,11 @@ def report(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     try:
         month = sla_report.parse_month(month_text)
+    except sla_report.MonthOutOfRange:
+        errors["month"] = _("Give a month from %(first)s to %(last)s.") % {
+            "first": f"{sla_report.FIRST_MONTH:%Y-%m}",
+            "last": f"{sla_report.LAST_MONTH:%Y-%m}",
+        }
     except ValueError:
         errors["month"] = _("Give the month as YYYY-MM, e.g. 2026-05.")
     organization = None

@@ -6,7 +6,7 @@ its own, so a forgotten filter can never leak another customer's ticket.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from secondline.accounts.models import User
@@ -29,6 +29,16 @@ def get_ticket_for(user: User, pk: int | str) -> Ticket:
         return tickets_visible_to(user).get(pk=int(pk))
     except (ValueError, TypeError, OverflowError, Ticket.DoesNotExist) as exc:
         raise Http404 from exc
+
+
+def people_on(ticket: Ticket) -> QuerySet[User]:
+    """The people anyone may name on ``ticket`` (its assignee, its watchers): the contractor's
+    staff and the ticket's organisation's people. A channel that looks a named id up here gives
+    another customer's person the answer an id nobody has gets, so no answer tells them apart;
+    the services then say what each of these may or may not be."""
+    return User.objects.filter(
+        Q(role__in=User.CONTRACTOR_ROLES) | Q(organization_id=ticket.organization_id)
+    )
 
 
 def can_see_ticket(user: User, ticket: Ticket) -> bool:

@@ -397,6 +397,10 @@ def add_watcher(ticket: Ticket, actor: User, watcher: User, channel: str = Chann
 
 
 def remove_watcher(ticket: Ticket, actor: User, watcher: User, channel: str = Channel.WEB) -> None:
+    """Stop ``watcher`` watching; a customer may take off only their own colleagues (the
+    contractor's staff decide who of theirs follows a ticket)."""
+    if actor.is_customer and watcher.organization_id != actor.organization_id:
+        raise access.AccessDenied(_("Customers can remove only their own colleagues as watchers."))
     with transaction.atomic():
         if ticket.watchers.filter(pk=watcher.pk).exists():
             ticket.watchers.remove(watcher)

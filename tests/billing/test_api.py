@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from secondline.billing import out_of_hours
 from secondline.billing.models import OutOfHoursRequest
 from tests.billing.conftest import msk
@@ -146,3 +148,34 @@ def test_the_schema_documents_the_billing_endpoints(api_as: Any, agent: Any) -> 
     schema = api_as(agent).get("/api/schema/?format=json").json()
     assert "/api/worklogs/" in schema["paths"]
     assert "/api/statements/{id}/dispute/" in schema["paths"]
+
+
+@pytest.mark.parametrize(
+    ("started_at", "extra"),
+    [
+        ("0001-01-01T00:00:00+03:00", {"duration_minutes": 60}),
+        ("0001-01-01T10:00:00Z", {"ended_at": "0001-01-01T11:00:00Z"}),
+        ("1999-12-31T10:00:00Z", {"duration_minutes": 60}),
+        ("9999-12-31T23:30:00Z", {"duration_minutes": 60}),
+        ("9999-12-31T23:30:00-03:00", {"duration_minutes": 60}),
+    ],
+)
+def test_a_work_log_out_of_any_real_time_is_a_400_per_field(
+    api_as: Any, ticket: Any, agent: Any, started_at: str, extra: dict[str, Any]
+) -> None:
+    body = {"ticket": ticket.pk, "activity": "fix", "started_at": started_at, **extra}
+    answer = api_as(agent).post("/api/worklogs/", body, format="json")
+    assert answer.status_code == 400, answer.content
+    assert list(answer.json()) == ["started_at"]
+
+
+def test_a_work_log_cannot_be_moved_to_year_1_either(api_as: Any, ticket: Any, agent: Any) -> None:
+    body = {"ticket": ticket.pk, "activity": "fix", "started_at": "2024-11-05T10:00:00+03:00"}
+    created = api_as(agent).post("/api/worklogs/", {**body, "duration_minutes": 30}, format="json")
+    assert created.status_code == 201, created.content
+    moved = api_as(agent).patch(
+        f"/api/worklogs/{created.json()['id']}/",
+        {"started_at": "0001-01-01T00:00:00Z", "ended_at": "0001-01-01T01:00:00Z"},
+        format="json",
+    )
+    assert moved.status_code == 400 and list(moved.json()) == ["started_at"]

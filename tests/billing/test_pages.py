@@ -140,3 +140,24 @@ def test_statement_pages_for_manager_and_customer(
     pdf = client_for(responsible).get(url + "pdf/?lang=ru")
     assert pdf["Content-Type"] == "application/pdf"
     assert client_for(responsible).post("/billing/statements/", {}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"duration": "1h", "ended_at": "0001-01-01T00:10"},
+        {"duration": "1h", "started_at": "0001-01-01T00:10"},
+        {"duration": "1h", "started_at": "9999-12-31T23:30"},
+        {"started_at": "0001-01-01T10:00", "ended_at": "0001-01-01T11:00"},
+        {"started_at": "9999-12-31T22:00", "ended_at": "9999-12-31T23:00"},
+    ],
+)
+def test_a_time_out_of_any_real_year_is_a_form_error(
+    ticket: Any, agent: Any, entry: dict[str, str]
+) -> None:
+    answer = client_for(agent).post(
+        f"/billing/tickets/{ticket.pk}/worklogs/", {"activity": "fix", **entry}
+    )
+    assert answer.status_code == 400
+    assert b"from 1 January 2000 on" in answer.content or b"in advance" in answer.content
+    assert not WorkLog.objects.filter(ticket=ticket).exists()

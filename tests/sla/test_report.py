@@ -117,6 +117,23 @@ def test_bad_input_is_a_400_not_a_500(personas, agent) -> None:
     assert _get(agent, organization="x", month="2026-03").status_code == 400
 
 
+@pytest.mark.parametrize(
+    "month", ["9999-12", "0001-01", "1999-12", "2101-01", "10000-01", "2026-00", "-2026-01"]
+)
+def test_a_month_out_of_range_is_a_400_not_a_500(personas, agent, month) -> None:
+    response = _get(agent, organization=personas.customer.pk, month=month)
+    assert response.status_code == 400
+    assert "2000-01" in response.content.decode() or "YYYY-MM" in response.content.decode()
+
+
+def test_the_range_is_said_in_russian_too(personas, agent) -> None:
+    agent.language = "ru"
+    agent.save(update_fields=["language"])
+    response = _get(agent, organization=personas.customer.pk, month="9999-12")
+    assert response.status_code == 400
+    assert "Укажите месяц с 2000-01 по 2100-12." in response.content.decode()
+
+
 def test_strangers_are_sent_to_sign_in(db) -> None:
     response = Client().get("/sla/report/")
     assert response.status_code == 302 and "/login/" in response["Location"]

@@ -309,13 +309,15 @@ def ticket_watchers(request: HttpRequest, pk: int) -> HttpResponse:
     remove = request.POST.get("remove", "")
     if remove.isdigit():
         watcher = ticket.watchers.filter(pk=int(remove)).first()
-        if watcher is not None and (
-            user.is_contractor or watcher.organization_id == user.organization_id
-        ):
-            services.remove_watcher(ticket, user, watcher)
-            messages.success(
-                request, _("%(name)s no longer watches this ticket.") % {"name": watcher}
-            )
+        if watcher is not None:
+            try:
+                services.remove_watcher(ticket, user, watcher)
+            except access.AccessDenied as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request, _("%(name)s no longer watches this ticket.") % {"name": watcher}
+                )
         return redirect("portal:ticket_detail", pk=ticket.pk)
     form = WatcherForm(request.POST, candidates=_watcher_candidates(user, ticket))
 

@@ -7,7 +7,10 @@ DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis or RabbitMQ).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -19,8 +22,6 @@ django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("SECONDLINE_VAR_DIR", BASE_DIR.parent / "var")).resolve()
-
-DEVELOPMENT_SECRET_KEY = "secondline-development-secret-do-not-use-in-production"
 
 
 def envbool(name: str, default: bool) -> bool:
@@ -39,14 +40,54 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+MIN_SECRET_KEY_LENGTH = 50  # what `check --deploy` asks for (security.W009)
+
+
+def load_or_create_secret_key(path: Path) -> str:
+    """The key in ``path``, generated there (mode 0600) on the first start.
+
+    The web process, the worker and the CLI all read the same file. The key is written to a
+    private temporary file first and then hard-linked into place, which fails if the file
+    exists: two processes starting at once never see a half-written key, and the loser of the
+    race reads the winner's key.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")
+        try:
+            with os.fdopen(descriptor, "w") as file:  # mkstemp creates it with mode 0600
+                file.write(secrets.token_urlsafe(64))
+                file.flush()
+                os.fsync(file.fileno())
+            # Another process that started at the same moment may have won: use its key.
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ImproperlyConfigured(
+            f"The secret key in {path} is shorter than {MIN_SECRET_KEY_LENGTH} characters. "
+            "Delete the file to generate a new one (signed links and sessions then expire), "
+            "or set SECRET_KEY."
+        )
+    return key
+
+
 DEBUG = envbool("DEBUG", False)
 PRODUCTION = envbool("SECONDLINE_PRODUCTION", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
-if PRODUCTION and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+# No key is ever published in the source: without SECRET_KEY, the first start generates one
+# into the data folder. Production may run its processes on several machines, so there it
+# must come from the environment, the same everywhere.
+if os.environ.get("SECRET_KEY", "").strip():
+    SECRET_KEY = os.environ["SECRET_KEY"].strip()
+elif PRODUCTION:
     raise ImproperlyConfigured(
-        "SECONDLINE_PRODUCTION is set but SECRET_KEY is the development secret. "
-        "Set SECRET_KEY to a long random value."
+        "SECONDLINE_PRODUCTION is set but SECRET_KEY is not. "
+        "Set SECRET_KEY to a long random value, the same for every process."
     )
+else:
+    SECRET_KEY = load_or_create_secret_key(VAR_DIR / "secret_key")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist(

@@ -1,31 +1,46 @@
-"""Settings come from the environment with safe defaults; production refuses the dev secret."""
+"""Settings come from the environment with safe defaults; no secret is ever published."""
 
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from secondline.settings import MIN_SECRET_KEY_LENGTH, load_or_create_secret_key
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECK = (
     "import django; django.setup(); from django.conf import settings; "
     "print(settings.DATABASES['default']['ENGINE'])"
 )
+KEY = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
 
 
-def _start(**env: str) -> subprocess.CompletedProcess[str]:
+def _start(code: str = CHECK, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
     clean.update(env, DJANGO_SETTINGS_MODULE="secondline.settings")
     return subprocess.run(
-        [sys.executable, "-c", CHECK], env=clean, cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-c", code], env=clean, cwd=ROOT, capture_output=True, text=True
     )
 
 
-def test_production_refuses_to_start_with_the_development_secret(tmp_path: Path) -> None:
+def _secret_key_of_a_start(var_dir: Path, **env: str) -> str:
+    result = _start(KEY, SECONDLINE_VAR_DIR=str(var_dir), **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     result = _start(SECONDLINE_PRODUCTION="1", SECONDLINE_VAR_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+    assert not (tmp_path / "secret_key").exists()
 
 
 def test_production_starts_with_its_own_secret_and_database(tmp_path: Path) -> None:
@@ -43,3 +58,40 @@ def test_the_embedded_default_is_a_sqlite_file(tmp_path: Path) -> None:
     result = _start(SECONDLINE_VAR_DIR=str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.db.backends.sqlite3"
+
+
+def test_the_first_start_generates_a_private_secret_key_and_later_starts_reuse_it(
+    tmp_path: Path,
+) -> None:
+    first = _secret_key_of_a_start(tmp_path)
+    key_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert key_file.read_text().strip() == first
+    assert len(first) >= MIN_SECRET_KEY_LENGTH
+    assert len(set(first)) >= 20  # random, not a repeated character
+    assert _secret_key_of_a_start(tmp_path) == first
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".secret_key")] == []
+
+
+def test_two_fresh_data_folders_get_different_keys(tmp_path: Path) -> None:
+    assert _secret_key_of_a_start(tmp_path / "a") != _secret_key_of_a_start(tmp_path / "b")
+
+
+def test_the_environment_wins_over_the_generated_key(tmp_path: Path) -> None:
+    generated = _secret_key_of_a_start(tmp_path)
+    from_env = "an-operator-chosen-secret-" + "x" * 40
+    assert _secret_key_of_a_start(tmp_path, SECRET_KEY=from_env) == from_env
+    assert (tmp_path / "secret_key").read_text().strip() == generated
+
+
+def test_processes_starting_at_once_share_one_key(tmp_path: Path) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        keys = set(pool.map(lambda _: load_or_create_secret_key(tmp_path / "secret_key"), range(8)))
+    assert len(keys) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret_key"]
+
+
+def test_a_damaged_key_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "secret_key").write_text("short\n")
+    with pytest.raises(ImproperlyConfigured, match="shorter than"):
+        load_or_create_secret_key(tmp_path / "secret_key")

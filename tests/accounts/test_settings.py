@@ -95,3 +95,69 @@ def test_a_damaged_key_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "secret_key").write_text("short\n")
     with pytest.raises(ImproperlyConfigured, match="shorter than"):
         load_or_create_secret_key(tmp_path / "secret_key")
+
+
+# The production environment docs/production.md documents (behind a TLS-terminating proxy).
+PRODUCTION_ENVIRONMENT = {
+    "SECONDLINE_PRODUCTION": "1",
+    "SECRET_KEY": "Zq8vN1xK3rT6yB0wE5uH2jM9pL4cF7gA-sD1kV8nQ3tR6yW0eU5iO2pL9zX4cB7m",
+    "ALLOWED_HOSTS": "support.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://support.example.com",
+    "SITE_URL": "https://support.example.com",
+    "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+}
+
+
+def _manage(var_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
+    clean.update(env, SECONDLINE_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="secondline.settings")
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], env=clean, cwd=ROOT, capture_output=True, text=True
+    )
+
+
+def test_the_documented_production_settings_pass_the_deployment_check(tmp_path: Path) -> None:
+    result = _manage(
+        tmp_path, "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENVIRONMENT
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_defaults_are_the_safe_ones(tmp_path: Path) -> None:
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_PROXY_SSL_HEADER, "
+        "s.SESSION_COOKIE_AGE)"
+    )
+    result = _start(code, SECONDLINE_VAR_DIR=str(tmp_path), **PRODUCTION_ENVIRONMENT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split(" ", 5)[:5] == ["True", "True", "True", "31536000", "True"]
+    assert "('HTTP_X_FORWARDED_PROTO', 'https') 28800" in result.stdout
+
+
+def test_the_embedded_default_serves_plain_http(tmp_path: Path) -> None:
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+    )
+    result = _start(code, SECONDLINE_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False", "0"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SECURE_SSL_REDIRECT", "ture", "SECURE_SSL_REDIRECT must be 1 or 0"),
+        ("SECURE_HSTS_SECONDS", "a year", "SECURE_HSTS_SECONDS must be a whole number"),
+        ("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto: https", "must be the name of a header"),
+    ],
+)
+def test_a_mistyped_setting_is_a_clear_error(
+    tmp_path: Path, name: str, value: str, message: str
+) -> None:
+    result = _start(SECONDLINE_VAR_DIR=str(tmp_path), **{name: value})
+    assert result.returncode != 0
+    assert message in result.stderr

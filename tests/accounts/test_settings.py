@@ -19,11 +19,14 @@ CHECK = (
     "import django; django.setup(); from django.conf import settings; "
     "print(settings.DATABASES['default']['ENGINE'])"
 )
+# The test run's own variables, which a real start does not have: the browser tests set
+# DJANGO_ALLOW_ASYNC_UNSAFE in this process (tests/portal/conftest.py).
+NOT_INHERITED = {"SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 KEY = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
 
 
 def _start(code: str = CHECK, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
+    clean = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     clean.update(env, DJANGO_SETTINGS_MODULE="secondline.settings")
     return subprocess.run(
         [sys.executable, "-c", code], env=clean, cwd=ROOT, capture_output=True, text=True
@@ -109,7 +112,7 @@ PRODUCTION_ENVIRONMENT = {
 
 
 def _manage(var_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
+    clean = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     clean.update(env, SECONDLINE_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="secondline.settings")
     return subprocess.run(
         [sys.executable, "manage.py", *args], env=clean, cwd=ROOT, capture_output=True, text=True

@@ -7,11 +7,15 @@ DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis or RabbitMQ).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -20,33 +24,79 @@ django_stubs_ext.monkeypatch()
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("SECONDLINE_VAR_DIR", BASE_DIR.parent / "var")).resolve()
 
-DEVELOPMENT_SECRET_KEY = "secondline-development-secret-do-not-use-in-production"
-
 
 def envbool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+        # A typo must not silently turn a security setting off.
+        raise ImproperlyConfigured(f"{name} must be 1 or 0 (true/false, yes/no, on/off).")
+    return value in {"1", "true", "yes", "on"}
 
 
 def envint(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
-    return int(value) if value.strip() else default
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number; got {value!r}.") from None
 
 
 def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+MIN_SECRET_KEY_LENGTH = 50  # what `check --deploy` asks for (security.W009)
+
+
+def load_or_create_secret_key(path: Path) -> str:
+    """The key in ``path``, generated there (mode 0600) on the first start.
+
+    The web process, the worker and the CLI all read the same file. The key is written to a
+    private temporary file first and then hard-linked into place, which fails if the file
+    exists: two processes starting at once never see a half-written key, and the loser of the
+    race reads the winner's key.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")
+        try:
+            with os.fdopen(descriptor, "w") as file:  # mkstemp creates it with mode 0600
+                file.write(secrets.token_urlsafe(64))
+                file.flush()
+                os.fsync(file.fileno())
+            # Another process that started at the same moment may have won: use its key.
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ImproperlyConfigured(
+            f"The secret key in {path} is shorter than {MIN_SECRET_KEY_LENGTH} characters. "
+            "Delete the file to generate a new one (signed links and sessions then expire), "
+            "or set SECRET_KEY."
+        )
+    return key
+
+
 DEBUG = envbool("DEBUG", False)
 PRODUCTION = envbool("SECONDLINE_PRODUCTION", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
-if PRODUCTION and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+# No key is ever published in the source: without SECRET_KEY, the first start generates one
+# into the data folder. Production may run its processes on several machines, so there it
+# must come from the environment, the same everywhere.
+if os.environ.get("SECRET_KEY", "").strip():
+    SECRET_KEY = os.environ["SECRET_KEY"].strip()
+elif PRODUCTION:
     raise ImproperlyConfigured(
-        "SECONDLINE_PRODUCTION is set but SECRET_KEY is the development secret. "
-        "Set SECRET_KEY to a long random value."
+        "SECONDLINE_PRODUCTION is set but SECRET_KEY is not. "
+        "Set SECRET_KEY to a long random value, the same for every process."
     )
+else:
+    SECRET_KEY = load_or_create_secret_key(VAR_DIR / "secret_key")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist(
@@ -81,12 +131,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "secondline.mail.middleware.NotifyAfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "secondline.accounts.middleware.PrivatePagesMiddleware",
     "secondline.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -245,6 +297,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # `check --deploy` is about a deployment's safety (tests/accounts/test_settings.py expects
+    # it silent); the schema's naming hints are the API's own business, not a deployment's.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 LOGGING = {
@@ -254,6 +309,49 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-if PRODUCTION:
-    SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", True)
-    CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", True)
+# HTTPS and HTTP headers (docs/security.md). Production (SECONDLINE_PRODUCTION=1) is served over
+# HTTPS and gets the safe values by default; the embedded default serves plain HTTP on
+# 127.0.0.1, where a redirect to HTTPS or secure-only cookies would lock everyone out.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", PRODUCTION)
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", PRODUCTION)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+# Preloading is the domain owner's decision (a submission to the browsers' list that is slow to
+# undo, and only for a bare domain), so it stays off unless asked for; see SILENCED_SYSTEM_CHECKS.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+
+def envproxyheader(name: str) -> tuple[str, str] | None:
+    """A reverse proxy's header that says the client used HTTPS, e.g. ``X-Forwarded-Proto``."""
+    header = os.environ.get(name, "").strip()
+    if not header:
+        return None
+    if not header.replace("-", "").replace("_", "").isalnum():
+        raise ImproperlyConfigured(
+            f"{name} must be the name of a header, such as X-Forwarded-Proto; got {header!r}."
+        )
+    return ("HTTP_" + header.upper().replace("-", "_"), "https")
+
+
+# Set only behind a proxy that sets (and overwrites) this header: anyone else could send it.
+SECURE_PROXY_SSL_HEADER = envproxyheader("SECURE_PROXY_SSL_HEADER")
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)  # a working day, then sign in again
+
+# Content-Security-Policy (django-csp): scripts only from our own files, never inline, and no
+# eval (htmx runs with allowEval off, see base.html). Inline styles are allowed: the REST
+# framework's browsable API, Swagger UI and ReDoc write style attributes and <style> elements.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}

@@ -1,4 +1,4 @@
-"""Pick the interface language: a signed-in user's own setting wins over the browser's."""
+"""Per-user request handling: the interface language, and pages that must not be cached."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 
 class UserLanguageMiddleware:
@@ -23,4 +24,26 @@ class UserLanguageMiddleware:
         response = self.get_response(request)
         if language:
             response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class PrivatePagesMiddleware:
+    """Every answer to a signed-in user says ``Cache-Control: private, no-store``.
+
+    A page or API answer for a signed-in user shows that user's tickets: no shared proxy may
+    keep it, and the browser may not keep it on disk for the next person at the machine. The
+    check runs after the view, so the REST framework's token sign-in counts too (it sets
+    ``request.user`` on the Django request). Static files (WhiteNoise answers them before this
+    middleware) and pages for visitors who have not signed in, such as the login page, keep
+    their headers.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
         return response

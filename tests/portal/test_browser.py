@@ -334,3 +334,32 @@ def test_the_russian_interface_is_russian_on_every_page(
     ):
         agent.go(path)
         assert_russian(agent, phrases)
+
+
+def test_the_content_security_policy_blocks_injected_script_and_the_api_docs_still_work(
+    people: Personas, browser_session: Any
+) -> None:
+    """A CSP violation is a console error, so every other browser test fails on one."""
+    tab = browser_session("agent")
+    tab.go("/desk/")
+    ran = tab.page.evaluate(
+        """() => {
+            const script = document.createElement("script");
+            script.textContent = "window.injected = true";
+            document.body.appendChild(script);
+            return window.injected === true;
+        }"""
+    )
+    assert ran is False
+    assert any("Content Security Policy" in error for error in tab.errors), tab.errors
+    tab.errors.clear()  # the one violation this test provoked on purpose
+
+    docs = browser_session()
+    docs.go("/api/docs/")
+    docs.page.wait_for_selector(".swagger-ui .info .title")
+    docs.go("/api/redoc/")
+    docs.page.wait_for_selector("redoc .api-info h1")
+    # The one thing blocked there on purpose: ReDoc's logo from its maker's site.
+    blocked = [error for error in docs.errors if "cdn.redoc.ly" in error]
+    assert len(blocked) == 1, docs.errors
+    docs.errors.remove(blocked[0])

@@ -1,5 +1,9 @@
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from secondline.accounts.models import Contract, Organization, User
@@ -64,3 +68,36 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("Support"), {"fields": ("email", "organization", "role", "language")}),
     )
+
+
+@admin.register(LogEntry)
+class AdminHistoryAdmin(admin.ModelAdmin[LogEntry]):
+    """What administrators changed in the back office, as Django's admin records it on every
+    add, change and delete (the fields a change touched are in its message). View-only: the
+    history of the administrators is not theirs to edit."""
+
+    list_display = ["action_time", "user", "content_type", "object_repr", "action_flag", "change"]
+    list_filter = ["action_flag", "content_type"]
+    list_select_related = ["user", "content_type"]
+    search_fields = ["object_repr", "user__username"]
+    date_hierarchy = "action_time"
+
+    @admin.display(description=_("change"))
+    def change(self, entry: LogEntry) -> str:
+        return entry.get_change_message()
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return super().changelist_view(
+            request, {**(extra_context or {}), "title": _("Admin history")}
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

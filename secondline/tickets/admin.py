@@ -1,7 +1,31 @@
+"""The back office for tickets: a window onto the record, never a way around it.
+
+Tickets, their comments, files and events are view-only here (docs/security.md, The record):
+changes go through the portal or the API, where the support rules and the audit trail apply.
+Without a change or delete permission Django offers no save button, no delete button and no
+bulk "delete selected" action.
+"""
+
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 
 from secondline.tickets.models import Attachment, Comment, DeclineReason, Ticket, TicketEvent
+
+
+class ViewOnly:
+    """Mixed into a ModelAdmin or an inline: rows can be looked at, not added, changed or
+    deleted."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(DeclineReason)
@@ -10,29 +34,28 @@ class DeclineReasonAdmin(admin.ModelAdmin[DeclineReason]):
     list_editable = ["is_active", "position"]
 
 
-class EventInline(admin.TabularInline[TicketEvent, Ticket]):
+EVENT_FIELDS = (
+    "created_at",
+    "actor",
+    "kind",
+    "channel",
+    "field",
+    "old_value",
+    "new_value",
+    "reason",
+    "is_public",
+)
+
+
+class EventInline(ViewOnly, admin.TabularInline[TicketEvent, Ticket]):
     model = TicketEvent
     extra = 0
-    can_delete = False
-    readonly_fields = [
-        "created_at",
-        "actor",
-        "kind",
-        "channel",
-        "field",
-        "old_value",
-        "new_value",
-        "reason",
-        "is_public",
-    ]
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+    fields = EVENT_FIELDS
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin[Ticket]):
-    """Read-mostly: changes go through the portal or the API so the rules and audit apply."""
+class TicketAdmin(ViewOnly, admin.ModelAdmin[Ticket]):
+    """View-only: tickets are closed or declined, never deleted (their history protects them)."""
 
     list_display = [
         "id",
@@ -46,12 +69,28 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
     ]
     list_filter = ["status", "type", "priority", "sla_state", "organization"]
     search_fields = ["subject", "description"]
-    readonly_fields = [f.name for f in Ticket._meta.concrete_fields]
     inlines = [EventInline]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(ViewOnly, admin.ModelAdmin[TicketEvent]):
+    list_display = ["created_at", "ticket", "kind", "actor", "channel", "is_public"]
+    list_filter = ["kind", "channel", "is_public"]
+    list_select_related = ["ticket", "actor"]
+    fields = ("ticket", *EVENT_FIELDS)
 
 
-admin.site.register(Comment)
-admin.site.register(Attachment)
+@admin.register(Comment)
+class CommentAdmin(ViewOnly, admin.ModelAdmin[Comment]):
+    """A comment is corrected through ``tickets.corrections.correct_comment``, never here."""
+
+    list_display = ["created_at", "ticket", "author", "is_public", "channel", "corrected_at"]
+    list_filter = ["is_public", "channel"]
+    list_select_related = ["ticket", "author"]
+    fields = ["ticket", "author", "body", "is_public", "channel", "created_at", "corrected_at"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ViewOnly, admin.ModelAdmin[Attachment]):
+    list_display = ["created_at", "ticket", "filename", "size", "is_public"]
+    list_select_related = ["ticket"]

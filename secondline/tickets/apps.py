@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "secondline.tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        from secondline.tickets import files  # noqa: F401 - connects its receiver

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from secondline.accounts.models import User
 from secondline.tickets.choices import Channel
-from secondline.tickets.models import Ticket, TicketEvent
+from secondline.tickets.models import Comment, Ticket, TicketEvent
 
 Kind = TicketEvent.Kind
 
@@ -109,6 +109,23 @@ def assigned(ticket: Ticket, actor: User, channel: str, old: User | None) -> Tic
 
 def commented(ticket: Ticket, actor: User, channel: str, public: bool) -> TicketEvent:
     return record(ticket, actor, Kind.COMMENTED, channel, public=public)
+
+
+def comment_corrected(
+    ticket: Ticket, actor: User, channel: str, comment: Comment, new: str, reason: str
+) -> TicketEvent:
+    """The old text stays here; the event is as public as the comment."""
+    return record(
+        ticket,
+        actor,
+        Kind.COMMENT_CORRECTED,
+        channel,
+        field=f"comment:{comment.pk}",
+        old=comment.body,
+        new=new,
+        reason=reason,
+        public=comment.is_public,
+    )
 
 
 def attached(ticket: Ticket, actor: User, channel: str, filename: str, public: bool) -> TicketEvent:

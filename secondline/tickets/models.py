@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -158,8 +159,43 @@ class Ticket(models.Model):
         return self.status == Status.WAITING_FOR_CUSTOMER
 
 
-class Comment(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+class AppendOnlyError(RuntimeError):
+    """Someone tried to change or delete a row of the record (docs/security.md, The record)."""
+
+
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    """``delete()`` refuses: the record is never deleted in bulk either.
+
+    ``update()`` is left as Django's escape hatch and is not a normal path: the one service
+    that uses it, ``tickets.corrections.correct_comment``, records the old text first.
+    """
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} are append-only.")
+
+
+class AppendOnly(models.Model):
+    """A row that is written once: ``save()`` of an existing row and ``delete()`` refuse."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.verbose_name_plural} are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{self._meta.verbose_name_plural} are append-only.")
+
+
+class Comment(AppendOnly):
+    """One message of the conversation. Never edited: ``correct_comment`` records the change."""
+
+    # PROTECT: deleting a ticket must not take its conversation with it.
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="comments")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ticket_comments"
     )
@@ -172,6 +208,7 @@ class Comment(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    corrected_at = models.DateTimeField(_("corrected"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -212,11 +249,7 @@ class Attachment(models.Model):
         return self.filename
 
 
-class AppendOnlyError(RuntimeError):
-    pass
-
-
-class TicketEvent(models.Model):
+class TicketEvent(AppendOnly):
     """One line of a ticket's audit trail. Rows are never changed or deleted."""
 
     class Kind(models.TextChoices):
@@ -227,6 +260,7 @@ class TicketEvent(models.Model):
         ASSIGNED = "assigned", _("Assignee changed")
         DECLINED = "declined", _("Declined")
         COMMENTED = "commented", _("Comment added")
+        COMMENT_CORRECTED = "comment_corrected", _("Comment corrected")
         ATTACHED = "attached", _("File attached")
         FIELD_CHANGED = "field_changed", _("Field changed")
         WATCHER_ADDED = "watcher_added", _("Watcher added")
@@ -239,7 +273,8 @@ class TicketEvent(models.Model):
         OUT_OF_HOURS_REJECTED = "ooh_rejected", _("Out-of-hours work rejected")
         OTHER = "other", _("Other")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    # PROTECT: a ticket with a history cannot be deleted, by accident or on purpose.
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -260,11 +295,3 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise AppendOnlyError("Ticket events are append-only.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("Ticket events are append-only.")

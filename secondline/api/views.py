@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+from typing import Any
+
 import django_filters
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, renderers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,16 +23,19 @@ from secondline.accounts import access
 from secondline.accounts.api import AwareTimeFilter, acting_user, validated
 from secondline.accounts.models import Contract, Organization
 from secondline.api import serializers as s
-from secondline.tickets import services
+from secondline.common import spreadsheet
+from secondline.tickets import audit, services
 from secondline.tickets.access import (
+    audit_events_visible_to,
     comments_visible_to,
     events_visible_to,
     get_ticket_for,
+    may_export_audit,
     people_on,
     tickets_visible_to,
 )
 from secondline.tickets.choices import Channel, Priority, Status, TicketType
-from secondline.tickets.models import Ticket
+from secondline.tickets.models import Ticket, TicketEvent
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -231,12 +242,78 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
 
 
+class AuditFilter(django_filters.FilterSet):
+    since = AwareTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = AwareTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = TicketEvent
+        fields: list[str] = []
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """Names ``?format=csv`` for DRF's negotiation: the view streams the file itself, so this
+    renders only an error (a 400, 403, 404), one "field, message" line per message."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: Any = None, context: Any = None) -> bytes:
+        buffer = io.StringIO()
+        writer = spreadsheet.writer(buffer)
+        for name, messages in (data or {}).items():
+            for message in messages if isinstance(messages, list) else [messages]:
+                writer.writerow([name, str(message)])
+        return buffer.getvalue().encode("utf-8")
+
+
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.OrganizationSerializer
     pagination_class = None
 
     def get_queryset(self) -> QuerySet[Organization]:
         return access.organizations_visible_to(acting_user(self.request))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=["json", "csv"]),
+            OpenApiParameter("since", dt.datetime),
+            OpenApiParameter("until", dt.datetime),
+        ],
+        responses={(200, "application/json"): bytes, (200, "text/csv"): bytes},
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, CSVRenderer])
+    def audit(self, request: Request, pk: str) -> StreamingHttpResponse:
+        """The organisation's record: every event of its tickets for the contractor's
+        managers, the public ones for its responsible person (docs/security.md, The record)."""
+        organization = self.get_object()  # another customer's is a 404, as a missing one
+        user = acting_user(request)
+        if not may_export_audit(user, organization.pk):
+            raise PermissionDenied(
+                _(
+                    "Only the contractor's managers and the customer's responsible person can "
+                    "export the record."
+                )
+            )
+        found = AuditFilter(
+            request.query_params, queryset=audit_events_visible_to(user, organization.pk)
+        )
+        if not found.is_valid():
+            raise DRFValidationError(found.errors)
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        if request.accepted_renderer.format == "csv":
+            response = StreamingHttpResponse(
+                audit.csv_lines(found.qs), content_type="text/csv; charset=utf-8"
+            )
+            name = f"audit-{organization.pk}-{stamp}.csv"
+        else:
+            response = StreamingHttpResponse(
+                audit.json_chunks(found.qs), content_type="application/json"
+            )
+            name = f"audit-{organization.pk}-{stamp}.json"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
 
 class ContractViewSet(viewsets.ReadOnlyModelViewSet):

@@ -59,3 +59,21 @@ def comments_visible_to(user: User, ticket: Ticket) -> QuerySet[Comment]:
 def events_visible_to(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
     events = ticket.events.select_related("actor")
     return events if user.is_contractor else events.filter(is_public=True)
+
+
+def audit_events_visible_to(user: User, organization_id: int) -> QuerySet[TicketEvent]:
+    """The record of an organisation's tickets as ``user`` may export it: every event for the
+    contractor's managers, the public ones for the customer's responsible person of that
+    organisation; nothing for anyone else (the caller has already given a 404 for an
+    organisation the user cannot see)."""
+    if not user.is_authenticated or not may_export_audit(user, organization_id):
+        return TicketEvent.objects.none()
+    tickets = tickets_visible_to(user).filter(organization_id=organization_id)
+    events = TicketEvent.objects.filter(ticket__in=tickets)
+    return events if user.is_contractor else events.filter(is_public=True)
+
+
+def may_export_audit(user: User, organization_id: int) -> bool:
+    return user.is_active and (
+        user.is_manager or (user.is_responsible and user.organization_id == organization_id)
+    )

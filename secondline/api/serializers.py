@@ -161,8 +161,13 @@ class CommentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Comment
-        fields = ["id", "author", "body", "is_public", "channel", "created_at"]
+        fields = ["id", "author", "body", "is_public", "channel", "created_at", "corrected_at"]
         read_only_fields = fields
+
+
+class CommentCorrectionSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=100_000, help_text="The corrected text.")
+    reason = serializers.CharField(max_length=2000, help_text="Kept with the old text.")
 
 
 class CommentCreateSerializer(serializers.Serializer):

@@ -24,7 +24,7 @@ from secondline.accounts.api import AwareTimeFilter, acting_user, validated
 from secondline.accounts.models import Contract, Organization
 from secondline.api import serializers as s
 from secondline.common import spreadsheet
-from secondline.tickets import audit, services
+from secondline.tickets import audit, corrections, services
 from secondline.tickets.access import (
     audit_events_visible_to,
     comments_visible_to,
@@ -192,6 +192,21 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             ticket, user, data["body"], public=data["public"], channel=Channel.API
         )
         return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.CommentCorrectionSerializer, responses=s.CommentSerializer)
+    @action(detail=True, methods=["post"], url_path=r"comments/(?P<comment_id>\d{1,18})/correct")
+    def correct_comment(self, request: Request, pk: str, comment_id: str) -> Response:
+        """Staff only: replace a comment's text; the old text stays in the ticket's events."""
+        ticket = self.get_object()
+        user = acting_user(request)
+        comment = comments_visible_to(user, ticket).filter(pk=int(comment_id)).first()
+        if comment is None:
+            raise Http404
+        data = validated(s.CommentCorrectionSerializer, request.data)
+        corrected = corrections.correct_comment(
+            comment, user, data["body"], data["reason"], Channel.API
+        )
+        return Response(s.CommentSerializer(corrected).data)
 
     @extend_schema(methods=["get"], responses=s.AttachmentSerializer(many=True))
     @extend_schema(

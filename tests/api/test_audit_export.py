@@ -1,6 +1,7 @@
 """GET /api/organizations/{id}/audit/: an organisation's record as CSV or JSON, for the
 contractor's managers (every event) and the customer's responsible person (its own
-organisation, public events only); another customer's organisation is a 404 like a missing one."""
+organisation, public events only); another customer's organisation is a 404 like a missing one.
+And the staff's correction of a comment, the event the export carries.
 
 from __future__ import annotations
 
@@ -124,3 +125,19 @@ def test_the_outsiders_responsible_person_exports_only_their_own(api_as, persona
 
 def test_signed_out_is_refused(client, personas) -> None:
     assert _audit(client, personas.customer.pk).status_code in {401, 403}
+
+
+def test_staff_correct_a_comment_through_the_api(api_as, agent, member, history) -> None:
+    comment = history.comments.get(body="Looking")
+    url = f"/api/tickets/{history.pk}/comments/{comment.pk}/correct/"
+    answer = api_as(agent).post(url, {"body": "Looking into it", "reason": "Clearer"})
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["body"] == "Looking into it" and answer.json()["corrected_at"]
+    event = history.events.get(kind="comment_corrected")
+    assert (event.old_value, event.channel) == ("Looking", "api")
+    # a customer may not, and an internal note is not even there for them
+    refused = api_as(member).post(url, {"body": "x", "reason": "y"})
+    assert refused.status_code == 404
+    public = history.comments.get(body="=HYPERLINK(1)")
+    url = f"/api/tickets/{history.pk}/comments/{public.pk}/correct/"
+    assert api_as(member).post(url, {"body": "x", "reason": "y"}).status_code == 403

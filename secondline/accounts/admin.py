@@ -82,7 +82,7 @@ class AdminHistoryAdmin(admin.ModelAdmin[LogEntry]):
     search_fields = ["object_repr", "user__username"]
     date_hierarchy = "action_time"
 
-    @admin.display(description=_("change"))
+    @admin.display(description=_("what changed"))
     def change(self, entry: LogEntry) -> str:
         return entry.get_change_message()
 

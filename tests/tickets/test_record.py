@@ -4,6 +4,9 @@ in its history (docs/security.md, The record)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -169,3 +172,16 @@ def test_changing_a_contract_in_the_admin_leaves_its_changed_fields_in_the_histo
     history = admin_client.get(reverse("admin:admin_logentry_changelist"))
     assert history.status_code == 200 and b"Admin history" in history.content
     assert contract.number.encode() in history.content
+
+
+def test_only_the_correction_updates_a_comment_and_nothing_updates_an_event() -> None:
+    """QuerySet.update() skips save(): the one module allowed to use it on the record is
+    tickets/corrections.py, which records the old text first."""
+    root = Path(__file__).resolve().parents[2] / "secondline"
+    pattern = re.compile(r"(Comment|TicketEvent)\.objects\.[^\n]*\.update\(")
+    found = {
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "migrations" not in path.parts and pattern.search(path.read_text(encoding="utf-8"))
+    }
+    assert found == {"tickets/corrections.py"}

@@ -1,7 +1,7 @@
 """GET /api/organizations/{id}/audit/: an organisation's record as CSV or JSON, for the
 contractor's managers (every event) and the customer's responsible person (its own
 organisation, public events only); another customer's organisation is a 404 like a missing one.
-And the staff's correction of a comment, the event the export carries.
+And the staff's correction of a comment, the event the export carries."""
 
 from __future__ import annotations
 

@@ -5,11 +5,10 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 from rest_framework.settings import api_settings
 
-from secondline.api import views
+from secondline.api import tokens, views
 from secondline.billing import views_api as billing
 from secondline.releases import api as releases_api
 
@@ -27,7 +26,7 @@ urlpatterns = [
     # DRF's token view names its own parsers; give it the project's (api/parsers.py)
     path(
         "auth/token/",
-        ObtainAuthToken.as_view(parser_classes=api_settings.DEFAULT_PARSER_CLASSES),
+        tokens.ObtainToken.as_view(parser_classes=api_settings.DEFAULT_PARSER_CLASSES),
         name="api-token",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

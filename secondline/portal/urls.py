@@ -2,7 +2,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from secondline.accounts.forms import RateLimitedPasswordResetForm
-
 from secondline.portal.views import common, desk, filing, info, quarantine, ticket_list, ticket_page
 
 app_name = "portal"

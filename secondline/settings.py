@@ -116,7 +116,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -217,6 +216,8 @@ LOGIN_CLIENT_ADDRESS_HEADER = os.environ.get("LOGIN_CLIENT_ADDRESS_HEADER", "").
 AXES_VERBOSE = False
 # Password reset (accounts/forms.py): at most this many emails per address per hour.
 PASSWORD_RESET_EMAILS_PER_HOUR = envint("PASSWORD_RESET_EMAILS_PER_HOUR", 3)
+# API tokens (accounts/tokens.py): a token stops working this many days after it was issued.
+API_TOKEN_TTL_DAYS = envint("API_TOKEN_TTL_DAYS", 30)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:home"
@@ -306,7 +307,7 @@ CELERY_BEAT_SCHEDULER = "secondline.scheduler:SingleScheduler"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "secondline.accounts.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -4,17 +4,26 @@ the portal, the back office and the API token endpoint."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import time_machine
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def back_to_english() -> Iterator[None]:
+    """A Russian request leaves Russian active in the thread for the next test."""
+    yield
+    translation.activate("en")
+
 
 PASSWORD = "correct-horse-battery"
 
@@ -44,7 +53,7 @@ def test_ten_wrong_passwords_lock_the_account_from_that_address(alice: Any) -> N
     assert "_auth_user_id" not in response.client.session
 
 
-def test_the_lockout_is_explained_in_russian_too(alice: Any) -> None:
+def test_the_lockout_is_explained_in_russian_too(alice: Any, back_to_english: None) -> None:
     fail(10)
     response = portal_login(
         Client(REMOTE_ADDR="10.0.0.1"), "alice", PASSWORD, HTTP_ACCEPT_LANGUAGE="ru"

@@ -212,7 +212,7 @@ AXES_CLIENT_IP_CALLABLE = "secondline.accounts.lockout.client_address"
 # Behind a reverse proxy every request comes from the proxy's address: name the header in which
 # the proxy puts the client's (and overwrites any the client sent), e.g. X-Real-IP.
 LOGIN_CLIENT_ADDRESS_HEADER = os.environ.get("LOGIN_CLIENT_ADDRESS_HEADER", "").strip()
-# A failure is logged by axes; the address and username are in its own records (back office).
+# No start-up banner from axes in every process's log (failures are still logged, masked).
 AXES_VERBOSE = False
 # Password reset (accounts/forms.py): at most this many emails per address per hour.
 PASSWORD_RESET_EMAILS_PER_HOUR = envint("PASSWORD_RESET_EMAILS_PER_HOUR", 3)

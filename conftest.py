@@ -75,13 +75,14 @@ def outsider(personas: Any) -> Any:
 @pytest.fixture
 def api_as() -> Any:
     """An API client authenticated with the given user's token, as a real client would be."""
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
+
+    from secondline.accounts.tokens import issue_token
 
     def client_for(user: Any) -> APIClient:
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, key = issue_token(user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return client_for

@@ -89,10 +89,10 @@ def prepare(env: dict[str, str]) -> tuple[str, str]:
 import django; django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
-from rest_framework.authtoken.models import Token
+from secondline.accounts.tokens import issue_token
 from tests.factories import Personas
 p = Personas.create()
-print(Token.objects.create(user=p.member).key, Token.objects.create(user=p.agent).key)
+print(issue_token(p.member)[1], issue_token(p.agent)[1])
 """
     out = subprocess.run(
         [sys.executable, "-c", script],

@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from secondline.accounts.models import Contract, Organization, User
+from secondline.accounts.models import ApiToken, Contract, Organization, User
 
 
 class ContractInline(admin.TabularInline[Contract, Organization]):
@@ -100,4 +100,21 @@ class AdminHistoryAdmin(admin.ModelAdmin[LogEntry]):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    """Tokens are listed and revoked (deleted) here; a key is shown only to whoever signs in at
+    ``POST /api/auth/token/``, so none is issued here."""
+
+    list_display = ["prefix", "user", "created_at", "expires_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__email", "prefix"]
+    readonly_fields = ["user", "prefix", "created_at", "expires_at"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
         return False

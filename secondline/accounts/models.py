@@ -200,3 +200,31 @@ class Contract(models.Model):
             and self.starts_on <= day
             and (self.ends_on is None or day <= self.ends_on)
         )
+
+
+class ApiToken(models.Model):
+    """A key for the REST API (``accounts.tokens``). Only its SHA-256 digest is stored, so the
+    database does not hold a usable key; the first characters are kept to tell tokens apart.
+    Revoking a token deletes it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("starts with"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("issued at"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    def is_expired(self, now: dt.datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at

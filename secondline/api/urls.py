@@ -5,11 +5,9 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
-from rest_framework.settings import api_settings
 
-from secondline.api import views
+from secondline.api import tokens, views
 from secondline.billing import views_api as billing
 from secondline.releases import api as releases_api
 
@@ -20,16 +18,12 @@ router.register("contracts", views.ContractViewSet, basename="contract")
 router.register("worklogs", billing.WorkLogViewSet, basename="worklog")
 router.register("out-of-hours-requests", billing.OutOfHoursRequestViewSet, basename="ooh-request")
 router.register("statements", billing.StatementViewSet, basename="statement")
+router.register("auth/tokens", tokens.TokenViewSet, basename="token")
 releases_api.register(router)
 
 urlpatterns = [
     path("", include(router.urls)),
-    # DRF's token view names its own parsers; give it the project's (api/parsers.py)
-    path(
-        "auth/token/",
-        ObtainAuthToken.as_view(parser_classes=api_settings.DEFAULT_PARSER_CLASSES),
-        name="api-token",
-    ),
+    path("auth/token/", tokens.ObtainToken.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (?script), not inline, so
     # the Content-Security-Policy needs no exception for it.

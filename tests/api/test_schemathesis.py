@@ -9,9 +9,9 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
+from secondline.accounts.tokens import issue_token
 from secondline.wsgi import application
 from tests.factories import file_ticket
 
@@ -32,8 +32,8 @@ def keep_test_connection() -> Any:
 def tokens(personas: Any, keep_test_connection: Any) -> dict[str, str]:
     file_ticket(personas.member)
     return {
-        "customer": Token.objects.create(user=personas.member).key,
-        "manager": Token.objects.create(user=personas.manager).key,
+        "customer": issue_token(personas.member)[1],
+        "manager": issue_token(personas.manager)[1],
     }
 
 

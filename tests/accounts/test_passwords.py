@@ -1,0 +1,68 @@
+"""Password rules (docs/security.md#accounts): Django's validators with a minimum of 10, on
+every path that sets a password."""
+
+from __future__ import annotations
+
+import os
+from unittest import mock
+
+import pytest
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+
+from secondline.accounts.models import User
+from secondline.demo.data import DEMO_PASSWORD
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("password", "too short and common"),
+        ("12345678", "too short, common and numeric"),
+        ("short-pw1", "nine characters"),
+        ("1234567890123", "entirely numeric"),
+        ("qwertyuiop", "on the common-passwords list"),
+        ("maria.ivanova", "too like the username"),
+    ],
+)
+def test_a_weak_password_is_refused(password: str, why: str) -> None:
+    user = User(username="maria.ivanova", email="maria.ivanova@example.com")
+    with pytest.raises(ValidationError):
+        validate_password(password, user)
+
+
+def test_a_ten_character_uncommon_password_is_accepted() -> None:
+    validate_password("tea-kettle7", User(username="maria", email="maria@example.com"))
+
+
+def test_the_demo_password_passes_the_rules() -> None:
+    for username in ("member", "responsible", "agent", "manager", "admin"):
+        validate_password(DEMO_PASSWORD, User(username=username, email=f"{username}@x.example"))
+
+
+def test_a_scripted_administrator_with_a_weak_password_is_refused() -> None:
+    environment = {"DJANGO_SUPERUSER_PASSWORD": "password"}
+    with mock.patch.dict(os.environ, environment), pytest.raises(CommandError) as error:
+        call_command("createsuperuser", "--no-input", username="root", email="root@example.com")
+    assert "This password is too short" in str(error.value)
+    assert not User.objects.filter(username="root").exists()
+
+
+def test_a_scripted_administrator_with_a_good_password_is_created() -> None:
+    with mock.patch.dict(os.environ, {"DJANGO_SUPERUSER_PASSWORD": "tea-kettle-on-the-hob"}):
+        call_command("createsuperuser", "--no-input", username="root", email="root@example.com")
+    root = User.objects.get(username="root")
+    assert root.check_password("tea-kettle-on-the-hob")
+    assert root.role == User.Role.ADMIN
+
+
+def test_the_reset_form_refuses_a_weak_new_password() -> None:
+    user = UserFactory()
+    form = SetPasswordForm(user, {"new_password1": "12345678", "new_password2": "12345678"})
+    assert not form.is_valid()
+    assert "This password is too short. It must contain at least 10 characters." in str(form.errors)

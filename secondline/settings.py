@@ -243,6 +243,9 @@ STORAGES = {
 }
 
 ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
+# Hosts urgent-alert webhooks may reach although they are not public (an SMS gateway on the
+# local network, an egress proxy): comma-separated names or addresses, exact match.
+ALERT_WEBHOOK_ALLOWED_HOSTS = envlist("ALERT_WEBHOOK_ALLOWED_HOSTS", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

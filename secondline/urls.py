@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -15,5 +13,5 @@ urlpatterns = [
     path("", include("secondline.portal.urls")),
     *auth_urlpatterns,
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No public /media/, not even with DEBUG: attachments are private, and the portal's and the
+# API's download views are their only way out (each asks tickets.access first).

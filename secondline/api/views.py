@@ -61,6 +61,18 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(match | Q(pk=pk) if pk else match)
 
 
+def _expected_version(request: Request, ticket: Ticket) -> str | None:
+    """The version an ``If-Match`` header asks for: None without one (clients that never read
+    an ETag keep working) or with ``*``. A weak ``W/`` tag counts too: a proxy that compresses
+    the answer weakens the ETag, and the version does not depend on the encoding."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    tags = [tag.strip().removeprefix("W/").strip('"') for tag in header.split(",")]
+    # one of several tags may be the current one; the service compares it again under the lock
+    return ticket.version() if ticket.version() in tags else tags[0]
+
+
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Tickets of the caller's organisation (all of them for the contractor's staff)."""
 
@@ -80,8 +92,14 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def _answer(self, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
         ticket = self.get_queryset().get(pk=ticket.pk)
         return Response(
-            s.TicketSerializer(ticket, context=self.get_serializer_context()).data, status=code
+            s.TicketSerializer(ticket, context=self.get_serializer_context()).data,
+            status=code,
+            headers={"ETag": f'"{ticket.version()}"'},
         )
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        ticket = self.get_object()
+        return Response(self.get_serializer(ticket).data, headers={"ETag": f'"{ticket.version()}"'})
 
     @extend_schema(request=s.TicketCreateSerializer, responses={201: s.TicketSerializer})
     def create(self, request: Request) -> Response:
@@ -115,9 +133,14 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def partial_update(self, request: Request, pk: str) -> Response:
         ticket = self.get_object()
         changes = validated(s.TicketUpdateSerializer, request.data, partial=True)
-        return self._answer(
-            services.update_ticket(ticket, acting_user(request), changes, Channel.API)
-        )
+        expected = _expected_version(request, ticket)
+        try:
+            edited = services.update_ticket(
+                ticket, acting_user(request), changes, Channel.API, expected_version=expected
+            )
+        except services.StaleTicket as stale:
+            return Response({"detail": str(stale)}, status=status.HTTP_412_PRECONDITION_FAILED)
+        return self._answer(edited)
 
     @extend_schema(request=s.PriorityChangeSerializer, responses=s.TicketSerializer)
     @action(detail=True, methods=["post"])

@@ -144,6 +144,21 @@ class DutyShiftAdmin(admin.ModelAdmin[DutyShift]):
 class AlertWebhookAdmin(admin.ModelAdmin[AlertWebhook]):
     list_display = ["name", "url", "is_active"]
 
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class WebhookForm(form):  # type: ignore[valid-type,misc]
+            def _post_clean(self) -> None:
+                super()._post_clean()
+                try:
+                    duty.check_webhook(self.instance)
+                except ValidationError as error:
+                    self._update_errors(error)
+
+        return WebhookForm
+
 
 class AlertInline(admin.TabularInline[UrgentAlert, DutyCallout]):
     model = UrgentAlert

@@ -361,10 +361,26 @@ def save_webhook(actor: User, hook: AlertWebhook) -> AlertWebhook:
     from secondline.releases.access import require_manager
 
     require_manager(actor)
-    if hook.url and not hook.url.lower().startswith(("https://", "http://")):
-        raise ValidationError({"url": [_("Use an http or https URL.")]})
+    check_webhook(hook)
     if len(hook.secret or "") < 16:
         raise ValidationError({"secret": [_("Use a secret of at least 16 characters.")]})
     hook.full_clean()
     hook.save()
     return hook
+
+
+def check_webhook(hook: AlertWebhook) -> None:
+    """An http(s) URL whose host is public or allowed by an administrator (API and back office);
+    sending checks the address again (``messages.post_webhook``)."""
+    from django.core.exceptions import ValidationError
+
+    from secondline.releases import public_address
+
+    if not hook.url:
+        return
+    if not hook.url.lower().startswith(("https://", "http://")):
+        raise ValidationError({"url": [_("Use an http or https URL.")]})
+    try:
+        public_address.check_url(hook.url)
+    except public_address.RefusedAddress as refused:
+        raise ValidationError({"url": [str(refused)]}) from refused

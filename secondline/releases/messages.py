@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import urllib.request
 from collections.abc import Iterable
 from typing import Any
@@ -21,9 +22,11 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts.models import User
 from secondline.common.email import automatic_headers
-from secondline.releases import duty
+from secondline.releases import duty, public_address
 from secondline.releases.models import InstallationWindow, UpdatePlan, UrgentAlert
 from secondline.tickets.models import Ticket
+
+log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-SecondLine-Signature"
 WEBHOOK_TIMEOUT_SECONDS = 10
@@ -240,10 +243,19 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def post_webhook(alert: UrgentAlert) -> None:
-    """POST the alert as JSON to the gateway; raises on any failure so the task retries."""
+    """POST the alert as JSON to the gateway; raises on any failure so the task retries.
+
+    Only to a public address (or a host in ALERT_WEBHOOK_ALLOWED_HOSTS), redirects unfollowed:
+    see ``public_address``."""
     hook = alert.webhook
     if hook is None:
         raise RuntimeError("The webhook of this alert was deleted.")
+    try:
+        # checked again here: the name may resolve elsewhere than when the webhook was saved
+        public_address.check_url(hook.url)
+    except public_address.RefusedAddress as refused:
+        log.warning("urgent alert %s: webhook %s refused: %s", alert.pk, hook.pk, refused)
+        raise
     body = json.dumps(webhook_payload(alert), ensure_ascii=False).encode()
     request = urllib.request.Request(
         hook.url,
@@ -256,6 +268,6 @@ def post_webhook(alert: UrgentAlert) -> None:
             SIGNATURE_HEADER: sign(hook.secret, body),
         },
     )
-    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
+    with public_address.opener().open(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
         if not 200 <= response.status < 300:
             raise RuntimeError(f"The gateway answered {response.status}.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import re
 from pathlib import PurePath
 from typing import Any
@@ -157,6 +159,13 @@ class Ticket(models.Model):
 
     def is_waiting_for_customer(self) -> bool:
         return self.status == Status.WAITING_FOR_CUSTOMER
+
+    def version(self) -> str:
+        """An opaque tag of this copy of the row (the API's ETag, the edit forms' hidden field):
+        every change saves ``updated_at``, so a copy read before someone else's change carries
+        another tag. No version column needed."""
+        stamp = self.updated_at.astimezone(dt.UTC).isoformat()
+        return hashlib.sha256(stamp.encode()).hexdigest()[:20]
 
 
 class AppendOnlyError(RuntimeError):

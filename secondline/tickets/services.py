@@ -342,10 +342,31 @@ def assign(
     return ticket
 
 
+class StaleTicket(Exception):
+    """The ticket changed since the editor read it (``Ticket.version``): refuse, not overwrite."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Someone else changed this ticket after you opened it; nothing was saved. "
+                "Reload it, check their change, and edit again."
+            )
+        )
+
+
 def update_ticket(
-    ticket: Ticket, actor: User, changes: dict[str, object], channel: str = Channel.WEB
+    ticket: Ticket,
+    actor: User,
+    changes: dict[str, object],
+    channel: str = Channel.WEB,
+    expected_version: str | None = None,
 ) -> Ticket:
-    """Edit the description fields. Customers may edit only while the ticket is open."""
+    """Edit the description fields. Customers may edit only while the ticket is open.
+
+    With ``expected_version`` (the ``Ticket.version`` the editor read), a ticket changed since
+    then is refused with StaleTicket: compared under the row lock, so of two editors of one
+    version exactly one wins and the other is told (optimistic concurrency, no lost update).
+    """
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
         raise ValidationError({name: [_("This field cannot be changed here.")] for name in unknown})
@@ -365,6 +386,8 @@ def update_ticket(
         raise ValidationError(errors)
     with transaction.atomic():
         ticket = _locked(ticket)
+        if expected_version is not None and expected_version != ticket.version():
+            raise StaleTicket
         changed = [(name, getattr(ticket, name), value) for name, value in changes.items()]
         changed = [(name, old, new) for name, old, new in changed if old != new]
         for name, _old, new in changed:

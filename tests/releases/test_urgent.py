@@ -42,16 +42,20 @@ SECRET = "gateway-secret-0123456789"
 class Gateway:
     """An SMS/chat gateway on 127.0.0.1 that records what it receives."""
 
-    def __init__(self, answer: int = 200) -> None:
+    def __init__(self, answer: int = 200, location: str = "") -> None:
         self.requests: list[tuple[Any, bytes]] = []
         received = self.requests
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 received.append((self.headers, body))
                 self.send_response(answer)
+                if location:
+                    self.send_header("Location", location)
                 self.end_headers()
+
+            do_GET = do_POST  # a followed redirect would arrive as a GET
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -67,6 +71,13 @@ class Gateway:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def allow_the_local_gateway(settings: Any) -> None:
+    """The test gateway listens on 127.0.0.1, which alerts reach only when an administrator
+    allows it (the documented escape hatch; see docs/security.md)."""
+    settings.ALERT_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
 
 
 @pytest.fixture
@@ -331,3 +342,38 @@ def test_the_alerts_link_to_the_agent_desk_not_the_back_office(db, personas) -> 
     ticket = file_ticket(personas.member)
     assert ticket_link(ticket).endswith(f"/tickets/{ticket.pk}/")
     assert "/admin/" not in ticket_link(ticket)
+
+
+def test_at_send_time_a_host_now_on_a_private_address_is_refused_and_recorded(
+    member: User, roster: list[User], gateway: Gateway, sent: Any, settings: Any, caplog: Any
+) -> None:
+    """DNS can change after the webhook was saved: the address is checked again when sending,
+    and a refused one is a failed delivery with the reason; no request is made."""
+    settings.ALERT_WEBHOOK_ALLOWED_HOSTS = []
+    AlertWebhook.objects.create(name="SMS", url=gateway.url, secret=SECRET)
+    with time_machine.travel(SATURDAY_NIGHT, tick=False), sent():
+        ticket = _urgent(member)
+    webhook_alert = UrgentAlert.objects.filter(ticket=ticket, channel="webhook").first()
+    assert webhook_alert is not None and webhook_alert.status == UrgentAlert.Status.FAILED
+    assert "127.0.0.1" in webhook_alert.last_error
+    assert "ALERT_WEBHOOK_ALLOWED_HOSTS" in webhook_alert.last_error
+    assert "refused" in caplog.text
+    assert gateway.requests == []
+    assert UrgentAlert.objects.get(ticket=ticket, channel="email").status == "sent"
+
+
+def test_a_gateway_redirect_is_not_followed(
+    member: User, roster: list[User], gateway: Gateway, sent: Any
+) -> None:
+    redirecting = Gateway(answer=302, location=gateway.url)
+    try:
+        AlertWebhook.objects.create(name="SMS", url=redirecting.url, secret=SECRET)
+        with time_machine.travel(SATURDAY_NIGHT, tick=False), sent():
+            ticket = _urgent(member)
+    finally:
+        redirecting.close()
+    webhook_alert = UrgentAlert.objects.filter(ticket=ticket, channel="webhook").first()
+    assert webhook_alert is not None and webhook_alert.status == UrgentAlert.Status.FAILED
+    assert "302" in webhook_alert.last_error
+    assert len(redirecting.requests) == 5  # each attempt reached the gateway, none went on
+    assert gateway.requests == []

@@ -135,6 +135,8 @@ def _read_manifest(path: Path, damaged: str) -> dict[str, Any]:
             f"The archive's format {manifest.get('format')!r} is not the one this version reads "
             f"({FORMAT}); restore it with the SecondLine version that made it."
         )
+    if not isinstance(manifest.get("database"), dict) or "vendor" not in manifest["database"]:
+        raise BackupError(f"{damaged}: its {MANIFEST} names no database.")
     files = manifest.get("files")
     if not isinstance(files, list) or not all(
         isinstance(f, dict) and {"path", "size", "sha256"} <= f.keys() for f in files

@@ -108,6 +108,10 @@ def restore(source: Path, *, force: bool = False, alias: str = DEFAULT_DB_ALIAS)
                 "The database already holds people, organisations or tickets; restoring would "
                 "replace them. Restore into an empty database, or add --force."
             )
+        if os.path.ismount(media_root):  # the files could not be renamed in after the database
+            raise BackupError(
+                f"MEDIA_ROOT ({media_root}) is a mount point; point it at a folder inside one."
+            )
         database.load(alias, dump_file)
         _swap_folder(folder / MEDIA, media_root, Path(work) / "replaced-media")
         if (folder / SECRET_KEY).is_file():

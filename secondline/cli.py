@@ -24,6 +24,7 @@ USAGE = """usage: secondline COMMAND [ARGS]
   demo                load the demo data (idempotent) and print the demo logins
   migrate             create or upgrade the database
   createsuperuser     create an administrator
+  backup FILE / restore FILE [--force]   the database, attachments and secret key
   mail poll|receive|import ...   the email channel
   sla due ... / calendar show YYYY-MM   SLA and calendar questions
   help                every management command

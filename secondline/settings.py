@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "secondline.portal",
     "secondline.api",
     "secondline.demo",
+    "secondline.backups",
 ]
 
 MIDDLEWARE = [

@@ -24,7 +24,7 @@ from secondline.accounts.api import AwareTimeFilter, acting_user, validated
 from secondline.accounts.models import Contract, Organization
 from secondline.api import serializers as s
 from secondline.common import spreadsheet
-from secondline.tickets import audit, corrections, services
+from secondline.tickets import attachments, audit, corrections, services
 from secondline.tickets.access import (
     audit_events_visible_to,
     comments_visible_to,
@@ -248,10 +248,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return Response(s.AttachmentSerializer(files, many=True).data)
         data = validated(s.AttachmentUploadSerializer, request.data)
         upload = data["file"]
-        attachment = services.add_attachment(
+        attachment = attachments.add_attachment(
             ticket,
             user,
-            services.UploadedFile(upload.name, upload, upload.size, upload.content_type or ""),
+            attachments.UploadedFile(upload.name, upload, upload.size, upload.content_type or ""),
             public=data["public"],
             channel=Channel.API,
         )

@@ -22,7 +22,7 @@ from secondline.mail.automatic import ROBOT_LOCALPARTS, Bounce
 from secondline.mail.models import InboundMessage, Notification, SenderReply
 from secondline.mail.parse import ParsedMessage
 from secondline.mail.subject_tags import subject_tags
-from secondline.tickets import events
+from secondline.tickets import attachments, events
 from secondline.tickets import services as tickets
 from secondline.tickets.access import can_see_ticket
 from secondline.tickets.choices import Channel, TicketType
@@ -76,9 +76,9 @@ def set_aside_automatic(
         message.settle(Status.QUARANTINED, why)
 
 
-def uploads_from(parsed: ParsedMessage) -> tuple[list[tickets.UploadedFile], list[str]]:
+def uploads_from(parsed: ParsedMessage) -> tuple[list[attachments.UploadedFile], list[str]]:
     """Every attachment as an upload; those over the size limit stay in the raw message."""
-    uploads: list[tickets.UploadedFile] = []
+    uploads: list[attachments.UploadedFile] = []
     skipped: list[str] = []
     for item in parsed.attachments:
         if len(item.data) > settings.ATTACHMENT_MAX_BYTES:
@@ -86,7 +86,7 @@ def uploads_from(parsed: ParsedMessage) -> tuple[list[tickets.UploadedFile], lis
             continue
         name = _storable_name(item.filename, len(uploads) + 1)
         uploads.append(
-            tickets.UploadedFile(
+            attachments.UploadedFile(
                 name=name,
                 content=ContentFile(item.data, name=name),
                 size=len(item.data),

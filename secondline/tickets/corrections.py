@@ -16,8 +16,8 @@ from secondline.accounts import access
 from secondline.accounts.models import User
 from secondline.tickets import events
 from secondline.tickets.choices import Channel
+from secondline.tickets.locking import locked
 from secondline.tickets.models import Comment
-from secondline.tickets.services import _locked
 from secondline.tickets.signals import announce
 
 
@@ -38,7 +38,7 @@ def correct_comment(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        ticket = _locked(comment.ticket)
+        ticket = locked(comment.ticket)
         current = Comment.objects.select_for_update().get(pk=comment.pk)
         if current.body == new_body:
             raise ValidationError({"body": [_("The comment already says this.")]})

@@ -10,9 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,8 +18,10 @@ from django.utils.translation import gettext as _
 from secondline.accounts import access
 from secondline.accounts.models import Contract, User
 from secondline.tickets import events, rules
+from secondline.tickets.attachments import UploadedFile, check_size, store_attachment
 from secondline.tickets.choices import Channel, Environment, Priority, Status, TicketType
-from secondline.tickets.models import Attachment, Comment, DeclineReason, Ticket, TicketEvent
+from secondline.tickets.locking import locked
+from secondline.tickets.models import Comment, DeclineReason, Ticket, TicketEvent
 from secondline.tickets.signals import announce
 
 EDITABLE_FIELDS = (
@@ -54,17 +54,6 @@ class NewTicket:
     preferred_windows: str = ""
     contract: Contract | None = None
     watchers: list[User] = field(default_factory=list)
-
-
-@dataclass
-class UploadedFile:
-    """A file on its way to becoming an attachment, from any channel."""
-
-    name: str
-    content: File
-    size: int
-    content_type: str = ""
-    content_id: str = ""
 
 
 def _check_choice(errors: dict[str, list[str]], name: str, value: str, choices: type) -> None:
@@ -111,7 +100,7 @@ def file_ticket(
     _validate_new_ticket(draft)
     files = list(files)
     for upload in files:
-        _check_size(upload)
+        check_size(upload)
     priority, overridden = rules.effective_priority(
         draft.type, draft.requested_priority, contract.sla_plan.default_priority_for(draft.type)
     )
@@ -143,7 +132,7 @@ def file_ticket(
                 ticket, channel, draft.requested_priority, _non_incident_priority_reason(ticket)
             )
         for upload in files:
-            _store_attachment(ticket, requester, upload, channel, public=True)
+            store_attachment(ticket, requester, upload, channel, public=True)
         announce(created, watchers=watchers)
     return ticket
 
@@ -153,21 +142,6 @@ def _non_incident_priority_reason(ticket: Ticket) -> str:
         "Only incidents carry the priority you choose. A %(type)s gets the priority set by "
         "your contract's SLA plan: %(priority)s."
     ) % {"type": TicketType(ticket.type).label.lower(), "priority": Priority(ticket.priority).label}
-
-
-def _locked(ticket: Ticket) -> Ticket:
-    """The ticket's row, locked for this transaction; the requester comes along for the
-    notifications, the contract with its calendar and plan for the SLA clocks that every
-    change recomputes; only the ticket's row is locked."""
-    locked = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("requester", "contract__calendar", "contract__sla_plan")
-        .filter(pk=ticket.pk)
-        .first()
-    )
-    if locked is None:
-        raise Ticket.DoesNotExist(f"ticket {ticket.pk} no longer exists")
-    return locked
 
 
 def change_priority(
@@ -189,7 +163,7 @@ def change_priority(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        ticket = _locked(ticket)
+        ticket = locked(ticket)
         if ticket.priority == priority:
             raise ValidationError({"priority": [_("The ticket already has this priority.")]})
         if not ticket.is_open():
@@ -212,7 +186,7 @@ def change_status(
             {"status": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Status.values)}]}
         )
     with transaction.atomic():
-        ticket = _locked(ticket)
+        ticket = locked(ticket)
         if not rules.can_transition(ticket.status, status, by_contractor=actor.is_contractor):
             raise ValidationError(
                 {
@@ -267,7 +241,7 @@ def decline_ticket(
             {"reason": [_("Choose a decline reason: %(codes)s.") % {"codes": codes}]}
         )
     with transaction.atomic():
-        ticket = _locked(ticket)
+        ticket = locked(ticket)
         if not ticket.is_open():
             raise ValidationError({"status": [_("Only open tickets can be declined.")]})
         old = ticket.status
@@ -301,9 +275,9 @@ def add_comment(
         public = True
     files = list(files)
     for upload in files:
-        _check_size(upload)
+        check_size(upload)
     with transaction.atomic():
-        ticket = _locked(ticket)
+        ticket = locked(ticket)
         comment = Comment.objects.create(
             ticket=ticket,
             author=author,
@@ -313,7 +287,7 @@ def add_comment(
             channel=channel,
         )
         for upload in files:
-            _store_attachment(ticket, author, upload, channel, public=public, comment=comment)
+            store_attachment(ticket, author, upload, channel, public=public, comment=comment)
         event = events.commented(ticket, author, channel, public)
         if author.is_customer and ticket.status == Status.WAITING_FOR_CUSTOMER:
             _move(ticket, author, Status.IN_PROGRESS, channel, _("The customer answered."))
@@ -332,7 +306,7 @@ def assign(
             {"assignee": [_("Tickets can be assigned only to the contractor's staff.")]}
         )
     with transaction.atomic():
-        ticket = _locked(ticket)
+        ticket = locked(ticket)
         old = ticket.assignee
         if old == assignee:
             return ticket
@@ -385,7 +359,7 @@ def update_ticket(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        ticket = _locked(ticket)
+        ticket = locked(ticket)
         if expected_version is not None and expected_version != ticket.version():
             raise StaleTicket
         changed = [(name, getattr(ticket, name), value) for name, value in changes.items()]
@@ -428,60 +402,3 @@ def remove_watcher(ticket: Ticket, actor: User, watcher: User, channel: str = Ch
         if ticket.watchers.filter(pk=watcher.pk).exists():
             ticket.watchers.remove(watcher)
             announce(events.watcher_changed(ticket, actor, channel, watcher, added=False))
-
-
-def _check_size(upload: UploadedFile) -> None:
-    limit = settings.ATTACHMENT_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError(
-            {
-                "files": [
-                    _("“%(name)s” is larger than the limit of %(limit)s MB.")
-                    % {"name": upload.name, "limit": limit // (1024 * 1024)}
-                ]
-            }
-        )
-
-
-def _store_attachment(
-    ticket: Ticket,
-    uploader: User,
-    upload: UploadedFile,
-    channel: str,
-    *,
-    public: bool,
-    comment: Comment | None = None,
-) -> tuple[Attachment, TicketEvent]:
-    attachment = Attachment(
-        ticket=ticket,
-        comment=comment,
-        uploaded_by=uploader,
-        filename=upload.name[:255] or "attachment",
-        content_type=upload.content_type[:150],
-        size=upload.size,
-        content_id=upload.content_id[:250],
-        is_public=public,
-    )
-    attachment.file.save(attachment.filename, upload.content, save=False)
-    attachment.save()
-    return attachment, events.attached(ticket, uploader, channel, attachment.filename, public)
-
-
-def add_attachment(
-    ticket: Ticket,
-    uploader: User,
-    upload: UploadedFile,
-    *,
-    public: bool = True,
-    channel: str = Channel.WEB,
-) -> Attachment:
-    """Attach a file of any type up to the size limit, stored through Django's storage."""
-    if not uploader.is_contractor:
-        public = True
-    _check_size(upload)
-    with transaction.atomic():
-        ticket = _locked(ticket)
-        attachment, event = _store_attachment(ticket, uploader, upload, channel, public=public)
-        ticket.save(update_fields=["updated_at"])
-        announce(event)
-    return attachment

@@ -22,7 +22,7 @@ from django.db import connection
 from conftest import need_service
 from secondline.backups import archive
 from secondline.billing import worklogs
-from secondline.tickets import services
+from secondline.tickets import attachments, services
 from secondline.tickets.choices import Status
 from tests.backups.rows import table_rows
 from tests.factories import consultation_draft, file_ticket
@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 KEY = "k" * 64
 
 
-def upload(name: str, data: bytes) -> services.UploadedFile:
-    return services.UploadedFile(name, ContentFile(data), len(data))
+def upload(name: str, data: bytes) -> attachments.UploadedFile:
+    return attachments.UploadedFile(name, ContentFile(data), len(data))
 
 
 @pytest.fixture
@@ -53,7 +53,9 @@ def populate(personas: Any) -> None:
             ticket, personas.member, f"Still broken {n}", files=[upload("trace.log", b"x" * n)]
         )
         services.add_comment(ticket, personas.agent, "Looking", public=False)
-        services.add_attachment(ticket, personas.agent, upload(f"дамп-{n}.bin", bytes(range(256))))
+        attachments.add_attachment(
+            ticket, personas.agent, upload(f"дамп-{n}.bin", bytes(range(256)))
+        )
         services.change_status(ticket, personas.agent, Status.IN_PROGRESS)
         start = dt.datetime(2024, 11, 1, 10, tzinfo=dt.UTC) + dt.timedelta(days=n)
         worklogs.log_work(

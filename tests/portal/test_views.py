@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from secondline.tickets import services
+from secondline.tickets import attachments, services
 from secondline.tickets.choices import Priority, Status, TicketType
 from secondline.tickets.models import Ticket, TicketEvent
 from tests.factories import consultation_draft, file_ticket, incident_draft
@@ -65,10 +65,10 @@ def test_it_never_shows_a_customer_internal_notes(personas: Any) -> None:
     ticket = file_ticket(personas.member)
     services.add_comment(ticket, personas.agent, "The customer's DBA broke it", public=False)
     services.add_comment(ticket, personas.agent, "We are on it.")
-    services.add_attachment(
+    attachments.add_attachment(
         ticket,
         personas.agent,
-        services.UploadedFile("internal-trace.log", SimpleUploadedFile("x", b"x"), 1),
+        attachments.UploadedFile("internal-trace.log", SimpleUploadedFile("x", b"x"), 1),
         public=False,
     )
     customer_page = client_for(personas.member).get(f"/tickets/{ticket.pk}/").content.decode()
@@ -81,10 +81,10 @@ def test_it_never_shows_a_customer_internal_notes(personas: Any) -> None:
 
 def test_it_refuses_a_customer_the_internal_attachment_download(personas: Any) -> None:
     ticket = file_ticket(personas.member)
-    attachment = services.add_attachment(
+    attachment = attachments.add_attachment(
         ticket,
         personas.agent,
-        services.UploadedFile("trace.log", SimpleUploadedFile("x", b"secret"), 6),
+        attachments.UploadedFile("trace.log", SimpleUploadedFile("x", b"secret"), 6),
         public=False,
     )
     url = f"/tickets/{ticket.pk}/files/{attachment.pk}/"

@@ -11,7 +11,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from secondline.tickets import services
+from secondline.tickets import attachments, services
 from secondline.tickets.choices import Priority, Status
 from secondline.tickets.models import Ticket, TicketEvent
 from secondline.tickets.signals import Change, ticket_committed
@@ -24,8 +24,8 @@ Kind = TicketEvent.Kind
 Verb = Callable[[Ticket, Any], object]
 
 
-def _upload() -> services.UploadedFile:
-    return services.UploadedFile("log.txt", ContentFile(b"error 500"), 9)
+def _upload() -> attachments.UploadedFile:
+    return attachments.UploadedFile("log.txt", ContentFile(b"error 500"), 9)
 
 
 # One row per verb of tickets/services.py: what it does to a ticket the member filed, and the
@@ -51,7 +51,7 @@ VERBS: list[tuple[str, Verb, str]] = [
         Kind.FIELD_CHANGED,
     ),
     ("watch", lambda t, p: services.add_watcher(t, p.member, p.responsible), Kind.WATCHER_ADDED),
-    ("attach", lambda t, p: services.add_attachment(t, p.member, _upload()), Kind.ATTACHED),
+    ("attach", lambda t, p: attachments.add_attachment(t, p.member, _upload()), Kind.ATTACHED),
 ]
 
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from secondline.accounts.access import AccessDenied, NotAContact
 from secondline.accounts.models import Contract, User
-from secondline.tickets import services
+from secondline.tickets import attachments, services
 from secondline.tickets.choices import Channel, Priority, Status, TicketType
 from secondline.tickets.models import AppendOnlyError, TicketEvent
 from tests.factories import UserFactory, consultation_draft, file_ticket, incident_draft
@@ -249,11 +249,11 @@ def test_attachments_have_a_size_limit(member: User, settings) -> None:
 
     settings.ATTACHMENT_MAX_BYTES = 10
     ticket = file_ticket(member)
-    upload = services.UploadedFile("big.log", ContentFile(b"x" * 11), 11)
+    upload = attachments.UploadedFile("big.log", ContentFile(b"x" * 11), 11)
     with pytest.raises(ValidationError):
-        services.add_attachment(ticket, member, upload)
-    small = services.UploadedFile("small.log", ContentFile(b"x" * 10), 10)
-    attachment = services.add_attachment(ticket, member, small)
+        attachments.add_attachment(ticket, member, upload)
+    small = attachments.UploadedFile("small.log", ContentFile(b"x" * 10), 10)
+    attachment = attachments.add_attachment(ticket, member, small)
     assert attachment.file.read() == b"x" * 10
 
 

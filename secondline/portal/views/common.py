@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from secondline.tickets.services import UploadedFile
+from secondline.tickets.attachments import UploadedFile
 
 
 def apply_errors(form: Form, error: ValidationError) -> None:

@@ -1,0 +1,20 @@
+"""The ticket row a verb changes, locked for its transaction."""
+
+from __future__ import annotations
+
+from secondline.tickets.models import Ticket
+
+
+def locked(ticket: Ticket) -> Ticket:
+    """The ticket's row, locked for this transaction; the requester comes along for the
+    notifications, the contract with its calendar and plan for the SLA clocks that every
+    change recomputes; only the ticket's row is locked."""
+    row = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("requester", "contract__calendar", "contract__sla_plan")
+        .filter(pk=ticket.pk)
+        .first()
+    )
+    if row is None:
+        raise Ticket.DoesNotExist(f"ticket {ticket.pk} no longer exists")
+    return row

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -14,28 +13,14 @@ import time_machine
 from django.apps import apps
 from django.contrib.auth.forms import SetPasswordForm
 from django.db import connection
-from django.utils import timezone, translation
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from secondline.accounts.models import ApiToken
+from tests.accounts.conftest import PASSWORD
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def back_to_english() -> Iterator[None]:
-    """A Russian request leaves Russian active in the thread for the next test."""
-    yield
-    translation.activate("en")
-
-
-PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture
-def alice() -> Any:
-    return UserFactory(username="alice", password=PASSWORD)
 
 
 def sign_in(username: str = "alice", password: str = PASSWORD) -> Any:

@@ -4,33 +4,18 @@ the portal, the back office and the API token endpoint."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import time_machine
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tests.accounts.conftest import PASSWORD
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def back_to_english() -> Iterator[None]:
-    """A Russian request leaves Russian active in the thread for the next test."""
-    yield
-    translation.activate("en")
-
-
-PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture
-def alice() -> Any:
-    return UserFactory(username="alice", password=PASSWORD)
 
 
 def portal_login(client: Client, username: str, password: str, **extra: Any) -> Any:

@@ -127,7 +127,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         ticket = services.file_ticket(acting_user(request), draft, Channel.API)
         body = s.TicketSerializer(ticket, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        etag = f'"{ticket.version()}"'
+        return Response(body, status=status.HTTP_201_CREATED, headers={"ETag": etag})
 
     @extend_schema(request=s.TicketUpdateSerializer, responses=s.TicketSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:

@@ -34,6 +34,17 @@ def test_the_detail_carries_an_etag_that_changes_with_the_ticket(
     assert _etag(api_as(agent), ticket) != first
 
 
+def test_the_new_ticket_comes_back_with_its_etag(api_as: Any, member: Any) -> None:
+    api = api_as(member)
+    created = api.post(
+        "/api/tickets/",
+        {"type": "consultation", "subject": "How to export", "description": "Where is it?"},
+        format="json",
+    )
+    assert created.status_code == 201
+    assert created["ETag"] == _etag(api, Ticket.objects.get(pk=created.json()["id"]))
+
+
 def test_a_matching_if_match_saves_and_answers_the_new_etag(
     api_as: Any, member: Any, agent: Any
 ) -> None:

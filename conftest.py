@@ -73,6 +73,23 @@ def outsider(personas: Any) -> Any:
 
 
 @pytest.fixture
+def admin_client(client: Any, personas: Any) -> Any:
+    """A client signed in to the back office as the contractor's administrator (replaces
+    pytest-django's, whose superuser has no role or organisation)."""
+    from secondline.accounts.models import User
+
+    boss = User.objects.create_superuser(
+        "boss",
+        "boss@secondline.example",
+        "pw",
+        role=User.Role.ADMIN,
+        organization=personas.contractor,
+    )
+    client.force_login(boss)
+    return client
+
+
+@pytest.fixture
 def api_as() -> Any:
     """An API client authenticated with the given user's token, as a real client would be."""
     from rest_framework.test import APIClient

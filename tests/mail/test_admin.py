@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from django.urls import reverse
 
 from secondline.accounts.models import User
 from secondline.mail import intake
 from secondline.mail.models import InboundMessage
 from tests.mail.test_intake import plain
-
-
-@pytest.fixture
-def admin_client(client, personas):
-    boss = User.objects.create_superuser(
-        "boss",
-        "boss@secondline.example",
-        "pw",
-        role=User.Role.ADMIN,
-        organization=personas.contractor,
-    )
-    client.force_login(boss)
-    return client
 
 
 def test_agents_see_the_quarantine_with_the_raw_source(admin_client) -> None:

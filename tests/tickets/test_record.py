@@ -26,19 +26,6 @@ from tests.factories import file_ticket
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, personas):
-    boss = User.objects.create_superuser(
-        "boss",
-        "boss@secondline.example",
-        "pw",
-        role=User.Role.ADMIN,
-        organization=personas.contractor,
-    )
-    client.force_login(boss)
-    return client
-
-
 def test_a_comment_cannot_be_saved_again_or_deleted(member: User) -> None:
     comment = services.add_comment(file_ticket(member), member, "Our invoice is wrong")
     comment.body = "Silently rewritten"

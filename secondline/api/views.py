@@ -73,6 +73,11 @@ def _expected_version(request: Request, ticket: Ticket) -> str | None:
     return ticket.version() if ticket.version() in tags else tags[0]
 
 
+def _etag(ticket: Ticket) -> dict[str, str]:
+    """The header that names the version of the ticket in an answer (``If-Match`` sends it back)."""
+    return {"ETag": f'"{ticket.version()}"'}
+
+
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Tickets of the caller's organisation (all of them for the contractor's staff)."""
 
@@ -94,12 +99,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(
             s.TicketSerializer(ticket, context=self.get_serializer_context()).data,
             status=code,
-            headers={"ETag": f'"{ticket.version()}"'},
+            headers=_etag(ticket),
         )
 
     def retrieve(self, request: Request, pk: str) -> Response:
         ticket = self.get_object()
-        return Response(self.get_serializer(ticket).data, headers={"ETag": f'"{ticket.version()}"'})
+        return Response(self.get_serializer(ticket).data, headers=_etag(ticket))
 
     @extend_schema(request=s.TicketCreateSerializer, responses={201: s.TicketSerializer})
     def create(self, request: Request) -> Response:
@@ -127,8 +132,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         ticket = services.file_ticket(acting_user(request), draft, Channel.API)
         body = s.TicketSerializer(ticket, context=self.get_serializer_context()).data
-        etag = f'"{ticket.version()}"'
-        return Response(body, status=status.HTTP_201_CREATED, headers={"ETag": etag})
+        return Response(body, status=status.HTTP_201_CREATED, headers=_etag(ticket))
 
     @extend_schema(request=s.TicketUpdateSerializer, responses=s.TicketSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:

@@ -21,6 +21,8 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Emails go out at each commit; the batching tests set the window themselves.
+    settings.NOTIFY_BATCH_SECONDS = 0
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="secondline-media-")
     settings.STATIC_ROOT = tempfile.mkdtemp(prefix="secondline-static-")
     settings.STORAGES = {

@@ -125,6 +125,8 @@ INSTALLED_APPS = [
     "secondline.mail",
     "secondline.billing",
     "secondline.releases",
+    # after mail: its listeners see the emails mail has already queued for a change
+    "secondline.subscriptions",
     "secondline.portal",
     "secondline.api",
     "secondline.demo",
@@ -284,6 +286,18 @@ MAIL_OVERSIZE_KEEP_BYTES = envint("MAIL_OVERSIZE_KEEP_BYTES", 256 * 1024)
 MAIL_MAX_PARTS = envint("MAIL_MAX_PARTS", 200)
 # An Urgent alert nobody acknowledges within this many minutes goes to the next on duty.
 URGENT_ACK_MINUTES = envint("URGENT_ACK_MINUTES", 15)
+# Notifications and automation (docs/notifications.md). Changes to one ticket within the batch
+# window reach a person as one email; the others are in business time of the contract's
+# calendar, and 0 turns the rule off.
+NOTIFY_BATCH_SECONDS = envint("NOTIFY_BATCH_SECONDS", 60)
+NOTIFY_BATCH_MAX_SECONDS = envint("NOTIFY_BATCH_MAX_SECONDS", 600)
+NOTIFY_UNASSIGNED_MINUTES = envint("NOTIFY_UNASSIGNED_MINUTES", 30)
+# How new tickets are assigned, tried in order: "account" (the customer's account engineer),
+# "duty" (round-robin among the engineers on duty). Empty: nobody is assigned automatically.
+AUTO_ASSIGN = envlist("AUTO_ASSIGN", "")
+AUTO_REMIND_WAITING_DAYS = envint("AUTO_REMIND_WAITING_DAYS", 3)
+AUTO_CLOSE_WAITING_DAYS = envint("AUTO_CLOSE_WAITING_DAYS", 4)
+AUTO_CLOSE_RESOLVED_DAYS = envint("AUTO_CLOSE_RESOLVED_DAYS", 5)
 
 # Celery: the embedded default keeps its queue in files under var/, so no server is needed.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from secondline.accounts.models import User
+from secondline.mail import batching
 from secondline.mail.models import Notification
 from secondline.tickets.models import Comment, TicketEvent
 
@@ -75,19 +76,38 @@ def ticket_event(
     if event.kind not in NOTIFIED_KINDS:
         return []
     event_public = event.is_public and (comment is None or comment.is_public)
+    people = [
+        user for user in recipients_for(event, watchers) if event_public or user.is_contractor
+    ]
+    return queue(event, people, comment=comment)
+
+
+def queue(
+    event: TicketEvent | None,
+    people: Iterable[User],
+    *,
+    comment: Comment | None = None,
+    kind: str = "",
+    ticket_id: int | None = None,
+) -> list[Notification]:
+    """Write an outbox row for each person, handed to the worker once the surrounding
+    transaction commits. ``kind`` says why they are told (the event's kind by default);
+    other apps call this too (the staff's subscriptions, the customer's reminders)."""
+    ticket_id = event.ticket_id if event is not None else ticket_id
+    assert ticket_id is not None, "a notification is about a ticket"
     rows = [
         Notification(
-            ticket=event.ticket,
+            ticket_id=ticket_id,
             event=event,
             comment=comment,
             recipient=user,
             to_email=user.email,
             language=user.language or "en",
-            kind=event.kind,
+            kind=kind or (event.kind if event is not None else ""),
             message_id=new_message_id(),
         )
-        for user in recipients_for(event, watchers)
-        if event_public or user.is_contractor
+        for user in people
+        if user.email
     ]
     Notification.objects.bulk_create(rows)
     if rows:
@@ -176,7 +196,7 @@ def publish(ids: list[int]) -> bool:
     them. Never raises: when the broker is down the rows stay unqueued for the sweep."""
     if not ids:
         return True
-    if not _send_task(ids):
+    if not _send_task(ids, countdown=int(batching.window().total_seconds())):
         return False
     try:
         _mark_queued(ids)
@@ -185,11 +205,15 @@ def publish(ids: list[int]) -> bool:
     return True
 
 
-def _send_task(ids: list[int]) -> bool:
+def _send_task(ids: list[int], countdown: int = 0) -> bool:
+    """Publish the delivery task; with a countdown it runs when the batching window ends."""
     from secondline.mail.tasks import deliver_notifications
 
     try:
-        deliver_notifications.delay(ids)
+        if countdown:
+            deliver_notifications.apply_async((ids,), countdown=countdown)
+        else:
+            deliver_notifications.delay(ids)
     except Exception:
         log.exception("notifications %s not handed to the worker; the sweep will retry", ids)
         return False

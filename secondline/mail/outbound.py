@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -9,7 +12,8 @@ from django.utils import translation
 
 from secondline.common.email import automatic_headers
 from secondline.mail.models import Notification, SenderReply
-from secondline.tickets.models import Ticket
+from secondline.tickets.choices import Status
+from secondline.tickets.models import Comment, Ticket, TicketEvent
 
 
 def ticket_thread_id(ticket: Ticket) -> str:
@@ -36,14 +40,39 @@ def reply_to_address(ticket: Ticket) -> str:
     return f"{local}+{ticket.number}@{domain}" if domain else settings.SUPPORT_EMAIL
 
 
-def build_message(notification: Notification) -> EmailMultiAlternatives:
+@dataclass(frozen=True)
+class Item:
+    """One change an email tells about: why this person hears of it, the event, the comment."""
+
+    kind: str
+    event: TicketEvent | None
+    comment: Comment | None
+
+    @property
+    def status(self) -> str:
+        """The status this change moved the ticket to, in the active language."""
+        value = self.event.new_value if self.event is not None else ""
+        return str(Status(value).label) if value in Status.values else value
+
+
+def build_message(
+    notification: Notification, group: Sequence[Notification] = ()
+) -> EmailMultiAlternatives:
+    """One email for ``notification`` and the other pending ones of its ``group`` (the same
+    person, the same ticket: ``batching``); the subject speaks of the latest change."""
     ticket = notification.ticket
+    rows = list(group) or [notification]
+    latest = rows[-1]
+    recipient = notification.recipient
     with translation.override(notification.language):
         context = {
             "notification": notification,
             "ticket": ticket,
-            "event": notification.event,
-            "comment": notification.comment,
+            "event": latest.event,
+            "comment": latest.comment,
+            "kind": latest.kind,
+            "items": [Item(row.kind, row.event, row.comment) for row in rows],
+            "for_staff": recipient is not None and recipient.is_contractor,
             "site_url": settings.SITE_URL,
             "support_phone": settings.SUPPORT_PHONE,
             "decline_title": (

@@ -9,6 +9,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from secondline.celery import retry_countdown
+from secondline.mail import batching
 from secondline.mail.models import Notification
 from secondline.mail.outbound import build_message
 
@@ -16,16 +17,22 @@ log = logging.getLogger(__name__)
 
 
 def _send(notification_id: int) -> tuple[str, Exception | None]:
-    """Send one notification if it is still pending: ("sent" or "skipped", None), or
-    ("retry", the SMTP server's error)."""
+    """Send one notification if it is still pending, together with every other pending one
+    for the same person about the same ticket: ("sent", "skipped" or "waiting", None), or
+    ("retry", the SMTP server's error). "waiting": the ticket changed a moment ago, so the
+    email waits for the batching window to end (``batching``)."""
     claimed = (
         Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING)
-        .select_related("ticket", "event", "comment", "ticket__requester")
+        .select_related("ticket", "event", "comment", "ticket__requester", "recipient")
         .first()
     )
     if claimed is None:
         return "skipped", None
-    message = build_message(claimed)
+    group = batching.group_of(claimed)
+    if batching.too_early(group, timezone.now()):
+        batching.leave_for_later(group)
+        return "waiting", None
+    message = build_message(claimed, group)
     try:
         message.send()
     except Exception as exc:
@@ -33,7 +40,9 @@ def _send(notification_id: int) -> tuple[str, Exception | None]:
             attempts=claimed.attempts + 1, last_error=str(exc)[:2000]
         )
         return "retry", exc
-    Notification.objects.filter(pk=claimed.pk, status=Notification.Status.PENDING).update(
+    Notification.objects.filter(
+        pk__in=[row.pk for row in group], status=Notification.Status.PENDING
+    ).update(
         status=Notification.Status.SENT,
         sent_at=timezone.now(),
         attempts=claimed.attempts + 1,
@@ -63,7 +72,7 @@ def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
     its back-off; one that cannot be built is logged and left pending, as a failing
     ``deliver_notification`` leaves it, without stopping the others.
     """
-    counts = {"sent": 0, "skipped": 0, "retry": 0, "error": 0}
+    counts = {"sent": 0, "skipped": 0, "waiting": 0, "retry": 0, "error": 0}
     for pk in notification_ids:
         try:
             result, exc = _send(pk)

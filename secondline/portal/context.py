@@ -4,7 +4,12 @@ from django.conf import settings
 from django.http import HttpRequest
 
 # The header's section for pages of other apps, which do not name one themselves.
-NAV_OF_NAMESPACE = {"billing": "billing", "sla": "sla", "releases": "releases"}
+NAV_OF_NAMESPACE = {
+    "billing": "billing",
+    "sla": "sla",
+    "releases": "releases",
+    "subscriptions": "notices",
+}
 NAV_OF_RELEASES_PAGE = {"windows": "windows", "roster": "duty"}
 
 
@@ -18,8 +23,8 @@ def support_contacts(request: HttpRequest) -> dict[str, Any]:
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Which header link is the current page, and the quarantine count on the agents' header
-    (counted only when a page shows it)."""
+    """Which header link is the current page, and the quarantine and unread notification
+    counts on the agents' header (counted only when a page shows them)."""
     match = request.resolver_match
     nav = ""
     if match is not None:
@@ -35,4 +40,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             return 0
         return InboundMessage.objects.filter(status=InboundMessage.Status.QUARANTINED).count()
 
-    return {"nav": nav, "quarantine_count": quarantine_count}
+    def unread_notices() -> int:
+        from secondline.subscriptions.notices import unread_count
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_contractor:
+            return 0
+        return unread_count(user)
+
+    return {"nav": nav, "quarantine_count": quarantine_count, "unread_notices": unread_notices}

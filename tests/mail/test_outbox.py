@@ -89,6 +89,7 @@ def test_the_task_sends_each_notification_once(member, sent) -> None:
     assert tasks.deliver_notifications([notification.pk]) == {
         "sent": 0,
         "skipped": 1,
+        "waiting": 0,
         "retry": 0,
         "error": 0,
     }
@@ -107,8 +108,8 @@ def test_a_refused_notification_is_retried_alone(member, sent, published, monkey
     )
     real_send = tasks.build_message
 
-    def refuse_first(notification):
-        message = real_send(notification)
+    def refuse_first(notification, *group):
+        message = real_send(notification, *group)
         if notification.pk == first.pk:
             message.send = lambda: (_ for _ in ()).throw(OSError("421 try later"))
         return message

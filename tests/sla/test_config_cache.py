@@ -83,8 +83,9 @@ def test_a_calendar_row_change_gives_it_a_new_stamp(personas) -> None:
 def test_filing_a_ticket_asks_the_database_only_what_it_must(
     member, django_assert_num_queries
 ) -> None:
-    """The writes only: ticket, its deadlines, audit event, notification; the contract, the
-    plan's targets and the calendar come from the caches."""
+    """The writes only: ticket, its deadlines, audit event, notification, the unassigned
+    timer, and one read of the staff who may hear of it; the contract, the plan's targets and
+    the calendar come from the caches."""
     file_ticket(member)  # caches the contract, the plan's targets and the calendar
-    with django_assert_num_queries(6):  # savepoint, 3 inserts, 1 update, release
+    with django_assert_num_queries(8):  # savepoint, staff, 4 inserts, 1 update, release
         file_ticket(member)

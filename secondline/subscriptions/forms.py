@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django import forms
+
+from secondline.accounts.models import Organization
+from secondline.subscriptions.models import Subscription
+
+
+class SubscriptionForm(forms.ModelForm[Subscription]):
+    organizations = forms.ModelMultipleChoiceField(
+        queryset=Organization.objects.filter(kind=Organization.Kind.CUSTOMER).order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Subscription
+        fields = ("my_tickets", "my_customers", "all_new", "organizations", "by_email")

@@ -1,0 +1,95 @@
+"""The notification list in the desk: what the staff member was told, mark read, and what
+they follow. Pages for the contractor's staff only; for anyone else they do not exist."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from secondline.accounts.models import User
+from secondline.subscriptions import audience, notices
+from secondline.subscriptions.forms import SubscriptionForm
+
+PAGE_SIZE = 50
+
+
+def _staff(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if not (user.is_active and user.is_contractor):
+        raise Http404
+    return user
+
+
+@login_required
+@require_GET
+def notice_list(request: HttpRequest) -> HttpResponse:
+    person = _staff(request)
+    page = Paginator(notices.notices_of(person), PAGE_SIZE).get_page(request.GET.get("page"))
+    form = SubscriptionForm(instance=audience.subscription_of(person))
+    return render(request, "subscriptions/notices.html", {"page": page, "form": form})
+
+
+@login_required
+@require_GET
+def notice_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notice to its ticket, marking it read on the way."""
+    person = _staff(request)
+    notice = notices.notices_of(person).filter(pk=pk).first()
+    if notice is None:
+        raise Http404
+    notices.mark_read(person, notice.pk)
+    return redirect(notice.ticket.get_absolute_url())
+
+
+@login_required
+@require_POST
+def notice_read(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _staff(request)
+    if not notices.mark_read(person, pk):
+        raise Http404
+    if request.htmx:  # type: ignore[attr-defined]
+        notice = notices.notices_of(person).get(pk=pk)
+        return _fragment(request, person, "subscriptions/includes/notice.html", notice=notice)
+    return redirect("subscriptions:list")
+
+
+@login_required
+@require_POST
+def notice_read_all(request: HttpRequest) -> HttpResponse:
+    person = _staff(request)
+    notices.mark_all_read(person)
+    messages.success(request, _("All notifications are marked read."))
+    return redirect("subscriptions:list")
+
+
+@login_required
+@require_GET
+def unread_badge(request: HttpRequest) -> HttpResponse:
+    """The header's unread count, refreshed by htmx every minute."""
+    person = _staff(request)
+    return _fragment(request, person, "subscriptions/includes/badge.html", oob=False)
+
+
+def _fragment(
+    request: HttpRequest, person: User, template: str, *, oob: bool = True, **context: object
+) -> HttpResponse:
+    context = {**context, "unread_notices": notices.unread_count(person), "oob": oob}
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def subscription(request: HttpRequest) -> HttpResponse:
+    person = _staff(request)
+    form = SubscriptionForm(request.POST, instance=audience.subscription_of(person))
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Your subscriptions are saved."))
+        return redirect("subscriptions:list")
+    page = Paginator(notices.notices_of(person), PAGE_SIZE).get_page(1)
+    return render(request, "subscriptions/notices.html", {"page": page, "form": form}, status=400)

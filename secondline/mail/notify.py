@@ -192,16 +192,22 @@ def _unqueued(ids: list[int]) -> list[int]:
 
 
 def publish(ids: list[int]) -> bool:
-    """Hand these committed notifications to the worker as one task, and note that it has
-    them. Never raises: when the broker is down the rows stay unqueued for the sweep."""
+    """Hand these committed notifications to the worker as one task, noting first that it
+    has them (a task that runs at once may hand them back: ``batching.leave_for_later``).
+    Never raises: when the broker is down the rows stay unqueued for the sweep."""
     if not ids:
         return True
-    if not _send_task(ids, countdown=int(batching.window().total_seconds())):
-        return False
+    stamp = timezone.now()
     try:
-        _mark_queued(ids)
-    except Exception:  # the worker has them; at worst the sweep publishes them once more
+        _mark_queued(ids, stamp)
+    except Exception:  # publish all the same; at worst the sweep publishes them once more
         log.exception("could not mark notifications %s as queued", ids)
+    if not _send_task(ids, countdown=int(batching.window().total_seconds())):
+        try:
+            Notification.objects.filter(pk__in=ids, queued_at=stamp).update(queued_at=None)
+        except Exception:  # the database hiccuped too: logged for the operator
+            log.exception("could not unmark notifications %s", ids)
+        return False
     return True
 
 
@@ -220,8 +226,8 @@ def _send_task(ids: list[int], countdown: int = 0) -> bool:
     return True
 
 
-def _mark_queued(ids: list[int]) -> None:
-    Notification.objects.filter(pk__in=ids, queued_at__isnull=True).update(queued_at=timezone.now())
+def _mark_queued(ids: list[int], stamp: dt.datetime) -> None:
+    Notification.objects.filter(pk__in=ids, queued_at__isnull=True).update(queued_at=stamp)
 
 
 def sweep_unqueued(older_than: dt.timedelta = SWEEP_AFTER, limit: int = 500) -> int:

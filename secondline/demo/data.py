@@ -15,6 +15,7 @@ from django.utils import timezone
 from secondline.accounts.models import Contract, Organization, User
 from secondline.sla import services as sla
 from secondline.sla.models import SLAPlan, WorkingCalendar
+from secondline.subscriptions.models import AccountEngineer, Subscription
 from secondline.tickets import services
 from secondline.tickets.choices import Channel, Priority, Status, TicketType
 from secondline.tickets.models import Ticket
@@ -256,6 +257,7 @@ def load_demo() -> bool:
     orgs = _organizations()
     people = _people(orgs)
     _contracts(orgs)
+    _subscriptions(orgs, people)
     now = timezone.now()
     for index, (who, kind, priority, subject, days_ago, final) in enumerate(TICKETS):
         created = now - dt.timedelta(days=days_ago, hours=index % 3)
@@ -272,6 +274,14 @@ def load_demo() -> bool:
     load_release_demo()
     _time_and_mail(people)
     return True
+
+
+def _subscriptions(orgs: dict[str, Organization], people: dict[str, User]) -> None:
+    """The agent hears of every new ticket; the engineer looks after Neva Retail."""
+    Subscription.objects.update_or_create(person=people["agent"], defaults={"all_new": True})
+    AccountEngineer.objects.update_or_create(
+        customer=orgs["neva"], defaults={"engineer": people["engineer"]}
+    )
 
 
 def _last_business_morning(now: dt.datetime, days_back: int) -> dt.datetime:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from secondline.accounts.models import Organization
 from secondline.subscriptions.models import Subscription
@@ -11,6 +13,7 @@ class SubscriptionForm(forms.ModelForm[Subscription]):
         queryset=Organization.objects.filter(kind=Organization.Kind.CUSTOMER).order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        label=capfirst(_("customer organisations")),
     )
 
     class Meta:

@@ -94,3 +94,4 @@ def test_the_russian_list_speaks_russian(client, agent, member) -> None:
     client.force_login(agent)
     page = client.get(reverse("subscriptions:list"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "Уведомления" in page and "Новая заявка" in page and "Отметить все прочитанными" in page
+    assert "Организации заказчиков" in page and "Organizations" not in page

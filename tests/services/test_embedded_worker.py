@@ -41,6 +41,8 @@ def test_the_embedded_worker_delivers_what_the_web_process_queued(tmp_path: Path
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "PYTHONPATH": str(ROOT),
         "DJANGO_SETTINGS_MODULE": "secondline.settings",
+        # a short batching window: the task still travels with its countdown (mail.batching)
+        "NOTIFY_BATCH_SECONDS": "2",
     }
     for name in ("CELERY_BROKER_URL", "EMAIL_HOST", "EMAIL_BACKEND", "CELERY_TASK_ALWAYS_EAGER"):
         env.pop(name, None)

@@ -4,48 +4,29 @@ its quoted history. Pure Python."""
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
+from html import unescape
 
 import nh3
+from inscriptis import get_text
+from inscriptis.css_profiles import CSS_PROFILES
+from inscriptis.model.config import ParserConfig
 from mailparser_reply import EmailReplyParser
 
-
-class _TextExtractor(HTMLParser):
-    BLOCK = frozenset(
-        {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table"}
-    )
-    SKIP = frozenset({"script", "style", "head", "title"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(" ".join(data.split()) if data.strip() else " ")
+# inscriptis renders HTML as a browser lays it out (block elements on their own lines, the
+# spaces between inline elements kept, tables in columns); the strict profile adds no indent.
+TEXT_CONFIG = ParserConfig(css=CSS_PROFILES["strict"])
+TAG_RE = re.compile(r"<[^>]*>")
 
 
 def html_to_text(html: str) -> str:
-    extractor = _TextExtractor()
+    """Readable text of an HTML body, word boundaries kept."""
     try:
-        extractor.feed(html)
-        extractor.close()
+        text = get_text(html, TEXT_CONFIG)
     except Exception:
-        return re.sub(r"<[^>]*>", " ", html)
-    lines = [" ".join(line.split()) for line in "".join(extractor.parts).splitlines()]
+        text = ""
+    if not text.strip():  # unparseable, or nested past what lxml builds: the tags dropped
+        text = unescape(TAG_RE.sub(" ", html))
+    lines = [line.rstrip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
@@ -61,9 +42,12 @@ def sanitize_html(html: str) -> str:
         return ""
 
 
-# Quote headers mailparser-reply does not know: Russian clients and Outlook's separator.
+# Quote headers mailparser-reply does not know: Russian clients, Outlook's separator, and
+# Gmail's Russian line, which has no verb: «6 дек. 2026 г., в 10:15, Иван <ivan@x.example>:»
+# (a date or time, then an address in angle brackets and a colon, possibly wrapped once).
 QUOTE_HEADERS = re.compile(
     r"^(?:[^\n]{0,200}\b(?:пишет|написал|написала|написал\(а\))\s*:\s*$"
+    r"|[^\n<>]{0,120}\d{1,2}:\d{2}[^\n<>]{0,200}\n?[^\n<>]{0,120}<\n?[^<>\s]+@[^<>\s]+>\s*:\s*$"
     r"|-{2,}\s*(?:Исходное сообщение|Пересылаемое сообщение|Original Message)\s*-{2,}"
     r"|От:\s.+\n(?:Отправлено|Дата|Sent|Date):)",
     re.IGNORECASE | re.MULTILINE,

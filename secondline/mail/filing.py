@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.mail import limits, routing
+from secondline.mail import flags, limits, routing
 from secondline.mail.automatic import ROBOT_LOCALPARTS, Bounce
 from secondline.mail.models import InboundMessage, Notification, SenderReply
 from secondline.mail.parse import ParsedMessage
@@ -130,8 +130,8 @@ def comment(
     body = parsed.reply_text
     uploads, skipped = uploads_from(parsed)
     body = with_skipped_note(body, skipped, message)
-    if not body.strip() and not uploads:
-        body = _("(empty message)")
+    if not body.strip() and (not uploads or parsed.encrypted):
+        body = flags.empty_body(parsed)
     stripped = len(body) < len(parsed.text.strip())
     comment = tickets.add_comment(
         ticket,
@@ -164,7 +164,7 @@ def draft_from(
     if ticket_type not in TicketType.values:
         ticket_type = TicketType.CONSULTATION
     subject = tags.subject or parsed.subject.strip() or _first_line(parsed.text)
-    description = parsed.text.strip() or _("(empty message)")
+    description = parsed.text.strip() or flags.empty_body(parsed)
     draft = tickets.NewTicket(
         type=ticket_type,
         subject=(subject or _("(no subject)"))[:250],

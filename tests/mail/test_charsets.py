@@ -163,3 +163,46 @@ def test_html_only_mail_keeps_word_boundaries(member) -> None:
     assert lines[1] == "Second\xa0line" or lines[1] == "Second line"
     assert lines[2].split() == ["Order", "42"]
     assert "color" not in ticket.description
+
+
+def text_codecs() -> list[str]:
+    """Every text codec Python knows (the names MIME labels use, or its own)."""
+    import codecs
+    import encodings.aliases
+
+    names = set()
+    for name in {*encodings.aliases.aliases.values()}:
+        try:
+            info = codecs.lookup(name)
+        except LookupError:
+            continue
+        if getattr(info, "_is_text_encoding", True):
+            names.add(info.name)
+    return sorted(names)
+
+
+SAMPLE = "Ошибка 1С ПРИ ВЫГРУЗКЕ, café €5, テスト 中文 한국어 ÆØÅ ąęł Ελλάδα עברית"
+
+
+@pytest.mark.parametrize("codec", text_codecs())
+def test_every_charset_python_knows_is_read_as_declared(codec) -> None:
+    import base64
+
+    text = "".join(ch for ch in SAMPLE if _encodable(ch, codec))
+    if text.isascii() or not text.strip():
+        pytest.skip(f"{codec} has none of the sample's letters")
+    data = text.encode(codec)
+    raw = with_body(
+        base64.b64encode(data),
+        f'text/plain; charset="{codec}"',
+        "Content-Transfer-Encoding: base64",
+    )
+    assert parse(raw).text.strip() == text.strip()
+
+
+def _encodable(ch: str, codec: str) -> bool:
+    try:
+        ch.encode(codec)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True

@@ -7,27 +7,45 @@ import re
 from html import unescape
 
 import nh3
-from inscriptis import get_text
+from inscriptis import Inscriptis
 from inscriptis.css_profiles import CSS_PROFILES
 from inscriptis.model.config import ParserConfig
+from lxml.etree import ParserError
+from lxml.html import HtmlElement, document_fromstring
 from mailparser_reply import EmailReplyParser
 
 # inscriptis renders HTML as a browser lays it out (block elements on their own lines, the
-# spaces between inline elements kept, tables in columns); the strict profile adds no indent.
+# spaces between inline elements kept); the strict profile adds no indent. Tables in mail are
+# mostly layout, which inscriptis would draw as padded columns: they are read row by row.
 TEXT_CONFIG = ParserConfig(css=CSS_PROFILES["strict"])
+TABLE_ROWS = ("table", "thead", "tbody", "tfoot", "tr", "caption")
+TABLE_CELLS = ("td", "th")
 TAG_RE = re.compile(r"<[^>]*>")
 
 
 def html_to_text(html: str) -> str:
     """Readable text of an HTML body, word boundaries kept."""
     try:
-        text = get_text(html, TEXT_CONFIG)
+        text = Inscriptis(_tree(html), TEXT_CONFIG).get_text() if html.strip() else ""
     except Exception:
         text = ""
     if not text.strip():  # unparseable, or nested past what lxml builds: the tags dropped
         text = unescape(TAG_RE.sub(" ", html))
     lines = [line.rstrip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _tree(html: str) -> HtmlElement:
+    try:
+        tree = document_fromstring(html)
+    except ParserError:
+        tree = document_fromstring("<pre>" + html + "</pre>")
+    for element in tree.iter(*TABLE_ROWS):
+        element.tag = "div"
+    for element in tree.iter(*TABLE_CELLS):
+        element.tag = "span"
+        element.tail = " " + (element.tail or "")
+    return tree
 
 
 def sanitize_html(html: str) -> str:

@@ -93,7 +93,7 @@ def decode_text(data: bytes, label: str | None = None, hint: str | None = None) 
 def detect(data: bytes, hint: str | None = None) -> str:
     """Text from unlabelled bytes: UTF-8, the hint, Russian in windows-1251 or koi8-r (told
     apart by letter frequencies), else windows-1252."""
-    text = decode_as(data, "utf-8")
+    text = _mostly_utf8(data)
     if text is not None:
         return text
     hinted = codec_for(hint)
@@ -105,6 +105,19 @@ def detect(data: bytes, hint: str | None = None) -> str:
     if _looks_cyrillic_as_western(western):
         return max((data.decode(table, "replace") for table in CYRILLIC_TABLES), key=_russian_score)
     return western
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """``data`` as UTF-8 when it is UTF-8 but for a few broken bytes (a name cut in the middle
+    of a character): other charsets almost never form valid multi-byte sequences."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8", "replace")
+    broken = text.count("\ufffd")
+    wide = sum(1 for ch in text if ch > "\x7f" and ch != "\ufffd")
+    return text if wide >= 4 * broken else None
 
 
 def _russian_score(text: str) -> float:

@@ -22,6 +22,8 @@ QUOTED_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
 COMMENT_RE = re.compile(r"\([^()]*\)")
 ANGLE_ADDR_RE = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
 FIELD_RE = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]*:")
+STRICT_FIELD_RE = re.compile(rb"^[\x21-\x39\x3b-\x7e]+:")
+FIELD_SPACE_RE = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]+:")
 HEADER_END_RE = re.compile(rb"\r?\n\r?\n")
 KNOWN_FIELDS = frozenset(
     b"from to cc bcc subject date message-id in-reply-to references reply-to sender "
@@ -136,19 +138,41 @@ def _address(addr: str) -> str:
 
 
 def sender_of(values: list[str]) -> tuple[str, str]:
-    """The (display name, address) of a From header's raw value: the one address in angle
-    brackets when there is exactly one (an unquoted address before it is part of the name,
-    not a second sender), else the first address in the header."""
+    """The (display name, address) of a From header's raw value: of its first mailbox, the
+    one address in angle brackets when there is exactly one (an unquoted address before it
+    is part of the name, not a second sender), else what the address parser reads."""
     if not values:
         return "", ""
-    value = values[0]
-    bare = QUOTED_RE.sub('""', COMMENT_RE.sub("", value))
-    angled = ANGLE_ADDR_RE.findall(bare)
-    if len(angled) == 1 and _address(angled[0]):
-        name = value.replace(f"<{angled[0]}>", "", 1).strip().strip('"').strip()
+    first = _first_mailbox(values[0])
+    angled = ANGLE_ADDR_RE.findall(QUOTED_RE.sub('""', COMMENT_RE.sub("", first)))
+    literal = f"<{angled[0]}>" if len(angled) == 1 else ""
+    if literal and literal in first and _address(angled[0]):
+        name = first.replace(literal, "", 1).strip().strip('"').strip()
+        if name.startswith("(") and name.endswith(")"):
+            name = name[1:-1]
         return decode_header_value(name), _address(angled[0])
-    found = addresses(values)
+    found = addresses([first]) or addresses(values)
     return found[0] if found else ("", "")
+
+
+def _first_mailbox(value: str) -> str:
+    """The text before the first comma that separates mailboxes (not one in quotes, angle
+    brackets or a comment)."""
+    depth, quoted, escaped = 0, False, False
+    for index, ch in enumerate(value):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in "<(":
+            depth += 1
+        elif not quoted and ch in ">)":
+            depth = max(0, depth - 1)
+        elif ch == "," and not quoted and depth == 0 and value[:index].strip():
+            return value[:index]
+    return value
 
 
 def claimed_address(name: str, address: str) -> str:
@@ -206,11 +230,13 @@ def repair_folding(raw: bytes) -> bytes:
     end = HEADER_END_RE.search(raw)
     block = raw[: end.start()] if end else raw
     lines = block.split(b"\n")
-    if all(FIELD_RE.match(line) or line[:1] in b" \t" for line in lines[1:]):
+    if all(STRICT_FIELD_RE.match(line) or line[:1] in b" \t" for line in lines[1:]):
         return raw
-    repaired = lines[:1]
+    repaired = [FIELD_SPACE_RE.sub(b"\\1:", lines[0], count=1)]
     for index, line in enumerate(lines[1:], start=1):
-        if FIELD_RE.match(line) or line[:1] in b" \t" or not _known_field_after(lines, index):
+        if FIELD_RE.match(line):  # "Subject  :" (RFC 5322 obsolete syntax) made "Subject:"
+            repaired.append(FIELD_SPACE_RE.sub(b"\\1:", line, count=1))
+        elif line[:1] in b" \t" or not _known_field_after(lines, index):
             repaired.append(line)
         else:
             repaired.append(b" " + line)

@@ -206,3 +206,28 @@ def _encodable(ch: str, codec: str) -> bool:
     except (UnicodeEncodeError, LookupError):
         return False
     return True
+
+
+def test_obsolete_space_before_the_colon_still_reads_the_headers() -> None:
+    raw = b"From  : Ivan <ivan@customer.example>\r\nSubject     : Hello\r\n\r\nHi.\r\n"
+    parsed = parse(raw)
+    assert (parsed.sender, parsed.subject, parsed.text.strip()) == (
+        "ivan@customer.example",
+        "Hello",
+        "Hi.",
+    )
+
+
+def test_a_file_name_cut_in_the_middle_of_a_utf8_character_is_still_utf8() -> None:
+    name = "Картинка с очень длинным именем".encode()[:-1]
+    raw = attachment(b'Content-Disposition: attachment; filename="' + name + b'"')
+    assert parse(raw).attachments[0].filename.startswith("Картинка с очень длинным имен")
+
+
+def test_layout_tables_read_row_by_row() -> None:
+    html = (
+        "<table><tr><td width=600>Something went wrong.</td></tr>"
+        "<tr><td>Order</td><td>42</td></tr></table>"
+    )
+    text = parse(with_body(html.encode(), "text/html; charset=utf-8")).text
+    assert text.splitlines() == ["Something went wrong.", "Order 42"]

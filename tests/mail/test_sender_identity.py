@@ -80,3 +80,21 @@ def test_a_comma_in_an_encoded_name_does_not_cut_the_address(header, name) -> No
     parsed = parse(message(header))
     assert (parsed.sender, parsed.sender_name) == ("ivan@customer.example", name)
     assert parsed.envelope is not None and parsed.envelope.sender == "ivan@customer.example"
+
+
+@pytest.mark.parametrize(
+    ("header", "sender", "name"),
+    [
+        (
+            "Mikel Lindsaar <mikel@customer.example>, jack@customer.example",
+            "mikel",
+            "Mikel Lindsaar",
+        ),
+        ("<daemon@customer.example> (Mail Delivery System)", "daemon", "Mail Delivery System"),
+        ("ivan@customer.example (Ivan Petrov)", "ivan", "Ivan Petrov"),
+    ],
+)
+def test_the_first_mailbox_of_a_from_header_is_the_sender(header, sender, name) -> None:
+    parsed = parse(message(header))
+    assert (parsed.sender, parsed.sender_name) == (f"{sender}@customer.example", name)
+    assert parsed.name_claims == ""

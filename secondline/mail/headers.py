@@ -16,6 +16,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from secondline.mail.charsets import decode_text
 
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]{1,250}@[^<>\s]{1,250}>")
+SURROGATE_RE = re.compile("[\udc80-\udcff]")
 FOLD_RE = re.compile(r"\r?\n(?=[ \t])|\r(?=[ \t])")
 SPLIT_WORD_RE = re.compile(r"=\?[^?\s]{1,40}\?[bBqQ]\?[^?]*\s[^?]*\?=")
 QUOTED_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -44,7 +45,7 @@ class Envelope:
 def _unescape(value: str, hint: str | None = None) -> str:
     """Raw 8-bit bytes in a header arrive as surrogate escapes; decode them as text (UTF-8,
     else ``hint``, the charset the message declares, else detected)."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+    if value.isascii() or not SURROGATE_RE.search(value):
         return value
     return decode_text(value.encode("utf-8", "surrogateescape"), hint=hint)
 

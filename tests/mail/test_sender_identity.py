@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from secondline.mail import intake
 from secondline.mail.models import InboundMessage
@@ -42,13 +43,16 @@ def test_an_address_in_the_display_name_never_files_as_that_contact(member, name
     assert parse(raw).name_claims == member.email.lower()
 
 
-def test_the_quarantine_page_warns_about_the_name(member, agent, client) -> None:
+def test_the_quarantine_pages_warn_about_the_name(member, agent, admin_client) -> None:
     local, domain = member.email.split("@")
     raw = message(f"=?utf-8?Q?{local}=40{domain}?= <attacker@evil.example>")
     outcome = intake.ingest_message(raw)
-    client.force_login(agent)
-    page = client.get(f"/desk/quarantine/{outcome.message.pk}/").content.decode()
-    assert "Check the sender" in page and member.email.lower() in page
+    url = reverse("admin:mail_inboundmessage_change", args=[outcome.message.pk])
+    back_office = admin_client.get(url).content.decode()
+    assert "Check the sender" in back_office and member.email.lower() in back_office
+    admin_client.force_login(agent)  # the agent desk's quarantine page
+    desk = admin_client.get(f"/desk/quarantine/{outcome.message.pk}/").content.decode()
+    assert "Check the sender" in desk and member.email.lower() in desk
 
 
 def test_a_contact_with_another_address_in_the_name_is_filed_and_flagged(member) -> None:

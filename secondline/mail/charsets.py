@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import math
+import re
 
 # Labels seen in the wild that Python's codec registry does not know, or knows wrongly.
 CHARSET_ALIASES = {
@@ -34,7 +35,7 @@ CHARSET_ALIASES = {
     "default": "",
     "charset": "",
 }
-C1_CONTROLS = bytes(range(0x80, 0xA0))
+C1_CONTROLS = re.compile(rb"[\x80-\x9f]")
 # How often each letter occurs in Russian text, per mille (letters, any case): tells koi8-r
 # from windows-1251 when no label says which (reading one as the other swaps common letters
 # for rare ones and, in CAPITALS too, the case is no clue). Rounded from the usual table
@@ -66,7 +67,7 @@ def codec_for(label: str | None) -> str | None:
 
 def decode_as(data: bytes, codec: str) -> str | None:
     """``data`` in ``codec``, or None when the bytes are not text in it."""
-    if codec == "iso8859-1" and any(byte in C1_CONTROLS for byte in data):
+    if codec == "iso8859-1" and C1_CONTROLS.search(data):
         return None
     try:
         return data.decode(codec)

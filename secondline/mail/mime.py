@@ -185,12 +185,12 @@ def walk_parts(part: Message, out: Walk, depth: int = 0) -> None:
         out.encrypted = out.encrypted or "S/MIME"
     is_body = _disposition(part) != "attachment" and not _filename(part, out.hint)
     if is_body and ctype == "text/plain":
-        text = decode_text(part_bytes(part), part.get_content_charset())
+        text = decode_text(part_bytes(part), part.get_content_charset(), out.hint)
         if PGP_ARMOUR in text:
             out.encrypted = out.encrypted or "PGP"
         out.texts.append(_take_uuencoded(text, out))
     elif is_body and ctype == "text/html":
-        out.htmls.append(decode_text(part_bytes(part), part.get_content_charset()))
+        out.htmls.append(decode_text(part_bytes(part), part.get_content_charset(), out.hint))
     else:
         _attach(part, ctype, out)
 

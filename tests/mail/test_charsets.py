@@ -231,3 +231,16 @@ def test_layout_tables_read_row_by_row() -> None:
     )
     text = parse(with_body(html.encode(), "text/html; charset=utf-8")).text
     assert text.splitlines() == ["Something went wrong.", "Order 42"]
+
+
+def test_an_unlabelled_part_is_read_in_the_charset_the_message_declares() -> None:
+    raw = (
+        b"From: ivan@customer.example\r\nSubject: two\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain; charset=koi8-r\r\n\r\n"
+        + "Первая часть".encode("koi8-r")
+        + b"\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+        + "ЭХО".encode("koi8-r")
+        + b"\r\n--b--\r\n"
+    )
+    assert parse(raw).text.split("\n\n") == ["Первая часть", "ЭХО"]  # "ьип" if guessed

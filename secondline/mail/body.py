@@ -20,19 +20,49 @@ from mailparser_reply import EmailReplyParser
 TEXT_CONFIG = ParserConfig(css=CSS_PROFILES["strict"])
 TABLE_ROWS = ("table", "thead", "tbody", "tfoot", "tr", "caption")
 TABLE_CELLS = ("td", "th")
-TAG_RE = re.compile(r"<[^>]*>")
+# inscriptis's time grows with the square of one block's length past a few hundred KB, so a
+# bigger HTML body gets the plain reading below: tags dropped, block tags as line breaks.
+INSCRIPTIS_MAX_CHARS = 256 * 1024
+TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)?[^>]*>")
+HIDDEN_TAGS = frozenset({"script", "style", "head", "title"})
+BLOCK_TAGS = frozenset(
+    {"p", "div", "br", "li", "tr", "td", "th", "blockquote", "table", "ul", "ol", "pre", "hr"}
+    | {f"h{level}" for level in range(1, 7)}
+)
 
 
 def html_to_text(html: str) -> str:
     """Readable text of an HTML body, word boundaries kept."""
-    try:
-        text = Inscriptis(_tree(html), TEXT_CONFIG).get_text() if html.strip() else ""
-    except Exception:
-        text = ""
-    if not text.strip():  # unparseable, or nested past what lxml builds: the tags dropped
-        text = unescape(TAG_RE.sub(" ", html))
+    text = ""
+    if html.strip() and len(html) <= INSCRIPTIS_MAX_CHARS:
+        try:
+            text = Inscriptis(_tree(html), TEXT_CONFIG).get_text()
+        except Exception:
+            text = ""
+    if not text.strip():  # too big, unparseable, or nested past what lxml builds
+        text = _plain(html)
     lines = [line.rstrip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _plain(html: str) -> str:
+    """The text of HTML in one linear pass: hidden parts and tags dropped, blocks as lines."""
+    parts: list[str] = []
+    hidden = 0
+    position = 0
+    for tag in TAG_RE.finditer(html):
+        if not hidden:
+            parts.append(html[position : tag.start()])
+        position = tag.end()
+        name = (tag.group(2) or "").lower()
+        if name in HIDDEN_TAGS:
+            hidden = max(0, hidden - 1) if tag.group(1) else hidden + 1
+        elif name in BLOCK_TAGS and not hidden:
+            parts.append("\n")
+    if not hidden:
+        parts.append(html[position:])
+    text = unescape("".join(parts))
+    return "\n".join(" ".join(line.split()) for line in text.splitlines())
 
 
 def _tree(html: str) -> HtmlElement:

@@ -244,3 +244,15 @@ def test_an_unlabelled_part_is_read_in_the_charset_the_message_declares() -> Non
         + b"\r\n--b--\r\n"
     )
     assert parse(raw).text.split("\n\n") == ["Первая часть", "ЭХО"]  # "ьип" if guessed
+
+
+def test_a_big_html_body_is_read_plainly_with_word_boundaries_kept() -> None:
+    from secondline.mail.body import INSCRIPTIS_MAX_CHARS, html_to_text
+
+    words = "<b>Please</b> <i>call</i> me today. " * (INSCRIPTIS_MAX_CHARS // 30)
+    html = f"<html><head><style>p{{color:red}}</style></head><body><p>{words}</p>"
+    html += "<script>alert(1)</script><div>Ivan &amp; Co</div></body></html>"
+    assert len(html) > INSCRIPTIS_MAX_CHARS
+    text = html_to_text(html)
+    assert text.startswith("Please call me today. Please call")
+    assert text.endswith("today.\n\nIvan & Co") and "color" not in text and "alert" not in text

@@ -181,7 +181,7 @@ def text_codecs() -> list[str]:
     return sorted(names)
 
 
-SAMPLE = "Ошибка 1С ПРИ ВЫГРУЗКЕ, café €5, テスト 中文 한국어 ÆØÅ ąęł Ελλάδα עברית"
+SAMPLE = "Ошибка 1С ПРИ ВЫГРУЗКЕ, café €5, テスト 中文 한국어 ÆØÅ ąęł Ελλάδα עברית عربي ไทย"
 
 
 @pytest.mark.parametrize("codec", text_codecs())

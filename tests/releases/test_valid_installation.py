@@ -256,3 +256,39 @@ def test_the_page_says_why_an_installation_is_refused(
         )
     assert page.status_code == 400
     assert "Вне согласованного окна" in page.content.decode()  # in the engineer's language
+
+
+def test_the_api_names_the_field_of_a_downgrade_and_of_an_overlap_at_acceptance(
+    api_as: Any,
+    plan: UpdatePlan,
+    test_plan: UpdatePlan,
+    agreed: Any,
+    engineer: User,
+    agent: User,
+    manager: User,
+    responsible: User,
+    versions: dict[str, ProductVersion],
+) -> None:
+    theirs = windows.propose_window(
+        test_plan, manager, **window_kwargs(agent, agreed.starts_at + dt.timedelta(hours=3))
+    )
+    InstallationWindow.objects.filter(pk=theirs.pk).update(starts_at=agreed.starts_at)
+    clash = api_as(responsible).post(f"/api/releases/windows/{theirs.pk}/accept/")
+    assert clash.status_code == 400
+    assert "never overlap" in clash.json()["starts_at"][0]
+
+    plan.installation.current_version = versions["4.2.0"]
+    plan.installation.save()
+    start = agreed.starts_at
+    with time_machine.travel(start + dt.timedelta(hours=6)):
+        refused = api_as(engineer).post(
+            f"/api/releases/plans/{plan.pk}/installed/",
+            {
+                "started_at": start.isoformat(),
+                "finished_at": (start + dt.timedelta(hours=1)).isoformat(),
+                "installed_version": versions["4.1.0"].pk,
+            },
+            format="json",
+        )
+    assert refused.status_code == 400
+    assert "downgrade" in refused.json()["installed_version"][0]

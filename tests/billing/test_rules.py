@@ -272,3 +272,13 @@ def test_out_of_hours_minutes_weigh_the_multiplier_in_prepaid_hours() -> None:
     assert rules.weighted_minutes(30, 60, Decimal("2.00")) == Decimal(150)
     assert rules.used_share(Decimal(48), Decimal(60)) == Decimal("0.8")
     assert rules.used_share(Decimal(1), Decimal(0)) == Decimal(1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(seconds=st.integers(min_value=0, max_value=14 * 86400))
+def test_a_window_holds_its_time_rounded_up_to_the_cent_of_an_hour(seconds: int) -> None:
+    held = rules.hours_up(seconds)
+    assert held * 3600 >= seconds  # an estimate of all the time is never refused
+    assert held * 3600 < seconds + 36  # and never more than a cent of an hour beyond it
+    assert rules.estimate_fits(held, seconds)
+    assert not rules.estimate_fits(held + rules.CENT, seconds)

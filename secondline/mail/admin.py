@@ -11,13 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
-from secondline.mail import imap, quarantine
+from secondline.mail import flags, imap, quarantine
 from secondline.mail.limits import parse_raw
 from secondline.mail.models import InboundMessage, Mailbox, Notification, SenderReply
 from secondline.tickets.choices import TicketType
@@ -136,8 +136,12 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
     @admin.display(description=_("text"))
     def text_preview(self, obj: InboundMessage) -> str:
         parsed = parse_raw(bytes(obj.raw))
+        notes = format_html_join(
+            "", '<p class="errornote">{}</p>', ((note,) for note in flags.staff_notes(parsed))
+        )
         return format_html(
-            '<pre style="white-space:pre-wrap">{}</pre><p>{}</p>',
+            '{}<pre style="white-space:pre-wrap">{}</pre><p>{}</p>',
+            notes,
             parsed.text[:20000],
             ", ".join(a.filename for a in parsed.attachments),
         )

@@ -18,6 +18,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from secondline.mail import flags
 from secondline.mail.models import InboundMessage
 from secondline.mail.parse import ParsedMessage, parse
 from secondline.tickets import events
@@ -95,8 +96,9 @@ def refusal(message: InboundMessage, parsed: ParsedMessage | None) -> str:
 
 
 def note_on_ticket(ticket: Ticket, message: InboundMessage, parsed: ParsedMessage) -> None:
-    """An internal event on the ticket when part of the email was left out of it."""
-    notes = []
+    """An internal event on the ticket when part of the email was left out of it, or when
+    staff should know something about it (``flags``)."""
+    notes = flags.staff_notes(parsed)
     if parsed.parts_left:
         notes.append(
             ngettext(

@@ -214,7 +214,8 @@ class SenderReply(models.Model):
 
     email = models.EmailField(_("email"))
     day = models.DateField(_("day"))
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)  # in English
+    reason_ru = models.TextField(_("reason in Russian"), blank=True)
     in_reply_to = models.CharField(max_length=250, blank=True)
     subject = models.CharField(max_length=250, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

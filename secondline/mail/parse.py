@@ -19,18 +19,21 @@ from secondline.mail.charsets import decode_text
 from secondline.mail.headers import (
     Envelope,
     addresses,
+    claimed_address,
     clean,
     date_of,
-    decode_header_value,
     envelope_of,
     find_message_ids,
     header,
     headers,
+    raw_headers,
+    repair_folding,
+    sender_of,
 )
 from secondline.mail.headers import (
     envelope as read_envelope,
 )
-from secondline.mail.mime import MAX_PARTS, Attachment, Walk, walk_parts
+from secondline.mail.mime import MAX_PARTS, Attachment, Walk, declared_charset, walk_parts
 
 
 @dataclass
@@ -41,6 +44,12 @@ class ParsedMessage:
     subject: str = ""
     sender: str = ""
     sender_name: str = ""
+    # An address in the display name that is not the sender's ("Bob <a@x>" is fine, "b@y
+    # <a@x>" is not): shown to staff as a warning, never used to find a contact.
+    name_claims: str = ""
+    # "PGP/MIME", "S/MIME" or "PGP" (inline) when the body is encrypted; the encrypted data
+    # is among the attachments.
+    encrypted: str = ""
     recipients: list[str] = field(default_factory=list)
     date: dt.datetime | None = None
     text: str = ""
@@ -102,25 +111,24 @@ def parse(raw: bytes, max_parts: int = MAX_PARTS) -> ParsedMessage:
 
 
 def _parse(raw: bytes, pol: policy.Policy, max_parts: int) -> ParsedMessage:
-    msg = email.message_from_bytes(raw, policy=pol)  # type: ignore[arg-type]
-    walk = Walk(max_parts=max(0, max_parts))
+    msg = email.message_from_bytes(repair_folding(raw), policy=pol)  # type: ignore[arg-type]
+    hint = declared_charset(msg)
+    walk = Walk(max_parts=max(0, max_parts), hint=hint)
     walk_parts(msg, walk)
     html = "\n".join(walk.htmls)
     text = "\n\n".join(t.strip("\n") for t in walk.texts if t.strip())
     if not text.strip() and html:
         text = html_to_text(html)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    from_addresses = addresses(headers(msg, "From"))
-    senders = from_addresses or addresses(headers(msg, "Sender"))
-    sender_name, sender = (senders[0][0], senders[0][1]) if senders else ("", "")
-    raw_subject = header(msg, "Subject")
+    sender_name, sender = sender_of(raw_headers(msg, "From", hint))
+    if not sender:
+        sender_name, sender = sender_of(raw_headers(msg, "Sender", hint))
+    raw_subject = header(msg, "Subject", hint)
     subject = raw_subject.replace("\x00", "")
     recipient_headers = [
-        *headers(msg, "To"),
-        *headers(msg, "Cc"),
-        *headers(msg, "Delivered-To"),
-        *headers(msg, "X-Original-To"),
-        *headers(msg, "Envelope-To"),
+        raw
+        for name in ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
+        for raw in raw_headers(msg, name, hint)
     ]
     message_ids = find_message_ids(header(msg, "Message-ID"))
     defects = [*walk.defects, *(type(d).__name__ for d in getattr(msg, "defects", []))]
@@ -130,7 +138,9 @@ def _parse(raw: bytes, pol: policy.Policy, max_parts: int) -> ParsedMessage:
         references=find_message_ids(" ".join(headers(msg, "References"))),
         subject=subject,
         sender=sender[:254],
-        sender_name=decode_header_value(sender_name)[:150],
+        sender_name=sender_name[:150],
+        name_claims=claimed_address(sender_name, sender),
+        encrypted=walk.encrypted,
         recipients=[addr for _, addr in addresses(recipient_headers)],
         date=date_of(header(msg, "Date")),
         text=text,
@@ -142,7 +152,5 @@ def _parse(raw: bytes, pol: policy.Policy, max_parts: int) -> ParsedMessage:
         defects=defects,
         parts_left=walk.parts_left,
         # The header-only parser reads headers as compat32 does; other policies may not.
-        envelope=envelope_of(message_ids, from_addresses, raw_subject)
-        if pol is policy.compat32
-        else None,
+        envelope=envelope_of(message_ids, sender, raw_subject) if pol is policy.compat32 else None,
     )

@@ -40,13 +40,17 @@ def _send(notification_id: int) -> tuple[str, Exception | None]:
             attempts=claimed.attempts + 1, last_error=str(exc)[:2000]
         )
         return "retry", exc
-    Notification.objects.filter(
-        pk__in=[row.pk for row in group], status=Notification.Status.PENDING
-    ).update(
-        status=Notification.Status.SENT,
-        sent_at=timezone.now(),
-        attempts=claimed.attempts + 1,
-        subject=message.subject[:300],
+    now, subject = timezone.now(), message.subject[:300]
+    pending = Notification.objects.filter(status=Notification.Status.PENDING)
+    pending.filter(pk=claimed.pk).update(
+        status=Notification.Status.SENT, sent_at=now, attempts=claimed.attempts + 1, subject=subject
+    )
+    # The others went out in this email: skipped, so that threading never names their ids.
+    pending.filter(pk__in=[row.pk for row in group if row.pk != claimed.pk]).update(
+        status=Notification.Status.SKIPPED,
+        sent_at=now,
+        subject=subject,
+        last_error=f"sent in one email with {claimed.message_id}",
     )
     return "sent", None
 

@@ -50,8 +50,13 @@ def test_three_status_changes_within_a_minute_make_one_email(member, agent, sent
     assert message.subject == f"[{ticket.number}] Waiting for customer: {ticket.subject}"
     for label in ("Accepted", "In progress", "Waiting for customer"):
         assert f"The ticket is now: {label}." in message.body
-    statuses = Notification.objects.filter(ticket=ticket, to_email=member.email)
-    assert set(statuses.values_list("status", flat=True)) == {Notification.Status.SENT}
+    rows = Notification.objects.filter(ticket=ticket, to_email=member.email).order_by("pk")
+    sent_ids = [row.message_id for row in rows if row.status == Notification.Status.SENT]
+    assert message.extra_headers["Message-ID"] in sent_ids  # the ids sent are the ids used
+    merged = [row for row in rows if row.status == Notification.Status.SKIPPED]
+    assert len(merged) == 2 and all(
+        message.extra_headers["Message-ID"] in row.last_error for row in merged
+    )
     notify.sweep_unqueued()
     assert len(to(member)) == 1  # never a copy
 

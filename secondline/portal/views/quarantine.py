@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
-from secondline.mail import quarantine, routing
+from secondline.mail import flags, quarantine, routing
 from secondline.mail.limits import parse_raw
 from secondline.mail.models import InboundMessage
 from secondline.portal.forms import QuarantineTicketForm
@@ -69,6 +69,7 @@ def _detail_page(
     context = {
         "message": message,
         "parsed": parsed,
+        "notes": flags.staff_notes(parsed),
         "source": source,
         "source_cut": len(raw) > RAW_PREVIEW_BYTES,
         "actionable": message.status

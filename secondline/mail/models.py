@@ -112,7 +112,10 @@ class Mailbox(models.Model):
         _("move processed messages to"), max_length=255, blank=True, default="Processed"
     )
     is_active = models.BooleanField(_("active"), default=True)
-    poll_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The poller's lease (``imap.Lease``): held by one poller, renewed while it works, and
+    # free once it expires, so a poller that died frees its mailbox within a minute.
+    poll_lease_owner = models.CharField(max_length=32, blank=True, editable=False)
+    poll_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -153,6 +156,9 @@ class InboundMessage(models.Model):
     raw = models.BinaryField(_("raw message"))
     size = models.PositiveBigIntegerField(_("size"), default=0)
     sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    # The same message delivered by another route has the same fingerprint (``fingerprint``):
+    # a duplicate is the same Message-ID and the same fingerprint.
+    fingerprint = models.CharField(_("content fingerprint"), max_length=64, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=250, blank=True, db_index=True)
     sender = models.CharField(_("from"), max_length=254, blank=True, db_index=True)
     subject = models.CharField(_("subject"), max_length=250, blank=True)
@@ -183,6 +189,16 @@ class InboundMessage(models.Model):
     )
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
+    # An earlier message with the same Message-ID but other content: routed all the same,
+    # and the agent is told (``notes``).
+    collides_with = models.ForeignKey(
+        "self",
+        verbose_name=_("same Message-ID as"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     error = models.TextField(_("why"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

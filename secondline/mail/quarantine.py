@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.mail import limits
+from secondline.mail import limits, notes
 from secondline.mail.filing import draft_from, uploads_from, with_skipped_note
 from secondline.mail.intake import process
 from secondline.mail.models import InboundMessage
@@ -57,7 +57,7 @@ def turn_into_ticket(
             % {"id": message.pk, "sender": message.sender or "?"},
             public=False,
         )
-        limits.note_on_ticket(ticket, message, parsed)
+        notes.note_on_ticket(ticket, message, parsed)
         message.result_ticket = ticket
         message.status = Status.TICKET
         message.processed_at = timezone.now()

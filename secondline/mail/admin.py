@@ -120,9 +120,11 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
         "attempts",
         "size",
         "sha256",
+        "fingerprint",
         "result_ticket",
         "result_comment",
         "duplicate_of",
+        "collides_with",
         "text_preview",
         "raw_source",
     ]
@@ -149,7 +151,7 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
         more = _(" … (%(size)s bytes in all)") % {"size": len(raw)} if len(raw) > len(text) else ""
         return format_html('<pre style="white-space:pre-wrap">{}{}</pre>', text, more)
 
-    @admin.action(description=_("Retry the selected quarantined messages"))
+    @admin.action(description=_("Retry the selected messages that were not filed"))
     def retry(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
         results: dict[str, int] = {}
         for message in queryset:

@@ -204,7 +204,7 @@ def process(
     ``parsed`` is ``parse(message.raw)`` and ``lookups`` what its batch looked up at once,
     when the caller has them.
     """
-    claimable = (Status.RECEIVED, Status.QUARANTINED) if retry else (Status.RECEIVED,)
+    claimable = InboundMessage.NOT_FILED if retry else (Status.RECEIVED,)
     failure: Exception | None = None
     with transaction.atomic():
         if not _claim(message, claimable):

@@ -153,6 +153,10 @@ class InboundMessage(models.Model):
         }
     )
 
+    # What the intake did not file, each with its reason: the quarantine an agent works
+    # through, where any of them can be retried or filed by hand (``quarantine``).
+    NOT_FILED = (Status.QUARANTINED, Status.DUPLICATE, Status.IGNORED, Status.RECEIVED)
+
     raw = models.BinaryField(_("raw message"))
     size = models.PositiveBigIntegerField(_("size"), default=0)
     sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)

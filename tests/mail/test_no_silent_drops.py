@@ -81,3 +81,65 @@ def test_a_message_without_message_id_is_a_duplicate_only_of_the_same_bytes(memb
     assert intake.ingest_message(raw).status == Status.TICKET
     assert intake.ingest_message(relayed(raw)).status == Status.TICKET
     assert intake.ingest_message(raw).status == Status.DUPLICATE
+
+
+# -- what was not filed is in the quarantine, where an agent can retry or file it ------------
+
+
+def not_filed(member) -> dict[str, InboundMessage]:
+    """A duplicate, an out-of-office reply to our notification, a quarantined stranger."""
+    raw = plain(member.email, Message_ID="<copy@customer.example>")
+    ticket = intake.ingest_message(raw).message.result_ticket
+    duplicate = intake.ingest_message(relayed(raw)).message
+    away = plain(
+        member.email,
+        subject=f"Out of office: [{ticket.number}]",
+        Auto_Submitted="auto-replied",
+        Message_ID="<away@customer.example>",
+    )
+    ignored = intake.ingest_message(away).message
+    stranger = intake.ingest_message(plain("stranger@elsewhere.example")).message
+    assert [m.status for m in (duplicate, ignored, stranger)] == [
+        Status.DUPLICATE,
+        Status.IGNORED,
+        Status.QUARANTINED,
+    ]
+    return {"duplicate": duplicate, "ignored": ignored, "quarantined": stranger}
+
+
+def test_the_desk_quarantine_shows_each_kind_of_message_not_filed_with_its_reason(
+    member, agent, client
+) -> None:
+    messages = not_filed(member)
+    client.force_login(agent)
+    for status, message in messages.items():
+        page = client.get(f"/desk/quarantine/?status={status}").content.decode()
+        assert f"/desk/quarantine/{message.pk}/" in page
+        assert message.error.split(":")[0][:40] in page
+        others = [m for m in messages.values() if m != message]
+        assert all(f'/desk/quarantine/{m.pk}/"' not in page for m in others)
+        detail = client.get(f"/desk/quarantine/{message.pk}/").content.decode()
+        assert f"/desk/quarantine/{message.pk}/retry/" in detail  # an agent can act on it
+    assert (
+        f"/desk/quarantine/{messages['quarantined'].pk}/"
+        in client.get("/desk/quarantine/?status=nonsense").content.decode()
+    )
+
+
+def test_an_agent_can_file_a_duplicate_or_an_ignored_message_after_all(member, agent) -> None:
+    from secondline.mail import quarantine
+
+    messages = not_filed(member)
+    assert quarantine.retry(messages["duplicate"]) == Status.TICKET
+    ticket = quarantine.turn_into_ticket(messages["ignored"], member, agent)
+    assert ticket.requester == member
+    assert Ticket.objects.count() == 3
+
+
+def test_the_flag_of_a_reused_message_id_is_on_the_quarantine_page(member, agent, client) -> None:
+    first = intake.ingest_message(plain(member.email, Message_ID="<r@customer.example>")).message
+    stranger = plain("attacker@evil.example", Message_ID="<r@customer.example>")
+    message = intake.ingest_message(stranger).message
+    client.force_login(agent)
+    page = client.get(f"/desk/quarantine/{message.pk}/").content.decode()
+    assert f"Message #{first.pk} had the same Message-ID and other content" in page

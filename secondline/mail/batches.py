@@ -20,6 +20,7 @@ from secondline.mail import headers, intake, limits, notify, routing
 from secondline.mail.intake import LIVE_SOURCES, Outcome, StoreFailed
 from secondline.mail.models import InboundMessage
 from secondline.mail.parse import ParsedMessage
+from secondline.tickets import files
 
 log = logging.getLogger(__name__)
 Status = InboundMessage.Status
@@ -92,6 +93,8 @@ def _ingest_batch(
     except Exception:  # the rows stay "received"; the sweep or the next run picks them up
         log.exception("a batch of %s inbound messages could not be processed now", len(stored))
         return [Outcome(message, _unrouted(message, created)) for message, created, *_ in stored]
+    finally:
+        files.discard_uncommitted()  # of the messages whose savepoint was rolled back
 
 
 def _parsed(message: InboundMessage, created: bool) -> ParsedMessage | None:

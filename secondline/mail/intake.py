@@ -29,6 +29,7 @@ from secondline.mail.fingerprint import fingerprint
 from secondline.mail.headers import Envelope
 from secondline.mail.models import InboundMessage, Mailbox
 from secondline.mail.parse import ParsedMessage
+from secondline.tickets import files
 
 log = logging.getLogger(__name__)
 Status = InboundMessage.Status
@@ -202,8 +203,24 @@ def process(
     The claim (a conditional update) and the ticket, comment or event it produces commit
     together, so a crash at any point leaves the message "received" with nothing half-done.
     ``parsed`` is ``parse(message.raw)`` and ``lookups`` what its batch looked up at once,
-    when the caller has them.
+    when the caller has them. Attachment files written by work that was rolled back are
+    deleted (``tickets.files``).
     """
+    if parsed is None:  # before the transaction: the parse has its budget, but takes time
+        parsed = parsed_here(bytes(message.raw))
+    try:
+        return _process(message, answer_unknown_senders, retry, parsed, lookups)
+    finally:
+        files.discard_uncommitted()
+
+
+def _process(
+    message: InboundMessage,
+    answer_unknown_senders: bool,
+    retry: bool,
+    parsed: ParsedMessage | None,
+    lookups: routing.Lookups | None,
+) -> str:
     claimable = InboundMessage.NOT_FILED if retry else (Status.RECEIVED,)
     failure: Exception | None = None
     with transaction.atomic():
@@ -212,7 +229,7 @@ def process(
             return message.status
         message.error = ""
         try:
-            if parsed is None:
+            if parsed is None:  # the parse raised: again, for the quarantine to say why
                 parsed = limits.parse_raw(bytes(message.raw))
             route(
                 message,

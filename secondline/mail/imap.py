@@ -19,7 +19,7 @@ from django.utils import timezone
 from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.message import MailMessage
 
-from secondline.mail import intake, notify
+from secondline.mail import intake, notify, oauth2
 from secondline.mail.imap_commands import capabilities_of, flag, move
 from secondline.mail.lease import Lease
 from secondline.mail.models import Mailbox
@@ -58,7 +58,10 @@ def connect(mailbox: Mailbox, timeout: float = 30) -> BaseMailBox:
     else:
         box = MailBoxUnencrypted(mailbox.host, mailbox.port, timeout=timeout)
     box.email_message_class = RawMessage
-    return box.login(mailbox.username, mailbox.password, initial_folder=mailbox.folder or "INBOX")
+    folder = mailbox.folder or "INBOX"
+    if mailbox.auth == Mailbox.Auth.OAUTH2:
+        return box.xoauth2(mailbox.username, oauth2.access_token(mailbox), initial_folder=folder)
+    return box.login(mailbox.username, mailbox.password, initial_folder=folder)
 
 
 def poll(mailbox: Mailbox, limit: int = BATCH) -> PollResult:

@@ -82,6 +82,16 @@ class Mailbox(models.Model):
         STARTTLS = "starttls", _("STARTTLS (usually port 143)")
         NONE = "none", _("None (only on a trusted network)")
 
+    class Auth(models.TextChoices):
+        PASSWORD = "password", _("Password")
+        OAUTH2 = "oauth2", _("OAuth2 (XOAUTH2)")
+
+    class Provider(models.TextChoices):
+        MICROSOFT = "microsoft", _("Microsoft 365")
+        YANDEX = "yandex", _("Yandex")
+        MAILRU = "mailru", _("Mail.ru")
+        OTHER = "other", _("Other (give the token URL)")
+
     class ProcessedAction(models.TextChoices):
         SEEN = "seen", _("Flag as \\Seen")
         MOVE = "move", _("Move to a folder")
@@ -94,6 +104,25 @@ class Mailbox(models.Model):
     )
     username = models.CharField(_("user"), max_length=255)
     password = models.CharField(_("password"), max_length=255, blank=True)
+    auth = models.CharField(
+        _("sign-in"), max_length=10, choices=Auth.choices, default=Auth.PASSWORD
+    )
+    # OAuth2 (``oauth2``): the app registered with the provider, and the refresh token its
+    # consent gave; the access token is refreshed by the worker before it expires.
+    oauth2_provider = models.CharField(
+        _("OAuth2 provider"), max_length=10, choices=Provider.choices, blank=True
+    )
+    oauth2_token_url = models.URLField(
+        _("token URL"), blank=True, help_text=_("Filled in for the known providers.")
+    )
+    oauth2_scope = models.CharField(_("scope"), max_length=255, blank=True)
+    oauth2_client_id = models.CharField(_("client ID"), max_length=255, blank=True)
+    oauth2_client_secret = models.CharField(_("client secret"), max_length=255, blank=True)
+    oauth2_refresh_token = models.TextField(_("refresh token"), blank=True)
+    oauth2_access_token = models.TextField(blank=True, editable=False)
+    oauth2_expires_at = models.DateTimeField(
+        _("access token expires"), null=True, blank=True, editable=False
+    )
     folder = models.CharField(_("folder"), max_length=255, default="INBOX")
     default_ticket_type = models.CharField(
         _("default ticket type"),

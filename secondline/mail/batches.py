@@ -189,7 +189,7 @@ def _store_batch(batch: Sequence[tuple[bytes, str]]) -> list[tuple[InboundMessag
     """``store`` for each message of a batch, in one transaction: the rows already there are
     read with one query, the new ones written with one ``bulk_create``. Should another worker
     store some of the same bytes in between, the batch is stored one message at a time.
-    Only the header blocks are read (``headers.envelope``); returns (row, created, source)."""
+    Only the header blocks are read (``intake.read_envelope``); returns (row, created, source)."""
     items = list(map(_bytes_first, batch))
     digests = [headers.content_hash(raw) for raw, _source in items]
     try:
@@ -198,7 +198,7 @@ def _store_batch(batch: Sequence[tuple[bytes, str]]) -> list[tuple[InboundMessag
             new: dict[str, InboundMessage] = {}
             for (raw, source), digest in zip(items, digests, strict=True):
                 if digest not in rows and digest not in new:
-                    envelope = headers.envelope(limits.kept(raw))
+                    envelope = intake.read_envelope(raw)
                     new[digest] = intake.row(raw, source, None, envelope, digest)
             InboundMessage.objects.bulk_create(new.values())
     except IntegrityError:  # delivered by another worker a moment ago

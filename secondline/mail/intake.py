@@ -2,7 +2,7 @@
 
 1. The raw bytes are stored first, in their own transaction (``store``), so a crash after that
    point loses nothing: the row stays "received" and is processed on the next run. Only the
-   header block is read before (``headers.envelope``); the parse, with its budget, comes after.
+   header block is read before (``read_envelope``); the parse, with its budget, comes after.
 2. ``process`` claims the row with a conditional update and, in the same transaction, turns it
    into a ticket, a comment, a delivery-failure event, or a quarantine entry (``route``). A
    crash rolls the whole step back, so every message is processed exactly once.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 Status = InboundMessage.Status
 
 LIVE_SOURCES = ("imap", "pipe")
+HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 class StoreFailed(Exception):
@@ -127,6 +129,14 @@ def row(
     )
 
 
+def read_envelope(raw: bytes) -> Envelope:
+    """The envelope stored with the bytes, read from the header block alone: the body may be
+    megabytes, and it is parsed only once the bytes are stored."""
+    raw = limits.kept(raw)
+    end = HEADER_END.search(raw)
+    return headers.envelope(raw[: end.end()] if end else raw)
+
+
 def parsed_here(raw: bytes) -> ParsedMessage | None:
     """``parse`` of the stored bytes, or None should the parse ever raise (``process`` then
     parses again, and quarantines the message with the error)."""
@@ -173,7 +183,7 @@ def store(
     digest = digest or headers.content_hash(raw)
     try:
         if envelope is None:
-            envelope = headers.envelope(limits.kept(raw))
+            envelope = read_envelope(raw)
         # Insert first: a re-delivery is rare, and the unique hash turns it away (one round
         # trip fewer for every new message than looking before inserting).
         message = row(raw, source, mailbox, envelope, digest, total_size)

@@ -282,6 +282,12 @@ MAIL_DEFAULT_TICKET_TYPE = os.environ.get("MAIL_DEFAULT_TICKET_TYPE", "consultat
 MAIL_MAX_MESSAGE_BYTES = envint("MAIL_MAX_MESSAGE_BYTES", 25 * 1024 * 1024)
 MAIL_OVERSIZE_KEEP_BYTES = envint("MAIL_OVERSIZE_KEEP_BYTES", 256 * 1024)
 MAIL_MAX_PARTS = envint("MAIL_MAX_PARTS", 200)
+# The HTML of one message is sanitized only up to this size and for this long; over either it
+# is kept as an attachment and the text part is filed (docs/email.md, "Limits").
+MAIL_HTML_MAX_BYTES = envint("MAIL_HTML_MAX_BYTES", 1024 * 1024)
+MAIL_HTML_SECONDS = envint("MAIL_HTML_SECONDS", 10)
+# A mailbox poller renews its lease while it works; one that died loses it after this long.
+MAIL_POLL_LEASE_SECONDS = envint("MAIL_POLL_LEASE_SECONDS", 60)
 # An Urgent alert nobody acknowledges within this many minutes goes to the next on duty.
 URGENT_ACK_MINUTES = envint("URGENT_ACK_MINUTES", 15)
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.mail import flags, limits, routing
+from secondline.mail import flags, notes, routing
 from secondline.mail.automatic import ROBOT_LOCALPARTS, Bounce
 from secondline.mail.models import InboundMessage, Notification, SenderReply
 from secondline.mail.outbound import refusal_reasons
@@ -143,7 +143,7 @@ def comment(
         files=uploads,
         body_html="" if stripped else parsed.html,
     )
-    limits.note_on_ticket(ticket, message, parsed)
+    notes.note_on_ticket(ticket, message, parsed)
     message.result_ticket = ticket
     message.result_comment = comment
     message.settle(Status.COMMENT)
@@ -243,7 +243,7 @@ def open_ticket(
     except ValidationError as exc:
         message.settle(Status.QUARANTINED, "; ".join(exc.messages))
         return None
-    limits.note_on_ticket(ticket, message, parsed)
+    notes.note_on_ticket(ticket, message, parsed)
     message.result_ticket = ticket
     message.settle(Status.TICKET)
     return ticket

@@ -115,6 +115,9 @@ class Ticket(models.Model):
     sla_state = models.CharField(_("SLA state"), max_length=20, blank=True, db_index=True)
     sla_paused_since = models.DateTimeField(null=True, blank=True)
     sla_paused_seconds = models.PositiveIntegerField(default=0)
+    # When the SLA sweep must look at the ticket next (its next at-risk moment or deadline);
+    # empty while no clock runs. The sweep reads only the rows due, through the partial index.
+    sla_next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(
         _("created"), default=timezone.now, editable=False, db_index=True
@@ -130,6 +133,11 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["organization", "-updated_at"]),
             models.Index(fields=["status", "reaction_due_at"]),
+            models.Index(
+                fields=["sla_next_check_at"],
+                condition=models.Q(sla_next_check_at__isnull=False),
+                name="ticket_sla_next_check",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -22,6 +22,7 @@ USAGE = """usage: secondline COMMAND [ARGS]
   run [--bind HOST:PORT] [--workers N] [--no-worker]
                       serve the product with its background worker and scheduler
   demo                load the demo data (idempotent) and print the demo logins
+  seed --tickets N [--organizations M --agents K]   realistic volume in bulk, for benchmarks
   migrate             create or upgrade the database
   createsuperuser     create an administrator
   backup FILE / restore FILE [--force]   the database, attachments and secret key

@@ -130,9 +130,13 @@ INSTALLED_APPS = [
     "secondline.api",
     "secondline.demo",
     "secondline.backups",
+    "django_prometheus",
+    "secondline.monitoring",
 ]
 
 MIDDLEWARE = [
+    # first and (nearly) last: request latency and counts for /metrics (secondline.monitoring)
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "secondline.mail.middleware.NotifyAfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -147,6 +151,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # last, as django-axes asks: it turns a lockout into the answer (accounts/lockout.py)
     "axes.middleware.AxesMiddleware",
 ]
@@ -390,12 +395,34 @@ SPECTACULAR_SETTINGS = {
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
+# --- Logging and monitoring (docs/production.md#monitoring) ---------------------------------
+# LOG_FORMAT=json writes one JSON object per line (python-json-logger) for a log collector.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json; got {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+# /metrics answers only these client addresses (the reverse proxy refuses it from outside).
+METRICS_ALLOWED_ADDRESSES = envlist("METRICS_ALLOWED_ADDRESSES", "127.0.0.1,::1")
+# The probes answer over plain HTTP too: a load balancer checks the node, not the browser.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# --- end of logging and monitoring -----------------------------------------------------------
 
 # HTTPS and HTTP headers (docs/security.md). Production (SECONDLINE_PRODUCTION=1) is served over
 # HTTPS and gets the safe values by default; the embedded default serves plain HTTP on

@@ -191,8 +191,10 @@ def seed(
     years: int = 3,
     random_seed: int = 1,
     progress: bool = False,
+    open_share: float = OPEN_SHARE,
 ) -> SeedReport:
-    """Add ``tickets`` tickets with their conversations, history and work logs."""
+    """Add ``tickets`` tickets with their conversations, history and work logs; about
+    ``open_share`` of them still open (0: history only)."""
     rng = random.Random(random_seed)
     people = cast(organizations, agents)
     report = SeedReport(organizations=organizations, agents=agents)
@@ -200,16 +202,21 @@ def seed(
     with historical_dates():
         for start in range(0, tickets, BATCH):
             with transaction.atomic():
-                _batch(rng, people, min(BATCH, tickets - start), years, now, report)
+                _batch(rng, people, min(BATCH, tickets - start), (years, open_share), now, report)
             if progress:
                 print(f"  {report.tickets} tickets", flush=True)
     return report
 
 
 def _batch(
-    rng: random.Random, people: Cast, count: int, years: int, now: dt.datetime, report: SeedReport
+    rng: random.Random,
+    people: Cast,
+    count: int,
+    mix: tuple[int, float],
+    now: dt.datetime,
+    report: SeedReport,
 ) -> None:
-    drafts = [_ticket(rng, people, years, now) for _ in range(count)]
+    drafts = [_ticket(rng, people, mix, now) for _ in range(count)]
     rows = Ticket.objects.bulk_create([ticket for ticket, _ in drafts])
     comments: list[Comment] = []
     events: list[TicketEvent] = []
@@ -230,10 +237,13 @@ def _batch(
     report.worklogs += len(worklogs)
 
 
-def _ticket(rng: random.Random, people: Cast, years: int, now: dt.datetime) -> tuple[Ticket, User]:
+def _ticket(
+    rng: random.Random, people: Cast, mix: tuple[int, float], now: dt.datetime
+) -> tuple[Ticket, User]:
+    years, open_share = mix
     contract, customers = rng.choice(people.contracts)
     requester = rng.choice(customers)
-    is_open = rng.random() < OPEN_SHARE
+    is_open = rng.random() < open_share
     status = _pick(rng, OPEN if is_open else FINISHED)
     span = OPEN_WITHIN_DAYS if is_open else 365 * years
     created = now - dt.timedelta(minutes=rng.randrange(30, span * 24 * 60))

@@ -77,3 +77,10 @@ def test_bad_numbers_are_refused_and_nothing_is_written(args: list[str], message
     with pytest.raises(CommandError, match=message):
         call_command("seed", *args, stdout=StringIO())
     assert not Ticket.objects.exists()
+
+
+@pytest.mark.django_db
+def test_history_only_adds_no_open_ticket() -> None:
+    call_command("seed", tickets=200, organizations=2, agents=2, open_percent=0, stdout=StringIO())
+    assert Ticket.objects.count() == 200
+    assert not Ticket.objects.filter(status__in=OPEN_STATUSES).exists()

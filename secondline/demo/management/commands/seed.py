@@ -33,6 +33,12 @@ class Command(BaseCommand):
         parser.add_argument("--agents", type=_count(1), default=10)
         parser.add_argument("--years", type=_count(1), default=3, help="spread of filing dates")
         parser.add_argument("--random-seed", type=int, default=1)
+        parser.add_argument(
+            "--open-percent",
+            type=_count(0),
+            default=8,
+            help="share of the tickets still open (0: history only, e.g. to grow a database)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
@@ -44,6 +50,7 @@ class Command(BaseCommand):
                 years=options["years"],
                 random_seed=options["random_seed"],
                 progress=options["verbosity"] > 1,
+                open_share=min(options["open_percent"], 100) / 100,
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None

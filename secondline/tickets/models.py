@@ -14,7 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from secondline.tickets.choices import Channel, Environment, Priority, Status, TicketType
+from secondline.tickets.choices import (
+    OPEN_STATUSES,
+    Channel,
+    Environment,
+    Priority,
+    Status,
+    TicketType,
+)
 
 TICKET_NUMBER_PREFIX = "SL"
 TICKET_NUMBER_RE = re.compile(rf"\b{TICKET_NUMBER_PREFIX}-(\d{{1,12}})\b", re.IGNORECASE)
@@ -133,6 +140,13 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["organization", "-updated_at"]),
             models.Index(fields=["status", "reaction_due_at"]),
+            # The queues list open tickets by deadline: with years of closed tickets the
+            # index above walks them all to find the open ones; this one holds only the open.
+            models.Index(
+                fields=["reaction_due_at", "id"],
+                condition=models.Q(status__in=sorted(OPEN_STATUSES)),
+                name="ticket_open_by_due",
+            ),
             models.Index(
                 fields=["sla_next_check_at"],
                 condition=models.Q(sla_next_check_at__isnull=False),

@@ -148,11 +148,15 @@ class SingleScheduler(PersistentScheduler):
                 # SystemExit, not an exception: celery would log a traceback for the latter.
                 raise SystemExit(f"celery beat: {exc}") from None
         super().__init__(*args, **kwargs)
+        self._keep_lock()  # opening the schedule may have taken a while
 
-    def tick(self, *args: Any, **kwargs: Any) -> float:
+    def _keep_lock(self) -> None:
         if self._shared is not None and not self._shared.renew():
             log.error("scheduler lock lost (this beat stalled past its expiry); standing by")
             self._shared.wait()
+
+    def tick(self, *args: Any, **kwargs: Any) -> float:
+        self._keep_lock()
         return float(super().tick(*args, **kwargs))
 
     def close(self) -> None:

@@ -282,6 +282,11 @@ MAIL_DEFAULT_TICKET_TYPE = os.environ.get("MAIL_DEFAULT_TICKET_TYPE", "consultat
 MAIL_MAX_MESSAGE_BYTES = envint("MAIL_MAX_MESSAGE_BYTES", 25 * 1024 * 1024)
 MAIL_OVERSIZE_KEEP_BYTES = envint("MAIL_OVERSIZE_KEEP_BYTES", 256 * 1024)
 MAIL_MAX_PARTS = envint("MAIL_MAX_PARTS", 200)
+# The authserv-ids of our own mail servers, whose Authentication-Results headers (DMARC, DKIM)
+# prove a sender's domain (docs/email.md); every other such header is ignored.
+MAIL_TRUSTED_AUTHSERV_IDS = envlist("MAIL_TRUSTED_AUTHSERV_IDS", "")
+# How long a link that confirms an Urgent incident filed by email works (seconds).
+MAIL_URGENT_CONFIRM_MAX_AGE = envint("MAIL_URGENT_CONFIRM_MAX_AGE", 24 * 3600)
 # An Urgent alert nobody acknowledges within this many minutes goes to the next on duty.
 URGENT_ACK_MINUTES = envint("URGENT_ACK_MINUTES", 15)
 

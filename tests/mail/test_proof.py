@@ -10,7 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from secondline.mail import authresults, intake, proof
-from secondline.mail.models import InboundMessage, UrgentConfirmation
+from secondline.mail.models import InboundMessage, ReplyKey, UrgentConfirmation
 from secondline.releases.models import DutyCallout, DutyShift, UrgentAlert
 from secondline.tickets.choices import Priority, TicketType
 from secondline.tickets.models import Comment, Ticket
@@ -199,3 +199,24 @@ def test_a_proven_urgent_incident_pages_at_once(member, engineer_on_duty, settin
     assert outcome.message.result_ticket.priority == Priority.URGENT
     assert UrgentAlert.objects.filter(engineer=engineer_on_duty).exists()
     assert not UrgentConfirmation.objects.exists()
+
+
+def test_an_administrator_revokes_a_key_in_the_back_office(member, agent, admin_client) -> None:
+    ticket = file_ticket(member)
+    raw = signed(forged_reply(agent, ticket), ticket, agent)
+    key = ReplyKey.objects.get(user=agent)
+    response = admin_client.post(
+        "/admin/mail/replykey/", {"action": "revoke", "_selected_action": [key.pk]}
+    )
+    assert response.status_code == 302
+    assert intake.ingest_message(raw).status == Status.QUARANTINED
+
+
+def test_the_confirmation_is_in_the_contacts_language(member, sent) -> None:
+    member.language = "ru"
+    member.save()
+    with sent():
+        intake.ingest_message(urgent_mail(member.email))
+    message = mail.outbox[-1]
+    assert message.subject.startswith("Подтвердите срочный инцидент")
+    assert "Ссылка действует один раз, 24 часа." in message.body

@@ -316,6 +316,11 @@ MAIL_HTML_MAX_BYTES = envint("MAIL_HTML_MAX_BYTES", 1024 * 1024)
 MAIL_HTML_SECONDS = envint("MAIL_HTML_SECONDS", 10)
 # A mailbox poller renews its lease while it works; one that died loses it after this long.
 MAIL_POLL_LEASE_SECONDS = envint("MAIL_POLL_LEASE_SECONDS", 60)
+# The authserv-ids of our own mail servers, whose Authentication-Results headers (DMARC, DKIM)
+# prove a sender's domain (docs/email.md); every other such header is ignored.
+MAIL_TRUSTED_AUTHSERV_IDS = envlist("MAIL_TRUSTED_AUTHSERV_IDS", "")
+# How long a link that confirms an Urgent incident filed by email works (seconds).
+MAIL_URGENT_CONFIRM_MAX_AGE = envint("MAIL_URGENT_CONFIRM_MAX_AGE", 24 * 3600)
 # An Urgent alert nobody acknowledges within this many minutes goes to the next on duty.
 URGENT_ACK_MINUTES = envint("URGENT_ACK_MINUTES", 15)
 

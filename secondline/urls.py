@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("releases/", include("secondline.releases.urls")),
     path("", include("secondline.monitoring.urls")),
+    path("mail/", include("secondline.mail.urls")),
     path("", include("secondline.portal.urls")),
     *auth_urlpatterns,
 ]

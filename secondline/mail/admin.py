@@ -17,9 +17,9 @@ from django.utils.translation import ngettext
 
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
-from secondline.mail import flags, imap, oauth2, quarantine
+from secondline.mail import flags, imap, oauth2, proof, quarantine
 from secondline.mail.limits import parse_raw
-from secondline.mail.models import InboundMessage, Mailbox, Notification, SenderReply
+from secondline.mail.models import InboundMessage, Mailbox, Notification, ReplyKey, SenderReply
 from secondline.tickets.choices import TicketType
 
 RAW_PREVIEW_BYTES = 512 * 1024
@@ -274,3 +274,22 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
 class SenderReplyAdmin(admin.ModelAdmin[SenderReply]):
     list_display = ["day", "email", "sent_at", "reason"]
     readonly_fields = ["email", "day", "reason", "in_reply_to", "subject", "sent_at"]
+
+
+@admin.register(ReplyKey)
+class ReplyKeyAdmin(admin.ModelAdmin[ReplyKey]):
+    """Each person's key for their signed reply addresses (``mail/proof.py``)."""
+
+    list_display = ["user", "rotated_at"]
+    search_fields = ["user__email", "user__username"]
+    readonly_fields = ["user", "rotated_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a key is made when a person's first notification is sent
+
+    @admin.action(description=_("Revoke: refuse every reply address signed with these keys"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ReplyKey]) -> None:
+        for key in queryset.select_related("user"):
+            proof.revoke(key.user)
+        self.message_user(request, _("Revoked %(count)d keys.") % {"count": queryset.count()})

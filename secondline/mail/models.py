@@ -279,3 +279,52 @@ class SenderReply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} {self.day}"
+
+
+def new_reply_secret() -> str:
+    from django.utils.crypto import get_random_string
+
+    return get_random_string(32)
+
+
+class ReplyKey(models.Model):
+    """A person's secret for their signed reply addresses (``proof``): a new secret revokes
+    every address signed with the old one."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    secret = models.CharField(max_length=64, default=new_reply_secret, editable=False)
+    rotated_at = models.DateTimeField(_("issued at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reply address key")
+        verbose_name_plural = _("reply address keys")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class UrgentConfirmation(models.Model):
+    """An Urgent incident filed by an unproven email waits for its contact's confirmation
+    link before the engineers on duty are paged (``proof.confirm_urgent``)."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket")
+    )
+    contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("contact"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("urgent incident confirmation")
+        verbose_name_plural = _("urgent incident confirmations")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.contact_id}"

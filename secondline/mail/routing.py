@@ -14,6 +14,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from secondline.accounts.models import User
+from secondline.mail import proof
 from secondline.mail.automatic import Bounce
 from secondline.mail.models import InboundMessage, Notification
 from secondline.mail.parse import ParsedMessage
@@ -61,16 +62,21 @@ def earlier_with_message_id(message: InboundMessage) -> Earlier:
 def find_ticket(parsed: ParsedMessage) -> tuple[Ticket | None, str]:
     """The ticket a reply belongs to, and how we know; (None, "") for a new conversation.
 
-    In order of trust: our own Message-IDs in In-Reply-To/References (notifications, the
-    ticket's thread id, the message that opened the ticket), the [SL-123] tag in the subject,
-    the plus address support+SL-123@.
+    In order of trust: the signed reply address support+123-<signature>@ ("signed", checked
+    against its sender by ``proof``), our own Message-IDs in In-Reply-To/References
+    (notifications and the message that opened the ticket: "thread"; the ticket's thread id,
+    which anyone can write: "thread-id"), the [SL-123] tag in the subject, the plus address
+    support+SL-123@.
     """
+    signed = proof.signed_ticket_pk(parsed)
+    if signed is not None:
+        return _ticket(signed), "signed"
     ids = parsed.thread_ids
     if ids:
         for mid in ids:
             pk = thread_ticket_pk(mid)
             if pk is not None:
-                return _ticket(pk), "thread"
+                return _ticket(pk), "thread-id"
         # The newest row carrying one of the ids (the models' default order: newest first).
         ticket_id = (
             Notification.objects.filter(message_id__in=ids)

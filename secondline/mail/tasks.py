@@ -135,3 +135,27 @@ def send_sender_reply(self, reply_id: int) -> str:  # type: ignore[no-untyped-de
         raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries, 60)) from exc
     SenderReply.objects.filter(pk=reply.pk).update(sent_at=timezone.now())
     return "sent"
+
+
+@shared_task(bind=True, max_retries=8, default_retry_delay=60, acks_late=True)
+def send_urgent_confirmation(self, confirmation_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Email a contact the link that confirms their Urgent incident (mail/urgent.py)."""
+    from secondline.mail.models import UrgentConfirmation
+    from secondline.mail.urgent import confirmation_email
+
+    confirmation = (
+        UrgentConfirmation.objects.select_related("ticket", "contact")
+        .filter(pk=confirmation_id, sent_at__isnull=True)
+        .first()
+    )
+    if confirmation is None:
+        return "skipped"
+    try:
+        confirmation_email(confirmation).send()
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            log.error("urgent confirmation %s failed for good: %s", confirmation_id, exc)
+            return "failed"
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries, 60)) from exc
+    UrgentConfirmation.objects.filter(pk=confirmation_id).update(sent_at=timezone.now())
+    return "sent"

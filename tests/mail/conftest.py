@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -29,6 +30,15 @@ def eml(name: str, **values: str) -> bytes:
     for key, value in values.items():
         raw = raw.replace(f"{{{key}}}".encode(), value.encode())
     return raw
+
+
+def signed(raw: bytes, ticket: Any, user: Any) -> bytes:
+    """The message addressed to ``user``'s signed reply address for ``ticket`` (issue 16), as
+    a reply to their notification is: the proof that lets it act as them."""
+    from secondline.mail.proof import signed_reply_address
+
+    address = signed_reply_address(ticket, user).encode()
+    return re.sub(rb"^To: support[^\r\n]*", b"To: " + address, raw, count=1, flags=re.MULTILINE)
 
 
 def free_port() -> int:

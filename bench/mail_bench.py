@@ -54,6 +54,9 @@ SEED_TICKETS = 50
 CONTACTS = 20
 
 
+TRUSTED_SERVER = "mx.secondline.example"
+
+
 def configure(workdir: Path) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ["SECONDLINE_VAR_DIR"] = str(workdir)
@@ -61,6 +64,9 @@ def configure(workdir: Path) -> None:
     # Notifications are queued, not sent: the bench measures the intake, not the SMTP server.
     os.environ["CELERY_BROKER_URL"] = "memory://"
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    # Replies name their ticket by the subject tag, so they need a proof (issue 16): our mail
+    # server's DMARC pass, checked for every reply as in production.
+    os.environ["MAIL_TRUSTED_AUTHSERV_IDS"] = TRUSTED_SERVER
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "secondline.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -112,6 +118,7 @@ def message(n: int, contacts: list[str], rng: random.Random) -> bytes:
     if kind == "reply":
         ticket = rng.randint(1, SEED_TICKETS)
         msg.replace_header("Subject", f"Re: [SL-{ticket}] Problem")
+        msg["Authentication-Results"] = f"{TRUSTED_SERVER}; dmarc=pass header.from=volga.example"
         msg.set_content(f"Here are the logs {n}.\n\nOn Tue, support wrote:\n> old text\n> more\n")
     elif kind == "html":
         msg.set_content(body)

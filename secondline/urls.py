@@ -11,6 +11,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("releases/", include("secondline.releases.urls")),
     path("desk/notifications/", include("secondline.subscriptions.urls")),
+    path("", include("secondline.monitoring.urls")),
+    path("mail/", include("secondline.mail.urls")),
     path("", include("secondline.portal.urls")),
     *auth_urlpatterns,
 ]

@@ -17,9 +17,9 @@ from django.utils.translation import ngettext
 
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
-from secondline.mail import flags, imap, quarantine
+from secondline.mail import flags, imap, oauth2, proof, quarantine
 from secondline.mail.limits import parse_raw
-from secondline.mail.models import InboundMessage, Mailbox, Notification, SenderReply
+from secondline.mail.models import InboundMessage, Mailbox, Notification, ReplyKey, SenderReply
 from secondline.tickets.choices import TicketType
 
 RAW_PREVIEW_BYTES = 512 * 1024
@@ -41,9 +41,31 @@ class NotificationAdmin(admin.ModelAdmin[Notification]):
     ]
 
 
+OAUTH2_FIELDS = [
+    "oauth2_provider",
+    "oauth2_token_url",
+    "oauth2_scope",
+    "oauth2_client_id",
+    "oauth2_client_secret",
+    "oauth2_refresh_token",
+]
+
+
 class MailboxForm(forms.ModelForm[Mailbox]):
     password = forms.CharField(
         label=_("password"), widget=forms.PasswordInput(render_value=True), required=False
+    )
+    oauth2_token_url = forms.URLField(
+        label=_("token URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Filled in for the known providers."),
+    )
+    oauth2_client_secret = forms.CharField(
+        label=_("client secret"), widget=forms.PasswordInput(render_value=True), required=False
+    )
+    oauth2_refresh_token = forms.CharField(
+        label=_("refresh token"), widget=forms.PasswordInput(render_value=True), required=False
     )
 
     class Meta:
@@ -54,7 +76,9 @@ class MailboxForm(forms.ModelForm[Mailbox]):
             "port",
             "security",
             "username",
+            "auth",
             "password",
+            *OAUTH2_FIELDS,
             "folder",
             "default_ticket_type",
             "processed_action",
@@ -62,14 +86,47 @@ class MailboxForm(forms.ModelForm[Mailbox]):
             "is_active",
         ]
 
+    def clean(self) -> dict[str, Any]:
+        """OAuth2 needs the app's client ID and a refresh token; a known provider's token URL
+        and scope are filled in (``oauth2.PROVIDERS``)."""
+        data = super().clean() or {}
+        if data.get("auth") != Mailbox.Auth.OAUTH2:
+            return data
+        for name in ("oauth2_provider", "oauth2_client_id", "oauth2_refresh_token"):
+            if not data.get(name):
+                self.add_error(name, _("Needed for an OAuth2 sign-in."))
+        known = oauth2.PROVIDERS.get(data.get("oauth2_provider") or "")
+        if known is not None:
+            data["oauth2_token_url"] = data.get("oauth2_token_url") or known.token_url
+            data["oauth2_scope"] = data.get("oauth2_scope") or known.scope
+        elif not data.get("oauth2_token_url"):
+            self.add_error("oauth2_token_url", _("Give the provider's token URL."))
+        return data
+
+    def save(self, commit: bool = True) -> Mailbox:
+        if any(name in self.changed_data for name in OAUTH2_FIELDS):
+            self.instance.oauth2_access_token = ""  # got again with the new settings
+            self.instance.oauth2_expires_at = None
+        return super().save(commit)
+
 
 @admin.register(Mailbox)
 class MailboxAdmin(admin.ModelAdmin[Mailbox]):
     form = MailboxForm
     list_display = ["name", "host", "username", "folder", "is_active", "last_polled_at"]
     list_filter = ["is_active"]
-    readonly_fields = ["last_polled_at", "last_error"]
-    actions = ["poll_now"]
+    readonly_fields = ["last_polled_at", "last_error", "oauth2_expires_at"]
+    actions = ["poll_now", "refresh_oauth2_token"]
+
+    @admin.action(description=_("Refresh the OAuth2 access token now"))
+    def refresh_oauth2_token(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
+        for mailbox in queryset.filter(auth=Mailbox.Auth.OAUTH2):
+            try:
+                oauth2.refresh(mailbox)
+            except oauth2.OAuth2Error as exc:
+                self.message_user(request, f"{mailbox.name}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(name)s: token refreshed.") % {"name": mailbox.name})
 
     @admin.action(description=_("Poll the selected mailboxes now"))
     def poll_now(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
@@ -120,9 +177,11 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
         "attempts",
         "size",
         "sha256",
+        "fingerprint",
         "result_ticket",
         "result_comment",
         "duplicate_of",
+        "collides_with",
         "text_preview",
         "raw_source",
     ]
@@ -153,7 +212,7 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
         more = _(" … (%(size)s bytes in all)") % {"size": len(raw)} if len(raw) > len(text) else ""
         return format_html('<pre style="white-space:pre-wrap">{}{}</pre>', text, more)
 
-    @admin.action(description=_("Retry the selected quarantined messages"))
+    @admin.action(description=_("Retry the selected messages that were not filed"))
     def retry(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
         results: dict[str, int] = {}
         for message in queryset:
@@ -215,3 +274,22 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
 class SenderReplyAdmin(admin.ModelAdmin[SenderReply]):
     list_display = ["day", "email", "sent_at", "reason"]
     readonly_fields = ["email", "day", "reason", "in_reply_to", "subject", "sent_at"]
+
+
+@admin.register(ReplyKey)
+class ReplyKeyAdmin(admin.ModelAdmin[ReplyKey]):
+    """Each person's key for their signed reply addresses (``mail/proof.py``)."""
+
+    list_display = ["user", "rotated_at"]
+    search_fields = ["user__email", "user__username"]
+    readonly_fields = ["user", "rotated_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a key is made when a person's first notification is sent
+
+    @admin.action(description=_("Revoke: refuse every reply address signed with these keys"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ReplyKey]) -> None:
+        for key in queryset.select_related("user"):
+            proof.revoke(key.user)
+        self.message_user(request, _("Revoked %(count)d keys.") % {"count": queryset.count()})

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.mail import flags, limits, routing
+from secondline.mail import flags, notes, proof, routing, urgent
 from secondline.mail.automatic import ROBOT_LOCALPARTS, Bounce
 from secondline.mail.models import InboundMessage, Notification, SenderReply
 from secondline.mail.outbound import refusal_reasons
@@ -26,7 +26,7 @@ from secondline.mail.subject_tags import subject_tags
 from secondline.tickets import attachments, events
 from secondline.tickets import services as tickets
 from secondline.tickets.access import can_see_ticket
-from secondline.tickets.choices import Channel, TicketType
+from secondline.tickets.choices import Channel, Priority, TicketType
 from secondline.tickets.models import Ticket, TicketEvent
 
 Status = InboundMessage.Status
@@ -128,6 +128,10 @@ def comment(
             % {"sender": parsed.sender, "number": ticket.number},
         )
         return
+    unproven = unproven_reply(message, parsed, ticket, author)
+    if unproven:
+        message.settle(Status.QUARANTINED, unproven)
+        return
     body = parsed.reply_text
     uploads, skipped = uploads_from(parsed)
     body = with_skipped_note(body, skipped, message)
@@ -143,10 +147,43 @@ def comment(
         files=uploads,
         body_html="" if stripped else parsed.html,
     )
-    limits.note_on_ticket(ticket, message, parsed)
+    notes.note_on_ticket(ticket, message, parsed)
     message.result_ticket = ticket
     message.result_comment = comment
     message.settle(Status.COMMENT)
+
+
+# How a customer's reply may find its ticket without further proof: it answers mail we sent.
+FOUND_BY_OUR_MAIL = frozenset({"thread"})
+
+
+def unproven_reply(
+    message: InboundMessage, parsed: ParsedMessage, ticket: Ticket, author: User
+) -> str:
+    """Why the reply may not act as ``author`` on ``ticket`` ("" if it may; issue 16).
+
+    Staff always need a proof (``proof``): a signed reply address or our mail server's
+    DMARC/DKIM pass. So does a customer whose message names the ticket only by something
+    anyone can write (the subject tag, the plus address, the ticket's thread id, a signed
+    address not theirs): such a message is quarantined rather than filed as a new ticket,
+    so a forged text reaches nobody.
+    """
+    if author.is_contractor:
+        if proof.proof(message, parsed, author, ticket):
+            return ""
+        return _(
+            "%(sender)s is staff, and a reply from staff must be sent to their own signed "
+            "reply address or pass DMARC/DKIM at our mail server; this one does neither."
+        ) % {"sender": parsed.sender}
+    if proof.proof(message, parsed, author, ticket):
+        return ""
+    if routing.find_ticket(parsed)[1] in FOUND_BY_OUR_MAIL:
+        return ""
+    return _(
+        "The message names %(number)s only by its subject, address or thread id, which anyone "
+        "can write; it was not sent to %(sender)s's signed reply address and our mail server "
+        "did not vouch for it."
+    ) % {"number": ticket.number, "sender": parsed.sender}
 
 
 def draft_from(
@@ -229,6 +266,7 @@ def open_ticket(
     answer_unknown_senders: bool = False,
 ) -> Ticket | None:
     draft = draft_from(parsed, default_type or settings.MAIL_DEFAULT_TICKET_TYPE)
+    to_confirm = _urgent_unproven(message, parsed, contact, draft)
     uploads, skipped = uploads_from(parsed)
     draft.description = with_skipped_note(draft.description, skipped, message)
     try:
@@ -243,10 +281,25 @@ def open_ticket(
     except ValidationError as exc:
         message.settle(Status.QUARANTINED, "; ".join(exc.messages))
         return None
-    limits.note_on_ticket(ticket, message, parsed)
+    notes.note_on_ticket(ticket, message, parsed)
+    if to_confirm:
+        urgent.ask_to_confirm(ticket, contact)
     message.result_ticket = ticket
     message.settle(Status.TICKET)
     return ticket
+
+
+def _urgent_unproven(
+    message: InboundMessage, parsed: ParsedMessage, contact: User, draft: tickets.NewTicket
+) -> bool:
+    """An Urgent incident from an email that proves nothing is filed at High, and its contact
+    is asked to confirm it (``urgent``): a forged email pages nobody."""
+    if draft.type != TicketType.INCIDENT or draft.requested_priority != Priority.URGENT:
+        return False
+    if proof.proof(message, parsed, contact):
+        return False
+    draft.requested_priority = Priority.HIGH
+    return True
 
 
 def _answerable(address: str) -> bool:

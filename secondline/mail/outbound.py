@@ -15,6 +15,7 @@ from secondline.accounts import access
 from secondline.accounts.models import User
 from secondline.common.email import automatic_headers
 from secondline.mail.models import Notification, SenderReply
+from secondline.mail.proof import signed_reply_address
 from secondline.tickets.choices import Status
 from secondline.tickets.models import Comment, Ticket, TicketEvent
 
@@ -58,9 +59,9 @@ def threading_headers(references: list[str]) -> dict[str, str]:
     return {"In-Reply-To": references[-1], "References": " ".join(references)}
 
 
-def reply_to_address(ticket: Ticket) -> str:
-    local, _, domain = settings.SUPPORT_EMAIL.partition("@")
-    return f"{local}+{ticket.number}@{domain}" if domain else settings.SUPPORT_EMAIL
+def reply_to_address(ticket: Ticket, recipient: User | None) -> str:
+    """The recipient's own signed reply address: a reply to it proves who wrote (``proof``)."""
+    return signed_reply_address(ticket, recipient)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def build_message(
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.to_email],
-        reply_to=[reply_to_address(ticket)],
+        reply_to=[reply_to_address(ticket, notification.recipient)],
         headers=headers,
     )
     message.attach_alternative(html, "text/html")

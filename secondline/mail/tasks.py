@@ -115,6 +115,14 @@ def poll_mailboxes() -> dict[str, int]:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def refresh_oauth2_tokens() -> dict[str, str]:
+    """Periodic: refresh the OAuth2 mailboxes' access tokens before they expire."""
+    from secondline.mail import oauth2
+
+    return oauth2.refresh_due()
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def process_pending() -> int:
     """Periodic: process stored messages that a crash left unprocessed."""
     from secondline.mail import intake
@@ -139,4 +147,28 @@ def send_sender_reply(self, reply_id: int) -> str:  # type: ignore[no-untyped-de
             return "failed"
         raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries, 60)) from exc
     SenderReply.objects.filter(pk=reply.pk).update(sent_at=timezone.now())
+    return "sent"
+
+
+@shared_task(bind=True, max_retries=8, default_retry_delay=60, acks_late=True)
+def send_urgent_confirmation(self, confirmation_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Email a contact the link that confirms their Urgent incident (mail/urgent.py)."""
+    from secondline.mail.models import UrgentConfirmation
+    from secondline.mail.urgent import confirmation_email
+
+    confirmation = (
+        UrgentConfirmation.objects.select_related("ticket", "contact")
+        .filter(pk=confirmation_id, sent_at__isnull=True)
+        .first()
+    )
+    if confirmation is None:
+        return "skipped"
+    try:
+        confirmation_email(confirmation).send()
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            log.error("urgent confirmation %s failed for good: %s", confirmation_id, exc)
+            return "failed"
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries, 60)) from exc
+    UrgentConfirmation.objects.filter(pk=confirmation_id).update(sent_at=timezone.now())
     return "sent"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,15 @@ def eml(name: str, **values: str) -> bytes:
     for key, value in values.items():
         raw = raw.replace(f"{{{key}}}".encode(), value.encode())
     return raw
+
+
+def signed(raw: bytes, ticket: Any, user: Any) -> bytes:
+    """The message addressed to ``user``'s signed reply address for ``ticket`` (issue 16), as
+    a reply to their notification is: the proof that lets it act as them."""
+    from secondline.mail.proof import signed_reply_address
+
+    address = signed_reply_address(ticket, user).encode()
+    return re.sub(rb"^To: support[^\r\n]*", b"To: " + address, raw, count=1, flags=re.MULTILINE)
 
 
 def free_port() -> int:
@@ -125,6 +136,14 @@ service imap-login {{
 @pytest.fixture
 def dovecot() -> Iterator[Dovecot]:
     """A real IMAP server on a free loopback port, with one user and an empty Maildir."""
+    with running_dovecot() as server:
+        yield server
+
+
+@contextmanager
+def running_dovecot(extra_config: str = "") -> Iterator[Dovecot]:
+    """The ``dovecot`` fixture's server, with ``extra_config`` appended to its configuration
+    (``imap_capability = IMAP4rev1`` for a server that offers less, say)."""
     if not Path(DOVECOT).exists():
         need_service("dovecot", f"{DOVECOT} is not installed (apt-get install dovecot-imapd)")
     # Not pytest's tmp_path: its parents are private to us, and dovecot's processes run as
@@ -147,7 +166,8 @@ def dovecot() -> Iterator[Dovecot]:
         f"support:{{PLAIN}}secret:{uid}:{gid}::{base}::\n", encoding="utf-8"
     )
     (base / "dovecot.conf").write_text(
-        CONFIG.format(base=base, port=port, uid=uid, gid=gid, user=user, group=group_name),
+        CONFIG.format(base=base, port=port, uid=uid, gid=gid, user=user, group=group_name)
+        + extra_config,
         encoding="utf-8",
     )
     if os.geteuid() == 0:

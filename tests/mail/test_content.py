@@ -10,6 +10,7 @@ from secondline.mail.models import InboundMessage
 from secondline.mail.parse import parse
 from secondline.tickets.models import TicketEvent
 from tests.factories import file_ticket
+from tests.mail.conftest import signed
 
 Status = InboundMessage.Status
 
@@ -51,7 +52,7 @@ def test_smime_is_marked_encrypted_on_a_comment_too(member) -> None:
         b"Secret logs", f"Re: [{ticket.number}] logs".encode()
     )
     assert parse(raw).encrypted == "S/MIME"
-    comment = intake.ingest_message(raw).message.result_comment
+    comment = intake.ingest_message(signed(raw, ticket, member)).message.result_comment
     assert comment.body.startswith("(encrypted message: S/MIME")
     assert [a.filename for a in comment.attachments.all()] == ["smime.p7m"]
 
@@ -88,5 +89,5 @@ def test_gmails_russian_quote_line_without_a_verb_is_cut(member) -> None:
         f"Subject: Re: [{ticket.number}] ok\r\nContent-Type: text/plain; charset=utf-8\r\n"
         "Content-Transfer-Encoding: 8bit\r\n\r\n" + body
     ).encode()
-    comment = intake.ingest_message(raw).message.result_comment
+    comment = intake.ingest_message(signed(raw, ticket, member)).message.result_comment
     assert comment.body == "Спасибо, теперь всё работает."

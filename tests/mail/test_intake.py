@@ -16,7 +16,7 @@ from secondline.tickets import services as tickets
 from secondline.tickets.choices import Channel, Priority, TicketType
 from secondline.tickets.models import Ticket, TicketEvent
 from tests.factories import OrganizationFactory, UserFactory, file_ticket
-from tests.mail.conftest import MESSAGES, eml
+from tests.mail.conftest import MESSAGES, eml, signed
 
 Status = InboundMessage.Status
 
@@ -318,11 +318,14 @@ def test_one_reply_by_email_asks_the_database_only_what_it_must(
     member, django_assert_num_queries
 ) -> None:
     ticket = file_ticket(member)
-    intake.ingest_message(plain(member.email, subject=f"Re: [{ticket.number}] one"))
-    # Store; claim, ticket, contact; the comment's savepoint, the locked ticket with its
-    # contract, calendar and plan, comment, audit event, touch, status history, deadlines,
-    # the watchers to notify, the staff who may hear of it, the automation's timers the answer
-    # stops, release; the result.
-    with django_assert_num_queries(20):
-        outcome = intake.ingest_message(plain(member.email, subject=f"Re: [{ticket.number}] two"))
+    intake.ingest_message(
+        signed(plain(member.email, subject=f"Re: [{ticket.number}] one"), ticket, member)
+    )
+    # Store; claim, ticket, contact, the sender's reply key (issue 16); the comment's
+    # savepoint, the locked ticket with its contract, calendar and plan, comment, audit event,
+    # touch, status history, deadlines, the watchers to notify, the staff who may hear of it,
+    # the automation's timers the answer stops, release; the result.
+    raw = signed(plain(member.email, subject=f"Re: [{ticket.number}] two"), ticket, member)
+    with django_assert_num_queries(21):
+        outcome = intake.ingest_message(raw)
     assert outcome.status == Status.COMMENT

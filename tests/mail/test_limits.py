@@ -13,6 +13,7 @@ from secondline.mail import batches, imap, intake, quarantine
 from secondline.mail.models import InboundMessage, SenderReply
 from secondline.mail.parse import parse
 from secondline.tickets.models import TicketEvent
+from tests.mail.conftest import signed
 from tests.mail.test_commands import Stdin
 from tests.mail.test_imap import mailbox_for, unseen
 from tests.mail.test_intake import plain
@@ -149,6 +150,7 @@ def test_a_reply_notes_the_parts_left_out(member, settings) -> None:
     raw = many_parts(member.email, 10).replace(
         b"Subject: Many files", f"Subject: Re: [{ticket.number}] Price lists".encode()
     )
+    raw = signed(raw, ticket, member)
     outcome = intake.ingest_message(raw)
     assert outcome.status == Status.COMMENT
     assert outcome.message.result_comment.attachments.count() == 2

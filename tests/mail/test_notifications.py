@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import email
+import re
 from email import policy
 
 from django.core import mail
 
 from secondline.mail import intake
 from secondline.mail.models import InboundMessage, Notification
+from secondline.mail.proof import signed_reply_address
 from secondline.tickets import services
 from secondline.tickets.choices import Priority
 from secondline.tickets.models import DeclineReason
@@ -32,7 +34,11 @@ def test_the_acknowledgment_carries_number_reaction_due_and_no_invented_thread(
     assert headers["Auto-Submitted"] == "auto-generated"
     # filed on the portal: nothing was mailed before, so there is nothing to refer to
     assert "References" not in headers and "In-Reply-To" not in headers
-    assert message.reply_to == [f"support+{ticket.number}@secondline.example"]
+    # the member's own signed reply address (issue 16): a reply to it proves who wrote
+    assert message.reply_to == [signed_reply_address(ticket, member)]
+    assert re.fullmatch(
+        rf"support\+{ticket.pk}-[0-9a-f]{{20}}@secondline\.example", message.reply_to[0]
+    )
     assert headers["Message-ID"] == Notification.objects.get(ticket=ticket).message_id
 
 
@@ -91,12 +97,12 @@ def test_notifications_go_out_through_a_real_smtp_server(member, sent, settings,
     assert Notification.objects.get(ticket=ticket).status == Notification.Status.SENT
     received = email.message_from_bytes(smtp_sink.messages[-1], policy=policy.default)
     assert received["Auto-Submitted"] == "auto-generated"
-    assert received["Reply-To"] == f"support+{ticket.number}@secondline.example"
+    assert received["Reply-To"] == signed_reply_address(ticket, member)
     assert f"[{ticket.number}]" in received["Subject"]
     # and the customer's answer to it comes back to the same ticket
     answer = plain(
         member.email, subject="Re: " + received["Subject"], In_Reply_To=received["Message-ID"]
-    )
+    ).replace(b"To: support@secondline.example", f"To: {received['Reply-To']}".encode())
     outcome = intake.ingest_message(answer)
     assert outcome.status == InboundMessage.Status.COMMENT
     assert outcome.message.result_ticket == ticket

@@ -10,7 +10,7 @@ from secondline.tickets import services as tickets
 from secondline.tickets.choices import Channel
 from secondline.tickets.models import Comment
 from tests.factories import UserFactory, file_ticket
-from tests.mail.conftest import eml
+from tests.mail.conftest import eml, signed
 from tests.mail.test_intake import plain
 
 Status = InboundMessage.Status
@@ -18,7 +18,8 @@ Status = InboundMessage.Status
 
 def test_a_reply_joins_its_ticket_by_the_subject_tag_without_the_quote(member) -> None:
     ticket = file_ticket(member)
-    outcome = intake.ingest_message(eml("reply-ru.eml", sender=member.email, number=ticket.number))
+    raw = eml("reply-ru.eml", sender=member.email, number=ticket.number)
+    outcome = intake.ingest_message(signed(raw, ticket, member))
     assert outcome.status == Status.COMMENT
     comment = outcome.message.result_comment
     assert comment.ticket == ticket
@@ -49,26 +50,33 @@ def test_a_reply_joins_by_the_ticket_thread_id_and_by_the_plus_address(member) -
     by_thread = plain(
         member.email, subject="Re: x", References=f"<ticket-{ticket.pk}@secondline.example>"
     )
-    assert intake.ingest_message(by_thread).status == Status.COMMENT
+    assert intake.ingest_message(signed(by_thread, ticket, member)).status == Status.COMMENT
     by_plus = plain(member.email, subject="more logs").replace(
         b"To: support@secondline.example",
         f"To: support+{ticket.number}@secondline.example".encode(),
     )
-    assert intake.ingest_message(by_plus).message.result_ticket == ticket
+    # anyone can write these: without a proof they find the ticket and are quarantined
+    for unproven in (by_thread, by_plus):
+        outcome = intake.ingest_message(unproven.replace(b"Subject:", b"X-Try: 2\r\nSubject:"))
+        assert outcome.status == Status.QUARANTINED
+        assert outcome.message.result_ticket is None
 
 
 def test_a_customers_reply_to_a_waiting_ticket_puts_it_back_in_progress(member, agent) -> None:
 
     ticket = file_ticket(member)
     tickets.change_status(ticket, agent, "waiting")
-    intake.ingest_message(plain(member.email, subject=f"Re: [{ticket.number}] logs"))
+    intake.ingest_message(
+        signed(plain(member.email, subject=f"Re: [{ticket.number}] logs"), ticket, member)
+    )
     ticket.refresh_from_db()
     assert ticket.status == "in_progress"
 
 
 def test_staff_can_answer_by_email(member, agent) -> None:
     ticket = file_ticket(member)
-    outcome = intake.ingest_message(plain(agent.email, subject=f"Re: [{ticket.number}] x"))
+    raw = plain(agent.email, subject=f"Re: [{ticket.number}] x")
+    outcome = intake.ingest_message(signed(raw, ticket, agent))
     assert outcome.status == Status.COMMENT
     assert outcome.message.result_comment.author == agent
 
@@ -136,18 +144,21 @@ def test_a_batchs_contacts_are_found_with_one_query_as_find_contact_finds_them(
 
 
 def test_a_batchs_earlier_message_ids_are_found_with_one_query(member, db) -> None:
-    first = intake.store(plain(member.email, Message_ID="<same@x>"), "import")[0]
-    second = intake.store(plain(member.email, body="again", Message_ID="<same@x>"), "import")[0]
-    other = intake.store(plain(member.email, body="other", Message_ID="<other@x>"), "import")[0]
-    lookups = routing.Lookups(message_ids=["<same@x>", "<other@x>"])
-    assert lookups.earlier_with_message_id(first) is None
-    assert lookups.earlier_with_message_id(second) == first.pk
-    assert lookups.earlier_with_message_id(other) is None
-    assert [routing.earlier_with_message_id(m) for m in (first, second, other)] == [
-        None,
-        first.pk,
-        None,
+    raw = plain(member.email, Message_ID="<same@x>")
+    first = intake.store(raw, "import")[0]
+    other_content = intake.store(plain(member.email, body="again", Message_ID="<same@x>"), "x")[0]
+    relayed = intake.store(b"Received: from relay.example by mx\r\n" + raw, "import")[0]
+    alone = intake.store(plain(member.email, body="other", Message_ID="<other@x>"), "import")[0]
+    messages = (first, other_content, relayed, alone)
+    expected = [
+        routing.Earlier(),
+        routing.Earlier(other=first.pk),
+        routing.Earlier(same=first.pk, other=other_content.pk),
+        routing.Earlier(),
     ]
+    lookups = routing.Lookups(message_ids=["<same@x>", "<other@x>"])
+    assert [lookups.earlier_with_message_id(m) for m in messages] == expected
+    assert [routing.earlier_with_message_id(m) for m in messages] == expected
 
 
 def test_a_bounce_names_its_ticket_by_our_notification_or_our_thread_id(member, sent) -> None:

@@ -29,3 +29,13 @@ def follow_all_new(person: User) -> Subscription:
         person=person, defaults={"all_new": True}
     )
     return subscription
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards() -> Any:
+    """A Russian page leaves its language active in the thread: the next test starts in
+    English whatever this one rendered."""
+    from django.utils import translation
+
+    yield
+    translation.activate("en")

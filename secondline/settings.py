@@ -115,6 +115,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -141,6 +144,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "secondline.accounts.second_factor.SecondFactorMiddleware",
     "secondline.accounts.middleware.PrivatePagesMiddleware",
     "secondline.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -219,6 +223,11 @@ AXES_VERBOSE = False
 PASSWORD_RESET_EMAILS_PER_HOUR = envint("PASSWORD_RESET_EMAILS_PER_HOUR", 3)
 # API tokens (accounts/tokens.py): a token stops working this many days after it was issued.
 API_TOKEN_TTL_DAYS = envint("API_TOKEN_TTL_DAYS", 30)
+# The second factor (accounts/second_factor.py): the contractor's staff must set up an
+# authenticator app and give its code after the password; on by default in production only,
+# so a trial run and the demo sign in with a password alone.
+STAFF_REQUIRE_2FA = envbool("STAFF_REQUIRE_2FA", PRODUCTION)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "SecondLine")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:home"

@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/", include("secondline.api.urls")),
     path("sla/", include("secondline.sla.urls")),
     path("billing/", include("secondline.billing.urls")),
+    path("", include("secondline.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("releases/", include("secondline.releases.urls")),
     path("", include("secondline.portal.urls")),

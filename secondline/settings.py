@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "secondline.api",
     "secondline.demo",
     "secondline.backups",
+    "secondline.privacy",
 ]
 
 MIDDLEWARE = [
@@ -291,6 +292,10 @@ MAIL_DEFAULT_TICKET_TYPE = os.environ.get("MAIL_DEFAULT_TICKET_TYPE", "consultat
 MAIL_MAX_MESSAGE_BYTES = envint("MAIL_MAX_MESSAGE_BYTES", 25 * 1024 * 1024)
 MAIL_OVERSIZE_KEEP_BYTES = envint("MAIL_OVERSIZE_KEEP_BYTES", 256 * 1024)
 MAIL_MAX_PARTS = envint("MAIL_MAX_PARTS", 200)
+# Retention (privacy/retention.py, nightly): raw emails' bytes and closed tickets' files are
+# dropped this many days on; 0 keeps them for ever.
+RAW_EMAIL_RETENTION_DAYS = envint("RAW_EMAIL_RETENTION_DAYS", 0)
+ATTACHMENT_RETENTION_DAYS = envint("ATTACHMENT_RETENTION_DAYS", 0)
 # An Urgent alert nobody acknowledges within this many minutes goes to the next on duty.
 URGENT_ACK_MINUTES = envint("URGENT_ACK_MINUTES", 15)
 

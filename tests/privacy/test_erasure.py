@@ -102,7 +102,7 @@ def test_it_refuses_staff_an_empty_reason_and_a_second_erasure(marina: Any, pers
 
 
 def test_the_command_erases_by_address(marina: Any, her_ticket: Any, capsys: Any) -> None:
-    assert cli.main(["erase-contact", "M.Orlova@volga.example", "--reason", "Letter"]) == 0
+    call_command("erase_contact", "M.Orlova@volga.example", reason="Letter")
     assert f"Erasure #{Erasure.objects.get().pk}: erased-{marina.pk}" in capsys.readouterr().out
     assert Erasure.objects.get().erased_by is None
     with pytest.raises(CommandError, match="No user has the address"):
@@ -110,6 +110,16 @@ def test_the_command_erases_by_address(marina: Any, her_ticket: Any, capsys: Any
     marina.refresh_from_db()
     with pytest.raises(CommandError, match="already"):
         call_command("erase_contact", marina.email, reason="x")
+
+
+def test_people_type_the_command_with_a_hyphen(monkeypatch: Any) -> None:
+    """``secondline erase-contact`` runs the ``erase_contact`` command (run in-process, the
+    real one would close the test's database connection)."""
+    ran: list[list[str]] = []
+    monkeypatch.setattr("django.core.management.execute_from_command_line", ran.append)
+    assert cli.main(["erase-contact", "a@b.example", "--reason", "x"]) == 0
+    assert cli.main(["export-organization", "Volga", "out.json"]) == 0
+    assert [args[1] for args in ran] == ["erase_contact", "export_organization"]
 
 
 def test_the_back_office_action_asks_why_then_erases(

@@ -42,11 +42,10 @@ def prepare_environment() -> str:
     return os.environ.get("DATABASE_URL", "sqlite (temporary)")
 
 
-def load_data() -> dict[str, str]:
+def load_data() -> dict[str, Any]:
     from django.core.management import call_command
 
     from secondline.accounts.models import User
-    from secondline.accounts.tokens import issue_token
 
     call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
@@ -54,15 +53,32 @@ def load_data() -> dict[str, str]:
     customer = User.objects.filter(role=User.Role.CUSTOMER_RESPONSIBLE, is_active=True).first()
     manager = User.objects.filter(role=User.Role.MANAGER, is_active=True).first()
     assert customer and manager, "the demo data has no customer or no manager"
-    return {"customer": issue_token(customer)[1], "manager": issue_token(manager)[1]}
+    return {"customer": customer, "manager": manager}
 
 
-def run_role(schema: Any, token: str, target: int) -> tuple[int, list[tuple[str, str]]]:
+class Credentials:
+    """The role's token, issued again whenever a request was a 401: the fuzzer revokes its own
+    token now and then (``DELETE /api/auth/tokens/{id}/`` with a small id), and every later
+    request would test nothing but the authentication."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self.reissued = 0
+        self.headers: dict[str, str] = {}
+        self.renew()
+
+    def renew(self) -> None:
+        from secondline.accounts.tokens import issue_token
+
+        self.headers = {"Authorization": f"Token {issue_token(self.user)[1]}"}
+
+
+def run_role(schema: Any, user: Any, target: int) -> tuple[int, list[tuple[str, str]], int]:
     """Requests made and the 5xx seen, going round the operations until ``target``."""
     from schemathesis import GenerationMode
 
     operations = [result.ok() for result in schema.get_all_operations()]
-    headers = {"Authorization": f"Token {token}"}
+    credentials = Credentials(user)
     made = 0
     errors: list[tuple[str, str]] = []
     round_ = 0
@@ -71,15 +87,15 @@ def run_role(schema: Any, token: str, target: int) -> tuple[int, list[tuple[str,
         per_round = max(3, (target - made) * 11 // (10 * 2 * len(operations)) + 1)
         for operation in operations:
             for mode in GenerationMode:
-                calls = _fuzz(operation, mode, headers, per_round, errors)
+                calls = _fuzz(operation, mode, credentials, per_round, errors)
                 made += calls
         round_ += 1
         print(f"  round {round_}: {made} requests, {len(errors)} server errors", flush=True)
-    return made, errors
+    return made, errors, credentials.reissued
 
 
 def _fuzz(
-    operation: Any, mode: Any, headers: dict[str, str], examples: int, errors: list[Any]
+    operation: Any, mode: Any, credentials: Credentials, examples: int, errors: list[Any]
 ) -> int:
     """Up to ``examples`` requests to one operation; how many were made."""
     from hypothesis import HealthCheck, given, settings
@@ -95,8 +111,11 @@ def _fuzz(
         suppress_health_check=list(HealthCheck),
     )
     def fuzz(case: Any) -> None:
-        response = case.call(headers=headers)
+        response = case.call(headers=credentials.headers)
         calls.append(response.status_code)
+        if response.status_code == 401:
+            credentials.renew()
+            credentials.reissued += 1
         if response.status_code >= 500:
             errors.append(_describe(case, response))
 
@@ -128,16 +147,17 @@ def main() -> int:
 
     from secondline.wsgi import application
 
-    tokens = load_data()
+    people = load_data()
     schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
     failed = False
     for role in args.roles.split(","):
         started = time.monotonic()
         print(f"{role} on {database}", flush=True)
-        made, errors = run_role(schema, tokens[role], args.requests)
+        made, errors, reissued = run_role(schema, people[role], args.requests)
         seconds = time.monotonic() - started
         print(
-            f"role={role} requests={made} server_errors={len(errors)} seconds={seconds:.0f}",
+            f"role={role} requests={made} server_errors={len(errors)} "
+            f"tokens_reissued={reissued} seconds={seconds:.0f}",
             flush=True,
         )
         examples = dict(reversed(errors))  # the first example of each

@@ -3,7 +3,7 @@ and a manager's token, until each role has made at least ``--requests`` requests
 failure. CI runs the bounded version, ``tests/api/test_schemathesis.py``.
 
 It loads the demo data into a fresh database: a temporary SQLite file by default, or the
-PostgreSQL database in ``DATABASE_URL`` (emptied first: give it one of its own). The schema is
+PostgreSQL database in ``DATABASE_URL`` (a new, empty one: the run leaves its rows there). The schema is
 read from the running application (``/api/schema/``), requests go through its WSGI handler.
 
     .venv/bin/python bench/schemathesis_run.py --requests 10000
@@ -47,7 +47,6 @@ def load_data() -> dict[str, Any]:
 
     from secondline.accounts.models import User
 
-    call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
     call_command("demo", verbosity=0)
     customer = User.objects.filter(role=User.Role.CUSTOMER_RESPONSIBLE, is_active=True).first()

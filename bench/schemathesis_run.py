@@ -3,15 +3,17 @@ and a manager's token, until each role has made at least ``--requests`` requests
 failure. CI runs the bounded version, ``tests/api/test_schemathesis.py``.
 
 It loads the demo data into a fresh database: a temporary SQLite file by default, or the
-PostgreSQL database in ``DATABASE_URL`` (a new, empty one: the run leaves its rows there). The schema is
-read from the running application (``/api/schema/``), requests go through its WSGI handler.
+PostgreSQL database in ``DATABASE_URL`` (a new, empty one: the run leaves its rows there). The
+schema is read from the running application (``/api/schema/``); requests go through its WSGI
+handler, in this process.
 
     .venv/bin/python bench/schemathesis_run.py --requests 10000
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sl_bench .venv/bin/python \\
         bench/schemathesis_run.py --requests 10000
 
 Ends with one line per role: ``role=customer requests=10012 server_errors=0 ...`` and a line
-per distinct 5xx (method, path, status, the first line of the error) if there was one.
+per kind of 5xx (operation and status, with one request to reproduce it) if there was one.
+A run of 10,000 requests a role takes about 15-25 minutes a role on 2 busy cores.
 """
 
 from __future__ import annotations

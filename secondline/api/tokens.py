@@ -26,6 +26,11 @@ class LockedOut(exceptions.APIException):
 
 
 class SignInSerializer(AuthTokenSerializer):
+    # No username is longer than the column: a longer one is a 400 before the sign-in is tried
+    # (django-axes would record it in a 255-character column: a 500 on PostgreSQL).
+    username = serializers.CharField(
+        max_length=User._meta.get_field("username").max_length, write_only=True
+    )
     otp_token = serializers.CharField(
         required=False,
         allow_blank=True,

@@ -215,3 +215,15 @@ def test_a_username_longer_than_any_is_a_400_on_username(db: Any) -> None:
     )
     assert response.status_code == 400
     assert list(response.json()) == ["username"]
+
+
+def test_a_statement_for_the_month_of_year_one_is_a_400(api_as: Any, personas: Any) -> None:
+    """Found by the long schemathesis run (SQLite): January of year 1 in Moscow starts before
+    the first UTC day, and generating its statement was a 500."""
+    response = api_as(personas.manager).post(
+        "/api/statements/",
+        {"contract": personas.contract.pk, "period": "0001-01-01"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["period"]

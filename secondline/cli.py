@@ -26,6 +26,8 @@ USAGE = """usage: secondline COMMAND [ARGS]
   migrate             create or upgrade the database
   createsuperuser     create an administrator
   backup FILE / restore FILE [--force]   the database, attachments and secret key
+  erase-contact EMAIL --reason WHY   erase a customer contact's personal data (152-FZ)
+  export-organization NAME FILE      an organisation's tickets and contacts as JSON
   mail poll|receive|import ...   the email channel
   sla due ... / calendar show YYYY-MM   SLA and calendar questions
   help                every management command
@@ -44,8 +46,13 @@ def main(argv: list[str] | None = None) -> int:
         return _receive_for_the_mta(args)
     from django.core.management import execute_from_command_line
 
+    # Commands are Python modules (erase_contact); people type words (erase-contact).
+    args[0] = HYPHENATED.get(args[0], args[0])
     execute_from_command_line(["secondline", *args])
     return 0
+
+
+HYPHENATED = {"erase-contact": "erase_contact", "export-organization": "export_organization"}
 
 
 EX_TEMPFAIL = 75

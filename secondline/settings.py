@@ -116,6 +116,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -134,6 +137,7 @@ INSTALLED_APPS = [
     "secondline.backups",
     "django_prometheus",
     "secondline.monitoring",
+    "secondline.privacy",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +152,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "secondline.accounts.second_factor.SecondFactorMiddleware",
     "secondline.accounts.middleware.PrivatePagesMiddleware",
     "secondline.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -227,6 +232,11 @@ AXES_VERBOSE = False
 PASSWORD_RESET_EMAILS_PER_HOUR = envint("PASSWORD_RESET_EMAILS_PER_HOUR", 3)
 # API tokens (accounts/tokens.py): a token stops working this many days after it was issued.
 API_TOKEN_TTL_DAYS = envint("API_TOKEN_TTL_DAYS", 30)
+# The second factor (accounts/second_factor.py): the contractor's staff must set up an
+# authenticator app and give its code after the password; on by default in production only,
+# so a trial run and the demo sign in with a password alone.
+STAFF_REQUIRE_2FA = envbool("STAFF_REQUIRE_2FA", PRODUCTION)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "SecondLine")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:home"
@@ -323,6 +333,10 @@ MAIL_POLL_LEASE_SECONDS = envint("MAIL_POLL_LEASE_SECONDS", 60)
 MAIL_TRUSTED_AUTHSERV_IDS = envlist("MAIL_TRUSTED_AUTHSERV_IDS", "")
 # How long a link that confirms an Urgent incident filed by email works (seconds).
 MAIL_URGENT_CONFIRM_MAX_AGE = envint("MAIL_URGENT_CONFIRM_MAX_AGE", 24 * 3600)
+# Retention (privacy/retention.py, nightly): raw emails' bytes and closed tickets' files are
+# dropped this many days on; 0 keeps them for ever.
+RAW_EMAIL_RETENTION_DAYS = envint("RAW_EMAIL_RETENTION_DAYS", 0)
+ATTACHMENT_RETENTION_DAYS = envint("ATTACHMENT_RETENTION_DAYS", 0)
 # An Urgent alert nobody acknowledges within this many minutes goes to the next on duty.
 URGENT_ACK_MINUTES = envint("URGENT_ACK_MINUTES", 15)
 # Notifications and automation (docs/notifications.md). Changes to one ticket within the batch

@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Organisations and contracts")
 
     def ready(self) -> None:
-        from secondline.accounts import signals  # noqa: F401 - connect the listeners
+        from secondline.accounts import second_factor, signals  # noqa: F401 - connect the listeners

@@ -205,3 +205,25 @@ def test_statements_are_generated_for_a_visible_contract_only(api_as: Any, perso
     )
     missing = client.post("/api/statements/", {"contract": MISSING, "period": "2024-11"})
     _same(foreign, missing)
+
+
+def test_a_username_longer_than_any_is_a_400_on_username(db: Any) -> None:
+    """Found by the long schemathesis run: on PostgreSQL django-axes stored the failed
+    sign-in's 300-character username in a 255-character column, a 500 for anyone."""
+    response = APIClient().post(
+        "/api/auth/token/", {"username": "u" * 300, "password": "x"}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["username"]
+
+
+def test_a_statement_for_the_month_of_year_one_is_a_400(api_as: Any, personas: Any) -> None:
+    """Found by the long schemathesis run (SQLite): January of year 1 in Moscow starts before
+    the first UTC day, and generating its statement was a 500."""
+    response = api_as(personas.manager).post(
+        "/api/statements/",
+        {"contract": personas.contract.pk, "period": "0001-01-01"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["period"]

@@ -1,0 +1,147 @@
+"""A contact's personal data can be erased everywhere it is written, and the erasure is kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+
+from secondline import cli
+from secondline.mail.models import InboundMessage
+from secondline.privacy.erasure import erase_contact
+from secondline.privacy.models import Erasure
+from secondline.tickets.models import AppendOnlyError, Comment, TicketEvent
+from tests.privacy.conftest import inbound
+
+TRACES = ["Marina", "Orlova", "m.orlova", "916", "123-45-67", "1234567"]
+
+
+def leftovers(text: str) -> list[str]:
+    return [trace for trace in TRACES if trace in text]
+
+
+def test_it_erases_her_from_the_user_row_tickets_comments_and_history(
+    marina: Any, her_ticket: Any, personas: Any
+) -> None:
+    erasure = erase_contact(marina, by=personas.manager, reason="Her letter of 1 December")
+    marina.refresh_from_db()
+    her_ticket.refresh_from_db()
+    assert (marina.username, marina.email) == (
+        f"erased-{marina.pk}",
+        f"erased-{marina.pk}@erased.invalid",
+    )
+    assert (marina.first_name, marina.last_name, marina.phone, marina.is_active) == (
+        "",
+        "",
+        "",
+        False,
+    )
+    assert not marina.has_usable_password()
+    # the phone's last ten digits, however spaced: the country code may stay
+    assert her_ticket.description == "Call [erased] at +7 [erased] or write to [erased]."
+    bodies = [comment.body for comment in her_ticket.comments.all()]
+    assert bodies[0] == "Hello [erased], we are on it."
+    assert not leftovers(" ".join(bodies)) and "I am the responsible one." in bodies
+    history = her_ticket.events.values_list("old_value", "new_value", "reason")
+    assert not leftovers(" ".join(" ".join(row) for row in history))
+    assert erasure.counts["comments"] == 2 and erasure.counts["tickets"] == 1
+    assert personas.responsible.last_name in str(personas.responsible)  # others are kept
+
+
+def test_the_record_says_that_it_happened_without_the_data(
+    marina: Any, her_ticket: Any, personas: Any
+) -> None:
+    erasure = erase_contact(marina, by=personas.manager, reason="Her letter of 1 December")
+    event = her_ticket.events.get(field="personal_data")
+    assert (event.kind, event.is_public, event.actor) == ("other", False, personas.manager)
+    assert f"erasure #{erasure.pk}" in event.reason
+    saved = Erasure.objects.values().get(pk=erasure.pk)
+    assert not leftovers(str(saved)) and saved["reason"] == "Her letter of 1 December"
+    assert saved["erased_by_id"] == personas.manager.pk and saved["contact_id"] == marina.pk
+
+
+def test_the_record_stays_append_only_after_an_erasure(marina: Any, her_ticket: Any) -> None:
+    erase_contact(marina, by=None, reason="Asked by phone")
+    comment = Comment.objects.filter(ticket=her_ticket).first()
+    assert comment is not None
+    comment.body = "rewritten"
+    with pytest.raises(AppendOnlyError):
+        comment.save()
+    with pytest.raises(AppendOnlyError):
+        TicketEvent.objects.filter(ticket=her_ticket).delete()
+
+
+def test_her_emails_lose_their_raw_bytes_and_others_are_redacted(
+    marina: Any, her_ticket: Any, personas: Any
+) -> None:
+    hers = inbound(b"From: Marina Orlova <m.orlova@volga.example>\r\n\r\nHi", marina.email)
+    about = b"From: agent@secondline.example\r\n\r\nCC m.orlova@volga.example, see you\r\n"
+    other = inbound(about, personas.agent.email, ticket=her_ticket)
+    unrelated = inbound(b"From: x@neva.example\r\n\r\nMarina Orlova", "x@neva.example")
+    erasure = erase_contact(marina, by=None, reason="Asked by phone")
+    hers.refresh_from_db()
+    other.refresh_from_db()
+    assert bytes(hers.raw) == b"" and hers.sender == marina.email
+    assert bytes(other.raw) == b"From: agent@secondline.example\r\n\r\nCC [erased], see you\r\n"
+    assert bytes(InboundMessage.objects.get(pk=unrelated.pk).raw).endswith(b"Marina Orlova")
+    assert erasure.counts["raw_emails_removed"] == 1
+    assert erasure.counts["raw_emails_redacted"] == 1
+
+
+def test_it_refuses_staff_an_empty_reason_and_a_second_erasure(marina: Any, personas: Any) -> None:
+    with pytest.raises(ValidationError, match="deactivate staff"):
+        erase_contact(personas.agent, by=None, reason="x")
+    with pytest.raises(ValidationError, match="Say why"):
+        erase_contact(marina, by=None, reason="  ")
+    erase_contact(marina, by=None, reason="first")
+    with pytest.raises(ValidationError, match="already"):
+        erase_contact(marina, by=None, reason="again")
+    assert Erasure.objects.count() == 1
+
+
+def test_the_command_erases_by_address(marina: Any, her_ticket: Any, capsys: Any) -> None:
+    call_command("erase_contact", "M.Orlova@volga.example", reason="Letter")
+    assert f"Erasure #{Erasure.objects.get().pk}: erased-{marina.pk}" in capsys.readouterr().out
+    assert Erasure.objects.get().erased_by is None
+    with pytest.raises(CommandError, match="No user has the address"):
+        call_command("erase_contact", "nobody@example.com", reason="x")
+    marina.refresh_from_db()
+    with pytest.raises(CommandError, match="already"):
+        call_command("erase_contact", marina.email, reason="x")
+
+
+def test_people_type_the_command_with_a_hyphen(monkeypatch: Any) -> None:
+    """``secondline erase-contact`` runs the ``erase_contact`` command (run in-process, the
+    real one would close the test's database connection)."""
+    ran: list[list[str]] = []
+    monkeypatch.setattr("django.core.management.execute_from_command_line", ran.append)
+    assert cli.main(["erase-contact", "a@b.example", "--reason", "x"]) == 0
+    assert cli.main(["export-organization", "Volga", "out.json"]) == 0
+    assert [args[1] for args in ran] == ["erase_contact", "export_organization"]
+
+
+def test_the_back_office_action_asks_why_then_erases(
+    admin_client: Any, marina: Any, her_ticket: Any
+) -> None:
+    url = "/admin/accounts/user/"
+    chosen = {"action": "erase_personal_data", "_selected_action": [marina.pk]}
+    asked = admin_client.post(url, chosen)
+    assert asked.status_code == 200 and b"id_reason" in asked.content
+    assert not Erasure.objects.exists()
+    done = admin_client.post(url, {**chosen, "confirm": "1", "reason": "Her letter"})
+    assert done.status_code == 302
+    erasure = Erasure.objects.get()
+    assert (erasure.contact, erasure.erased_by.username, erasure.reason) == (
+        marina,
+        "boss",
+        "Her letter",
+    )
+    assert admin_client.get(f"/admin/privacy/erasure/{erasure.pk}/change/").status_code == 200
+
+
+def test_an_erased_contact_cannot_sign_in(client: Any, marina: Any) -> None:
+    erase_contact(marina, by=None, reason="Asked")
+    client.post("/login/", {"username": "member", "password": "pw"})
+    assert client.get("/tickets/").status_code == 302

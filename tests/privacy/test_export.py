@@ -1,0 +1,65 @@
+"""An organisation's data for its own people: the API (managers, the responsible person) and
+the command line."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from secondline.tickets import services
+
+
+def url(organization: Any) -> str:
+    return f"/api/organizations/{organization.pk}/export/"
+
+
+@pytest.fixture
+def noted(her_ticket: Any, personas: Any) -> Any:
+    services.add_comment(her_ticket, personas.agent, "Internal: check the invoice", public=False)
+    return her_ticket
+
+
+def test_a_manager_gets_everything(api_as: Any, personas: Any, noted: Any) -> None:
+    response = api_as(personas.manager).get(url(personas.customer))
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    data = response.json()
+    assert data["organization"]["name"] == "Volga Logistics"
+    assert "m.orlova@volga.example" in [person["email"] for person in data["contacts"]]
+    (ticket,) = data["tickets"]
+    assert ticket["number"] == noted.number
+    assert "Internal: check the invoice" in [c["body"] for c in ticket["comments"]]
+
+
+def test_the_responsible_person_gets_what_the_customer_sees(
+    api_as: Any, personas: Any, noted: Any
+) -> None:
+    data = api_as(personas.responsible).get(url(personas.customer)).json()
+    bodies = [c["body"] for c in data["tickets"][0]["comments"]]
+    assert "Internal: check the invoice" not in bodies and len(bodies) == 3
+
+
+def test_others_may_not(api_as: Any, personas: Any, noted: Any) -> None:
+    assert api_as(personas.member).get(url(personas.customer)).status_code == 403
+    outsider = api_as(personas.outsider)
+    missing = outsider.get("/api/organizations/999999/export/")
+    foreign = outsider.get(url(personas.customer))
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.content == missing.content
+    huge = api_as(personas.manager).get("/api/organizations/99999999999999999999/export/")
+    assert huge.status_code == 404
+
+
+def test_the_command_writes_a_private_file(tmp_path: Path, personas: Any, noted: Any) -> None:
+    target = tmp_path / "volga.json"
+    call_command("export_organization", "Volga Logistics", str(target))
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    data = json.loads(target.read_text())
+    assert len(data["tickets"]) == 1 and len(data["tickets"][0]["comments"]) == 4
+    with pytest.raises(CommandError, match="No organisation"):
+        call_command("export_organization", "Nobody Ltd", str(target))

@@ -27,6 +27,7 @@ USAGE = """usage: secondline COMMAND [ARGS]
   backup FILE / restore FILE [--force]   the database, attachments and secret key
   mail poll|receive|import ...   the email channel
   sla due ... / calendar show YYYY-MM   SLA and calendar questions
+  search reindex      rebuild every ticket's search document
   help                every management command
 """
 

@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "secondline.sla",
     "secondline.tickets",
+    "secondline.search",
     "secondline.mail",
     "secondline.billing",
     "secondline.releases",

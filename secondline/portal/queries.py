@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from secondline.accounts.models import User
+from secondline.search.queries import ranked
 from secondline.sla.services import reaction_overdue
 from secondline.tickets.access import tickets_visible_to
 from secondline.tickets.choices import OPEN_STATUSES, Status
@@ -93,6 +94,7 @@ class TicketFilter:
     q: str = ""
     sort: str = "due"
     organization: str = ""
+    internal: bool = False  # the text search looks in internal notes too (staff only)
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -101,6 +103,7 @@ SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     "due": (F("reaction_due_at").asc(nulls_last=True), "pk"),
     "updated": ("-updated_at", "-pk"),
     "created": ("-created_at", "-pk"),
+    "relevance": ("-search_rank", "-pk"),  # only with a text search
 }
 
 
@@ -117,13 +120,10 @@ def filtered(tickets: QuerySet[Ticket], spec: TicketFilter) -> QuerySet[Ticket]:
         tickets = tickets.filter(priority=spec.priority)
     if spec.organization:
         tickets = tickets.filter(organization_id=spec.organization)
-    text = spec.q.strip()
-    if text:
-        match = Q(subject__icontains=text) | Q(description__icontains=text)
-        number = Ticket.pk_from_number(text) or (int(text) if text.isdigit() else None)
-        if number is not None and number < 2**62:
-            match |= Q(pk=number)
-        tickets = tickets.filter(match)
+    if spec.q.strip():
+        tickets = ranked(tickets, spec.q, internal=spec.internal)
+    elif spec.sort == "relevance":
+        return tickets.order_by(*SORTS["due"])
     return tickets.order_by(*SORTS.get(spec.sort, SORTS["due"]))
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,7 +22,8 @@ from secondline.accounts.models import Organization, User
 from secondline.portal import presenters, queries
 from secondline.portal.forms import BulkForm, staff_choices
 from secondline.portal.views.common import safe_next
-from secondline.portal.views.ticket_list import filter_choices, paginate
+from secondline.portal.views.ticket_list import chosen_sort, filter_choices, paginate
+from secondline.search.queries import sees_internal
 from secondline.tickets import services
 from secondline.tickets.access import tickets_visible_to
 from secondline.tickets.choices import Status
@@ -61,12 +63,12 @@ def _queue_tickets(request: HttpRequest, slug: str) -> Any:
         type=request.GET.get("type", ""),
         priority=request.GET.get("priority", ""),
         q=request.GET.get("q", "")[:200],
-        sort=request.GET.get("sort", "due") if request.GET.get("sort") in queries.SORTS else "due",
+        sort=chosen_sort(request, "due"),
         organization=request.GET.get("organization", "")
         if request.GET.get("organization", "").isdigit()
         else "",
+        internal=sees_internal(user),
     )
-    from django.utils import timezone
 
     tickets = tickets_visible_to(user)
     if slug != "all" or spec.status in ("", "open"):

@@ -50,7 +50,7 @@ def fill(count, comments):
             )
             FollowUp.objects.bulk_create(
                 FollowUp(ticket=ticket, title="Comment", date=now, public=public, comment=body)
-                for ticket, text in zip(made, batch)
+                for ticket, text in zip(made, batch, strict=True)
                 for body, public in text.comments
             )
             print(f"  peer: {start + len(batch)} tickets", flush=True)

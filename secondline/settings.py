@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "secondline.sla",
     "secondline.tickets",
     "secondline.search",
+    "secondline.replies",
     "secondline.mail",
     "secondline.billing",
     "secondline.releases",

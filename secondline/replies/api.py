@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -34,18 +35,18 @@ class Owned(
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         if not acting_user(request).is_contractor:
-            raise PermissionDenied("Canned replies and macros are for the contractor's staff.")
+            raise PermissionDenied(_("Canned replies and macros are for the contractor's staff."))
 
     def perform_create(self, serializer: Any) -> None:
         user = acting_user(self.request)
         team = serializer.validated_data.pop("team", False)
         if team and not user.is_manager:
-            raise PermissionDenied("Only the contractor's managers keep the team's items.")
+            raise PermissionDenied(_("Only the contractor's managers keep the team's items."))
         serializer.save(owner=None if team else user)
 
     def perform_destroy(self, instance: Model) -> None:
         if not services.may_edit(acting_user(self.request), instance):  # type: ignore[arg-type]
-            raise PermissionDenied("Only its owner (a manager for the team's) may delete it.")
+            raise PermissionDenied(_("Only its owner (a manager for the team's) may delete it."))
         instance.delete()
 
     def _ticket(self, request: Request) -> Any:

@@ -22,7 +22,12 @@ from secondline.accounts.models import Organization, User
 from secondline.portal import presenters, queries
 from secondline.portal.forms import BulkForm, staff_choices
 from secondline.portal.views.common import safe_next
-from secondline.portal.views.ticket_list import chosen_sort, filter_choices, paginate
+from secondline.portal.views.ticket_list import (
+    chosen_sort,
+    filter_choices,
+    paginate,
+    query_without,
+)
 from secondline.search.queries import sees_internal
 from secondline.tickets import services
 from secondline.tickets.access import tickets_visible_to
@@ -99,6 +104,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "spec": spec,
             "query": query.urlencode(),
+            "sort_query": query_without(request, "page", "sort"),
             "staff": staff_choices(),
             "organizations": Organization.objects.filter(kind=Organization.Kind.CUSTOMER),
             "bulk_statuses": [(v, label) for v, label in Status.choices if v != Status.DECLINED],

@@ -58,11 +58,20 @@ def paginate(request: HttpRequest, tickets: QuerySet[Ticket]) -> Any:
     return page
 
 
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The page's query string less ``names`` (a sort link replaces the sort, a page link the
+    page)."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
 def filter_choices() -> dict[str, Any]:
     return {
         "status_choices": [
             ("open", _("All open")),
-            ("closed", _("Resolved, closed or declined")),
+            ("finished", _("Resolved, closed or declined")),
             *Status.choices,
         ],
         "type_choices": TicketType.choices,
@@ -88,6 +97,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "spec": spec,
             "query": query.urlencode(),
+            "sort_query": query_without(request, "page", "sort"),
             "nav": "tickets",
             **filter_choices(),
         },

@@ -7,6 +7,7 @@ table of the same text's Snowball stems. The texts themselves are kept for the s
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Value
@@ -79,3 +80,26 @@ class TicketIndex(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rowid}"
+
+
+class SavedView(models.Model):
+    """A desk queue's filters and sort under a name: the agent's own, or shared with the team."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+    )
+    name = models.CharField(_("name"), max_length=100)
+    query = models.CharField(_("filters and sort"), max_length=1000)
+    shared = models.BooleanField(_("shared with the team"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+
+    def __str__(self) -> str:
+        return self.name

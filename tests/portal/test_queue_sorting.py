@@ -65,3 +65,30 @@ def test_columns_sort_when_their_header_is_clicked(client: Any, personas: Person
     page = client.get("/tickets/", {"sort": "created"}).content.decode()
     assert numbers(page) == [urgent.number, low.number]
     assert 'aria-sort="descending"' in page
+
+
+def test_agents_save_views_of_their_own_and_shared(client: Any, personas: Personas) -> None:
+    from secondline.search.models import SavedView
+
+    client.force_login(personas.agent)
+    query = "queue=all&status=new&sort=priority&page=3&owner=x"
+    answer = client.post("/desk/views/", {"name": "New by priority", "query": query})
+    assert answer.status_code == 302
+    view = SavedView.objects.get()
+    assert view.query == "queue=all&status=new&sort=priority" and not view.shared
+    assert answer["Location"] == f"/desk/?{view.query}"
+    client.post("/desk/views/", {"name": "Team", "query": "queue=mine", "shared": "on"})
+    refused = client.post("/desk/views/", {"name": " ", "query": "queue=mine"})
+    assert refused.status_code == 302 and SavedView.objects.count() == 2
+
+    client.force_login(personas.manager)
+    page = client.get("/desk/").content.decode()
+    assert ">Team</a>" in page and ">New by priority</a>" not in page
+    assert client.post(f"/desk/views/{view.pk}/delete/").status_code == 404
+    shared = SavedView.objects.get(name="Team")
+    client.post(f"/desk/views/{shared.pk}/delete/")
+    assert list(SavedView.objects.all()) == [view]
+
+    client.force_login(personas.member)
+    client.post("/desk/views/", {"name": "Mine", "query": "queue=all"})
+    assert SavedView.objects.count() == 1

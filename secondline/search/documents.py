@@ -6,10 +6,10 @@ from collections.abc import Iterable, Sequence
 
 from django.contrib.postgres.search import SearchVector
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Subquery
 
 from secondline.search import text
-from secondline.search.models import TicketDocument, TicketIndex
+from secondline.search.models import TicketDocument, TicketIndex, TicketVector
 from secondline.tickets.models import Attachment, Comment, Ticket
 
 # A long text is searched by its beginning: a tsvector holds at most 1 MB.
@@ -97,13 +97,29 @@ def _store(documents: Sequence[TicketDocument], new: bool = False) -> None:
         TicketDocument.objects.filter(pk__in=ids).delete()
     TicketDocument.objects.bulk_create(documents)
     if connection.vendor == "postgresql":
-        TicketDocument.objects.filter(pk__in=ids).update(
-            vector=_full_vector(), public_vector=_public_vector()
-        )
+        _store_vectors(ids, new)
     elif connection.vendor == "sqlite":
         if not new:
             TicketIndex.objects.filter(rowid__in=ids).delete()
         TicketIndex.objects.bulk_create(_index_row(document) for document in documents)
+
+
+def _store_vectors(ids: list[int], new: bool) -> None:
+    """The vectors of these documents, computed by PostgreSQL from the stored texts."""
+    if not new:
+        TicketVector.objects.filter(pk__in=ids).delete()
+
+    def computed(pk: int, vector: SearchVector) -> Subquery:
+        return Subquery(TicketDocument.objects.filter(pk=pk).annotate(v=vector).values("v")[:1])
+
+    TicketVector.objects.bulk_create(
+        TicketVector(
+            ticket_id=pk,
+            vector=computed(pk, _full_vector()),
+            public_vector=computed(pk, _public_vector()),
+        )
+        for pk in ids
+    )
 
 
 def index_new(ticket: Ticket) -> None:

@@ -1,8 +1,9 @@
 """Each ticket's search document: the text people search, kept current by ``receivers.py``.
 
-PostgreSQL searches the two stored vectors (``russian`` and ``english`` configurations, GIN
-indexes made in the migration); the embedded SQLite database searches ``TicketIndex``, an FTS5
-table of the same text's Snowball stems. The texts themselves are kept for the snippets.
+PostgreSQL searches the two vectors stored in ``TicketVector`` (``russian`` and ``english``
+configurations, GIN indexes made in the migrations); the embedded SQLite database searches
+``TicketIndex``, an FTS5 table of the same text's Snowball stems. The texts themselves are
+kept for the snippets.
 """
 
 from __future__ import annotations
@@ -33,14 +34,26 @@ class TicketDocument(models.Model):
     people = models.TextField(_("number, requester and organisation"))
     public_text = models.TextField(_("public text"))
     staff_text = models.TextField(_("internal text"), blank=True)
-    # PostgreSQL only (NULL on SQLite): everything, and what the customer may see.
-    vector = SearchVectorField(null=True, editable=False)
-    public_vector = SearchVectorField(null=True, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("search document")
         verbose_name_plural = _("search documents")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}"
+
+
+class TicketVector(models.Model):
+    """PostgreSQL's searchable form of a document (no rows on SQLite): everything, and what the
+    customer may see. A narrow table of its own, so that the GIN index's matches are read from
+    few pages (the texts of the documents would spread them over one page each)."""
+
+    ticket = models.OneToOneField(
+        Ticket, primary_key=True, on_delete=models.CASCADE, related_name="search_vector"
+    )
+    vector = SearchVectorField(null=True)
+    public_vector = SearchVectorField(null=True)
 
     def __str__(self) -> str:
         return f"{self.ticket_id}"

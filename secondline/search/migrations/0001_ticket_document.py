@@ -5,28 +5,11 @@ import django.db.models.deletion
 import secondline.search.models
 from django.db import migrations, models
 
-
-class VendorSQL(migrations.RunSQL):
-    """RunSQL on one database vendor only: the FTS5 table is SQLite's, GIN indexes PostgreSQL's."""
-
-    def __init__(self, vendor, sql, reverse_sql):
-        super().__init__(sql, reverse_sql)
-        self.vendor = vendor
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == self.vendor:
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == self.vendor:
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+from secondline.search.operations import VendorSQL
 
 
 def index_existing_tickets(apps, schema_editor):
-    from secondline.search.documents import rebuild
-    from secondline.tickets.models import Ticket
-
-    rebuild(Ticket.objects.all())
+    """Done by 0003_narrow_vector_table, once every table of the documents exists."""
 
 
 class Migration(migrations.Migration):

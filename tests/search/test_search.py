@@ -193,3 +193,17 @@ def test_the_reindex_command_rebuilds_every_document(personas: Personas) -> None
     call_command("search", "reindex", stdout=out)
     assert out.getvalue() == "1 tickets indexed.\n"
     assert found(personas.agent, "остатки") == [ticket]
+
+
+def test_a_word_in_very_many_tickets_ranks_a_bounded_number(
+    client: Any, personas: Personas, monkeypatch: Any
+) -> None:
+    from secondline.search import queries
+
+    monkeypatch.setattr(queries, "CANDIDATES", 2)
+    tickets = [file_ticket(personas.member, consultation_draft(subject="Отгрузка")) for _ in "abc"]
+    hits = found(personas.agent, "отгрузка")
+    assert len(hits) == 2 and set(hits) <= set(tickets)
+    client.force_login(personas.agent)
+    page = client.get("/search/", {"q": "отгрузка"}).content.decode()
+    assert "At least 2 tickets found" in page

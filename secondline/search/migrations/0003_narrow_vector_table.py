@@ -8,11 +8,17 @@ from secondline.search.operations import VendorSQL
 
 
 def index_existing_tickets(apps, schema_editor):
-    # The documents are built by the app's own code (search/documents.py), as after any change.
+    """Build what is missing (every document when 0001 built none) with the app's own code
+    (search/documents.py), as after any change."""
+    from django.db.models import Q
+
     from secondline.search.documents import rebuild
     from secondline.tickets.models import Ticket
 
-    rebuild(Ticket.objects.all())
+    missing = Q(search_document__isnull=True)
+    if schema_editor.connection.vendor == "postgresql":
+        missing |= Q(search_vector__isnull=True)
+    rebuild(Ticket.objects.filter(missing))
 
 
 class Migration(migrations.Migration):
@@ -30,6 +36,14 @@ class Migration(migrations.Migration):
                 ('vector', django.contrib.postgres.search.SearchVectorField(null=True)),
                 ('public_vector', django.contrib.postgres.search.SearchVectorField(null=True)),
             ],
+        ),
+        VendorSQL(
+            "postgresql",
+            # the vectors already computed move over as they are
+            "INSERT INTO search_ticketvector (ticket_id, vector, public_vector) "
+            "SELECT ticket_id, vector, public_vector FROM search_ticketdocument "
+            "WHERE vector IS NOT NULL",
+            migrations.RunSQL.noop,
         ),
         migrations.RemoveField(
             model_name='ticketdocument',

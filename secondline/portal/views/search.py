@@ -34,7 +34,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "query": urlencode({"q": text}) if text else "",
-            "capped": bool(page) and page.paginator.count >= queries.CANDIDATES,
+            "capped": page is not None and page.paginator.count >= queries.CANDIDATES,
             "nav": "search",
         },
     )

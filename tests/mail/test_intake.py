@@ -309,8 +309,9 @@ def test_one_new_ticket_by_email_asks_the_database_only_what_it_must(
     intake.ingest_message(plain(member.email, subject="First"))  # caches the contract
     # Store: the INSERT (in a savepoint of the test's transaction). Route, in one transaction:
     # the claim, the earlier Message-ID, the contact; the filing's savepoint, ticket, two audit
-    # events, deadlines, notification, release; the result. No contract: it is cached.
-    with django_assert_num_queries(16):
+    # events, deadlines, notification, the search document (files, organisation, its row and
+    # what the database searches: 4), release; the result. No contract: it is cached.
+    with django_assert_num_queries(20):
         outcome = intake.ingest_message(plain(member.email, subject="Second", Message_ID="<2@x>"))
     assert outcome.status == Status.TICKET
 
@@ -322,7 +323,8 @@ def test_one_reply_by_email_asks_the_database_only_what_it_must(
     intake.ingest_message(plain(member.email, subject=f"Re: [{ticket.number}] one"))
     # Store; claim, ticket, contact; the comment's savepoint, the locked ticket with its
     # contract, calendar and plan, comment, audit event, touch, status history, deadlines,
-    # the watchers to notify, release; the result.
-    with django_assert_num_queries(18):
+    # the watchers to notify, the search document (the ticket, its comments and files, the
+    # document and what the database searches: 5), release; the result.
+    with django_assert_num_queries(23):
         outcome = intake.ingest_message(plain(member.email, subject=f"Re: [{ticket.number}] two"))
     assert outcome.status == Status.COMMENT

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("releases/", include("secondline.releases.urls")),
     path("replies/", include("secondline.replies.urls")),
+    path("", include("secondline.monitoring.urls")),
     path("", include("secondline.portal.urls")),
     *auth_urlpatterns,
 ]

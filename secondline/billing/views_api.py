@@ -26,6 +26,7 @@ from secondline.accounts.api import AwareTimeFilter, acting_user, validated
 from secondline.billing import access, export, out_of_hours, statements, worklogs
 from secondline.billing import serializers as s
 from secondline.billing.models import OutOfHoursRequest, Statement, WorkLog
+from secondline.common.renderers import CSVRenderer, PDFRenderer
 from secondline.tickets.access import get_ticket_for
 from secondline.tickets.choices import Channel
 
@@ -223,7 +224,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         parameters=[OpenApiParameter("lang", str, enum=["en", "ru"])],
         responses={(200, "text/csv"): OpenApiTypes.STR},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], renderer_classes=[CSVRenderer])
     def csv(self, request: Request, pk: str) -> HttpResponse:
         statement = self.get_object()
         language = request.query_params.get("lang") or acting_user(request).language
@@ -239,7 +240,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         parameters=[OpenApiParameter("lang", str, enum=["en", "ru"])],
         responses={(200, "application/pdf"): OpenApiTypes.BINARY},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], renderer_classes=[PDFRenderer])
     def pdf(self, request: Request, pk: str) -> HttpResponse:
         statement = self.get_object()
         language = request.query_params.get("lang") or acting_user(request).language

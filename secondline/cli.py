@@ -30,6 +30,7 @@ USAGE = """usage: secondline COMMAND [ARGS]
   export-organization NAME FILE      an organisation's tickets and contacts as JSON
   mail poll|receive|import ...   the email channel
   sla due ... / calendar show YYYY-MM   SLA and calendar questions
+  search reindex      rebuild every ticket's search document
   help                every management command
 """
 

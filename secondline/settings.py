@@ -126,6 +126,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "secondline.sla",
     "secondline.tickets",
+    "secondline.search",
+    "secondline.replies",
     "secondline.mail",
     "secondline.billing",
     "secondline.releases",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("releases/", include("secondline.releases.urls")),
     path("desk/notifications/", include("secondline.subscriptions.urls")),
+    path("replies/", include("secondline.replies.urls")),
     path("", include("secondline.monitoring.urls")),
     path("mail/", include("secondline.mail.urls")),
     path("", include("secondline.portal.urls")),

@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 from secondline.api import tokens, views
 from secondline.billing import views_api as billing
 from secondline.releases import api as releases_api
+from secondline.replies import api as replies_api
 
 router = DefaultRouter()
 router.register("tickets", views.TicketViewSet, basename="ticket")
@@ -20,6 +21,7 @@ router.register("out-of-hours-requests", billing.OutOfHoursRequestViewSet, basen
 router.register("statements", billing.StatementViewSet, basename="statement")
 router.register("auth/tokens", tokens.TokenViewSet, basename="token")
 releases_api.register(router)
+replies_api.register(router)
 
 urlpatterns = [
     path("", include(router.urls)),

@@ -14,6 +14,7 @@ from rest_framework import mixins, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,7 +22,9 @@ from secondline.accounts import access
 from secondline.accounts.api import AwareTimeFilter, acting_user, validated
 from secondline.accounts.models import Contract, Organization
 from secondline.api import serializers as s
+from secondline.api.pagination import RankedPagination, UpdatedCursorPagination
 from secondline.common.renderers import CSVRenderer, OctetStreamRenderer
+from secondline.search import queries as search
 from secondline.tickets import attachments, audit, corrections, services
 from secondline.tickets.access import (
     audit_events_visible_to,
@@ -47,6 +50,11 @@ class TicketFilter(django_filters.FilterSet):
         field_name="assignee_id", min_value=1, max_value=s.MAX_ID
     )
     text = django_filters.CharFilter(method="filter_text", max_length=200)
+    q = django_filters.CharFilter(
+        method="filter_search",
+        max_length=200,
+        help_text="Full-text search (word forms in Russian and English), best match first.",
+    )
     updated_since = AwareTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
@@ -57,6 +65,10 @@ class TicketFilter(django_filters.FilterSet):
         pk = Ticket.pk_from_number(value)
         match = Q(subject__icontains=value) | Q(description__icontains=value)
         return queryset.filter(match | Q(pk=pk) if pk else match)
+
+    def filter_search(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        user = acting_user(self.request)
+        return search.ranked(queryset, value, internal=search.sees_internal(user))
 
 
 def _expected_version(request: Request, ticket: Ticket) -> str | None:
@@ -91,6 +103,14 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_object(self) -> Ticket:
         return get_ticket_for(acting_user(self.request), self.kwargs["pk"])
+
+    @property
+    def paginator(self) -> BasePagination | None:
+        """A text search (``?q=``) is paged by relevance; every other list by last update."""
+        if not hasattr(self, "_paginator"):
+            searching = bool(self.request.query_params.get("q", "").strip())
+            self._paginator = RankedPagination() if searching else UpdatedCursorPagination()
+        return self._paginator
 
     def _answer(self, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
         ticket = self.get_queryset().get(pk=ticket.pk)

@@ -1,5 +1,6 @@
 """What the other apps add to the ticket page: time and out-of-hours work (billing), the SLA
-explanation (sla), the update plan and the duty call-out (releases).
+explanation (sla), the update plan and the duty call-out (releases), canned replies and
+macros (replies).
 
 Each function reads through the owning app's access helpers and returns plain context; the
 ticket page's template includes the owning app's fragments where there is one.
@@ -21,6 +22,7 @@ from secondline.portal.forms import PhoneCallForm
 from secondline.releases import duty
 from secondline.releases.access import plans_visible_to
 from secondline.releases.models import DutyCallout, PhoneCall
+from secondline.replies.services import macros_for, replies_for
 from secondline.sla import services as sla_services
 from secondline.tickets.choices import TicketType
 from secondline.tickets.models import Ticket
@@ -36,6 +38,11 @@ def worklogs(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     duration.attrs.pop("autofocus", None)
     duration.attrs.update({"data-shortcut": "t", "aria-keyshortcuts": "t"})
     return {"worklog": context}
+
+
+def replies(user: User) -> dict[str, Any]:
+    """The canned replies and macros the agent may use on the ticket page (replies app)."""
+    return {"canned_replies": list(replies_for(user)), "macros": list(macros_for(user))}
 
 
 def out_of_hours_requests(user: User, ticket: Ticket) -> list[dict[str, Any]]:

@@ -8,16 +8,29 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from secondline.accounts.models import User
+from secondline.search.queries import ranked
 from secondline.sla.services import reaction_overdue
 from secondline.tickets.access import tickets_visible_to
-from secondline.tickets.choices import OPEN_STATUSES, Status
+from secondline.tickets.choices import OPEN_STATUSES, PRIORITY_RANK, Status
 from secondline.tickets.models import Ticket
 
 OPEN = list(OPEN_STATUSES)
@@ -93,21 +106,30 @@ class TicketFilter:
     q: str = ""
     sort: str = "due"
     organization: str = ""
+    internal: bool = False  # the text search looks in internal notes too (staff only)
     extra: dict[str, str] = field(default_factory=dict)
 
 
+# Tickets still waiting for their first reaction come before those already answered.
+AWAITING_REACTION = ExpressionWrapper(Q(first_reaction_at__isnull=False), BooleanField())
+PRIORITY_ORDER = Case(
+    *(When(priority=priority, then=Value(rank)) for priority, rank in PRIORITY_RANK.items()),
+    output_field=IntegerField(),
+)
+
 SORTS: dict[str, tuple[str | OrderBy, ...]] = {
-    # One direction for the tie-breaker lets SQLite walk the (status, reaction_due_at) index.
-    "due": (F("reaction_due_at").asc(nulls_last=True), "pk"),
+    "due": (AWAITING_REACTION.asc(), F("reaction_due_at").asc(nulls_last=True), "pk"),
+    "priority": (PRIORITY_ORDER.asc(), F("reaction_due_at").asc(nulls_last=True), "pk"),
     "updated": ("-updated_at", "-pk"),
     "created": ("-created_at", "-pk"),
+    "relevance": ("-search_rank", "-pk"),  # only with a text search
 }
 
 
 def filtered(tickets: QuerySet[Ticket], spec: TicketFilter) -> QuerySet[Ticket]:
     if spec.status == "open":
         tickets = tickets.filter(status__in=OPEN)
-    elif spec.status == "closed":
+    elif spec.status == "finished":  # not "closed": that is one state of its own
         tickets = tickets.exclude(status__in=OPEN)
     elif spec.status:
         tickets = tickets.filter(status=spec.status)
@@ -117,13 +139,10 @@ def filtered(tickets: QuerySet[Ticket], spec: TicketFilter) -> QuerySet[Ticket]:
         tickets = tickets.filter(priority=spec.priority)
     if spec.organization:
         tickets = tickets.filter(organization_id=spec.organization)
-    text = spec.q.strip()
-    if text:
-        match = Q(subject__icontains=text) | Q(description__icontains=text)
-        number = Ticket.pk_from_number(text) or (int(text) if text.isdigit() else None)
-        if number is not None and number < 2**62:
-            match |= Q(pk=number)
-        tickets = tickets.filter(match)
+    if spec.q.strip():
+        tickets = ranked(tickets, spec.q, internal=spec.internal)
+    elif spec.sort == "relevance":
+        return tickets.order_by(*SORTS["due"])
     return tickets.order_by(*SORTS.get(spec.sort, SORTS["due"]))
 
 

@@ -2,7 +2,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from secondline.accounts.forms import RateLimitedPasswordResetForm
-from secondline.portal.views import common, desk, filing, info, quarantine, ticket_list, ticket_page
+from secondline.portal.views import (
+    common,
+    desk,
+    filing,
+    info,
+    quarantine,
+    search,
+    ticket_list,
+    ticket_page,
+)
 
 app_name = "portal"
 
@@ -10,6 +19,7 @@ urlpatterns = [
     path("", common.home, name="home"),
     path("language/", common.set_language, name="set_language"),
     path("support/", info.how_support_works, name="how_support_works"),
+    path("search/", search.search, name="search"),
     path("tickets/", ticket_list.ticket_list, name="ticket_list"),
     path("tickets/new/", filing.ticket_new, name="ticket_new"),
     path("tickets/new/fields/", filing.ticket_fields, name="ticket_fields"),
@@ -30,6 +40,8 @@ urlpatterns = [
     path("desk/", desk.queue, name="queue"),
     path("desk/counts/", desk.queue_counts, name="queue_counts"),
     path("desk/bulk/", desk.bulk, name="bulk"),
+    path("desk/views/", desk.save_view, name="save_view"),
+    path("desk/views/<int:pk>/delete/", desk.delete_view, name="delete_view"),
     path("desk/dashboard/", desk.dashboard, name="dashboard"),
     path("desk/quarantine/", quarantine.quarantine_list, name="quarantine"),
     path("desk/quarantine/<int:pk>/", quarantine.quarantine_detail, name="quarantine_detail"),

@@ -10,9 +10,10 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,7 +22,14 @@ from secondline.accounts.models import Organization, User
 from secondline.portal import presenters, queries
 from secondline.portal.forms import BulkForm, staff_choices
 from secondline.portal.views.common import safe_next
-from secondline.portal.views.ticket_list import filter_choices, paginate
+from secondline.portal.views.ticket_list import (
+    chosen_sort,
+    filter_choices,
+    paginate,
+    query_without,
+)
+from secondline.search import saved
+from secondline.search.queries import sees_internal
 from secondline.tickets import services
 from secondline.tickets.access import tickets_visible_to
 from secondline.tickets.choices import Status
@@ -61,12 +69,12 @@ def _queue_tickets(request: HttpRequest, slug: str) -> Any:
         type=request.GET.get("type", ""),
         priority=request.GET.get("priority", ""),
         q=request.GET.get("q", "")[:200],
-        sort=request.GET.get("sort", "due") if request.GET.get("sort") in queries.SORTS else "due",
+        sort=chosen_sort(request, "due"),
         organization=request.GET.get("organization", "")
         if request.GET.get("organization", "").isdigit()
         else "",
+        internal=sees_internal(user),
     )
-    from django.utils import timezone
 
     tickets = tickets_visible_to(user)
     if slug != "all" or spec.status in ("", "open"):
@@ -97,6 +105,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "spec": spec,
             "query": query.urlencode(),
+            "sort_query": query_without(request, "page", "sort"),
+            "saved_views": saved.views_for(request.user),  # type: ignore[arg-type]
+            "view_query": query_without(request, "page"),
             "staff": staff_choices(),
             "organizations": Organization.objects.filter(kind=Organization.Kind.CUSTOMER),
             "bulk_statuses": [(v, label) for v, label in Status.choices if v != Status.DECLINED],
@@ -171,6 +182,41 @@ def _first_message(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
     return str(exc)
+
+
+@contractor_only
+@require_POST
+def save_view(request: HttpRequest) -> HttpResponse:
+    """Keep the queue's current filters and sort under a name (shared if asked)."""
+    query = request.POST.get("query", "")
+    try:
+        view = saved.save_view(
+            request.user,  # type: ignore[arg-type]
+            request.POST.get("name", ""),
+            query,
+            shared=bool(request.POST.get("shared")),
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(f"{reverse('portal:queue')}?{saved.clean_query(query)}")
+    messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+    return redirect(f"{reverse('portal:queue')}?{view.query}")
+
+
+@contractor_only
+@require_POST
+def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    view = saved.views_for(request.user).filter(pk=pk).first()  # type: ignore[arg-type]
+    if view is None:
+        raise Http404
+    try:
+        saved.delete_view(request.user, view)  # type: ignore[arg-type]
+    except access.AccessDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
+    return redirect("portal:queue")
 
 
 @contractor_only

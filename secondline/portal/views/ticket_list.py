@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from secondline.accounts.models import User
 from secondline.portal import queries
+from secondline.search.queries import sees_internal
 from secondline.tickets.access import (
     tickets_visible_to,
 )
@@ -24,6 +25,14 @@ from secondline.tickets.models import Ticket
 PAGE_SIZE = 25
 
 
+def chosen_sort(request: HttpRequest, default: str) -> str:
+    """The sort asked for; a text search without one sorts by relevance."""
+    sort = request.GET.get("sort", "")
+    if sort in queries.SORTS:
+        return sort
+    return "relevance" if request.GET.get("q", "").strip() else default
+
+
 def list_filter(request: HttpRequest, default_status: str = "") -> queries.TicketFilter:
     get = request.GET
     return queries.TicketFilter(
@@ -31,8 +40,9 @@ def list_filter(request: HttpRequest, default_status: str = "") -> queries.Ticke
         type=get.get("type", ""),
         priority=get.get("priority", ""),
         q=get.get("q", "")[:200],
-        sort=get.get("sort", "updated") if get.get("sort") in queries.SORTS else "updated",
+        sort=chosen_sort(request, "updated"),
         organization=get.get("organization", "") if get.get("organization", "").isdigit() else "",
+        internal=sees_internal(request.user),  # type: ignore[arg-type]
     )
 
 
@@ -48,11 +58,20 @@ def paginate(request: HttpRequest, tickets: QuerySet[Ticket]) -> Any:
     return page
 
 
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The page's query string less ``names`` (a sort link replaces the sort, a page link the
+    page)."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
 def filter_choices() -> dict[str, Any]:
     return {
         "status_choices": [
             ("open", _("All open")),
-            ("closed", _("Resolved, closed or declined")),
+            ("finished", _("Resolved, closed or declined")),
             *Status.choices,
         ],
         "type_choices": TicketType.choices,
@@ -78,6 +97,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "spec": spec,
             "query": query.urlencode(),
+            "sort_query": query_without(request, "page", "sort"),
             "nav": "tickets",
             **filter_choices(),
         },

@@ -134,6 +134,7 @@ def ticket_page(
                 "decline_form": forms.get("decline") or DeclineForm(language=language),
                 "assign_form": forms.get("assign")
                 or AssignForm(initial={"assignee": ticket.assignee_id}),
+                **panels.replies(user),
             }
         )
     return render(request, "portal/ticket_detail.html", context, status=status)

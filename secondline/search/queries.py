@@ -1,0 +1,109 @@
+"""Search the tickets a person may see: ranked, by word forms, with snippets.
+
+Who sees which ticket is ``tickets.access``'s answer; internal notes and files are searched for
+those who see them there (the contractor's staff), never for a customer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+
+from secondline.accounts.models import User
+from secondline.search import text
+from secondline.search.models import TicketDocument, TicketIndex
+from secondline.tickets.access import tickets_visible_to
+from secondline.tickets.models import Ticket
+
+NUMBER_RE = re.compile(r"^\s*(?:SL-?)?(\d{1,12})\s*$", re.IGNORECASE)
+# A search ranks at most this many matches, the most recently filed (SQLite: the best by bm25).
+CANDIDATES = 500
+MAX_QUERY_CHARS = 200
+
+
+def sees_internal(user: User) -> bool:
+    return bool(user.is_contractor)
+
+
+def ticket_by_number(user: User, query: str) -> Ticket | None:
+    """The ticket ``SL-123`` or ``123`` names, when this user may see it."""
+    found = NUMBER_RE.match(query)
+    if not found or int(found.group(1)) >= 2**62:
+        return None
+    return tickets_visible_to(user).filter(pk=int(found.group(1))).first()
+
+
+def _pg_query(query: str) -> SearchQuery:
+    words = text.plain(query)
+    return SearchQuery(words, config="russian") | SearchQuery(words, config="english")
+
+
+def ranked(tickets: QuerySet[Ticket], query: str, internal: bool) -> QuerySet[Ticket]:
+    """``tickets`` that match ``query``, best first (annotated with ``search_rank``)."""
+    query = query[:MAX_QUERY_CHARS]
+    if not text.words(query):
+        return tickets.none()
+    if connection.vendor == "postgresql":
+        column = "search_vector__vector" if internal else "search_vector__public_vector"
+        search = _pg_query(query)
+        # Ranking reads every match's vector: rank the newest matches only (one query, which
+        # PostgreSQL plans by the word's frequency: the GIN index for a rare word, the newest
+        # tickets first for a common one), so a word in half the tickets still answers at once.
+        recent = tickets.filter(**{column: search}).order_by("-pk")
+        newest = list(recent.values_list("pk", flat=True)[:CANDIDATES])
+        return (
+            tickets.filter(pk__in=newest)
+            .annotate(search_rank=SearchRank(F(column), search))
+            .order_by("-search_rank", "-pk")
+        )
+    condition = text.fts5_query(query)
+    if not internal:
+        condition = "{subject people public} : (" + condition + ")"
+    hits = list(
+        TicketIndex.objects.filter(fts__match=condition, rowid__in=tickets.values("pk"))
+        .order_by("rank")
+        .values_list("rowid", flat=True)[:CANDIDATES]
+    )
+    order = Case(
+        *(When(pk=pk, then=Value(-position)) for position, pk in enumerate(hits)),
+        output_field=IntegerField(),
+    )
+    return tickets.filter(pk__in=hits).annotate(search_rank=order).order_by("-search_rank")
+
+
+def search(user: User, query: str) -> QuerySet[Ticket]:
+    """What ``user``'s search box finds, best first."""
+    return ranked(tickets_visible_to(user), query, internal=sees_internal(user))
+
+
+@dataclass(frozen=True)
+class Snippet:
+    where: str  # "subject", "people", "text" or "internal"
+    pieces: list[text.Piece]
+
+
+def snippets(user: User, tickets: list[Ticket], query: str) -> dict[int, Snippet]:
+    """The highlighted passage that made each ticket match, for the tickets of one page."""
+    fields = ["ticket_id", "subject", "people", "public_text"]
+    if sees_internal(user):
+        fields.append("staff_text")
+    documents = TicketDocument.objects.filter(ticket__in=[t.pk for t in tickets]).only(*fields)
+    found: dict[int, Snippet] = {}
+    for document in documents:
+        for where, field in (
+            ("text", "public_text"),
+            ("internal", "staff_text"),
+            ("people", "people"),
+            ("subject", "subject"),
+        ):
+            if field not in fields:
+                continue
+            pieces = text.snippet(getattr(document, field), query)
+            if pieces:
+                found[document.ticket_id] = Snippet(where, pieces)
+                break
+    return found

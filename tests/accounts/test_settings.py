@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from secondline.settings import MIN_SECRET_KEY_LENGTH, load_or_create_secret_key
+from secondline.environment import MIN_SECRET_KEY_LENGTH, load_or_create_secret_key
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECK = (

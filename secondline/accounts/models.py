@@ -172,9 +172,6 @@ class Contract(models.Model):
         default=Decimal("2.00"),
         validators=[MinValueValidator(Decimal("1"))],
     )
-    prepaid_hours = models.DecimalField(
-        _("prepaid hours"), max_digits=10, decimal_places=2, null=True, blank=True
-    )
     notes = models.TextField(_("notes"), blank=True)
 
     objects = ContractQuerySet.as_manager()

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from secondline.accounts.models import Contract, Organization, User
 from secondline.billing.models import PrepaidPackage
+from secondline.demo.billing import load_billing_demo
 from secondline.sla import services as sla
 from secondline.sla.models import SLAPlan, WorkingCalendar
 from secondline.tickets import services
@@ -280,6 +281,7 @@ def load_demo() -> bool:
     from secondline.releases.demo import load_release_demo
 
     load_release_demo()
+    load_billing_demo(people)
     _time_and_mail(people)
     return True
 

@@ -30,7 +30,8 @@ from secondline.tickets.signals import announce
 
 Kind = StatementCorrection.Kind
 LineKind = StatementLine.Kind
-CORRECTABLE = (Statement.Status.DRAFT, Statement.Status.DISPUTED)
+#: A line's amount stays below what the database stores (14 digits, 2 after the point).
+MAX_AMOUNT = Decimal(10) ** 12
 
 
 def _locked(statement: Statement, actor: User) -> Statement:
@@ -149,6 +150,8 @@ def add_credit(
         )
         if statement.is_final():
             return _adjustment(statement, correction, actor)
+        if -correction.new_amount > statement.total_amount:
+            raise ValidationError({"amount": [_("A credit cannot exceed the statement's total.")]})
         line = _extra_line(statement, LineKind.CREDIT, description.strip(), correction.new_amount)
         line.save()
         correction.line = line
@@ -171,7 +174,10 @@ def add_price_item(
         statement = _locked(statement, actor)
         if statement.is_final():
             raise ValidationError({"status": [_("The statement is approved and final.")]})
-        line = _extra_line(statement, LineKind.ITEM, item.name, rules.money(quantity * item.price))
+        amount = rules.money(quantity * item.price)
+        if amount >= MAX_AMOUNT:
+            raise ValidationError({"quantity": [_("The amount of this line is too large.")]})
+        line = _extra_line(statement, LineKind.ITEM, item.name, amount)
         line.quantity, line.unit_price = quantity, item.price
         line.save()
         recompute(statement)

@@ -206,3 +206,11 @@ def test_the_act_waits_for_approval(api_as: Any, responsible: Any, issued: State
         answer = api_as(responsible).get(_url(issued, action))
         assert answer.status_code == 400, action
         assert "status" in answer.json()
+
+
+def test_a_credit_never_exceeds_the_statements_total(
+    api_as: Any, manager: Any, disputed: Statement
+) -> None:
+    body = {"amount": "24000.01", "description": "Too much", "reason": "x"}
+    answer = api_as(manager).post(_url(disputed, "credit"), body, format="json")
+    assert answer.status_code == 400 and "amount" in answer.json()

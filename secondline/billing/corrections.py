@@ -295,5 +295,6 @@ def adjustment_lines(statement: Statement) -> list[StatementLine]:
             "reason": correction.reason,
         }
         lines.append(_extra_line(statement, LineKind.ADJUSTMENT, text, correction.difference))
-    pending.update(carried_to=statement)
+    if lines:
+        pending.update(carried_to=statement)
     return lines

@@ -21,6 +21,12 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Each test process keeps its own cache and database sessions even when REDIS_URL is set
+    # (CI's services pass): a shared Redis would carry one test's cache into another's. The
+    # multi-node tests (tests/services/test_scale_out.py) run real Redis in their subprocesses.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    settings.REDIS_URL = ""
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="secondline-media-")
     settings.STATIC_ROOT = tempfile.mkdtemp(prefix="secondline-static-")
     settings.STORAGES = {

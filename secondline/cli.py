@@ -22,6 +22,7 @@ USAGE = """usage: secondline COMMAND [ARGS]
   run [--bind HOST:PORT] [--workers N] [--no-worker]
                       serve the product with its background worker and scheduler
   demo                load the demo data (idempotent) and print the demo logins
+  seed --tickets N [--organizations M --agents K]   realistic volume in bulk, for benchmarks
   migrate             create or upgrade the database
   createsuperuser     create an administrator
   backup FILE / restore FILE [--force]   the database, attachments and secret key
@@ -85,7 +86,8 @@ def run(args: list[str]) -> int:
     bind = _option(args, "--bind", os.environ.get("SECONDLINE_BIND", "127.0.0.1:8000"))
     workers = _option(args, "--workers", os.environ.get("WEB_CONCURRENCY", "2"))
     with_worker = "--no-worker" not in args
-    if with_worker and (refusal := scheduler_running(settings.VAR_DIR)):
+    # With REDIS_URL every node runs a beat and the lock in Redis lets one schedule at a time.
+    if with_worker and not settings.REDIS_URL and (refusal := scheduler_running(settings.VAR_DIR)):
         print(f"secondline run: {refusal}", file=sys.stderr)
         return 1
     for folder in (settings.VAR_DIR, settings.STATIC_ROOT, settings.MEDIA_ROOT):

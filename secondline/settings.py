@@ -13,6 +13,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -129,9 +130,13 @@ INSTALLED_APPS = [
     "secondline.api",
     "secondline.demo",
     "secondline.backups",
+    "django_prometheus",
+    "secondline.monitoring",
 ]
 
 MIDDLEWARE = [
+    # first and (nearly) last: request latency and counts for /metrics (secondline.monitoring)
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "secondline.mail.middleware.NotifyAfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -146,6 +151,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # last, as django-axes asks: it turns a lockout into the answer (accounts/lockout.py)
     "axes.middleware.AxesMiddleware",
 ]
@@ -238,10 +244,32 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 WHITENOISE_USE_FINDERS = True
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# --- Files in S3-compatible object storage (docs/production.md#more-than-one-machine) ---------
+# With STORAGE_BUCKET set, attachments go to that bucket through django-storages instead of
+# MEDIA_ROOT, so every web node and worker sees the same files. STORAGE_URL is the endpoint of
+# a server other than AWS (MinIO, Ceph, a cloud's S3); downloads still stream through the
+# portal's and the API's views, which check access first: nothing is public in the bucket.
+STORAGE_BUCKET = os.environ.get("STORAGE_BUCKET", "").strip()
+if STORAGE_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_BUCKET,
+            "endpoint_url": os.environ.get("STORAGE_URL", "").strip() or None,
+            "access_key": os.environ.get("STORAGE_ACCESS_KEY", "").strip() or None,
+            "secret_key": os.environ.get("STORAGE_SECRET_KEY", "").strip() or None,
+            "region_name": os.environ.get("STORAGE_REGION", "").strip() or None,
+            "location": os.environ.get("STORAGE_PREFIX", "").strip(),
+            "default_acl": None,
+            "file_overwrite": False,
+        },
+    }
+# --- end of object storage -------------------------------------------------------------------
 
 ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 # Hosts urgent-alert webhooks may reach although they are not public (an SMS gateway on the
@@ -282,6 +310,12 @@ MAIL_DEFAULT_TICKET_TYPE = os.environ.get("MAIL_DEFAULT_TICKET_TYPE", "consultat
 MAIL_MAX_MESSAGE_BYTES = envint("MAIL_MAX_MESSAGE_BYTES", 25 * 1024 * 1024)
 MAIL_OVERSIZE_KEEP_BYTES = envint("MAIL_OVERSIZE_KEEP_BYTES", 256 * 1024)
 MAIL_MAX_PARTS = envint("MAIL_MAX_PARTS", 200)
+# The HTML of one message is sanitized only up to this size and for this long; over either it
+# is kept as an attachment and the text part is filed (docs/email.md, "Limits").
+MAIL_HTML_MAX_BYTES = envint("MAIL_HTML_MAX_BYTES", 1024 * 1024)
+MAIL_HTML_SECONDS = envint("MAIL_HTML_SECONDS", 10)
+# A mailbox poller renews its lease while it works; one that died loses it after this long.
+MAIL_POLL_LEASE_SECONDS = envint("MAIL_POLL_LEASE_SECONDS", 60)
 # An Urgent alert nobody acknowledges within this many minutes goes to the next on duty.
 URGENT_ACK_MINUTES = envint("URGENT_ACK_MINUTES", 15)
 
@@ -308,6 +342,32 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # One beat per data folder: it holds VAR_DIR/scheduler.lock for its life (secondline/scheduler.py).
 CELERY_BEAT_SCHEDULER = "secondline.scheduler:SingleScheduler"
+
+# --- Cache, sessions and the scheduler lock in Redis (docs/production.md) -------------------
+# One process or one machine: the per-process memory cache and sessions in the database. With
+# REDIS_URL set, every node shares the cache (cached contracts, rate limits) and the sessions
+# live in it, so a person signed in on one node is signed in on all; the scheduler takes its
+# lock there too (secondline/scheduler.py), so exactly one celery beat runs among all nodes.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "secondline").strip()
+SCHEDULER_LOCK_KEY = f"{CACHE_KEY_PREFIX}:scheduler"
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The Redis lock expires this many seconds after the scheduler last renewed it (every tick),
+# so a node that dies hands the schedule to a waiting one within about this time.
+SCHEDULER_LOCK_SECONDS = envint("SCHEDULER_LOCK_SECONDS", 60)
+# beat wakes at least this often, to renew its lock well before it expires
+CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, SCHEDULER_LOCK_SECONDS // 4)
+# --- end of Redis ----------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -341,12 +401,34 @@ SPECTACULAR_SETTINGS = {
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
+# --- Logging and monitoring (docs/production.md#monitoring) ---------------------------------
+# LOG_FORMAT=json writes one JSON object per line (python-json-logger) for a log collector.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json; got {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+# /metrics answers only these client addresses (the reverse proxy refuses it from outside).
+METRICS_ALLOWED_ADDRESSES = envlist("METRICS_ALLOWED_ADDRESSES", "127.0.0.1,::1")
+# The probes answer over plain HTTP too: a load balancer checks the node, not the browser.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# --- end of logging and monitoring -----------------------------------------------------------
 
 # HTTPS and HTTP headers (docs/security.md). Production (SECONDLINE_PRODUCTION=1) is served over
 # HTTPS and gets the safe values by default; the embedded default serves plain HTTP on

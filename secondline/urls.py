@@ -10,6 +10,7 @@ urlpatterns = [
     path("billing/", include("secondline.billing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("releases/", include("secondline.releases.urls")),
+    path("", include("secondline.monitoring.urls")),
     path("", include("secondline.portal.urls")),
     *auth_urlpatterns,
 ]

@@ -98,6 +98,18 @@ def file_ticket(
     return services.file_ticket(requester, draft or incident_draft(), channel)
 
 
+#: When ``filed_long_ago`` files a ticket: before every fixed date the billing tests log work on.
+LONG_AGO = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+
+def filed_long_ago(ticket: Ticket, at: dt.datetime = LONG_AGO) -> Ticket:
+    """The ticket as if filed at ``at``: work is logged only within a ticket's life, and the
+    billing tests log work on fixed past dates."""
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=at)
+    ticket.refresh_from_db()
+    return ticket
+
+
 @dataclass
 class Personas:
     contractor: Organization

@@ -69,7 +69,7 @@ def env(tmp_path: Path, marker: str) -> dict[str, str]:
     environ = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "SECONDLINE_BIND"}
+        if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "SECONDLINE_BIND", "REDIS_URL"}
     }
     environ.update(
         {

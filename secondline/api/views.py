@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
-from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
@@ -23,7 +21,7 @@ from secondline.accounts import access
 from secondline.accounts.api import AwareTimeFilter, acting_user, validated
 from secondline.accounts.models import Contract, Organization
 from secondline.api import serializers as s
-from secondline.common import spreadsheet
+from secondline.common.renderers import CSVRenderer, OctetStreamRenderer
 from secondline.tickets import attachments, audit, corrections, services
 from secondline.tickets.access import (
     audit_events_visible_to,
@@ -263,7 +261,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
-    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)/download")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>\d+)/download",
+        renderer_classes=[renderers.JSONRenderer, OctetStreamRenderer],
+    )
     def download(self, request: Request, pk: str, attachment_id: str) -> FileResponse:
         ticket = self.get_object()
         files = ticket.attachments.all()
@@ -292,23 +295,6 @@ class AuditFilter(django_filters.FilterSet):
     class Meta:
         model = TicketEvent
         fields: list[str] = []
-
-
-class CSVRenderer(renderers.BaseRenderer):
-    """Names ``?format=csv`` for DRF's negotiation: the view streams the file itself, so this
-    renders only an error (a 400, 403, 404), one "field, message" line per message."""
-
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data: Any, accepted_media_type: Any = None, context: Any = None) -> bytes:
-        buffer = io.StringIO()
-        writer = spreadsheet.writer(buffer)
-        for name, messages in (data or {}).items():
-            for message in messages if isinstance(messages, list) else [messages]:
-                writer.writerow([name, str(message)])
-        return buffer.getvalue().encode("utf-8")
 
 
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):

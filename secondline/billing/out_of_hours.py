@@ -13,11 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from secondline.accounts.models import User
+from secondline.accounts.models import Contract, User
 from secondline.billing import access, events, notify, rules
 from secondline.billing.models import OutOfHoursRequest, WorkLog
 from secondline.billing.prepaid import check_prepaid
 from secondline.billing.worklogs import reapply_rules
+from secondline.sla.calendars import calendar_of
 from secondline.tickets.choices import Channel
 from secondline.tickets.models import Ticket
 from secondline.tickets.signals import announce
@@ -37,6 +38,49 @@ def _parse_hours(value: object) -> Decimal:
     if not hours.is_finite() or hours <= 0 or hours > 1000:
         raise ValidationError({"estimated_hours": [_("Give between 0.01 and 1000 hours.")]})
     return hours.quantize(rules.CENT)
+
+
+def _estimate(
+    contract: Contract, logs: Sequence[WorkLog], start: dt.datetime, end: dt.datetime
+) -> Decimal:
+    """The hours of a request raised for logged work: their out-of-hours time, at most what
+    the window holds (two agents working at once log more hours than the window has)."""
+    seconds = sum(log.out_of_hours_seconds for log in logs)
+    window = rules.split(calendar_of(contract), start, end).out_of_hours
+    held = rules.hours_up(int(window.total_seconds()))
+    return max(min(rules.hours(rules.ceil_minutes(seconds)), held), rules.CENT)
+
+
+def _check_window(
+    contract: Contract, start: dt.datetime, end: dt.datetime, estimated_hours: Decimal
+) -> None:
+    """Contract rule: out-of-hours work is asked for outside the business hours of the
+    contract's calendar, so the window must hold such time and the estimate must fit in it."""
+    outside = rules.split(calendar_of(contract), start, end).out_of_hours
+    seconds = int(outside.total_seconds())
+    if not seconds:
+        raise ValidationError(
+            {
+                "window_start": [
+                    _(
+                        "The whole window lies within business hours of the contract's "
+                        "calendar; out-of-hours work is asked for outside them."
+                    )
+                ]
+            }
+        )
+    if not rules.estimate_fits(estimated_hours, seconds):
+        raise ValidationError(
+            {
+                "estimated_hours": [
+                    _(
+                        "The window holds %(hours)s h outside business hours; the estimate "
+                        "must fit in it."
+                    )
+                    % {"hours": rules.hours_up(seconds)}
+                ]
+            }
+        )
 
 
 def raise_out_of_hours_request(
@@ -66,9 +110,6 @@ def raise_out_of_hours_request(
     if logs:
         window_start = window_start or min(log.started_at for log in logs)
         window_end = window_end or max(log.ended_at for log in logs)
-        if estimated_hours is None:
-            seconds = sum(log.out_of_hours_seconds for log in logs)
-            estimated_hours = max(rules.hours(rules.ceil_minutes(seconds)), rules.CENT)
     if window_start is None or timezone.is_naive(window_start):
         errors["window_start"] = [_("Give the start of the window with its time zone.")]
     if window_end is None or timezone.is_naive(window_end):
@@ -82,8 +123,11 @@ def raise_out_of_hours_request(
         raise ValidationError({"window_end": [_("One request covers at most 14 days.")]})
     if any(log.started_at < window_start or log.ended_at > window_end for log in logs):
         raise ValidationError({"worklogs": [_("The window must cover the work logs it names.")]})
-    hours = _parse_hours(estimated_hours)
     contract = ticket.contract
+    if estimated_hours is None and logs:
+        estimated_hours = _estimate(contract, logs, window_start, window_end)
+    hours = _parse_hours(estimated_hours)
+    _check_window(contract, window_start, window_end, hours)
     with transaction.atomic():
         request = OutOfHoursRequest.objects.create(
             ticket=ticket,

@@ -9,8 +9,9 @@ Contract rules applied here:
   hours is billed at the out-of-hours multiplier (double rate by default), and only the part of
   it that both parties verified (an approved out-of-hours request covering it);
 * each work log's billable time is rounded up to the contract's increment (15 minutes by
-  default); the minutes added by rounding go to the business-hours part when the log has one, so
-  rounding never creates double-rate time that was not worked;
+  default); out-of-hours minutes are only the whole minutes worked out of hours, and every
+  minute added by rounding is billed at the business rate, even on a log with no business time,
+  so rounding never creates double-rate time that was not worked (``billed_minutes``);
 * money is ``Decimal`` and every amount is quantized once, by ``money()``, half up to the cent.
 """
 
@@ -19,11 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Protocol
 
 CENT = Decimal("0.01")
 MINUTES_PER_HOUR = Decimal(60)
+SECONDS_PER_HOUR = Decimal(3600)
 ZERO = Decimal(0)
 
 
@@ -128,18 +130,31 @@ class BilledMinutes:
 def billed_minutes(
     business_seconds: int, out_of_hours_seconds: int, increment: int
 ) -> BilledMinutes:
-    """Round a log's billable time up to whole minutes, then to the contract's increment.
+    """The rounding rule of docs/billing.md, for one log's billable time (business seconds and
+    verified out-of-hours seconds):
 
-    The log's total is rounded, not each part, so one stretch of work is never charged two
-    increments; a started minute or increment is charged at the business rate when the log has
-    business time (the cheaper rate), and out-of-hours minutes are only ever whole minutes worked.
+    1. the log's total is counted in started minutes and rounded up to the contract's
+       increment: the total, not each part, so one stretch of work is never charged two
+       increments;
+    2. the out-of-hours part is the whole minutes worked out of hours, never rounded up;
+    3. the rest is billed at the business rate: the business time and every minute added by
+       rounding, even when the log has no business time (a 3-minute Sunday log on a 15-minute
+       increment is 3 minutes at the out-of-hours rate and 12 at the business rate).
     """
     business, out_of_hours = max(business_seconds, 0), max(out_of_hours_seconds, 0)
-    if not business:
-        return BilledMinutes(0, round_up(ceil_minutes(out_of_hours), increment))
-    out_minutes = out_of_hours // 60
     total = round_up(ceil_minutes(business + out_of_hours), increment)
+    out_minutes = out_of_hours // 60
     return BilledMinutes(total - out_minutes, out_minutes)
+
+
+def hours_up(seconds: int) -> Decimal:
+    """Seconds as hours rounded up to the cent: the most hours a stretch of time can hold."""
+    return (Decimal(max(seconds, 0)) / SECONDS_PER_HOUR).quantize(CENT, rounding=ROUND_CEILING)
+
+
+def estimate_fits(estimated_hours: Decimal, out_of_hours_seconds: int) -> bool:
+    """An out-of-hours request's estimate fits the out-of-hours time of its window."""
+    return estimated_hours <= hours_up(out_of_hours_seconds)
 
 
 def money(value: Decimal) -> Decimal:

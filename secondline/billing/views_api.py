@@ -27,6 +27,7 @@ from secondline.billing import access, export, out_of_hours, statements, worklog
 from secondline.billing import serializers as s
 from secondline.billing.models import OutOfHoursRequest, Statement, WorkLog
 from secondline.billing.views_closing_api import StatementClosingActions
+from secondline.common.renderers import CSVRenderer, PDFRenderer
 from secondline.tickets.access import get_ticket_for
 from secondline.tickets.choices import Channel
 
@@ -229,7 +230,7 @@ class StatementViewSet(
         parameters=[OpenApiParameter("lang", str, enum=["en", "ru"])],
         responses={(200, "text/csv"): OpenApiTypes.STR},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], renderer_classes=[CSVRenderer])
     def csv(self, request: Request, pk: str) -> HttpResponse:
         statement = self.get_object()
         language = request.query_params.get("lang") or acting_user(request).language
@@ -245,7 +246,7 @@ class StatementViewSet(
         parameters=[OpenApiParameter("lang", str, enum=["en", "ru"])],
         responses={(200, "application/pdf"): OpenApiTypes.BINARY},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], renderer_classes=[PDFRenderer])
     def pdf(self, request: Request, pk: str) -> HttpResponse:
         statement = self.get_object()
         language = request.query_params.get("lang") or acting_user(request).language

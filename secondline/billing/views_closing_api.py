@@ -7,9 +7,7 @@ Mixed into ``views_api.StatementViewSet``; no rule lives here, the verbs are in
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
@@ -26,29 +24,11 @@ from secondline.billing import access, accounting, acts, corrections
 from secondline.billing import serializers as s
 from secondline.billing import serializers_closing as c
 from secondline.billing.models import PriceListItem, Statement
+from secondline.common.renderers import PDFRenderer, XLSXRenderer
 from secondline.tickets.choices import Channel
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSXRenderer.media_type
 LANG = OpenApiParameter("lang", str, enum=["en", "ru"])
-
-
-class FileRenderer(renderers.BaseRenderer):
-    """Lets DRF's negotiation accept a file type the view writes itself."""
-
-    charset = None
-
-    def render(self, data: Any, accepted_media_type: Any = None, context: Any = None) -> bytes:
-        return data if isinstance(data, bytes) else json.dumps(data, default=str).encode()
-
-
-class PDFRenderer(FileRenderer):
-    media_type = "application/pdf"
-    format = "pdf"
-
-
-class XLSXRenderer(FileRenderer):
-    media_type = XLSX
-    format = "xlsx"
 
 
 def _file(make: Callable[[], bytes], content_type: str, name: str) -> HttpResponse:

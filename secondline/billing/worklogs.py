@@ -21,7 +21,7 @@ from secondline.billing.models import (
     OutOfHoursStatus,
     WorkLog,
 )
-from secondline.billing.periods import check_month_open
+from secondline.billing.periods import check_month_open, zone_of
 from secondline.billing.prepaid import check_prepaid
 from secondline.sla.calendars import calendar_of
 from secondline.tickets.choices import Channel
@@ -67,7 +67,26 @@ def start_error(start: dt.datetime) -> str | None:
     return too_early(start)
 
 
-def _validate_entry(entry: WorkEntry) -> tuple[dt.datetime, dt.datetime]:
+def life_errors(ticket: Ticket, start: dt.datetime, end: dt.datetime) -> dict[str, list[str]]:
+    """Why work from ``start`` to ``end`` does not lie within the ticket's life, per field.
+
+    Contract rule: only work on a filed ticket is billed, so a log starts no earlier than the
+    minute the ticket was filed and ends no later than now (plus the agent's clock skew).
+    """
+    errors: dict[str, list[str]] = {}
+    filed = ticket.created_at.replace(second=0, microsecond=0)
+    if start < filed:
+        local = timezone.localtime(ticket.created_at, zone_of(ticket.contract))
+        errors["started_at"] = [
+            _("The ticket was filed at %(filed)s; work cannot be logged before it.")
+            % {"filed": local.strftime("%Y-%m-%d %H:%M")}
+        ]
+    if end > timezone.now() + CLOCK_SKEW:
+        errors["ended_at"] = [_("The work cannot end in the future.")]
+    return errors
+
+
+def _validate_entry(entry: WorkEntry, ticket: Ticket) -> tuple[dt.datetime, dt.datetime]:
     errors: dict[str, list[str]] = {}
     if entry.activity not in Activity.values:
         errors["activity"] = [
@@ -95,6 +114,8 @@ def _validate_entry(entry: WorkEntry) -> tuple[dt.datetime, dt.datetime]:
         raise ValidationError(
             {"ended_at": [_("Log at most 24 hours at a time; log longer work day by day.")]}
         )
+    if errors := life_errors(ticket, start, end):
+        raise ValidationError(errors)
     return start, end
 
 
@@ -102,7 +123,7 @@ def log_work(ticket: Ticket, agent: User, entry: WorkEntry, channel: str = Chann
     """Log time on a ticket; the contract's calendar splits it into business and out-of-hours
     time at once. Out-of-hours time is billed only when an approved request covers it."""
     access.require_can_log_work(agent, ticket)
-    start, end = _validate_entry(entry)
+    start, end = _validate_entry(entry, ticket)
     contract = ticket.contract
     check_month_open(contract, start)
     with transaction.atomic():
@@ -143,7 +164,7 @@ def update_worklog(
         description=str(changes.get("description", log.description)),
         internal_note=str(changes.get("internal_note", log.internal_note)),
     )
-    start, end = _validate_entry(entry)
+    start, end = _validate_entry(entry, log.ticket)
     check_month_open(log.contract, log.started_at, start)
     with transaction.atomic():
         log = (

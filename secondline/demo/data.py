@@ -321,7 +321,9 @@ def _time_and_mail(people: dict[str, User]) -> None:
         status__in=[Status.IN_PROGRESS, Status.WAITING_FOR_CUSTOMER, Status.RESOLVED],
     ).order_by("pk")[:3]
     for index, ticket in enumerate(worked):
-        start = _last_business_morning(now, index + 1)
+        # work is logged within the ticket's life: never before it was filed
+        filed = ticket.created_at.replace(second=0, microsecond=0) + dt.timedelta(minutes=15)
+        start = max(_last_business_morning(now, index + 1), filed)
         for activity, minutes, text in (
             ("analysis", 45, "Read the logs and reproduced the fault on the test system."),
             ("fix", 90, "Corrected the settings and checked the result with the customer."),

@@ -11,13 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
-from secondline.mail import imap, quarantine
+from secondline.mail import flags, imap, oauth2, quarantine
 from secondline.mail.limits import parse_raw
 from secondline.mail.models import InboundMessage, Mailbox, Notification, SenderReply
 from secondline.tickets.choices import TicketType
@@ -41,9 +41,31 @@ class NotificationAdmin(admin.ModelAdmin[Notification]):
     ]
 
 
+OAUTH2_FIELDS = [
+    "oauth2_provider",
+    "oauth2_token_url",
+    "oauth2_scope",
+    "oauth2_client_id",
+    "oauth2_client_secret",
+    "oauth2_refresh_token",
+]
+
+
 class MailboxForm(forms.ModelForm[Mailbox]):
     password = forms.CharField(
         label=_("password"), widget=forms.PasswordInput(render_value=True), required=False
+    )
+    oauth2_token_url = forms.URLField(
+        label=_("token URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Filled in for the known providers."),
+    )
+    oauth2_client_secret = forms.CharField(
+        label=_("client secret"), widget=forms.PasswordInput(render_value=True), required=False
+    )
+    oauth2_refresh_token = forms.CharField(
+        label=_("refresh token"), widget=forms.PasswordInput(render_value=True), required=False
     )
 
     class Meta:
@@ -54,7 +76,9 @@ class MailboxForm(forms.ModelForm[Mailbox]):
             "port",
             "security",
             "username",
+            "auth",
             "password",
+            *OAUTH2_FIELDS,
             "folder",
             "default_ticket_type",
             "processed_action",
@@ -62,14 +86,47 @@ class MailboxForm(forms.ModelForm[Mailbox]):
             "is_active",
         ]
 
+    def clean(self) -> dict[str, Any]:
+        """OAuth2 needs the app's client ID and a refresh token; a known provider's token URL
+        and scope are filled in (``oauth2.PROVIDERS``)."""
+        data = super().clean() or {}
+        if data.get("auth") != Mailbox.Auth.OAUTH2:
+            return data
+        for name in ("oauth2_provider", "oauth2_client_id", "oauth2_refresh_token"):
+            if not data.get(name):
+                self.add_error(name, _("Needed for an OAuth2 sign-in."))
+        known = oauth2.PROVIDERS.get(data.get("oauth2_provider") or "")
+        if known is not None:
+            data["oauth2_token_url"] = data.get("oauth2_token_url") or known.token_url
+            data["oauth2_scope"] = data.get("oauth2_scope") or known.scope
+        elif not data.get("oauth2_token_url"):
+            self.add_error("oauth2_token_url", _("Give the provider's token URL."))
+        return data
+
+    def save(self, commit: bool = True) -> Mailbox:
+        if any(name in self.changed_data for name in OAUTH2_FIELDS):
+            self.instance.oauth2_access_token = ""  # got again with the new settings
+            self.instance.oauth2_expires_at = None
+        return super().save(commit)
+
 
 @admin.register(Mailbox)
 class MailboxAdmin(admin.ModelAdmin[Mailbox]):
     form = MailboxForm
     list_display = ["name", "host", "username", "folder", "is_active", "last_polled_at"]
     list_filter = ["is_active"]
-    readonly_fields = ["last_polled_at", "last_error"]
-    actions = ["poll_now"]
+    readonly_fields = ["last_polled_at", "last_error", "oauth2_expires_at"]
+    actions = ["poll_now", "refresh_oauth2_token"]
+
+    @admin.action(description=_("Refresh the OAuth2 access token now"))
+    def refresh_oauth2_token(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
+        for mailbox in queryset.filter(auth=Mailbox.Auth.OAUTH2):
+            try:
+                oauth2.refresh(mailbox)
+            except oauth2.OAuth2Error as exc:
+                self.message_user(request, f"{mailbox.name}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(name)s: token refreshed.") % {"name": mailbox.name})
 
     @admin.action(description=_("Poll the selected mailboxes now"))
     def poll_now(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
@@ -120,9 +177,11 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
         "attempts",
         "size",
         "sha256",
+        "fingerprint",
         "result_ticket",
         "result_comment",
         "duplicate_of",
+        "collides_with",
         "text_preview",
         "raw_source",
     ]
@@ -136,8 +195,12 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
     @admin.display(description=_("text"))
     def text_preview(self, obj: InboundMessage) -> str:
         parsed = parse_raw(bytes(obj.raw))
+        notes = format_html_join(
+            "", '<p class="errornote">{}</p>', ((note,) for note in flags.staff_notes(parsed))
+        )
         return format_html(
-            '<pre style="white-space:pre-wrap">{}</pre><p>{}</p>',
+            '{}<pre style="white-space:pre-wrap">{}</pre><p>{}</p>',
+            notes,
             parsed.text[:20000],
             ", ".join(a.filename for a in parsed.attachments),
         )
@@ -149,7 +212,7 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
         more = _(" … (%(size)s bytes in all)") % {"size": len(raw)} if len(raw) > len(text) else ""
         return format_html('<pre style="white-space:pre-wrap">{}{}</pre>', text, more)
 
-    @admin.action(description=_("Retry the selected quarantined messages"))
+    @admin.action(description=_("Retry the selected messages that were not filed"))
     def retry(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
         results: dict[str, int] = {}
         for message in queryset:

@@ -16,3 +16,4 @@ class MailConfig(AppConfig):
         )
         register_periodic("mail-pending", "secondline.mail.tasks.process_pending", 300)
         register_periodic("mail-notifications", "secondline.mail.tasks.sweep_notifications", 60)
+        register_periodic("mail-oauth2", "secondline.mail.tasks.refresh_oauth2_tokens", 300)

@@ -20,6 +20,7 @@ from secondline.mail import headers, intake, limits, notify, routing
 from secondline.mail.intake import LIVE_SOURCES, Outcome, StoreFailed
 from secondline.mail.models import InboundMessage
 from secondline.mail.parse import ParsedMessage
+from secondline.tickets import files
 
 log = logging.getLogger(__name__)
 Status = InboundMessage.Status
@@ -82,12 +83,24 @@ def _ingest_batch(
     """Store a batch's raw bytes in one transaction, then route it in another."""
     if not batch:
         return []
-    stored = _store_batch(batch)
+    # Parsed only once the batch's bytes are committed, each within its budget (``limits``).
+    stored = [
+        (message, created, _parsed(message, created), source)
+        for message, created, source in _store_batch(batch)
+    ]
     try:
         return _route_batch(stored, answer_unknown_senders)
     except Exception:  # the rows stay "received"; the sweep or the next run picks them up
         log.exception("a batch of %s inbound messages could not be processed now", len(stored))
         return [Outcome(message, _unrouted(message, created)) for message, created, *_ in stored]
+    finally:
+        files.discard_uncommitted()  # of the messages whose savepoint was rolled back
+
+
+def _parsed(message: InboundMessage, created: bool) -> ParsedMessage | None:
+    if _unrouted(message, created) != Status.RECEIVED:
+        return None  # a re-delivery of settled bytes: nothing to read
+    return intake.parsed_here(bytes(message.raw))
 
 
 def _unrouted(message: InboundMessage, created: bool) -> str:
@@ -172,31 +185,30 @@ def _route_claimed(
 Stored = tuple[InboundMessage, bool, ParsedMessage | None, str]  # row, created, parse, source
 
 
-def _store_batch(batch: Sequence[tuple[bytes, str]]) -> list[Stored]:
+def _store_batch(batch: Sequence[tuple[bytes, str]]) -> list[tuple[InboundMessage, bool, str]]:
     """``store`` for each message of a batch, in one transaction: the rows already there are
     read with one query, the new ones written with one ``bulk_create``. Should another worker
-    store some of the same bytes in between, the batch is stored one message at a time."""
-    items = [(raw, source, intake.parsed_here(raw)) for raw, source in map(_bytes_first, batch)]
-    digests = [headers.content_hash(raw) for raw, _source, _parsed in items]
+    store some of the same bytes in between, the batch is stored one message at a time.
+    Only the header blocks are read (``intake.read_envelope``); returns (row, created, source)."""
+    items = list(map(_bytes_first, batch))
+    digests = [headers.content_hash(raw) for raw, _source in items]
     try:
         with transaction.atomic():  # StoreFailed rolls the batch back; none of it was routed
             rows = InboundMessage.objects.in_bulk(digests, field_name="sha256")
             new: dict[str, InboundMessage] = {}
-            for (raw, source, parsed), digest in zip(items, digests, strict=True):
+            for (raw, source), digest in zip(items, digests, strict=True):
                 if digest not in rows and digest not in new:
-                    found = parsed.envelope if parsed else None
-                    new[digest] = intake.row(
-                        raw, source, None, found or headers.envelope(limits.kept(raw)), digest
-                    )
+                    envelope = intake.read_envelope(raw)
+                    new[digest] = intake.row(raw, source, None, envelope, digest)
             InboundMessage.objects.bulk_create(new.values())
     except IntegrityError:  # delivered by another worker a moment ago
         with transaction.atomic():
-            return [(*intake.stored(raw, source), source) for raw, source, _parsed in items]
+            return [(*intake.store(raw, source), source) for raw, source in items]
     except Exception as exc:
         raise StoreFailed(f"{type(exc).__name__}: {exc}") from exc
     return [
-        (rows.get(digest) or new[digest], digest not in rows, parsed, source)
-        for (_raw, source, parsed), digest in zip(items, digests, strict=True)
+        (rows.get(digest) or new[digest], digest not in rows, source)
+        for (_raw, source), digest in zip(items, digests, strict=True)
     ]
 
 

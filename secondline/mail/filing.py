@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.mail import limits, routing
+from secondline.mail import flags, notes, routing
 from secondline.mail.automatic import ROBOT_LOCALPARTS, Bounce
 from secondline.mail.models import InboundMessage, Notification, SenderReply
+from secondline.mail.outbound import refusal_reasons
 from secondline.mail.parse import ParsedMessage
 from secondline.mail.subject_tags import subject_tags
 from secondline.tickets import attachments, events
@@ -130,8 +131,8 @@ def comment(
     body = parsed.reply_text
     uploads, skipped = uploads_from(parsed)
     body = with_skipped_note(body, skipped, message)
-    if not body.strip() and not uploads:
-        body = _("(empty message)")
+    if not body.strip() and (not uploads or parsed.encrypted):
+        body = flags.empty_body(parsed)
     stripped = len(body) < len(parsed.text.strip())
     comment = tickets.add_comment(
         ticket,
@@ -142,7 +143,7 @@ def comment(
         files=uploads,
         body_html="" if stripped else parsed.html,
     )
-    limits.note_on_ticket(ticket, message, parsed)
+    notes.note_on_ticket(ticket, message, parsed)
     message.result_ticket = ticket
     message.result_comment = comment
     message.settle(Status.COMMENT)
@@ -164,7 +165,7 @@ def draft_from(
     if ticket_type not in TicketType.values:
         ticket_type = TicketType.CONSULTATION
     subject = tags.subject or parsed.subject.strip() or _first_line(parsed.text)
-    description = parsed.text.strip() or _("(empty message)")
+    description = parsed.text.strip() or flags.empty_body(parsed)
     draft = tickets.NewTicket(
         type=ticket_type,
         subject=(subject or _("(no subject)"))[:250],
@@ -208,7 +209,7 @@ def new_ticket(
         why = _("%(sender)s is not a known contact of any customer.") % {"sender": parsed.sender}
         message.settle(Status.QUARANTINED, why)
         if answer_unknown_senders and not parsed.suppress_auto_replies:
-            _answer_sender(parsed, reason="")
+            _answer_sender(parsed)
         return
     if contact.is_contractor:
         message.settle(
@@ -237,12 +238,12 @@ def open_ticket(
     except access.NotAContact as exc:
         message.settle(Status.QUARANTINED, str(exc))
         if answer_unknown_senders and not parsed.suppress_auto_replies:
-            _answer_sender(parsed, reason=str(exc))
+            _answer_sender(parsed, *refusal_reasons(contact))
         return None
     except ValidationError as exc:
         message.settle(Status.QUARANTINED, "; ".join(exc.messages))
         return None
-    limits.note_on_ticket(ticket, message, parsed)
+    notes.note_on_ticket(ticket, message, parsed)
     message.result_ticket = ticket
     message.settle(Status.TICKET)
     return ticket
@@ -259,7 +260,7 @@ def _answerable(address: str) -> bool:
     )
 
 
-def _answer_sender(parsed: ParsedMessage, reason: str) -> None:
+def _answer_sender(parsed: ParsedMessage, reason: str = "", reason_ru: str = "") -> None:
     """Explain how to file a ticket: at most one such email per sender per day."""
     if not _answerable(parsed.sender):
         return
@@ -272,6 +273,7 @@ def _answer_sender(parsed: ParsedMessage, reason: str) -> None:
                 email=parsed.sender,
                 day=day,
                 reason=reason,
+                reason_ru=reason_ru,
                 in_reply_to=parsed.message_id,
                 subject=parsed.subject[:250],
             )

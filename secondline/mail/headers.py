@@ -16,6 +16,21 @@ from email.utils import getaddresses, parsedate_to_datetime
 from secondline.mail.charsets import decode_text
 
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]{1,250}@[^<>\s]{1,250}>")
+SURROGATE_RE = re.compile("[\udc80-\udcff]")
+FOLD_RE = re.compile(r"\r?\n(?=[ \t])|\r(?=[ \t])")
+SPLIT_WORD_RE = re.compile(r"=\?[^?\s]{1,40}\?[bBqQ]\?[^?]*\s[^?]*\?=")
+QUOTED_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
+COMMENT_RE = re.compile(r"\([^()]*\)")
+ANGLE_ADDR_RE = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
+FIELD_RE = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]*:")
+STRICT_FIELD_RE = re.compile(rb"^[\x21-\x39\x3b-\x7e]+:")
+FIELD_SPACE_RE = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]+:")
+HEADER_END_RE = re.compile(rb"\r?\n\r?\n")
+KNOWN_FIELDS = frozenset(
+    b"from to cc bcc subject date message-id in-reply-to references reply-to sender "
+    b"mime-version content-type content-transfer-encoding received return-path".split()
+)
+EMAIL_IN_TEXT_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 @dataclass(frozen=True)
@@ -27,11 +42,12 @@ class Envelope:
     subject: str
 
 
-def _unescape(value: str) -> str:
-    """Raw 8-bit bytes in a header arrive as surrogate escapes; decode them as text."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+def _unescape(value: str, hint: str | None = None) -> str:
+    """Raw 8-bit bytes in a header arrive as surrogate escapes; decode them as text (UTF-8,
+    else ``hint``, the charset the message declares, else detected)."""
+    if value.isascii() or not SURROGATE_RE.search(value):
         return value
-    return decode_text(value.encode("utf-8", "surrogateescape"))
+    return decode_text(value.encode("utf-8", "surrogateescape"), hint=hint)
 
 
 def clean(text: str) -> str:
@@ -39,55 +55,134 @@ def clean(text: str) -> str:
     return text.replace("\x00", "") if "\x00" in text else text
 
 
-def decode_header_value(value: str) -> str:
+def unfold(value: str) -> str:
+    """A header value on one line (RFC 5322 2.2.3), bare CRs and LFs included."""
+    if "\n" not in value and "\r" not in value:
+        return value
+    return FOLD_RE.sub("", value).replace("\r", " ").replace("\n", " ")
+
+
+def _joined_words(value: str) -> str:
+    """Encoded words a sender folded in the middle (illegal, common) made whole again."""
+    return SPLIT_WORD_RE.sub(lambda m: "".join(m.group(0).split()), value)
+
+
+def decode_header_value(value: str, hint: str | None = None) -> str:
     """An RFC 2047 header value to text, tolerating bad encodings and unknown charsets."""
-    value = clean(_unescape(str(value)))
+    value = clean(unfold(_unescape(str(value), hint)))
     if "=?" not in value:
         return " ".join(value.split())
     try:
-        chunks = decode_header(value)
+        chunks = decode_header(_joined_words(value))
     except Exception:
         return " ".join(value.split())
     parts: list[str] = []
     for chunk, charset in chunks:
-        if isinstance(chunk, bytes):
-            parts.append(decode_text(chunk, charset))
-        else:
+        if isinstance(chunk, str):
             parts.append(chunk)
+        elif charset is None:  # the text between encoded words, escaped by decode_header
+            parts.append(chunk.decode("raw-unicode-escape", "replace"))
+        else:
+            parts.append(decode_text(chunk, charset, hint))
     return clean(" ".join("".join(parts).split()))
 
 
-def header(msg: Message, name: str) -> str:
+def header(msg: Message, name: str, hint: str | None = None) -> str:
     """The first value of a header as text; "" if missing or unreadable."""
-    values = headers(msg, name)
+    values = headers(msg, name, hint)
     return values[0] if values else ""
 
 
-def headers(msg: Message, name: str) -> list[str]:
+def headers(msg: Message, name: str, hint: str | None = None) -> list[str]:
+    """Every value of a header, decoded to text."""
+    return [decode_header_value(raw, hint) for raw in raw_headers(msg, name, hint)]
+
+
+def raw_headers(msg: Message, name: str, hint: str | None = None) -> list[str]:
+    """Every value of a header as written: unfolded, 8-bit bytes as text, encoded words not
+    decoded yet (addresses are read from these, before any display name is decoded)."""
     wanted = name.lower()
     found: list[str] = []
     try:
         for key, raw in msg.raw_items():
             if key.lower() == wanted:
-                found.append(decode_header_value(raw))
+                found.append(clean(unfold(_unescape(str(raw), hint))))
     except Exception:
         return found
     return found
 
 
 def addresses(values: list[str]) -> list[tuple[str, str]]:
+    """(display name, address) pairs of raw header values (``raw_headers``).
+
+    Contract (issue 15, "the sender is the address"): the addresses are parsed before any
+    encoded word is decoded, so a display name can neither add an address nor, with an
+    encoded comma, cut one; the names are decoded afterwards.
+    """
     try:
         pairs = getaddresses(values)
     except Exception:
         return []
     found: list[tuple[str, str]] = []
     for name, addr in pairs:
-        tokens = [token for token in addr.strip().strip("<>").split() if "@" in token]
-        address = tokens[-1].strip("<>").lower() if tokens else ""
-        local, _, domain = address.partition("@")
-        if local and domain:
-            found.append((name, address))
+        address = _address(addr)
+        if address:
+            found.append((decode_header_value(name), address))
     return found
+
+
+def _address(addr: str) -> str:
+    tokens = [token for token in addr.strip().strip("<>").split() if "@" in token]
+    address = tokens[-1].strip("<>").lower() if tokens else ""
+    local, _, domain = address.partition("@")
+    return address if local and domain and "=?" not in address else ""
+
+
+def sender_of(values: list[str]) -> tuple[str, str]:
+    """The (display name, address) of a From header's raw value: of its first mailbox, the
+    one address in angle brackets when there is exactly one (an unquoted address before it
+    is part of the name, not a second sender), else what the address parser reads."""
+    if not values:
+        return "", ""
+    first = _first_mailbox(values[0])
+    angled = ANGLE_ADDR_RE.findall(QUOTED_RE.sub('""', COMMENT_RE.sub("", first)))
+    literal = f"<{angled[0]}>" if len(angled) == 1 else ""
+    if literal and literal in first and _address(angled[0]):
+        name = first.replace(literal, "", 1).strip().strip('"').strip()
+        if name.startswith("(") and name.endswith(")"):
+            name = name[1:-1]
+        return decode_header_value(name), _address(angled[0])
+    found = addresses([first]) or addresses(values)
+    return found[0] if found else ("", "")
+
+
+def _first_mailbox(value: str) -> str:
+    """The text before the first comma that separates mailboxes (not one in quotes, angle
+    brackets or a comment)."""
+    depth, quoted, escaped = 0, False, False
+    for index, ch in enumerate(value):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in "<(":
+            depth += 1
+        elif not quoted and ch in ">)":
+            depth = max(0, depth - 1)
+        elif ch == "," and not quoted and depth == 0 and value[:index].strip():
+            return value[:index]
+    return value
+
+
+def claimed_address(name: str, address: str) -> str:
+    """An address written in a display name that is not the sender's own address ("" if
+    none): it is shown to staff as a warning and never used to find a contact."""
+    for claimed in EMAIL_IN_TEXT_RE.findall(name):
+        if claimed.lower() != address.lower():
+            return claimed.lower()[:254]
+    return ""
 
 
 def find_message_ids(value: str) -> list[str]:
@@ -109,19 +204,52 @@ def date_of(value: str) -> dt.datetime | None:
 def envelope(raw: bytes) -> Envelope:
     """Read only the header block: cheap, and never raises."""
     try:
-        msg = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+        msg = BytesHeaderParser(policy=policy.compat32).parsebytes(repair_folding(raw))
         ids = find_message_ids(header(msg, "Message-ID"))
-        return envelope_of(ids, addresses(headers(msg, "From")), header(msg, "Subject"))
+        sender = sender_of(raw_headers(msg, "From"))[1]
+        return envelope_of(ids, sender, header(msg, "Subject"))
     except Exception:
         return Envelope("", "", "")
 
 
-def envelope_of(ids: list[str], senders: list[tuple[str, str]], subject: str) -> Envelope:
+def envelope_of(ids: list[str], sender: str, subject: str) -> Envelope:
     return Envelope(
         message_id=ids[0][:250] if ids else "",
-        sender=senders[0][1][:254] if senders else "",
+        sender=sender[:254],
         subject=subject[:250],
     )
+
+
+def repair_folding(raw: bytes) -> bytes:
+    """The header block with badly folded lines (a continuation without its leading space)
+    joined to the field before them, so that the fields after them are still read as
+    headers and not as the start of the body.
+
+    A line is taken as a continuation only when a well-known field follows it before the
+    blank line; otherwise it may be a body that came without the blank line, left as it is.
+    """
+    end = HEADER_END_RE.search(raw)
+    block = raw[: end.start()] if end else raw
+    lines = block.split(b"\n")
+    if all(STRICT_FIELD_RE.match(line) or line[:1] in b" \t" for line in lines[1:]):
+        return raw
+    repaired = [FIELD_SPACE_RE.sub(b"\\1:", lines[0], count=1)]
+    for index, line in enumerate(lines[1:], start=1):
+        if FIELD_RE.match(line):  # "Subject  :" (RFC 5322 obsolete syntax) made "Subject:"
+            repaired.append(FIELD_SPACE_RE.sub(b"\\1:", line, count=1))
+        elif line[:1] in b" \t" or not _known_field_after(lines, index):
+            repaired.append(line)
+        else:
+            repaired.append(b" " + line)
+    return b"\n".join(repaired) + raw[len(block) :]
+
+
+def _known_field_after(lines: list[bytes], index: int) -> bool:
+    for line in lines[index + 1 :]:
+        match = FIELD_RE.match(line)
+        if match and match.group(1).lower() in KNOWN_FIELDS:
+            return True
+    return False
 
 
 def content_hash(raw: bytes) -> str:

@@ -9,23 +9,22 @@ header is downloaded (``limits``); the message itself stays on the server, flagg
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 import ssl
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.message import MailMessage
 
-from secondline.mail import intake, notify
+from secondline.mail import intake, notify, oauth2
+from secondline.mail.imap_commands import capabilities_of, flag, move
+from secondline.mail.lease import Lease
 from secondline.mail.models import Mailbox
 
 log = logging.getLogger(__name__)
-POLL_LEASE = dt.timedelta(minutes=10)
 BATCH = 500
 SIZE_ITEM = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+) UID (\d+)")
 
@@ -59,49 +58,47 @@ def connect(mailbox: Mailbox, timeout: float = 30) -> BaseMailBox:
     else:
         box = MailBoxUnencrypted(mailbox.host, mailbox.port, timeout=timeout)
     box.email_message_class = RawMessage
-    return box.login(mailbox.username, mailbox.password, initial_folder=mailbox.folder or "INBOX")
-
-
-def _claim(mailbox: Mailbox) -> bool:
-    """One poller per mailbox at a time; a lease that a crashed poller left expires."""
-    now = timezone.now()
-    stale = now - POLL_LEASE
-    return bool(
-        Mailbox.objects.filter(pk=mailbox.pk, is_active=True)
-        .filter(Q(poll_started_at__isnull=True) | Q(poll_started_at__lt=stale))
-        .update(poll_started_at=now)
-    )
+    folder = mailbox.folder or "INBOX"
+    if mailbox.auth == Mailbox.Auth.OAUTH2:
+        return box.xoauth2(mailbox.username, oauth2.access_token(mailbox), initial_folder=folder)
+    return box.login(mailbox.username, mailbox.password, initial_folder=folder)
 
 
 def poll(mailbox: Mailbox, limit: int = BATCH) -> PollResult:
     """Fetch up to ``limit`` new messages from one mailbox and hand each to the intake."""
     result = PollResult()
-    if not _claim(mailbox):
+    lease = Lease(mailbox.pk)
+    if not lease.take():
         result.error = "another poller is working on this mailbox"
         return result
     try:
         with notify.held_publishes():  # the poll's notifications go to the worker together
-            _poll(mailbox, limit, result)
+            _poll(mailbox, limit, result, lease)
     except Exception as exc:  # a network or login failure; the next poll tries again
         log.warning("polling mailbox %s failed: %s", mailbox.name, exc)
         result.error = f"{type(exc).__name__}: {exc}"[:2000]
     finally:
+        lease.release()
         Mailbox.objects.filter(pk=mailbox.pk).update(
-            poll_started_at=None, last_polled_at=timezone.now(), last_error=result.error
+            last_polled_at=timezone.now(), last_error=result.error
         )
     return result
 
 
-def _poll(mailbox: Mailbox, limit: int, result: PollResult) -> None:
+def _poll(mailbox: Mailbox, limit: int, result: PollResult, lease: Lease) -> None:
     source = f"imap:{mailbox.name}"
     moving = mailbox.processed_action == Mailbox.ProcessedAction.MOVE
     with connect(mailbox) as box:
         if moving and mailbox.processed_folder and not box.folder.exists(mailbox.processed_folder):
             box.folder.create(mailbox.processed_folder)
-        criteria = "ALL" if moving else AND(seen=False)
+        # Never what is flagged \Deleted: a message a server without UIDPLUS could not expunge
+        # stays flagged in the folder (``move``), and it was handled already.
+        criteria = AND(deleted=False) if moving else AND(seen=False, deleted=False)
         uids = list(box.uids(criteria))[:limit]
         sizes = sizes_of(box, uids)
+        capabilities = capabilities_of(box)
         for uid in uids:
+            lease.keep()
             size = sizes.get(uid, 0)
             big = size > settings.MAIL_MAX_MESSAGE_BYTES
             for message in box.fetch(uid_list=[uid], mark_seen=False, headers_only=big):
@@ -114,9 +111,9 @@ def _poll(mailbox: Mailbox, limit: int, result: PollResult) -> None:
                 if not outcome.is_safe or not message.uid:
                     continue  # stored but not settled: leave it for the next poll
                 if moving and mailbox.processed_folder:
-                    box.move(message.uid, mailbox.processed_folder)
+                    move(box, message.uid, mailbox.processed_folder, capabilities)
                 else:
-                    box.flag(message.uid, "\\Seen", True)
+                    flag(box, message.uid, "\\Seen")
 
 
 def sizes_of(box: BaseMailBox, uids: list[str]) -> dict[str, int]:

@@ -1,8 +1,8 @@
 """The email channel's intake: every message goes through ``ingest_message`` and nothing is lost.
 
 1. The raw bytes are stored first, in their own transaction (``store``), so a crash after that
-   point loses nothing: the row stays "received" and is processed on the next run. (Only the
-   parse, pure Python that never raises, comes before: the stored envelope is read from it.)
+   point loses nothing: the row stays "received" and is processed on the next run. Only the
+   header block is read before (``read_envelope``); the parse, with its budget, comes after.
 2. ``process`` claims the row with a conditional update and, in the same transaction, turns it
    into a ticket, a comment, a delivery-failure event, or a quarantine entry (``route``). A
    crash rolls the whole step back, so every message is processed exactly once.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
@@ -25,14 +26,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from secondline.mail import filing, headers, limits, routing
+from secondline.mail.fingerprint import fingerprint
 from secondline.mail.headers import Envelope
 from secondline.mail.models import InboundMessage, Mailbox
 from secondline.mail.parse import ParsedMessage
+from secondline.tickets import files
 
 log = logging.getLogger(__name__)
 Status = InboundMessage.Status
 
 LIVE_SOURCES = ("imap", "pipe")
+HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 class StoreFailed(Exception):
@@ -68,46 +72,24 @@ def ingest_message(
     when known) say that ``raw`` is only the beginning of a bigger message that was not read
     whole (the IMAP server's size, the pipe's stream): it is over the limit (``limits``).
     """
-    message, created, parsed = stored(raw, source, mailbox, total_size=total_size, digest=digest)
-    return _routed(message, created, source, parsed, answer_unknown_senders)
-
-
-def stored(
-    raw: bytes,
-    source: str,
-    mailbox: Mailbox | None = None,
-    *,
-    total_size: int | None = None,
-    digest: str | None = None,
-) -> tuple[InboundMessage, bool, ParsedMessage | None]:
-    """``store`` the bytes; parsed once, the envelope stored and the routing share the parse."""
-    raw = as_bytes(raw)
-    parsed = parsed_here(raw)
-    message, created = store(
-        raw,
-        source,
-        mailbox,
-        parsed.envelope if parsed else None,
-        total_size=total_size,
-        digest=digest,
-    )
-    return message, created, parsed
+    message, created = store(raw, source, mailbox, total_size=total_size, digest=digest)
+    return _routed(message, created, source, answer_unknown_senders)
 
 
 def _routed(
     message: InboundMessage,
     created: bool,
     source: str,
-    parsed: ParsedMessage | None,
     answer_unknown_senders: bool | None,
-    lookups: routing.Lookups | None = None,
 ) -> Outcome:
-    """Route a stored message, unless an earlier delivery of the same bytes settled it."""
+    """Route a stored message, unless an earlier delivery of the same bytes settled it. The
+    message is parsed only now, its bytes committed."""
     if not created and message.status != Status.RECEIVED:
         return Outcome(message, Status.DUPLICATE)
     if answer_unknown_senders is None:
         answer_unknown_senders = source.startswith(LIVE_SOURCES)
-    return Outcome(message, _process_now(message, answer_unknown_senders, parsed, lookups))
+    parsed = parsed_here(bytes(message.raw))
+    return Outcome(message, _process_now(message, answer_unknown_senders, parsed, None))
 
 
 def is_bytes(raw: object) -> bool:
@@ -132,10 +114,13 @@ def row(
 ) -> InboundMessage:
     """The unsaved row that stores ``raw`` (``digest`` is its ``headers.content_hash``): only
     its beginning when it is over the size limit (``limits.kept``), with its whole size."""
+    kept = limits.kept(raw)
     return InboundMessage(
-        raw=limits.kept(raw),
+        raw=kept,
         size=max(len(raw), total_size or 0),
         sha256=digest,
+        # Of a message not stored whole, only the hash of the whole tells one from another.
+        fingerprint=fingerprint(raw) if len(kept) >= max(len(raw), total_size or 0) else digest,
         message_id=envelope.message_id,
         sender=envelope.sender,
         subject=envelope.subject,
@@ -144,13 +129,21 @@ def row(
     )
 
 
+def read_envelope(raw: bytes) -> Envelope:
+    """The envelope stored with the bytes, read from the header block alone: the body may be
+    megabytes, and it is parsed only once the bytes are stored."""
+    raw = limits.kept(raw)
+    end = HEADER_END.search(raw)
+    return headers.envelope(raw[: end.end()] if end else raw)
+
+
 def parsed_here(raw: bytes) -> ParsedMessage | None:
-    """``parse(raw)``, or None should the parse ever raise: the bytes are stored regardless.
-    Of a message over the size limit only what is stored is parsed (for its envelope)."""
+    """``parse`` of the stored bytes, or None should the parse ever raise (``process`` then
+    parses again, and quarantines the message with the error)."""
     try:
-        return limits.parse_raw(limits.kept(raw))
-    except Exception:  # parse never raises; should it ever, store the bytes all the same
-        log.exception("inbound message could not be parsed before storing")
+        return limits.parse_raw(raw)
+    except Exception:  # parse never raises; should it ever, the routing's own try says why
+        log.exception("inbound message could not be parsed")
         return None
 
 
@@ -190,7 +183,7 @@ def store(
     digest = digest or headers.content_hash(raw)
     try:
         if envelope is None:
-            envelope = headers.envelope(limits.kept(raw))
+            envelope = read_envelope(raw)
         # Insert first: a re-delivery is rare, and the unique hash turns it away (one round
         # trip fewer for every new message than looking before inserting).
         message = row(raw, source, mailbox, envelope, digest, total_size)
@@ -220,9 +213,25 @@ def process(
     The claim (a conditional update) and the ticket, comment or event it produces commit
     together, so a crash at any point leaves the message "received" with nothing half-done.
     ``parsed`` is ``parse(message.raw)`` and ``lookups`` what its batch looked up at once,
-    when the caller has them.
+    when the caller has them. Attachment files written by work that was rolled back are
+    deleted (``tickets.files``).
     """
-    claimable = (Status.RECEIVED, Status.QUARANTINED) if retry else (Status.RECEIVED,)
+    if parsed is None:  # before the transaction: the parse has its budget, but takes time
+        parsed = parsed_here(bytes(message.raw))
+    try:
+        return _process(message, answer_unknown_senders, retry, parsed, lookups)
+    finally:
+        files.discard_uncommitted()
+
+
+def _process(
+    message: InboundMessage,
+    answer_unknown_senders: bool,
+    retry: bool,
+    parsed: ParsedMessage | None,
+    lookups: routing.Lookups | None,
+) -> str:
+    claimable = InboundMessage.NOT_FILED if retry else (Status.RECEIVED,)
     failure: Exception | None = None
     with transaction.atomic():
         if not _claim(message, claimable):
@@ -230,7 +239,7 @@ def process(
             return message.status
         message.error = ""
         try:
-            if parsed is None:
+            if parsed is None:  # the parse raised: again, for the quarantine to say why
                 parsed = limits.parse_raw(bytes(message.raw))
             route(
                 message,
@@ -283,6 +292,7 @@ RESULT_FIELDS = (
     "result_ticket",
     "result_comment",
     "duplicate_of",
+    "collides_with",
 )
 
 
@@ -318,11 +328,16 @@ def route(
         return
     lookups = lookups or routing.Lookups()  # nothing looked up ahead: each on its own
     if message.message_id and not retry:
-        original = lookups.earlier_with_message_id(message)
-        if original is not None:
-            message.duplicate_of_id = original
-            message.settle(Status.DUPLICATE, _("Same Message-ID as message #%s.") % original)
+        earlier = lookups.earlier_with_message_id(message)
+        if earlier.same is not None:
+            message.duplicate_of_id = earlier.same
+            message.settle(
+                Status.DUPLICATE,
+                _("Delivered again: message #%s has the same Message-ID and content.")
+                % earlier.same,
+            )
             return
+        message.collides_with_id = earlier.other  # a different message: routed, and flagged
     if parsed.bounce is not None:
         filing.delivery_failure(message, parsed, parsed.bounce)
         return

@@ -3,8 +3,9 @@
 A message over ``MAIL_MAX_MESSAGE_BYTES`` is stored as its first ``MAIL_OVERSIZE_KEEP_BYTES``
 with its whole size and SHA-256, and quarantined unread; a message with more than
 ``MAIL_MAX_PARTS`` leaf parts is processed up to that many, the ticket noting the rest, which
-stay in the stored raw message; a tree the parser cannot descend is quarantined. Settings are
-read when a message arrives, never at import time.
+stay in the stored raw message; a tree the parser cannot descend is quarantined; HTML over its
+budget (``budget``) is kept as an attachment. Settings are read when a message arrives, never
+at import time.
 """
 
 from __future__ import annotations
@@ -16,13 +17,10 @@ from typing import BinaryIO
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from secondline.mail.budget import HtmlBudget
 from secondline.mail.models import InboundMessage
 from secondline.mail.parse import ParsedMessage, parse
-from secondline.tickets import events
-from secondline.tickets.choices import Channel
-from secondline.tickets.models import Ticket, TicketEvent
 
 CHUNK = 1024 * 1024
 
@@ -37,8 +35,9 @@ def kept(raw: bytes) -> bytes:
 
 
 def parse_raw(raw: bytes) -> ParsedMessage:
-    """``parse`` with the part limit of the settings."""
-    return parse(raw, max_parts=settings.MAIL_MAX_PARTS)
+    """``parse`` with the part limit and the HTML budget of the settings."""
+    budget = HtmlBudget(max_bytes=settings.MAIL_HTML_MAX_BYTES, seconds=settings.MAIL_HTML_SECONDS)
+    return parse(raw, max_parts=settings.MAIL_MAX_PARTS, html_budget=budget)
 
 
 @dataclass(frozen=True)
@@ -92,35 +91,3 @@ def refusal(message: InboundMessage, parsed: ParsedMessage | None) -> str:
     if parsed is not None and parsed.too_deep:
         return _("The message's parts are nested too deeply to read; see its raw source.")
     return ""
-
-
-def note_on_ticket(ticket: Ticket, message: InboundMessage, parsed: ParsedMessage) -> None:
-    """An internal event on the ticket when part of the email was left out of it."""
-    notes = []
-    if parsed.parts_left:
-        notes.append(
-            ngettext(
-                "%(count)s part of the email over the limit of %(limit)s was not read; it is "
-                "kept in the original email (inbound message #%(id)s).",
-                "%(count)s parts of the email over the limit of %(limit)s were not read; they "
-                "are kept in the original email (inbound message #%(id)s).",
-                parsed.parts_left,
-            )
-            % {"count": parsed.parts_left, "limit": settings.MAIL_MAX_PARTS, "id": message.pk}
-        )
-    if message.is_truncated():
-        notes.append(
-            _(
-                "The email was %(size)s, over the size limit; only its first %(kept)s were kept "
-                "(inbound message #%(id)s)."
-            )
-            % {
-                "size": filesizeformat(message.size),
-                "kept": filesizeformat(len(message.raw)),
-                "id": message.pk,
-            }
-        )
-    for note in notes:
-        events.record(
-            ticket, None, TicketEvent.Kind.OTHER, Channel.EMAIL, reason=note, public=False
-        )

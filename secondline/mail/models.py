@@ -82,6 +82,16 @@ class Mailbox(models.Model):
         STARTTLS = "starttls", _("STARTTLS (usually port 143)")
         NONE = "none", _("None (only on a trusted network)")
 
+    class Auth(models.TextChoices):
+        PASSWORD = "password", _("Password")
+        OAUTH2 = "oauth2", _("OAuth2 (XOAUTH2)")
+
+    class Provider(models.TextChoices):
+        MICROSOFT = "microsoft", _("Microsoft 365")
+        YANDEX = "yandex", _("Yandex")
+        MAILRU = "mailru", _("Mail.ru")
+        OTHER = "other", _("Other (give the token URL)")
+
     class ProcessedAction(models.TextChoices):
         SEEN = "seen", _("Flag as \\Seen")
         MOVE = "move", _("Move to a folder")
@@ -94,6 +104,25 @@ class Mailbox(models.Model):
     )
     username = models.CharField(_("user"), max_length=255)
     password = models.CharField(_("password"), max_length=255, blank=True)
+    auth = models.CharField(
+        _("sign-in"), max_length=10, choices=Auth.choices, default=Auth.PASSWORD
+    )
+    # OAuth2 (``oauth2``): the app registered with the provider, and the refresh token its
+    # consent gave; the access token is refreshed by the worker before it expires.
+    oauth2_provider = models.CharField(
+        _("OAuth2 provider"), max_length=10, choices=Provider.choices, blank=True
+    )
+    oauth2_token_url = models.URLField(
+        _("token URL"), blank=True, help_text=_("Filled in for the known providers.")
+    )
+    oauth2_scope = models.CharField(_("scope"), max_length=255, blank=True)
+    oauth2_client_id = models.CharField(_("client ID"), max_length=255, blank=True)
+    oauth2_client_secret = models.CharField(_("client secret"), max_length=255, blank=True)
+    oauth2_refresh_token = models.TextField(_("refresh token"), blank=True)
+    oauth2_access_token = models.TextField(blank=True, editable=False)
+    oauth2_expires_at = models.DateTimeField(
+        _("access token expires"), null=True, blank=True, editable=False
+    )
     folder = models.CharField(_("folder"), max_length=255, default="INBOX")
     default_ticket_type = models.CharField(
         _("default ticket type"),
@@ -112,7 +141,10 @@ class Mailbox(models.Model):
         _("move processed messages to"), max_length=255, blank=True, default="Processed"
     )
     is_active = models.BooleanField(_("active"), default=True)
-    poll_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The poller's lease (``imap.Lease``): held by one poller, renewed while it works, and
+    # free once it expires, so a poller that died frees its mailbox within a minute.
+    poll_lease_owner = models.CharField(max_length=32, blank=True, editable=False)
+    poll_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -150,9 +182,16 @@ class InboundMessage(models.Model):
         }
     )
 
+    # What the intake did not file, each with its reason: the quarantine an agent works
+    # through, where any of them can be retried or filed by hand (``quarantine``).
+    NOT_FILED = (Status.QUARANTINED, Status.DUPLICATE, Status.IGNORED, Status.RECEIVED)
+
     raw = models.BinaryField(_("raw message"))
     size = models.PositiveBigIntegerField(_("size"), default=0)
     sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    # The same message delivered by another route has the same fingerprint (``fingerprint``):
+    # a duplicate is the same Message-ID and the same fingerprint.
+    fingerprint = models.CharField(_("content fingerprint"), max_length=64, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=250, blank=True, db_index=True)
     sender = models.CharField(_("from"), max_length=254, blank=True, db_index=True)
     subject = models.CharField(_("subject"), max_length=250, blank=True)
@@ -184,6 +223,16 @@ class InboundMessage(models.Model):
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
     )
+    # An earlier message with the same Message-ID but other content: routed all the same,
+    # and the agent is told (``notes``).
+    collides_with = models.ForeignKey(
+        "self",
+        verbose_name=_("same Message-ID as"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     error = models.TextField(_("why"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
@@ -214,7 +263,8 @@ class SenderReply(models.Model):
 
     email = models.EmailField(_("email"))
     day = models.DateField(_("day"))
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)  # in English
+    reason_ru = models.TextField(_("reason in Russian"), blank=True)
     in_reply_to = models.CharField(max_length=250, blank=True)
     subject = models.CharField(max_length=250, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -14,23 +14,27 @@ from dataclasses import dataclass, field
 from email import policy
 
 from secondline.mail.automatic import Bounce, automatic_reason, bounce_of, suppresses_auto_replies
-from secondline.mail.body import html_to_text, sanitize_html, strip_quoted
+from secondline.mail.body import html_to_text, strip_quoted
+from secondline.mail.budget import HtmlBudget, sanitized_within, text_without_tags
 from secondline.mail.charsets import decode_text
 from secondline.mail.headers import (
     Envelope,
     addresses,
+    claimed_address,
     clean,
     date_of,
-    decode_header_value,
     envelope_of,
     find_message_ids,
     header,
     headers,
+    raw_headers,
+    repair_folding,
+    sender_of,
 )
 from secondline.mail.headers import (
     envelope as read_envelope,
 )
-from secondline.mail.mime import MAX_PARTS, Attachment, Walk, walk_parts
+from secondline.mail.mime import MAX_PARTS, Attachment, Walk, declared_charset, walk_parts
 
 
 @dataclass
@@ -41,6 +45,12 @@ class ParsedMessage:
     subject: str = ""
     sender: str = ""
     sender_name: str = ""
+    # An address in the display name that is not the sender's ("Bob <a@x>" is fine, "b@y
+    # <a@x>" is not): shown to staff as a warning, never used to find a contact.
+    name_claims: str = ""
+    # "PGP/MIME", "S/MIME" or "PGP" (inline) when the body is encrypted; the encrypted data
+    # is among the attachments.
+    encrypted: str = ""
     recipients: list[str] = field(default_factory=list)
     date: dt.datetime | None = None
     text: str = ""
@@ -54,6 +64,8 @@ class ParsedMessage:
     parts_left: int = 0
     # Nested too deeply for the parser (a crafted message): nothing but the envelope is read.
     too_deep: bool = False
+    # The HTML was over its budget (``budget``): not sanitized, kept as an attachment.
+    html_over_budget: bool = False
     # What ``envelope`` reads from the same bytes (None when the message was unparseable), so
     # the intake can store a message it has parsed without reading its header block again.
     envelope: Envelope | None = None
@@ -71,17 +83,21 @@ class ParsedMessage:
         return strip_quoted(self.text)
 
 
-def parse(raw: bytes, max_parts: int = MAX_PARTS) -> ParsedMessage:
+def parse(
+    raw: bytes, max_parts: int = MAX_PARTS, html_budget: HtmlBudget | None = None
+) -> ParsedMessage:
     """Everything the intake needs from one raw message; never raises.
 
     At most ``max_parts`` MIME leaf parts become bodies and attachments; the number of the
-    others is ``parts_left`` (docs/email.md, "Limits").
+    others is ``parts_left``; HTML over ``html_budget`` is kept as an attachment, unsanitized
+    (docs/email.md, "Limits").
     """
+    html_budget = html_budget or HtmlBudget()
     # compat32 first: it is the most tolerant parser and, since every header is decoded here
     # anyway, twice as fast as policy.default, which remains the fallback.
     for pol in (policy.compat32, policy.default):
         try:
-            return _parse(raw, pol, max_parts)
+            return _parse(raw, pol, max_parts, html_budget)
         except RecursionError:
             # The stdlib parser recurses once per nesting level (multipart or message/rfc822),
             # so a tree some thousand levels deep exhausts the interpreter's limit, quickly and
@@ -101,26 +117,34 @@ def parse(raw: bytes, max_parts: int = MAX_PARTS) -> ParsedMessage:
     return ParsedMessage(text=text, defects=[f"unparseable message ({failure})"])
 
 
-def _parse(raw: bytes, pol: policy.Policy, max_parts: int) -> ParsedMessage:
-    msg = email.message_from_bytes(raw, policy=pol)  # type: ignore[arg-type]
-    walk = Walk(max_parts=max(0, max_parts))
+def _parse(
+    raw: bytes, pol: policy.Policy, max_parts: int, html_budget: HtmlBudget
+) -> ParsedMessage:
+    msg = email.message_from_bytes(repair_folding(raw), policy=pol)  # type: ignore[arg-type]
+    hint = declared_charset(msg)
+    walk = Walk(max_parts=max(0, max_parts), hint=hint)
     walk_parts(msg, walk)
     html = "\n".join(walk.htmls)
     text = "\n\n".join(t.strip("\n") for t in walk.texts if t.strip())
-    if not text.strip() and html:
+    safe_html = sanitized_within(html, html_budget) if html else ""
+    if safe_html is None:
+        kept = Attachment("message.html", "text/html", html.encode("utf-8", "replace"))
+        walk.attachments.append(kept)
+        walk.defects.append("HTML over the budget; kept as an attachment")
+        if not text.strip():
+            text = text_without_tags(html)
+    elif not text.strip() and html:
         text = html_to_text(html)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    from_addresses = addresses(headers(msg, "From"))
-    senders = from_addresses or addresses(headers(msg, "Sender"))
-    sender_name, sender = (senders[0][0], senders[0][1]) if senders else ("", "")
-    raw_subject = header(msg, "Subject")
+    sender_name, sender = sender_of(raw_headers(msg, "From", hint))
+    if not sender:
+        sender_name, sender = sender_of(raw_headers(msg, "Sender", hint))
+    raw_subject = header(msg, "Subject", hint)
     subject = raw_subject.replace("\x00", "")
     recipient_headers = [
-        *headers(msg, "To"),
-        *headers(msg, "Cc"),
-        *headers(msg, "Delivered-To"),
-        *headers(msg, "X-Original-To"),
-        *headers(msg, "Envelope-To"),
+        raw
+        for name in ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
+        for raw in raw_headers(msg, name, hint)
     ]
     message_ids = find_message_ids(header(msg, "Message-ID"))
     defects = [*walk.defects, *(type(d).__name__ for d in getattr(msg, "defects", []))]
@@ -130,11 +154,14 @@ def _parse(raw: bytes, pol: policy.Policy, max_parts: int) -> ParsedMessage:
         references=find_message_ids(" ".join(headers(msg, "References"))),
         subject=subject,
         sender=sender[:254],
-        sender_name=decode_header_value(sender_name)[:150],
+        sender_name=sender_name[:150],
+        name_claims=claimed_address(sender_name, sender),
+        encrypted=walk.encrypted,
         recipients=[addr for _, addr in addresses(recipient_headers)],
         date=date_of(header(msg, "Date")),
         text=text,
-        html=clean(sanitize_html(html)) if html else "",
+        html=clean(safe_html or ""),
+        html_over_budget=safe_html is None,
         attachments=walk.attachments,
         automatic=automatic_reason(msg, sender),
         suppress_auto_replies=suppresses_auto_replies(msg),
@@ -142,7 +169,5 @@ def _parse(raw: bytes, pol: policy.Policy, max_parts: int) -> ParsedMessage:
         defects=defects,
         parts_left=walk.parts_left,
         # The header-only parser reads headers as compat32 does; other policies may not.
-        envelope=envelope_of(message_ids, from_addresses, raw_subject)
-        if pol is policy.compat32
-        else None,
+        envelope=envelope_of(message_ids, sender, raw_subject) if pol is policy.compat32 else None,
     )

@@ -1,4 +1,9 @@
-"""What agents do with the quarantine: retry a message, or file it for a chosen contact."""
+"""What agents do with the quarantine: retry a message, or file it for a chosen contact.
+
+The quarantine is every message the intake did not file: quarantined ones, but also those it
+judged duplicates or automatic mail, and those still waiting to be processed; an agent may
+retry or file any of them (``InboundMessage.NOT_FILED``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.mail import limits
+from secondline.mail import limits, notes
 from secondline.mail.filing import draft_from, uploads_from, with_skipped_note
 from secondline.mail.intake import process
 from secondline.mail.models import InboundMessage
@@ -23,9 +28,10 @@ Status = InboundMessage.Status
 
 
 def retry(message: InboundMessage) -> str:
-    """Run a quarantined message through the pipeline again (after adding its sender, say)."""
-    if message.status not in {Status.QUARANTINED, Status.RECEIVED}:
-        raise ValidationError(_("Only quarantined messages can be retried."))
+    """Run a message that was not filed through the pipeline again (after adding its sender,
+    say); a retried duplicate is routed as a message of its own."""
+    if message.status not in InboundMessage.NOT_FILED:
+        raise ValidationError(_("Only messages that were not filed can be retried."))
     return process(message, retry=True)
 
 
@@ -38,10 +44,10 @@ def turn_into_ticket(
         raise ValidationError({"contact": [_("Choose a customer contact.")]})
     with transaction.atomic():
         claimed = InboundMessage.objects.filter(
-            pk=message.pk, status__in=[Status.QUARANTINED, Status.RECEIVED]
+            pk=message.pk, status__in=InboundMessage.NOT_FILED
         ).update(status=Status.PROCESSING)
         if not claimed:
-            raise ValidationError(_("Only quarantined messages can be turned into tickets."))
+            raise ValidationError(_("Only messages that were not filed can become tickets."))
         message.refresh_from_db()
         parsed = limits.parse_raw(bytes(message.raw))
         draft = draft_from(parsed, settings.MAIL_DEFAULT_TICKET_TYPE, chosen_type=ticket_type)
@@ -57,7 +63,7 @@ def turn_into_ticket(
             % {"id": message.pk, "sender": message.sender or "?"},
             public=False,
         )
-        limits.note_on_ticket(ticket, message, parsed)
+        notes.note_on_ticket(ticket, message, parsed)
         message.result_ticket = ticket
         message.status = Status.TICKET
         message.processed_at = timezone.now()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import QuerySet, Value
@@ -24,14 +25,37 @@ THREAD_ID_RE = re.compile(r"^<ticket-(\d{1,12})@(.+)>$")
 PLUS_TAG_RE = re.compile(r"\+(SL-\d{1,12})@", re.IGNORECASE)
 
 
-def earlier_with_message_id(message: InboundMessage) -> int | None:
-    """The first message stored before this one with the same Message-ID (a re-delivery)."""
-    return (
+@dataclass(frozen=True)
+class Earlier:
+    """Messages stored before this one with its Message-ID: the first with the same content
+    fingerprint (this one is a re-delivery of it) and the first with other content (a
+    Message-ID collision: a different message, routed as usual and flagged)."""
+
+    same: int | None = None
+    other: int | None = None
+
+
+def earlier_of(message: InboundMessage, rows: Iterable[tuple[int, str]]) -> Earlier:
+    """``Earlier`` from (pk, fingerprint) rows with the message's Message-ID, oldest first."""
+    same = other = None
+    for pk, fingerprint in rows:
+        if pk >= message.pk:
+            break
+        if fingerprint == message.fingerprint:
+            same = pk if same is None else same
+        elif other is None:
+            other = pk
+    return Earlier(same, other)
+
+
+def earlier_with_message_id(message: InboundMessage) -> Earlier:
+    """The ``Earlier`` messages of ``message`` (the first few hundred with its Message-ID)."""
+    rows = (
         InboundMessage.objects.filter(message_id=message.message_id, pk__lt=message.pk)
         .order_by("pk")
-        .values_list("pk", flat=True)
-        .first()
+        .values_list("pk", "fingerprint")
     )
+    return earlier_of(message, rows[:500])
 
 
 def find_ticket(parsed: ParsedMessage) -> tuple[Ticket | None, str]:
@@ -130,22 +154,21 @@ class Lookups:
             for user in users.select_related("organization").order_by("-pk"):
                 self._contacts[user.email.lower()] = user  # the oldest account comes last
         self._ids = {mid for mid in message_ids if mid}
-        self._first_with_id: dict[str, int] = {}
+        self._with_id: dict[str, list[tuple[int, str]]] = {}
         if self._ids:
-            rows = InboundMessage.objects.filter(message_id__in=self._ids).order_by("-pk")
-            for mid, pk in rows.values_list("message_id", "pk"):
-                self._first_with_id[mid] = pk  # the first stored comes last
+            rows = InboundMessage.objects.filter(message_id__in=self._ids).order_by("pk")
+            for mid, pk, fingerprint in rows.values_list("message_id", "pk", "fingerprint"):
+                self._with_id.setdefault(mid, []).append((pk, fingerprint))
 
     def contact(self, address: str) -> User | None:
         if address not in self._contacts:
             self._contacts[address] = find_contact(address)
         return self._contacts[address]
 
-    def earlier_with_message_id(self, message: InboundMessage) -> int | None:
+    def earlier_with_message_id(self, message: InboundMessage) -> Earlier:
         if message.message_id not in self._ids:
             return earlier_with_message_id(message)
-        first = self._first_with_id.get(message.message_id)
-        return first if first is not None and first < message.pk else None
+        return earlier_of(message, self._with_id.get(message.message_id, []))
 
 
 def find_contact(address: str) -> User | None:

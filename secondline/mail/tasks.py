@@ -102,6 +102,14 @@ def poll_mailboxes() -> dict[str, int]:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def refresh_oauth2_tokens() -> dict[str, str]:
+    """Periodic: refresh the OAuth2 mailboxes' access tokens before they expire."""
+    from secondline.mail import oauth2
+
+    return oauth2.refresh_due()
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def process_pending() -> int:
     """Periodic: process stored messages that a crash left unprocessed."""
     from secondline.mail import intake

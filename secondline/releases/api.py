@@ -197,6 +197,7 @@ class UpdatePlanViewSet(viewsets.ReadOnlyModelViewSet):
             data["finished_at"],
             version,
             note=data["note"],
+            override_reason=data["override_reason"],
             channel=Channel.API,
         )
         return self._answer(plan)

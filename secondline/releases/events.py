@@ -30,6 +30,7 @@ OTHER = TicketEvent.Kind.OTHER
 UPDATE_PLAN = "update_plan"
 INSTALLATION_WINDOW = "installation_window"
 INSTALLED_VERSION = "installed_version"
+INSTALLATION_OVERRIDE = "installation_override"
 CURRENT_VERSION = "current_version"
 DUTY_ALERT = "duty_alert"
 PHONE_CALL = "phone_call"
@@ -85,6 +86,22 @@ def installation_recorded(plan: UpdatePlan, engineer: User, channel: str, note: 
         old=plan.target_version,
         new=plan.installed_version,
         reason=note.strip(),
+    )
+
+
+def installation_overridden(
+    plan: UpdatePlan, engineer: User, channel: str, what: str, reason: str
+) -> TicketEvent:
+    """The installation was recorded outside its agreed window or as a downgrade, and why."""
+    return record(
+        plan.ticket,
+        engineer,
+        OTHER,
+        channel,
+        field=INSTALLATION_OVERRIDE,
+        old=what,
+        new=plan.installed_version,
+        reason=reason,
     )
 
 

@@ -33,6 +33,10 @@ from secondline.tickets.signals import announce
 PlanState = UpdatePlan.State
 
 INSTALLATION_ACTIVITY = "update_installation"
+#: The work log's description (shown on the statement) holds at most this many characters.
+DESCRIPTION_LENGTH = 500
+#: The longest reason for installing outside the window or downgrading.
+OVERRIDE_REASON_LENGTH = 300
 
 
 def record_installation_done(
@@ -43,12 +47,15 @@ def record_installation_done(
     installed_version: ProductVersion,
     *,
     note: str = "",
+    override_reason: str = "",
     channel: str = Channel.WEB,
 ) -> UpdatePlan:
     """The engineer installed the update: log the work, record the version, ask to confirm.
 
-    Contract rule: the installation is billed as support hours; billing applies the
-    out-of-hours rate only under an approved out-of-hours request.
+    Contract rules: the installation is billed as support hours; billing applies the
+    out-of-hours rate only under an approved out-of-hours request. It is done inside the
+    window agreed with the customer and never downgrades the installation, unless the engineer
+    gives the reason (``override_reason``), which goes on the ticket and on the statement.
     """
     access.require_contractor(engineer)
     errors: dict[str, list[str]] = {}
@@ -59,6 +66,8 @@ def record_installation_done(
         errors["finished_at"] = [_("The installation must finish after it starts.")]
     if not errors and finished_at > timezone.now() + dt.timedelta(minutes=5):
         errors["finished_at"] = [_("Record an installation once it has finished.")]
+    if len(override_reason.strip()) > OVERRIDE_REASON_LENGTH:
+        errors["override_reason"] = [_("Keep the reason under 300 characters.")]
     if installed_version.product != plan.installation.product:
         errors["installed_version"] = [
             _("%(version)s is not a version of %(product)s.")
@@ -73,6 +82,11 @@ def record_installation_done(
             raise ValidationError(
                 {"plan": [_("Updates are installed in an agreed window; agree one first.")]}
             )
+        overridden = _overrides(plan, started_at, finished_at, installed_version)
+        if overridden and not override_reason.strip():
+            raise ValidationError(overridden)
+        reason = override_reason.strip() if overridden else ""
+        plan.override_reason = reason
         plan.state = PlanState.INSTALLED
         plan.installed_version = installed_version
         plan.installed_by = engineer
@@ -90,6 +104,9 @@ def record_installation_done(
         )
         _log_installation_work(plan, engineer, started_at, finished_at, note)
         announce(events.installation_recorded(plan, engineer, channel, note))
+        if reason:
+            what = " ".join(message for messages in overridden.values() for message in messages)
+            announce(events.installation_overridden(plan, engineer, channel, what, reason))
         move_ticket(
             plan.ticket,
             engineer,
@@ -101,6 +118,36 @@ def record_installation_done(
 
         transaction.on_commit(partial(send_plan_message.delay, plan.pk, "installed"))
     return plan
+
+
+def _overrides(
+    plan: UpdatePlan,
+    started_at: dt.datetime,
+    finished_at: dt.datetime,
+    installed_version: ProductVersion,
+) -> dict[str, list[str]]:
+    """What the installation departs from, per field: the agreed window, the current version.
+
+    An engineer may record either only with a reason (``override_reason``)."""
+    found: dict[str, list[str]] = {}
+    window = plan.agreed_window()
+    if window is not None:
+        start, end = timezone.localtime(window.starts_at), timezone.localtime(window.ends_at)
+        span = f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M}"
+        message = _(
+            "Outside the agreed window %(window)s: give the reason to record it anyway."
+        ) % {"window": span}
+        if started_at < window.starts_at:
+            found["started_at"] = [message]
+        if finished_at > window.ends_at:
+            found["finished_at"] = [message]
+    current = plan.installation.current_version
+    if current is not None and current.is_newer_than(installed_version):
+        found["installed_version"] = [
+            _("%(version)s is older than %(current)s: give the reason for the downgrade.")
+            % {"version": installed_version, "current": current}
+        ]
+    return found
 
 
 def _log_installation_work(
@@ -120,8 +167,13 @@ def _log_installation_work(
         "version": plan.installed_version,
         "installation": plan.installation.name,
     }
+    if plan.override_reason:
+        override = _("Override: %(reason)s") % {"reason": plan.override_reason}
+        text = f"{text} {override}"
     if note.strip():
         text = f"{text} {note.strip()}"
+    if len(text) > DESCRIPTION_LENGTH:
+        text = text[: DESCRIPTION_LENGTH - 1] + "…"
     billing.log_work(
         plan.ticket,
         engineer,

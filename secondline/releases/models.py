@@ -163,6 +163,11 @@ class UpdatePlan(models.Model):
     installation_finished_at = models.DateTimeField(
         _("installation finished"), null=True, blank=True
     )
+    override_reason = models.TextField(
+        _("reason for installing outside the agreed window or downgrading"),
+        blank=True,
+        help_text=_("Given by the engineer; shown on the ticket and on the statement."),
+    )
     confirmed_at = models.DateTimeField(_("confirmed by the customer"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -188,8 +193,9 @@ class UpdatePlan(models.Model):
 class InstallationWindow(models.Model):
     """A time slot for the installation, proposed by the contractor with an estimate.
 
-    Two accepted windows of one engineer never overlap: checked by the service and, where
-    the database can, by a constraint (see migration 0002).
+    Two accepted windows of one engineer never overlap, nor two accepted windows of one
+    customer, whoever holds them: checked by the service and, where the database can, by a
+    constraint (see migrations 0002 and 0003).
     """
 
     class Status(models.TextChoices):
@@ -199,6 +205,14 @@ class InstallationWindow(models.Model):
         SUPERSEDED = "superseded", pgettext_lazy("installation window", "Superseded")
 
     plan = models.ForeignKey(UpdatePlan, on_delete=models.CASCADE, related_name="windows")
+    # The plan's customer, copied onto the row so the database can keep its windows apart.
+    customer = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     starts_at = models.DateTimeField(_("starts"), db_index=True)
     ends_at = models.DateTimeField(_("ends"))
     engineer = models.ForeignKey(
@@ -239,7 +253,10 @@ class InstallationWindow(models.Model):
                 name="installation_window_ends_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["engineer", "status", "starts_at"])]
+        indexes = [
+            models.Index(fields=["engineer", "status", "starts_at"]),
+            models.Index(fields=["customer", "status", "starts_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.plan.ticket.number} {self.starts_at:%Y-%m-%d %H:%M}"

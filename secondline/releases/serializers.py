@@ -146,6 +146,7 @@ class UpdatePlanSerializer(serializers.ModelSerializer):
             "installed_version",
             "installation_started_at",
             "installation_finished_at",
+            "override_reason",
             "confirmed_at",
             "windows",
         ]
@@ -169,6 +170,14 @@ class InstallationDoneSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField()
     installed_version = _id_field()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=300,
+        help_text="Why the installation was done outside the agreed window, or is a downgrade; "
+        "required then, shown on the ticket and the statement.",
+    )
 
 
 class DutyShiftSerializer(serializers.ModelSerializer):

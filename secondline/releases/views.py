@@ -145,7 +145,13 @@ def _plan_action(request: HttpRequest, plan: UpdatePlan) -> Callable[[], object]
         if version is None or started is None or finished is None:
             raise ValidationError(_("Fill in when the installation started and finished."))
         return lambda: installing.record_installation_done(
-            plan, user, started, finished, version, note=request.POST.get("note", "")
+            plan,
+            user,
+            started,
+            finished,
+            version,
+            note=request.POST.get("note", ""),
+            override_reason=request.POST.get("override_reason", ""),
         )
     if action == "confirm":
         return lambda: installing.confirm_installation(plan, user)

@@ -2,8 +2,8 @@
 
 Contract rules implemented here: the window is agreed with the customer's responsible employee
 (its 1st line), only under an active support contract; two accepted windows never overlap for
-one engineer. Each verb runs in one transaction, writes the ticket's audit trail and sends its
-emails only after the commit.
+one engineer, nor for one customer, whoever holds them. Each verb runs in one transaction,
+writes the ticket's audit trail and sends its emails only after the commit.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from secondline.accounts import access
-from secondline.accounts.models import User
+from secondline.accounts.models import Organization, User
 from secondline.releases import events
 from secondline.releases.access import require_responsible_of, require_update_entitlement
 from secondline.releases.models import InstallationWindow, UpdatePlan
@@ -97,6 +97,56 @@ def _require_engineer_free(
         )
 
 
+def customer_windows(
+    customer_id: int, starts_at: dt.datetime, ends_at: dt.datetime, exclude: int | None = None
+) -> QuerySet[InstallationWindow]:
+    """The customer's accepted windows that overlap [starts_at, ends_at), whoever holds them."""
+    clash = InstallationWindow.objects.filter(
+        customer_id=customer_id,
+        status=WindowStatus.ACCEPTED,
+        starts_at__lt=ends_at,
+        ends_at__gt=starts_at,
+    )
+    return clash.exclude(pk=exclude) if exclude else clash
+
+
+def _require_customer_free(
+    customer_id: int, starts_at: dt.datetime, ends_at: dt.datetime, exclude: int | None = None
+) -> None:
+    """Contract rule: the customer's systems get one installation at a time, so two agreed
+    windows of one customer never overlap, whichever engineers hold them."""
+    # Lock the customer's row so two acceptances for one customer are decided one at a time.
+    Organization.objects.select_for_update().filter(pk=customer_id).first()
+    clash = (
+        customer_windows(customer_id, starts_at, ends_at, exclude)
+        .select_related("plan__ticket")
+        .first()
+    )
+    if clash is not None:
+        start, end = timezone.localtime(clash.starts_at), timezone.localtime(clash.ends_at)
+        raise ValidationError(
+            {
+                "starts_at": [
+                    _(
+                        "The customer already has an agreed window %(start)s–%(end)s on "
+                        "%(number)s; one customer's windows never overlap."
+                    )
+                    % {
+                        "start": start.strftime("%Y-%m-%d %H:%M"),
+                        "end": end.strftime("%H:%M"),
+                        "number": clash.plan.ticket.number,
+                    }
+                ]
+            }
+        )
+
+
+def _require_free(window: InstallationWindow, exclude: int | None = None) -> None:
+    """Both no-overlap rules: the engineer's and the customer's."""
+    _require_engineer_free(window.engineer, window.starts_at, window.ends_at, exclude)
+    _require_customer_free(window.customer_id, window.starts_at, window.ends_at, exclude)
+
+
 def propose_window(
     plan: UpdatePlan,
     actor: User,
@@ -122,12 +172,9 @@ def propose_window(
             raise ValidationError(
                 {"plan": [_("A window is agreed already, or the update is installed.")]}
             )
-        _require_engineer_free(engineer, starts_at, ends_at)
-        plan.windows.filter(status=WindowStatus.PROPOSED).update(
-            status=WindowStatus.SUPERSEDED, decided_at=timezone.now()
-        )
-        window = InstallationWindow.objects.create(
+        window = InstallationWindow(
             plan=plan,
+            customer_id=plan.installation.contract.customer_id,
             starts_at=starts_at,
             ends_at=ends_at,
             engineer=engineer,
@@ -135,6 +182,11 @@ def propose_window(
             note=note.strip(),
             proposed_by=actor,
         )
+        _require_free(window)
+        plan.windows.filter(status=WindowStatus.PROPOSED).update(
+            status=WindowStatus.SUPERSEDED, decided_at=timezone.now()
+        )
+        window.save()
         plan.state = PlanState.WINDOW_PROPOSED
         plan.save(update_fields=["state", "updated_at"])
         announce(events.window_decided(window, actor, channel, _("Window proposed"), note.strip()))
@@ -166,7 +218,7 @@ def accept_window(
                 raise ValidationError(
                     {"window": [_("This window has passed; ask for another one.")]}
                 )
-            _require_engineer_free(window.engineer, window.starts_at, window.ends_at, window.pk)
+            _require_free(window, window.pk)
             window.status = WindowStatus.ACCEPTED
             window.decided_by = actor
             window.decided_at = timezone.now()
@@ -186,7 +238,14 @@ def accept_window(
     except IntegrityError as exc:
         # The database's own no-overlap check caught a race the service check could not see.
         raise ValidationError(
-            {"window": [_("The engineer has just been booked for an overlapping window.")]}
+            {
+                "window": [
+                    _(
+                        "The engineer or the customer has just been booked for an overlapping "
+                        "window."
+                    )
+                ]
+            }
         ) from exc
     return window
 

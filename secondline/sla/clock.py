@@ -175,6 +175,24 @@ def clock_state(calendar: Calendar, clock: Clock, now: datetime) -> str:
     return State.ON_TRACK
 
 
+def next_change(calendar: Calendar, clocks: Sequence[Clock], now: datetime) -> datetime | None:
+    """The earliest moment after which one of these clocks (all running from ``now`` on) is in
+    another state: the at-risk moment of a clock on track, the deadline of one at risk; None
+    when no clock runs. What the sweep waits for (``Ticket.sla_next_check_at``)."""
+    moments = []
+    for clock in clocks:
+        if clock.reached_at is not None:
+            continue
+        if now > clock.due:
+            continue  # breached already, and a breach stays a breach
+        left = calendar.between(now, clock.due)
+        at_risk_left = clock.target * (1 - AT_RISK_SHARE)
+        moments.append(
+            clock.due if left <= at_risk_left else calendar.add(now, left - at_risk_left)
+        )
+    return min(moments, default=None)
+
+
 _WORST_FIRST = (State.BREACHED, State.AT_RISK, State.ON_TRACK, State.MET)
 
 

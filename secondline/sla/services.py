@@ -60,6 +60,7 @@ class InitialFields(TypedDict):
     reaction_due_at: dt.datetime | None
     resolution_due_at: dt.datetime | None
     sla_state: str
+    sla_next_check_at: dt.datetime | None
 
 
 def initial_fields(
@@ -69,13 +70,26 @@ def initial_fields(
     target in the plan)."""
     target = contract.sla_plan.target_for(ticket_type, priority)
     if target is None:
-        return {"reaction_due_at": None, "resolution_due_at": None, "sla_state": State.NONE}
+        return {
+            "reaction_due_at": None,
+            "resolution_due_at": None,
+            "sla_state": State.NONE,
+            "sla_next_check_at": None,
+        }
     calendar = calendar_of(contract)
+    reaction = Clock(
+        dt.timedelta(minutes=target.reaction_minutes),
+        calendar.add(created_at, dt.timedelta(minutes=target.reaction_minutes)),
+    )
+    clocks = [reaction]
     resolution = _minutes(target.resolution_minutes)
+    if resolution:
+        clocks.append(Clock(resolution, calendar.add(created_at, resolution)))
     return {
-        "reaction_due_at": calendar.add(created_at, dt.timedelta(minutes=target.reaction_minutes)),
-        "resolution_due_at": calendar.add(created_at, resolution) if resolution else None,
+        "reaction_due_at": reaction.due,
+        "resolution_due_at": clocks[1].due if resolution else None,
         "sla_state": State.ON_TRACK,
+        "sla_next_check_at": clock.next_change(calendar, clocks, created_at),
     }
 
 
@@ -227,12 +241,11 @@ def is_reaction_overdue(ticket: Ticket, now: dt.datetime) -> bool:
     )
 
 
-def stored_state(ticket: Ticket, now: dt.datetime) -> str:
-    """The state at ``now`` from the deadlines stored on the row: what the sweep checks on a
-    ticket whose clocks are running (no history needed, as nothing stops them before ``now``)."""
+def stored_clocks(ticket: Ticket) -> list[Clock] | None:
+    """The clocks from the deadlines stored on the row; None without a target."""
     target = target_for(ticket)
     if target is None or ticket.reaction_due_at is None:
-        return State.NONE
+        return None
     clocks = [
         Clock(
             dt.timedelta(minutes=target.reaction_minutes),
@@ -246,7 +259,26 @@ def stored_state(ticket: Ticket, now: dt.datetime) -> str:
         )
     if target.update_minutes and ticket.update_due_at is not None:
         clocks.append(Clock(dt.timedelta(minutes=target.update_minutes), ticket.update_due_at))
+    return clocks
+
+
+def stored_state(ticket: Ticket, now: dt.datetime) -> str:
+    """The state at ``now`` from the deadlines stored on the row: what the sweep checks on a
+    ticket whose clocks are running (no history needed, as nothing stops them before ``now``)."""
+    clocks = stored_clocks(ticket)
+    if clocks is None:
+        return State.NONE
     return clock.ticket_state(calendar_of(ticket.contract), clocks, ticket.status, now)
+
+
+def next_check(ticket: Ticket, clocks: list[Clock] | None, now: dt.datetime) -> dt.datetime | None:
+    """When the sweep must look at the ticket again: the next at-risk moment or deadline of
+    its running clocks; None while they stand still or once it is breached."""
+    if not clocks or ticket.status not in clock.RUNNING_STATUSES:
+        return None
+    if ticket.sla_state not in SWEPT_STATES:
+        return None
+    return clock.next_change(calendar_of(ticket.contract), clocks, now)
 
 
 # -- keeping the row current ------------------------------------------------------------------
@@ -262,6 +294,9 @@ def recompute(ticket: Ticket, now: dt.datetime | None = None) -> None:
     ticket.update_due_at = result.next_update.due if result.next_update else None
     ticket.sla_paused_since = result.paused_since
     ticket.sla_paused_seconds = result.paused_seconds
+    advance(ticket, ticket.sla_state, result.state)
+    running = [c for c in result.all() if c.reached_at is None]
+    ticket.sla_next_check_at = next_check(ticket, running, now)
     Ticket.objects.filter(pk=ticket.pk).update(
         reaction_due_at=ticket.reaction_due_at,
         resolution_due_at=ticket.resolution_due_at,
@@ -269,8 +304,8 @@ def recompute(ticket: Ticket, now: dt.datetime | None = None) -> None:
         first_reaction_at=ticket.first_reaction_at,
         sla_paused_since=ticket.sla_paused_since,
         sla_paused_seconds=ticket.sla_paused_seconds,
+        sla_next_check_at=ticket.sla_next_check_at,
     )
-    advance(ticket, ticket.sla_state, result.state)
 
 
 def start_clocks(ticket: Ticket) -> None:
@@ -326,26 +361,33 @@ def alert_recipients(ticket: Ticket) -> list[User]:
     return [person for person in people.values() if person.email]
 
 
-def sweep_candidates() -> QuerySet[Ticket]:
-    """Tickets whose clocks run now and that are not yet breached."""
+def sweep_candidates(now: dt.datetime | None = None) -> QuerySet[Ticket]:
+    """Tickets whose next at-risk moment or deadline has come: an index range on
+    ``sla_next_check_at``, so idle open tickets cost the sweep nothing."""
     return (
-        Ticket.objects.filter(status__in=clock.RUNNING_STATUSES, sla_state__in=SWEPT_STATES)
+        Ticket.objects.filter(sla_next_check_at__lte=now or timezone.now())
         .select_related("contract__calendar", "contract__sla_plan")
-        .order_by("pk")
+        .order_by("sla_next_check_at", "pk")
     )
 
 
 def sweep(now: dt.datetime | None = None, tickets: QuerySet[Ticket] | None = None) -> int:
     """Mark tickets at risk or breached; returns how many this sweep moved (and alerted).
 
-    Runs every minute from celery beat; safe to run twice at once (see ``advance``).
+    Runs every minute from celery beat; safe to run twice at once (see ``advance``). Each
+    ticket looked at gets its next check moment, so it is not read again before then.
     """
     now = now or timezone.now()
     moved = 0
-    for ticket in sweep_candidates() if tickets is None else tickets:
-        new = stored_state(ticket, now)
+    for ticket in sweep_candidates(now) if tickets is None else tickets:
+        clocks = stored_clocks(ticket)
+        new = clock.ticket_state(calendar_of(ticket.contract), clocks or [], ticket.status, now)
         if new in ALERT_STATES and new != ticket.sla_state:
             moved += advance(ticket, ticket.sla_state, new)
+        # Conditional: a change recomputed meanwhile has set a newer moment; keep it.
+        Ticket.objects.filter(pk=ticket.pk, sla_next_check_at=ticket.sla_next_check_at).update(
+            sla_next_check_at=next_check(ticket, clocks, now)
+        )
     return moved
 
 

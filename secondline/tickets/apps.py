@@ -7,4 +7,9 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self) -> None:
-        from secondline.tickets import files  # noqa: F401 - connects its receiver
+        from secondline.celery import register_periodic
+        from secondline.tickets import files  # noqa: F401 - connects its receivers
+
+        register_periodic(
+            "tickets-orphan-files", "secondline.tickets.tasks.sweep_orphan_files", 3600
+        )

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from secondline.accounts.models import User
-from secondline.tickets import events
+from secondline.tickets import events, files
 from secondline.tickets.choices import Channel
 from secondline.tickets.locking import locked
 from secondline.tickets.models import Attachment, Comment, Ticket, TicketEvent
@@ -63,6 +63,7 @@ def store_attachment(
         is_public=public,
     )
     attachment.file.save(attachment.filename, upload.content, save=False)
+    files.written(attachment.file)  # deleted again should the transaction roll back
     attachment.save()
     return attachment, events.attached(ticket, uploader, channel, attachment.filename, public)
 

@@ -14,7 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from secondline.tickets.choices import Channel, Environment, Priority, Status, TicketType
+from secondline.tickets.choices import (
+    OPEN_STATUSES,
+    Channel,
+    Environment,
+    Priority,
+    Status,
+    TicketType,
+)
 
 TICKET_NUMBER_PREFIX = "SL"
 TICKET_NUMBER_RE = re.compile(rf"\b{TICKET_NUMBER_PREFIX}-(\d{{1,12}})\b", re.IGNORECASE)
@@ -115,6 +122,9 @@ class Ticket(models.Model):
     sla_state = models.CharField(_("SLA state"), max_length=20, blank=True, db_index=True)
     sla_paused_since = models.DateTimeField(null=True, blank=True)
     sla_paused_seconds = models.PositiveIntegerField(default=0)
+    # When the SLA sweep must look at the ticket next (its next at-risk moment or deadline);
+    # empty while no clock runs. The sweep reads only the rows due, through the partial index.
+    sla_next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(
         _("created"), default=timezone.now, editable=False, db_index=True
@@ -130,6 +140,18 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["organization", "-updated_at"]),
             models.Index(fields=["status", "reaction_due_at"]),
+            # The queues list open tickets by deadline: with years of closed tickets the
+            # index above walks them all to find the open ones; this one holds only the open.
+            models.Index(
+                fields=["reaction_due_at", "id"],
+                condition=models.Q(status__in=sorted(OPEN_STATUSES)),
+                name="ticket_open_by_due",
+            ),
+            models.Index(
+                fields=["sla_next_check_at"],
+                condition=models.Q(sla_next_check_at__isnull=False),
+                name="ticket_sla_next_check",
+            ),
         ]
 
     def __str__(self) -> str:

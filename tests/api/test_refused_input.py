@@ -154,9 +154,9 @@ def test_another_customers_person_is_no_such_user(
 
 def test_another_customers_work_log_is_no_such_work_log(api_as: Any, personas: Any) -> None:
     from secondline.billing import worklogs
-    from tests.factories import file_ticket
+    from tests.factories import file_ticket, filed_long_ago
 
-    theirs = file_ticket(personas.outsider_responsible)
+    theirs = filed_long_ago(file_ticket(personas.outsider_responsible))
     log = worklogs.log_work(
         theirs,
         personas.agent,

@@ -25,7 +25,7 @@ from secondline.billing import worklogs
 from secondline.tickets import attachments, services
 from secondline.tickets.choices import Status
 from tests.backups.rows import table_rows
-from tests.factories import consultation_draft, file_ticket
+from tests.factories import consultation_draft, file_ticket, filed_long_ago
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "k" * 64
@@ -48,7 +48,7 @@ def folders(tmp_path: Path, settings: Any) -> Path:
 def populate(personas: Any) -> None:
     """Tickets with comments, notes, attachments (real files), events and work logs."""
     for n in range(3):
-        ticket = file_ticket(personas.member)
+        ticket = filed_long_ago(file_ticket(personas.member))
         services.add_comment(
             ticket, personas.member, f"Still broken {n}", files=[upload("trace.log", b"x" * n)]
         )

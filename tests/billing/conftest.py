@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from secondline.billing import out_of_hours, worklogs
-from tests.factories import consultation_draft, file_ticket
+from tests.factories import consultation_draft, file_ticket, filed_long_ago
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -18,7 +18,7 @@ def msk(*args: int) -> dt.datetime:
 
 @pytest.fixture
 def ticket(personas: Any) -> Any:
-    return file_ticket(personas.member, consultation_draft())
+    return filed_long_ago(file_ticket(personas.member, consultation_draft()))
 
 
 @pytest.fixture

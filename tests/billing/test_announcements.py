@@ -23,8 +23,8 @@ def _request(ticket: Any, responsible: Any) -> Any:
     return out_of_hours.raise_out_of_hours_request(
         ticket,
         responsible,
-        window_start=msk(2024, 11, 2, 10),
-        window_end=msk(2024, 11, 2, 14),
+        window_start=msk(2024, 11, 3, 10),
+        window_end=msk(2024, 11, 3, 14),
         reason="Urgent weekend work",
         estimated_hours="2",
     )

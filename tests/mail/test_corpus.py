@@ -55,12 +55,33 @@ def test_every_corpus_message_is_accounted_for(personas, capsys) -> None:
     # identical bytes are stored once; a Message-ID seen before is a duplicate row of its own
     distinct = {headers.content_hash(raw) for _, raw in sources.messages(CORPUS)}
     assert InboundMessage.objects.count() == len(distinct)
+    assert_duplicates_are_the_same_message()
 
     call_command("mail", "import", str(CORPUS), "--no-progress")
     again = [int(n) for n in SUMMARY.search(capsys.readouterr().out).groups()]
     assert again[0] == received and again[4] == received
     assert InboundMessage.objects.count() == len(distinct)
     assert Ticket.objects.count() == tickets
+
+
+def assert_duplicates_are_the_same_message() -> None:
+    """A stored duplicate has its original's Message-ID and content: it differs only in what a
+    route adds (trace fields, line ends: ``fingerprint``). The corpus reuses many Message-IDs
+    for other messages; those were routed, each flagged with the earlier one."""
+    for row in InboundMessage.objects.filter(status=Status.DUPLICATE).select_related(
+        "duplicate_of"
+    ):
+        original = row.duplicate_of
+        assert (row.message_id, row.fingerprint) == (original.message_id, original.fingerprint)
+        assert original.pk < row.pk and original.status != Status.DUPLICATE
+    collided = InboundMessage.objects.filter(collides_with__isnull=False).select_related(
+        "collides_with"
+    )
+    assert collided.count() > 50
+    for row in collided:
+        assert row.status != Status.DUPLICATE
+        assert row.message_id == row.collides_with.message_id
+        assert row.fingerprint != row.collides_with.fingerprint
 
 
 def mime_leaf() -> st.SearchStrategy[tuple[str, object]]:

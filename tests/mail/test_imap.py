@@ -89,4 +89,4 @@ def test_a_wrong_password_is_reported_not_raised(dovecot, db) -> None:
     result = imap.poll(box)
     assert result.error
     box.refresh_from_db()
-    assert box.last_error and box.poll_started_at is None
+    assert box.last_error and box.poll_lease_until is None

@@ -136,18 +136,21 @@ def test_a_batchs_contacts_are_found_with_one_query_as_find_contact_finds_them(
 
 
 def test_a_batchs_earlier_message_ids_are_found_with_one_query(member, db) -> None:
-    first = intake.store(plain(member.email, Message_ID="<same@x>"), "import")[0]
-    second = intake.store(plain(member.email, body="again", Message_ID="<same@x>"), "import")[0]
-    other = intake.store(plain(member.email, body="other", Message_ID="<other@x>"), "import")[0]
-    lookups = routing.Lookups(message_ids=["<same@x>", "<other@x>"])
-    assert lookups.earlier_with_message_id(first) is None
-    assert lookups.earlier_with_message_id(second) == first.pk
-    assert lookups.earlier_with_message_id(other) is None
-    assert [routing.earlier_with_message_id(m) for m in (first, second, other)] == [
-        None,
-        first.pk,
-        None,
+    raw = plain(member.email, Message_ID="<same@x>")
+    first = intake.store(raw, "import")[0]
+    other_content = intake.store(plain(member.email, body="again", Message_ID="<same@x>"), "x")[0]
+    relayed = intake.store(b"Received: from relay.example by mx\r\n" + raw, "import")[0]
+    alone = intake.store(plain(member.email, body="other", Message_ID="<other@x>"), "import")[0]
+    messages = (first, other_content, relayed, alone)
+    expected = [
+        routing.Earlier(),
+        routing.Earlier(other=first.pk),
+        routing.Earlier(same=first.pk, other=other_content.pk),
+        routing.Earlier(),
     ]
+    lookups = routing.Lookups(message_ids=["<same@x>", "<other@x>"])
+    assert [lookups.earlier_with_message_id(m) for m in messages] == expected
+    assert [routing.earlier_with_message_id(m) for m in messages] == expected
 
 
 def test_a_bounce_names_its_ticket_by_our_notification_or_our_thread_id(member, sent) -> None:

@@ -18,7 +18,7 @@ from secondline.mail.models import InboundMessage
 from secondline.tickets import services
 from secondline.tickets.choices import Priority, Status
 from secondline.tickets.models import Ticket
-from tests.factories import Personas, file_ticket, incident_draft
+from tests.factories import Personas, file_ticket, filed_long_ago, incident_draft
 from tests.portal.catalogues import ROOT, read_po
 
 pytestmark = [
@@ -191,7 +191,7 @@ def test_an_agent_bulk_assigns_from_the_queue(people: Personas, browser_session:
 
 
 def test_an_agent_logs_time_from_the_ticket_page(people: Personas, browser_session: Any) -> None:
-    ticket = file_ticket(people.member)
+    ticket = filed_long_ago(file_ticket(people.member))
     agent = browser_session("agent")
     page = agent.page
     agent.go(f"/tickets/{ticket.pk}/")

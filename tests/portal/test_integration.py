@@ -22,7 +22,13 @@ from secondline.releases import plans
 from secondline.releases.models import DutyCallout, Installation, PhoneCall, ProductVersion
 from secondline.tickets.choices import Priority, TicketType
 from secondline.tickets.models import Ticket
-from tests.factories import UserFactory, consultation_draft, file_ticket, incident_draft
+from tests.factories import (
+    UserFactory,
+    consultation_draft,
+    file_ticket,
+    filed_long_ago,
+    incident_draft,
+)
 
 MSK = ZoneInfo("Europe/Moscow")
 # Tuesday 2 December 2025, 12:00 Moscow: business hours; Saturday 6 December: a day off.
@@ -38,7 +44,9 @@ def signed_in(user: User) -> Client:
 
 @pytest.fixture
 def ticket(personas: Any) -> Ticket:
-    return file_ticket(personas.member, consultation_draft(subject="Second price list"))
+    return filed_long_ago(
+        file_ticket(personas.member, consultation_draft(subject="Second price list"))
+    )
 
 
 def file_urgent(personas: Any, sent: Any) -> Ticket:

@@ -1,5 +1,6 @@
-"""The email quarantine in the agent desk: messages the intake could not parse or route, with
-their raw source; an agent retries one or files it as a ticket by hand (mail.quarantine)."""
+"""The email quarantine in the agent desk: every message the intake did not file (quarantined,
+judged a duplicate or automatic mail, or still waiting), with its reason and raw source; an
+agent retries one or files it as a ticket by hand (mail.quarantine)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
-from secondline.mail import quarantine, routing
+from secondline.mail import flags, quarantine, routing
 from secondline.mail.limits import parse_raw
 from secondline.mail.models import InboundMessage
 from secondline.portal.forms import QuarantineTicketForm
@@ -34,13 +35,21 @@ def _staff(request: HttpRequest) -> User:
     return user
 
 
-def quarantined() -> Any:
-    return InboundMessage.objects.filter(status=InboundMessage.Status.QUARANTINED).defer("raw")
+def quarantined(status: str = InboundMessage.Status.QUARANTINED) -> Any:
+    return InboundMessage.objects.filter(status=status).defer("raw")
+
+
+def _shown_status(request: HttpRequest) -> str:
+    """The tab asked for: one of the statuses of what was not filed, quarantined by default."""
+    wanted = request.GET.get("status", "")
+    return wanted if wanted in InboundMessage.NOT_FILED else InboundMessage.Status.QUARANTINED
 
 
 def _message(pk: int) -> InboundMessage:
     message = (
-        InboundMessage.objects.select_related("result_ticket", "mailbox").filter(pk=pk).first()
+        InboundMessage.objects.select_related("result_ticket", "mailbox", "collides_with")
+        .filter(pk=pk)
+        .first()
     )
     if message is None:
         raise Http404
@@ -51,10 +60,13 @@ def _message(pk: int) -> InboundMessage:
 @require_GET
 def quarantine_list(request: HttpRequest) -> HttpResponse:
     _staff(request)
-    page = Paginator(quarantined().order_by("-received_at", "-pk"), PAGE_SIZE).get_page(
+    status = _shown_status(request)
+    page = Paginator(quarantined(status).order_by("-received_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "portal/quarantine_list.html", {"page": page, "nav": "quarantine"})
+    tabs = [(value, InboundMessage.Status(value).label) for value in InboundMessage.NOT_FILED]
+    context = {"page": page, "nav": "quarantine", "status": status, "tabs": tabs}
+    return render(request, "portal/quarantine_list.html", context)
 
 
 def _detail_page(
@@ -69,10 +81,10 @@ def _detail_page(
     context = {
         "message": message,
         "parsed": parsed,
+        "notes": flags.staff_notes(parsed),
         "source": source,
         "source_cut": len(raw) > RAW_PREVIEW_BYTES,
-        "actionable": message.status
-        in (InboundMessage.Status.QUARANTINED, InboundMessage.Status.RECEIVED),
+        "actionable": message.status in InboundMessage.NOT_FILED,
         "form": form,
         "nav": "quarantine",
     }

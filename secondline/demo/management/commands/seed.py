@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from secondline.demo.seed import SEED_PASSWORD, seed
+
+
+def _count(minimum: int) -> Any:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise CommandError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise CommandError(f"must be at least {minimum}; got {value}")
+        return value
+
+    return parse
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill the database with realistic volume for benchmarks and evaluation: tickets over "
+        "a few years with conversations, history, attachment rows and work logs (bulk writes)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--tickets", type=_count(0), required=True)
+        parser.add_argument("--organizations", type=_count(1), default=20)
+        parser.add_argument("--agents", type=_count(1), default=10)
+        parser.add_argument("--years", type=_count(1), default=3, help="spread of filing dates")
+        parser.add_argument("--random-seed", type=int, default=1)
+        parser.add_argument(
+            "--open-percent",
+            type=_count(0),
+            default=8,
+            help="share of the tickets still open (0: history only, e.g. to grow a database)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+        try:
+            report = seed(
+                options["tickets"],
+                options["organizations"],
+                options["agents"],
+                years=options["years"],
+                random_seed=options["random_seed"],
+                progress=options["verbosity"] > 1,
+                open_share=min(options["open_percent"], 100) / 100,
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        seconds = time.monotonic() - started
+        self.stdout.write(
+            f"Seeded {report.tickets} tickets, {report.comments} comments, {report.events} "
+            f"events, {report.attachments} attachment rows, {report.worklogs} work logs for "
+            f"{report.organizations} organisations and {report.agents} agents in {seconds:.1f} s."
+        )
+        self.stdout.write(f"Sign in as seed.agent0 or seed.c0.0 (password {SEED_PASSWORD}).")

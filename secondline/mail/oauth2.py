@@ -1,0 +1,124 @@
+"""OAuth2 mailboxes: IMAP sign-in with XOAUTH2 and an access token the worker keeps fresh.
+
+An administrator registers an app with the provider, gives its client ID and secret and the
+refresh token its consent produced (*Email → Mailboxes*). The access token is got with the
+refresh_token grant (RFC 6749, section 6) before it expires: by the periodic task
+``refresh_oauth2_tokens`` in the background, and by the poll itself when it finds none valid.
+A provider that sends a new refresh token (Microsoft rotates them) has it stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from secondline.mail.models import Mailbox
+
+Provider = Mailbox.Provider
+TIMEOUT_S = 30
+EARLY = dt.timedelta(minutes=10)  # refreshed this long before it expires
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    token_url: str
+    scope: str
+    host: str
+
+
+PROVIDERS: dict[str, ProviderSettings] = {
+    # learn.microsoft.com: "Authenticate an IMAP, POP or SMTP connection using OAuth"
+    Provider.MICROSOFT: ProviderSettings(
+        "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+        "https://outlook.office.com/IMAP.AccessAsUser.All offline_access",
+        "outlook.office365.com",
+    ),
+    # yandex.ru/support/mail-business: "OAuth-авторизация в Яндекс Почте" (right mail:imap_full)
+    Provider.YANDEX: ProviderSettings("https://oauth.yandex.ru/token", "", "imap.yandex.ru"),
+    # help.mail.ru/developers/oauth: scope "userinfo mail.imap", granted at the consent
+    Provider.MAILRU: ProviderSettings("https://oauth.mail.ru/token", "", "imap.mail.ru"),
+}
+
+
+class OAuth2Error(Exception):
+    """The provider refused or could not be reached; the message says which."""
+
+
+def access_token(mailbox: Mailbox) -> str:
+    """A valid access token of the mailbox, refreshed first when it is missing or expiring."""
+    if not mailbox.oauth2_access_token or _expiring(mailbox, timezone.now()):
+        refresh(mailbox)
+    return mailbox.oauth2_access_token
+
+
+def _expiring(mailbox: Mailbox, now: dt.datetime) -> bool:
+    return mailbox.oauth2_expires_at is None or mailbox.oauth2_expires_at - EARLY <= now
+
+
+def refresh(mailbox: Mailbox) -> None:
+    """Get a new access token with the refresh token and store it; ``OAuth2Error`` if not."""
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": mailbox.oauth2_refresh_token,
+        "client_id": mailbox.oauth2_client_id,
+        "client_secret": mailbox.oauth2_client_secret,
+    }
+    if mailbox.oauth2_scope:
+        form["scope"] = mailbox.oauth2_scope
+    answer = _post(mailbox.oauth2_token_url, form)
+    token, lifetime = answer.get("access_token"), answer.get("expires_in", 3600)
+    if not isinstance(token, str) or not token or not isinstance(lifetime, int | str):
+        raise OAuth2Error(f"the token endpoint's answer has no access token: {answer!r:.300}")
+    mailbox.oauth2_access_token = token
+    mailbox.oauth2_expires_at = timezone.now() + dt.timedelta(seconds=int(lifetime))
+    fields = ["oauth2_access_token", "oauth2_expires_at"]
+    rotated = answer.get("refresh_token")
+    if isinstance(rotated, str) and rotated:
+        mailbox.oauth2_refresh_token = rotated
+        fields.append("oauth2_refresh_token")
+    mailbox.save(update_fields=fields)
+
+
+def _post(url: str, form: dict[str, str]) -> dict[str, object]:
+    # Secrets go over TLS, or to this machine (a local token proxy).
+    if not url.startswith(("https://", "http://127.0.0.1:", "http://localhost:")):
+        raise OAuth2Error(f"the token URL must be https: {url}")
+    request = urllib.request.Request(
+        url,
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"Accept": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+            answer = json.load(response)
+    except urllib.error.HTTPError as exc:  # RFC 6749, 5.2: the error in a JSON body
+        detail = exc.read()[:500].decode("utf-8", "replace")
+        raise OAuth2Error(f"the token endpoint refused ({exc.code}): {detail}") from exc
+    except (OSError, ValueError) as exc:
+        raise OAuth2Error(f"the token endpoint could not be reached: {exc}") from exc
+    if not isinstance(answer, dict):
+        raise OAuth2Error("the token endpoint's answer is not a JSON object")
+    return answer
+
+
+def refresh_due() -> dict[str, str]:
+    """Refresh every active OAuth2 mailbox's token that expires soon; the errors by name."""
+    errors: dict[str, str] = {}
+    soon = timezone.now() + EARLY
+    due = Mailbox.objects.filter(is_active=True, auth=Mailbox.Auth.OAUTH2).exclude(
+        oauth2_expires_at__gt=soon
+    )
+    for mailbox in due:
+        try:
+            refresh(mailbox)
+        except OAuth2Error as exc:
+            errors[mailbox.name] = str(exc)
+            Mailbox.objects.filter(pk=mailbox.pk).update(last_error=f"OAuth2: {exc}"[:2000])
+    return errors

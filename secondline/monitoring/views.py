@@ -1,0 +1,35 @@
+"""Probes for the load balancer and the orchestrator, and the metrics for Prometheus."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+from secondline.monitoring.checks import failures
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Alive: the process answers. Touches nothing else, so a slow database never gets a
+    healthy node restarted."""
+    return JsonResponse({"status": "alive"})
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready: the database, the broker and the storage answer (and the cache with REDIS_URL);
+    503 naming each part that failed."""
+    failed = failures()
+    if failed:
+        return JsonResponse({"status": "unavailable", "failed": failed}, status=503)
+    return JsonResponse({"status": "ready"})
+
+
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text format, only to the addresses in METRICS_ALLOWED_ADDRESSES."""
+    if request.META.get("REMOTE_ADDR", "") not in settings.METRICS_ALLOWED_ADDRESSES:
+        return HttpResponse(status=404)
+    return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)

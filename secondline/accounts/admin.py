@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from secondline.accounts.models import ApiToken, Contract, Organization, User
+from secondline.accounts.models import ApiToken, Contract, LegalEntity, Organization, User
 
 
 class ContractInline(admin.TabularInline[Contract, Organization]):
@@ -45,7 +45,15 @@ class ContractAdmin(admin.ModelAdmin[Contract]):
     ]
     list_filter = ["status", "currency"]
     search_fields = ["number", "customer__name"]
-    autocomplete_fields = ["customer"]
+    autocomplete_fields = ["customer", "contractor_details", "customer_details"]
+
+
+@admin.register(LegalEntity)
+class LegalEntityAdmin(admin.ModelAdmin[LegalEntity]):
+    """Both parties' details for acts; ИНН, КПП, ОГРН and the accounts are checked on save."""
+
+    list_display = ["name", "inn", "kpp", "ogrn", "bik"]
+    search_fields = ["name", "inn"]
 
 
 @admin.register(User)

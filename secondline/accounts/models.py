@@ -8,11 +8,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+
+from secondline.common import requisites
 
 
 class Organization(models.Model):
@@ -122,6 +126,71 @@ class User(AbstractUser):
         return self.role == self.Role.CUSTOMER_RESPONSIBLE
 
 
+@deconstructible
+class RequisiteValidator:
+    """A Django validator around one check of ``common.requisites`` (named, so migrations can
+    write it down)."""
+
+    def __init__(self, check: str) -> None:
+        self.check = check
+
+    def __call__(self, value: str) -> None:
+        problem = getattr(requisites, self.check)(value)
+        if problem:
+            raise ValidationError(_(problem), code=self.check)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RequisiteValidator) and other.check == self.check
+
+    def __hash__(self) -> int:
+        return hash(self.check)
+
+
+class LegalEntity(models.Model):
+    """A party's details for acts and invoices: name, tax numbers, address, bank."""
+
+    name = models.CharField(_("legal name"), max_length=300)
+    inn = models.CharField(_("INN"), max_length=12, validators=[RequisiteValidator("inn_error")])
+    kpp = models.CharField(
+        _("KPP"), max_length=9, blank=True, validators=[RequisiteValidator("kpp_error")]
+    )
+    ogrn = models.CharField(
+        _("OGRN"), max_length=15, blank=True, validators=[RequisiteValidator("ogrn_error")]
+    )
+    address = models.CharField(_("legal address"), max_length=500)
+    bank_name = models.CharField(_("bank"), max_length=300, blank=True)
+    bik = models.CharField(
+        _("BIK"), max_length=9, blank=True, validators=[RequisiteValidator("bik_error")]
+    )
+    account = models.CharField(_("settlement account"), max_length=20, blank=True)
+    correspondent_account = models.CharField(_("correspondent account"), max_length=20, blank=True)
+    signatory = models.CharField(
+        _("signatory"), max_length=200, blank=True, help_text=_("Who signs acts, and as whom.")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("legal entity")
+        verbose_name_plural = _("legal entities")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.inn})"
+
+    def clean(self) -> None:
+        """The accounts' control keys agree with the bank's BIK (Bank of Russia rule)."""
+        errors = {}
+        if self.account:
+            problem = requisites.account_error(self.account, self.bik)
+            if problem:
+                errors["account"] = _(problem)
+        if self.correspondent_account:
+            problem = requisites.correspondent_account_error(self.correspondent_account, self.bik)
+            if problem:
+                errors["correspondent_account"] = _(problem)
+        if errors:
+            raise ValidationError(errors)
+
+
 class ContractQuerySet(models.QuerySet["Contract"]):
     def active(self, on: dt.date | None = None) -> ContractQuerySet:
         day = on or timezone.localdate()
@@ -172,8 +241,30 @@ class Contract(models.Model):
         default=Decimal("2.00"),
         validators=[MinValueValidator(Decimal("1"))],
     )
-    prepaid_hours = models.DecimalField(
-        _("prepaid hours"), max_digits=10, decimal_places=2, null=True, blank=True
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Empty: no VAT (the contractor is on the simplified tax system)."),
+    )
+    contractor_details = models.ForeignKey(
+        LegalEntity,
+        verbose_name=_("contractor's details"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    customer_details = models.ForeignKey(
+        LegalEntity,
+        verbose_name=_("customer's details"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     notes = models.TextField(_("notes"), blank=True)
 

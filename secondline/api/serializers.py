@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from secondline.accounts.api import MAX_ID, PersonSerializer
 from secondline.accounts.models import Contract, Organization
+from secondline.billing.prepaid import PrepaidSummary, prepaid_summary
 from secondline.tickets.choices import Environment, Priority, Status, TicketType
 from secondline.tickets.models import Attachment, Comment, DeclineReason, Ticket, TicketEvent
 
@@ -25,6 +26,11 @@ class OrganizationSerializer(serializers.ModelSerializer):
 class ContractSerializer(serializers.ModelSerializer):
     calendar = serializers.CharField(source="calendar.name", read_only=True)
     sla_plan = serializers.CharField(source="sla_plan.name", read_only=True)
+    prepaid_hours = serializers.SerializerMethodField(
+        help_text="Hours of the prepaid packages valid today (billing's prepaid packages)."
+    )
+    prepaid_used_hours = serializers.SerializerMethodField()
+    prepaid_left_hours = serializers.SerializerMethodField()
 
     class Meta:
         model = Contract
@@ -41,8 +47,32 @@ class ContractSerializer(serializers.ModelSerializer):
             "currency",
             "out_of_hours_multiplier",
             "prepaid_hours",
+            "prepaid_used_hours",
+            "prepaid_left_hours",
         ]
         read_only_fields = fields
+
+    def _prepaid(self, contract: Contract) -> PrepaidSummary:
+        """Prepaid hours are billing's packages valid today: bought, used so far, left."""
+        cache: dict[int, PrepaidSummary] = self.context.get("prepaid", {})
+        if not cache:
+            self.context["prepaid"] = cache  # type: ignore[index]
+        if contract.pk not in cache:
+            cache[contract.pk] = prepaid_summary(contract)
+        summary: PrepaidSummary = cache[contract.pk]
+        return summary
+
+    @extend_schema_field(serializers.DecimalField(max_digits=10, decimal_places=2))
+    def get_prepaid_hours(self, contract: Contract) -> str:
+        return str(self._prepaid(contract).hours)
+
+    @extend_schema_field(serializers.DecimalField(max_digits=10, decimal_places=2))
+    def get_prepaid_used_hours(self, contract: Contract) -> str:
+        return str(self._prepaid(contract).used_hours)
+
+    @extend_schema_field(serializers.DecimalField(max_digits=10, decimal_places=2))
+    def get_prepaid_left_hours(self, contract: Contract) -> str:
+        return str(self._prepaid(contract).left_hours)
 
 
 class UrgentInstructionsSerializer(serializers.Serializer):

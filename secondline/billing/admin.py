@@ -123,3 +123,7 @@ class StatementAdmin(admin.ModelAdmin[Statement]):
                 self.message_user(request, f"{statement}: {text}", messages.ERROR)
             else:
                 self.message_user(request, _("%(statement)s issued.") % {"statement": statement})
+
+
+# Price lists and the statements' paper trail (billing-close).
+from secondline.billing import admin_closing  # noqa: E402, F401

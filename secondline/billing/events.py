@@ -9,7 +9,13 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from secondline.accounts.models import User
-from secondline.billing.models import OutOfHoursRequest, Statement, StatementLine, WorkLog
+from secondline.billing.models import (
+    OutOfHoursRequest,
+    Statement,
+    StatementCorrection,
+    StatementLine,
+    WorkLog,
+)
 from secondline.billing.periods import zone_of
 from secondline.tickets.events import record
 from secondline.tickets.models import Ticket, TicketEvent
@@ -144,4 +150,20 @@ def statement_line_disputed(
         field="statement_line",
         new=f"{statement} {line.work_date} {line.amount} {statement.currency}",
         reason=_("Statement line disputed: %(comment)s") % {"comment": line.dispute_comment},
+    )
+
+
+def statement_line_corrected(
+    ticket: Ticket, correction: StatementCorrection, actor: User, channel: str
+) -> TicketEvent:
+    statement = correction.statement
+    return record(
+        ticket,
+        actor,
+        Kind.OTHER,
+        channel,
+        field="statement_line",
+        old=f"{statement} {correction.old_amount} {statement.currency}",
+        new=f"{statement} {correction.new_amount} {statement.currency}",
+        reason=_("Statement line corrected: %(reason)s") % {"reason": correction.reason},
     )

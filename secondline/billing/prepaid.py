@@ -104,3 +104,25 @@ def check_prepaid(contract: Contract) -> None:
                     "percent": balance.used_percent,
                 },
             )
+
+
+@dataclass(frozen=True)
+class PrepaidSummary:
+    """A contract's prepaid hours valid on a day, as the customer sees them: bought, used, left."""
+
+    hours: Decimal
+    used_hours: Decimal
+    left_hours: Decimal
+    packages: list[PackageBalance]
+
+
+def prepaid_summary(contract: Contract, on: dt.date | None = None) -> PrepaidSummary:
+    """The packages valid on ``on`` (today by default) added up; used hours count all billed
+    work so far, out-of-hours work at the multiplier (``rules.weighted_minutes``)."""
+    day = on or timezone.localdate()
+    current = [
+        b for b in prepaid_balance(contract) if b.package.valid_from <= day <= b.package.valid_until
+    ]
+    hours = sum((b.package.hours for b in current), rules.ZERO)
+    used = sum((b.used_hours for b in current), rules.ZERO)
+    return PrepaidSummary(rules.money(hours), rules.money(used), rules.money(hours - used), current)

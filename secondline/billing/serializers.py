@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from secondline.accounts.api import MAX_ID, PersonSerializer
@@ -12,9 +13,11 @@ from secondline.billing.models import (
     Activity,
     OutOfHoursRequest,
     Statement,
+    StatementCorrection,
     StatementLine,
     WorkLog,
 )
+from secondline.billing.serializers_closing import CorrectionSerializer, StatementEventSerializer
 
 
 class WorkLogSerializer(serializers.ModelSerializer):
@@ -169,6 +172,10 @@ class StatementLineSerializer(serializers.ModelSerializer):
             "disputed",
             "dispute_comment",
             "disputed_at",
+            "kind",
+            "quantity",
+            "unit_price",
+            "corrected",
         ]
         read_only_fields = fields
 
@@ -199,6 +206,10 @@ class StatementSerializer(serializers.ModelSerializer):
             "prepaid_amount",
             "prepaid_minutes_left",
             "amount_due",
+            "vat_rate",
+            "vat_amount",
+            "amount_due_with_vat",
+            "revision",
             "generated_at",
             "issued_at",
             "decided_at",
@@ -208,10 +219,21 @@ class StatementSerializer(serializers.ModelSerializer):
 
 class StatementDetailSerializer(StatementSerializer):
     lines = StatementLineSerializer(many=True, read_only=True)
+    changes = serializers.SerializerMethodField(
+        help_text="The corrections in this revision (or waiting for the next one): what changed."
+    )
+    events = StatementEventSerializer(many=True, read_only=True)
 
     class Meta(StatementSerializer.Meta):
-        fields = [*StatementSerializer.Meta.fields, "lines"]
+        fields = [*StatementSerializer.Meta.fields, "lines", "changes", "events"]
         read_only_fields = fields
+
+    @extend_schema_field(CorrectionSerializer(many=True))
+    def get_changes(self, statement: Statement) -> list[dict[str, Any]]:
+        changes = statement.corrections.filter(revision__gte=statement.revision).exclude(
+            kind=StatementCorrection.Kind.ADJUSTMENT
+        )
+        return list(CorrectionSerializer(changes, many=True).data)
 
 
 class StatementGenerateSerializer(serializers.Serializer):

@@ -8,13 +8,19 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from secondline.accounts.models import Contract, User
-from secondline.billing import access, events, rules
-from secondline.billing.models import BillingTerms, Statement, StatementLine, WorkLog
+from secondline.billing import access, corrections, events, revisions, rules, statement_events
+from secondline.billing.models import (
+    BillingTerms,
+    Statement,
+    StatementCorrection,
+    StatementLine,
+    WorkLog,
+)
 from secondline.billing.periods import month_bounds, zone_of
 from secondline.billing.prepaid import prepaid_draw
 from secondline.tickets.choices import Channel
@@ -121,14 +127,21 @@ def generate_statement(contract: Contract, period: dt.date, actor: User | None =
     first, after = month_bounds(contract, first_day)
     terms = BillingTerms.for_contract(contract.pk)
     with transaction.atomic():
-        statement = (
+        statement: Statement | None = (
             Statement.objects.select_for_update()
             .filter(contract=contract, period=first_day)
+            .annotate(
+                corrected=Exists(StatementCorrection.objects.filter(statement=OuterRef("pk")))
+            )
             .first()
         )
         if statement is not None and statement.is_final():
             raise ValidationError(
                 {"period": [_("The statement for this month is approved and final.")]}
+            )
+        if statement is not None and statement.corrected:  # type: ignore[attr-defined]
+            raise ValidationError(
+                {"period": [_("This statement has corrections; correct its lines instead.")]}
             )
         if statement is None:
             statement = Statement(contract=contract, period=first_day)
@@ -140,6 +153,7 @@ def generate_statement(contract: Contract, period: dt.date, actor: User | None =
             contract.hourly_rate, contract.out_of_hours_multiplier
         )
         statement.rounding_minutes = terms.rounding_minutes
+        statement.vat_rate = contract.vat_rate
         statement.generated_at = timezone.now()
         statement.generated_by = actor
         statement.issued_at = statement.decided_at = None
@@ -147,11 +161,14 @@ def generate_statement(contract: Contract, period: dt.date, actor: User | None =
         if statement.pk is None:
             statement.save()
         else:
-            statement.lines.all().delete()
-        lines = _lines(statement, contract, first, after)
-        _totals(statement, lines)
+            statement.lines.exclude(kind=StatementLine.Kind.ITEM).delete()
+        # fixed-price items stay: the manager added them, no work log makes them again
+        items = list(statement.lines.filter(kind=StatementLine.Kind.ITEM))
+        lines = _lines(statement, contract, first, after) + corrections.adjustment_lines(statement)
+        _totals(statement, [*lines, *items])
         StatementLine.objects.bulk_create(lines, batch_size=LINE_BATCH_SIZE)
         _prepaid(statement, contract, first_day, (after - dt.timedelta(seconds=1)).date())
+        corrections.apply_vat(statement)
         statement.save()
     return statement
 
@@ -163,7 +180,7 @@ def _totals(statement: Statement, lines: Sequence[StatementLine]) -> None:
     statement.unverified_minutes = sum(line.unverified_minutes for line in lines)
     statement.business_amount = sum((line.business_amount for line in lines), rules.ZERO)
     statement.out_of_hours_amount = sum((line.out_of_hours_amount for line in lines), rules.ZERO)
-    statement.total_amount = statement.business_amount + statement.out_of_hours_amount
+    statement.total_amount = sum((line.amount for line in lines), rules.ZERO)
 
 
 def _prepaid(statement: Statement, contract: Contract, first: dt.date, last: dt.date) -> None:
@@ -180,21 +197,35 @@ def _prepaid(statement: Statement, contract: Contract, first: dt.date, last: dt.
     )
     statement.prepaid_minutes_used = used
     statement.prepaid_minutes_left = left
-    covered = min(rules.amount(used, statement.hourly_rate), statement.total_amount)
+    covered = max(
+        min(rules.amount(used, statement.hourly_rate), statement.total_amount), rules.ZERO
+    )
     statement.prepaid_amount = covered
     statement.amount_due = statement.total_amount - covered
 
 
 def issue_statement(statement: Statement, actor: User) -> Statement:
-    """A contractor manager sends the draft to the customer for approval."""
+    """A contractor manager sends the draft, or the corrected statement, to the customer for
+    approval: a new revision, kept as issued (``revisions.snapshot``); disputes are answered."""
     access.require_can_prepare_statements(actor)
     with transaction.atomic():
-        statement = Statement.objects.select_for_update().get(pk=statement.pk)
+        statement = (
+            Statement.objects.select_for_update().select_related("contract").get(pk=statement.pk)
+        )
         if statement.status not in (Statement.Status.DRAFT, Statement.Status.DISPUTED):
             raise ValidationError({"status": [_("Only a draft or disputed statement is issued.")]})
         statement.status = Statement.Status.ISSUED
         statement.issued_at = timezone.now()
-        statement.save(update_fields=["status", "issued_at"])
+        statement.revision += 1
+        statement.decided_at, statement.decided_by = None, None
+        statement.save(
+            update_fields=["status", "issued_at", "revision", "decided_at", "decided_by"]
+        )
+        statement.lines.filter(disputed=True).update(disputed=False)
+        revisions.snapshot(statement, actor)
+        changes = statement.corrections.filter(revision=statement.revision)
+        detail = "\n".join(corrections.describe(c) for c in changes)
+        statement_events.announce(statement, statement_events.Kind.ISSUED, actor, detail)
     return statement
 
 
@@ -221,6 +252,7 @@ def approve_statement(statement: Statement, actor: User) -> Statement:
         statement.status = Statement.Status.APPROVED
         statement.decided_by, statement.decided_at = actor, timezone.now()
         statement.save(update_fields=["status", "decided_by", "decided_at"])
+        statement_events.announce(statement, statement_events.Kind.APPROVED, actor)
     return statement
 
 
@@ -241,6 +273,13 @@ def dispute_line(
         statement.decided_by, statement.decided_at = actor, now
         statement.save(update_fields=["status", "decided_by", "decided_at"])
         line.refresh_from_db()
+        statement_events.announce(
+            statement,
+            statement_events.Kind.DISPUTED,
+            actor,
+            f"{corrections.label_of(line)}: {line.amount} {statement.currency}. "
+            + line.dispute_comment,
+        )
         if line.ticket is not None:
             announce(events.statement_line_disputed(line.ticket, line, statement, actor, channel))
     return line

@@ -29,6 +29,7 @@ from secondline.billing import (
     worklogs,
 )
 from secondline.billing.models import OutOfHoursRequest, Statement, WorkLog
+from secondline.billing.views_closing import closing_context
 from secondline.tickets.access import get_ticket_for
 from secondline.tickets.models import Ticket
 
@@ -226,14 +227,18 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
             messages.error(request, text)
         return redirect("billing:statement", pk=statement.pk)
-    context = {
+    context = statement_context(user, statement) | closing_context(user, statement)
+    return render(request, "billing/statement.html", context)
+
+
+def statement_context(user: User, statement: Statement) -> dict[str, Any]:
+    return {
         "statement": statement,
         "lines": export.lines_of(statement),
         "can_decide": _can_decide(user, statement),
         "can_prepare": user.is_manager,
         "dispute_form": forms.DisputeForm(),
     }
-    return render(request, "billing/statement.html", context)
 
 
 def _can_decide(user: User, statement: Statement) -> bool:

@@ -26,6 +26,7 @@ from secondline.accounts.api import AwareTimeFilter, acting_user, validated
 from secondline.billing import access, export, out_of_hours, statements, worklogs
 from secondline.billing import serializers as s
 from secondline.billing.models import OutOfHoursRequest, Statement, WorkLog
+from secondline.billing.views_closing_api import StatementClosingActions
 from secondline.common.renderers import CSVRenderer, PDFRenderer
 from secondline.tickets.access import get_ticket_for
 from secondline.tickets.choices import Channel
@@ -167,7 +168,12 @@ class OutOfHoursRequestViewSet(
         return self._answer(decided)
 
 
-class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class StatementViewSet(
+    StatementClosingActions,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Monthly statements: managers generate and issue, the customer's responsible person
     approves or disputes lines; customers never see drafts."""
 

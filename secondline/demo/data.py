@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from secondline.accounts.models import Contract, Organization, User
+from secondline.billing.models import PrepaidPackage
+from secondline.demo.billing import load_billing_demo
 from secondline.sla import services as sla
 from secondline.sla.models import SLAPlan, WorkingCalendar
 from secondline.subscriptions.models import AccountEngineer, Subscription
@@ -77,7 +79,7 @@ def _people(orgs: dict[str, Organization]) -> dict[str, User]:
 def _contracts(orgs: dict[str, Organization]) -> None:
     calendar = WorkingCalendar.objects.get(name="Russia, Moscow 10:00-19:00")
     plan = SLAPlan.objects.get(name="Standard")
-    Contract.objects.get_or_create(
+    volga, _created = Contract.objects.get_or_create(
         number="VL-2026-01",
         defaults={
             "customer": orgs["volga"],
@@ -87,7 +89,16 @@ def _contracts(orgs: dict[str, Organization]) -> None:
             "sla_plan": plan,
             "hourly_rate": Decimal("4500.00"),
             "currency": "RUB",
-            "prepaid_hours": Decimal("40"),
+        },
+    )
+    PrepaidPackage.objects.get_or_create(
+        contract=volga,
+        defaults={
+            "hours": Decimal("40"),
+            "purchased_on": volga.starts_on,
+            "valid_from": volga.starts_on,
+            "valid_until": volga.ends_on or dt.date(2027, 12, 31),
+            "note": "Prepaid with the contract",
         },
     )
     Contract.objects.get_or_create(
@@ -272,6 +283,7 @@ def load_demo() -> bool:
     from secondline.releases.demo import load_release_demo
 
     load_release_demo()
+    load_billing_demo(people)
     _time_and_mail(people)
     return True
 

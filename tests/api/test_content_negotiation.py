@@ -49,8 +49,10 @@ def _declared(schema: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def test_each_declared_type_of_each_export_is_served(
-    api_as: Any, manager: Any, personas: Any, statement: Any
+    api_as: Any, manager: Any, responsible: Any, personas: Any, statement: Any
 ) -> None:
+    statements.issue_statement(statement, manager)
+    statements.approve_statement(statement, responsible)  # the act and the XLSX need it
     client = api_as(manager)
     schema = client.get("/api/schema/?format=json").json()
     declared = _declared(schema)

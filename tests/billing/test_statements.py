@@ -205,7 +205,8 @@ def test_statement_generation_takes_the_same_queries_for_any_number_of_logs_in_a
         return len(queries)
 
     few = count(2)
-    assert count(40) == few
+    # 30 lines fit one INSERT on SQLite too (999 parameters a statement, about 30 a line).
+    assert count(30) == few
     with django_assert_num_queries(few):
         statements.generate_statement(personas.contract, dt.date(2024, 12, 1), manager)
 

@@ -62,13 +62,7 @@ def overlapping_windows(
     engineer: User, starts_at: dt.datetime, ends_at: dt.datetime, exclude: int | None = None
 ) -> QuerySet[InstallationWindow]:
     """The engineer's accepted windows that overlap [starts_at, ends_at)."""
-    clash = InstallationWindow.objects.filter(
-        engineer=engineer,
-        status=WindowStatus.ACCEPTED,
-        starts_at__lt=ends_at,
-        ends_at__gt=starts_at,
-    )
-    return clash.exclude(pk=exclude) if exclude else clash
+    return _accepted_overlapping(starts_at, ends_at, exclude, engineer=engineer)
 
 
 def _require_engineer_free(
@@ -101,11 +95,14 @@ def customer_windows(
     customer_id: int, starts_at: dt.datetime, ends_at: dt.datetime, exclude: int | None = None
 ) -> QuerySet[InstallationWindow]:
     """The customer's accepted windows that overlap [starts_at, ends_at), whoever holds them."""
+    return _accepted_overlapping(starts_at, ends_at, exclude, customer_id=customer_id)
+
+
+def _accepted_overlapping(
+    starts_at: dt.datetime, ends_at: dt.datetime, exclude: int | None, **holder: object
+) -> QuerySet[InstallationWindow]:
     clash = InstallationWindow.objects.filter(
-        customer_id=customer_id,
-        status=WindowStatus.ACCEPTED,
-        starts_at__lt=ends_at,
-        ends_at__gt=starts_at,
+        status=WindowStatus.ACCEPTED, starts_at__lt=ends_at, ends_at__gt=starts_at, **holder
     )
     return clash.exclude(pk=exclude) if exclude else clash
 

@@ -70,3 +70,19 @@ def test_every_csv_goes_through_the_formula_safe_writer() -> None:
         and ("csv.writer(" in (text := p.read_text(encoding="utf-8")) or "csv.DictWriter(" in text)
     ]
     assert not direct, f"write CSV with secondline.common.spreadsheet.writer: {direct}"
+
+
+def test_page_titles_name_secondline_once() -> None:
+    """base.html appends "· SecondLine" to every page's title; a page adding it again read
+    "SLA report · SecondLine · SecondLine"."""
+    doubled = [
+        str(p.relative_to(ROOT))
+        for p in SOURCE.rglob("*.html")
+        if p.name != "base.html"
+        and any(
+            "SecondLine" in line
+            for line in p.read_text(encoding="utf-8").splitlines()
+            if "{% block title %}" in line
+        )
+    ]
+    assert not doubled, f"drop the name from these titles: {doubled}"

@@ -97,8 +97,8 @@ def describe(event: TicketEvent, ticket: Ticket) -> EventLine:
     elif kind == Kind.PRIORITY_SET:
         text = _("Priority set by the SLA plan: %(new)s") % {"new": priority_label(new)}
         reason = _(
-            "Only incidents carry the priority you choose. A %(type)s gets the priority set by "
-            "your contract's SLA plan: %(priority)s."
+            "Only incidents carry the priority you choose. A ticket of type “%(type)s” gets the "
+            "priority set by your contract's SLA plan: %(priority)s."
         ) % {"type": type_label(ticket.type).lower(), "priority": priority_label(new)}
     elif kind == Kind.PRIORITY_CHANGED:
         text = _("Priority changed from %(old)s to %(new)s") % {

@@ -139,8 +139,8 @@ def file_ticket(
 
 def _non_incident_priority_reason(ticket: Ticket) -> str:
     return _(
-        "Only incidents carry the priority you choose. A %(type)s gets the priority set by "
-        "your contract's SLA plan: %(priority)s."
+        "Only incidents carry the priority you choose. A ticket of type “%(type)s” gets the "
+        "priority set by your contract's SLA plan: %(priority)s."
     ) % {"type": TicketType(ticket.type).label.lower(), "priority": Priority(ticket.priority).label}
 
 

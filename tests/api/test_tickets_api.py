@@ -76,6 +76,7 @@ def test_a_consultation_sent_as_urgent_gets_the_plans_priority_and_the_reason(
     events = client.get(f"/api/tickets/{response.json()['id']}/events/").json()
     reasons = [e["reason"] for e in events if e["kind"] == "priority_set"]
     assert reasons and "Only incidents" in reasons[0]
+    assert "A ticket of type “consultation” gets" in reasons[0]  # not "A consultation", "A update"
 
 
 def test_an_urgent_incident_answers_with_the_phone_and_steps(

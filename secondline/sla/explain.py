@@ -68,7 +68,7 @@ def explain(calendar: Calendar, spans: Sequence[Span], due: datetime) -> list[Pa
         counted, first_counted = _counted(info, spans, due)
         if day == last_day:
             if first_counted is not None and parts[-1].kind == "off":
-                parts.append(Part("resumes", at=first_counted))
+                parts.append(Part("resumes", at=first_counted.astimezone(tz)))  # type: ignore[arg-type]
         elif counted:
             parts.append(_counted_part(info, counted))
         elif not info.is_working:
@@ -76,7 +76,12 @@ def explain(calendar: Calendar, spans: Sequence[Span], due: datetime) -> list[Pa
         elif day == filed.date():
             parts[0] = Part("filed", at=filed, after_hours=True)
         parts.extend(
-            Part("paused", at=start, until=end, duration=calendar.between(start, end))
+            Part(
+                "paused",
+                at=start.astimezone(tz),  # type: ignore[arg-type]
+                until=end.astimezone(tz),  # type: ignore[arg-type]
+                duration=calendar.between(start, end),
+            )
             for start, end in pauses
             if start.astimezone(tz).date() == day  # type: ignore[arg-type]
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 
 import pytest
@@ -110,3 +111,16 @@ def test_a_declined_ticket_explains_it_does_not_count(clock, member, agent) -> N
     tickets.decline_ticket(ticket, agent, "out-of-scope-db-server")
     ticket.refresh_from_db()
     assert services.explanation(ticket) == "Declined tickets do not count against the SLA."
+
+
+def test_a_pause_reads_in_the_calendars_time_zone_whatever_zone_it_was_stored_in() -> None:
+    """Stops come from the database in UTC; the explanation shows them in Moscow time."""
+    utc = dt.UTC
+    filed = msk(2024, 11, 5, 10)
+    stopped, resumed = msk(2024, 11, 5, 12).astimezone(utc), msk(2024, 11, 5, 14).astimezone(utc)
+    spans = [(filed, stopped), (resumed, None)]
+    due = clock.deadline(CAL, timedelta(hours=6), spans, filed)
+    paused = [part for part in explain(CAL, spans, due) if part.kind == "paused"]
+    assert [(p.at.hour, p.until.hour) for p in paused] == [(12, 14)]
+    with translation.override("en"):
+        assert "12:00" in wording.sentence(explain(CAL, spans, due))

@@ -212,9 +212,11 @@ def test_staff_see_the_alert_status_and_the_call_form_customers_do_not(
     page = signed_in(personas.agent).get(f"/tickets/{urgent.pk}/").content.decode()
     assert "Not acknowledged yet" in page
     assert f'action="/tickets/{urgent.pk}/phone-call/"' in page
+    assert "urgent-banner" not in page  # the customer's "call support now" is not for staff
     page = signed_in(personas.member).get(f"/tickets/{urgent.pk}/").content.decode()
     assert "phone-call" not in page
     assert "Not acknowledged yet" not in page
+    assert "urgent-banner" in page
 
 
 def test_an_agent_records_the_call_and_the_call_out_stops(personas: Any, urgent: Ticket) -> None:

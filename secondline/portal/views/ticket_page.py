@@ -106,7 +106,8 @@ def ticket_page(
         "sla_state": presenters.live_sla_state(ticket),
         "sla_labels": presenters.SLA_LABELS,
         "sla_explanations": presenters.SLA_EXPLANATIONS,
-        "instructions": instructions_for(ticket),
+        # The customer is told to phone; staff answer that call and see the call-out instead.
+        "instructions": None if user.is_contractor else instructions_for(ticket),
         "decline_text": presenters.decline_text(ticket),
         "watchers": ticket.watchers.order_by("first_name", "last_name"),
         "reply_form": forms.get("reply") or ReplyForm(),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from secondline.sla.services import is_reaction_overdue
 from secondline.tickets.choices import Priority, Status, TicketType
 from secondline.tickets.models import Ticket, TicketEvent
+from secondline.tickets.services import non_incident_priority_reason
 
 Kind = TicketEvent.Kind
 
@@ -96,10 +97,7 @@ def describe(event: TicketEvent, ticket: Ticket) -> EventLine:
         text = _("Ticket filed")
     elif kind == Kind.PRIORITY_SET:
         text = _("Priority set by the SLA plan: %(new)s") % {"new": priority_label(new)}
-        reason = _(
-            "Only incidents carry the priority you choose. A ticket of type “%(type)s” gets the "
-            "priority set by your contract's SLA plan: %(priority)s."
-        ) % {"type": type_label(ticket.type).lower(), "priority": priority_label(new)}
+        reason = non_incident_priority_reason(type_label(ticket.type), priority_label(new))
     elif kind == Kind.PRIORITY_CHANGED:
         text = _("Priority changed from %(old)s to %(new)s") % {
             "old": priority_label(old),

@@ -129,7 +129,12 @@ def file_ticket(
         created = events.ticket_filed(ticket, requester, channel)
         if overridden or (draft.type != TicketType.INCIDENT and not draft.requested_priority):
             events.priority_set_by_plan(
-                ticket, channel, draft.requested_priority, _non_incident_priority_reason(ticket)
+                ticket,
+                channel,
+                draft.requested_priority,
+                non_incident_priority_reason(
+                    str(TicketType(ticket.type).label), str(Priority(ticket.priority).label)
+                ),
             )
         for upload in files:
             store_attachment(ticket, requester, upload, channel, public=True)
@@ -137,11 +142,13 @@ def file_ticket(
     return ticket
 
 
-def _non_incident_priority_reason(ticket: Ticket) -> str:
+def non_incident_priority_reason(type_label: str, priority_label: str) -> str:
+    """Why a ticket other than an incident has the plan's priority: told to the customer on
+    filing and shown again in the ticket's history."""
     return _(
         "Only incidents carry the priority you choose. A ticket of type “%(type)s” gets the "
         "priority set by your contract's SLA plan: %(priority)s."
-    ) % {"type": TicketType(ticket.type).label.lower(), "priority": Priority(ticket.priority).label}
+    ) % {"type": type_label.lower(), "priority": priority_label}
 
 
 def change_priority(

@@ -168,7 +168,7 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
     list_filter = ["status", "mailbox"]
     search_fields = ["sender", "subject", "message_id", "error"]
     date_hierarchy = "received_at"
-    actions = ["retry", "turn_into_ticket", "discard"]
+    actions = ["retry", "turn_into_ticket", "discard", "accept_as_sender"]
     exclude = ["raw"]
     readonly_fields = [
         "status",
@@ -286,7 +286,7 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
         if form.is_valid():
             try:
                 done = quarantine.discard(
-                    queryset,
+                    queryset.only("pk"),
                     request.user,  # type: ignore[arg-type]
                     form.cleaned_data["reason"],
                 )
@@ -321,6 +321,24 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/mail/discard.html", context)
+
+    @admin.action(description=_("Accept the selected replies as their senders' comments"))
+    def accept_as_sender(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
+        accepted = 0
+        for message in queryset:
+            try:
+                quarantine.accept_as_sender(message, request.user)  # type: ignore[arg-type]
+            except (ValidationError, AccessDenied) as exc:
+                text = " ".join(getattr(exc, "messages", [str(exc)]))
+                self.message_user(request, f"#{message.pk}: {text}", messages.ERROR)
+            else:
+                accepted += 1
+        if accepted:
+            self.message_user(
+                request,
+                ngettext("%d reply accepted.", "%d replies accepted.", accepted) % accepted,
+                messages.SUCCESS,
+            )
 
 
 @admin.register(SenderReply)

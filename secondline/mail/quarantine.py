@@ -137,9 +137,7 @@ def discard(messages: Iterable[InboundMessage], actor: User, reason: str) -> lis
             .filter(pk__in=pks, status__in=InboundMessage.NOT_FILED)
             .values_list("pk", flat=True)
         )
-        InboundMessage.objects.filter(
-            pk__in=candidates, status__in=InboundMessage.NOT_FILED
-        ).update(
+        InboundMessage.objects.filter(pk__in=candidates).update(
             status=Status.DISCARDED,
             discarded_by=actor,
             discarded_at=now,

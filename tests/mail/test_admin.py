@@ -84,3 +84,19 @@ def test_the_discard_action_asks_why_then_discards(admin_client) -> None:
         assert message.discarded_by.username == "boss" and message.discard_reason == "Phishing"
     page = admin_client.get(reverse("admin:mail_inboundmessage_change", args=[spam[0].pk]))
     assert b"Phishing" in page.content
+
+
+def test_the_accept_action_comments_as_the_sender(admin_client, member) -> None:
+    from secondline.tickets.models import Comment
+    from tests.factories import file_ticket
+
+    ticket = file_ticket(member)
+    raw = plain(member.email, subject=f"Re: [{ticket.number}] Price lists", body="Done.")
+    message = intake.ingest_message(raw).message
+    assert message.status == InboundMessage.Status.QUARANTINED
+    url = reverse("admin:mail_inboundmessage_changelist")
+    admin_client.post(url, {"action": "accept_as_sender", "_selected_action": [message.pk]})
+    message.refresh_from_db()
+    assert message.status == InboundMessage.Status.COMMENT
+    assert Comment.objects.get(ticket=ticket).author == member
+    assert ticket.events.get(field="sender_proof").actor.username == "boss"

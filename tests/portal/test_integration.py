@@ -371,6 +371,16 @@ def test_an_agent_files_a_message_of_a_contact_without_choosing_one(personas: An
     assert message.result_ticket.created_at == message.received_at
 
 
+def test_the_page_says_what_the_subject_tags_ask_for(personas: Any) -> None:
+    email = EmailMessage()
+    email["From"] = "stranger@unknown.example"
+    email["Subject"] = "[Incident][High] Orders stuck"
+    email.set_content("Help!")
+    message = mail.ingest_message(bytes(email), "import", answer_unknown_senders=False).message
+    page = signed_in(personas.agent).get(f"/desk/quarantine/{message.pk}/").content.decode()
+    assert "<dt>Its tags ask for</dt><dd>Incident · High</dd>" in page
+
+
 def test_a_stranger_without_a_chosen_contact_is_a_400_on_contact(personas: Any) -> None:
     message = quarantined()
     response = signed_in(personas.agent).post(f"/desk/quarantine/{message.pk}/ticket/", {})

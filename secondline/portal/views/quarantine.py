@@ -25,8 +25,10 @@ from secondline.mail import flags, quarantine, routing
 from secondline.mail.limits import parse_raw
 from secondline.mail.models import InboundMessage
 from secondline.mail.parse import ParsedMessage
+from secondline.mail.subject_tags import subject_tags
 from secondline.portal.forms import QuarantineDiscardForm, QuarantineTicketForm
 from secondline.portal.views.common import apply_errors
+from secondline.tickets.choices import Priority, TicketType
 
 RAW_PREVIEW_BYTES = 512 * 1024
 PAGE_SIZE = 50
@@ -109,6 +111,7 @@ def _detail_page(
         "message": message,
         "parsed": parsed,
         "reply_to": _reply_to(message, parsed),
+        "asked": _asked_for(parsed),
         "notes": flags.staff_notes(parsed),
         "source": source,
         "source_cut": len(raw) > RAW_PREVIEW_BYTES,
@@ -121,6 +124,17 @@ def _detail_page(
     return render(
         request, "portal/quarantine_detail.html", context, status=400 if invalid else status
     )
+
+
+def _asked_for(parsed: ParsedMessage) -> str:
+    """What the subject tags ask for ("Incident · High"), as the ticket would be filed."""
+    tags = subject_tags(parsed.subject)
+    labels = []
+    if tags.type:
+        labels.append(str(TicketType(tags.type).label))
+    if tags.priority:
+        labels.append(str(Priority(tags.priority).label))
+    return " · ".join(labels)
 
 
 def _reply_to(message: InboundMessage, parsed: ParsedMessage) -> Any:

@@ -23,6 +23,7 @@ from email.policy import compat32
 from io import BytesIO
 
 ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+ENCODED_WORDS = re.compile(rf"{ENCODED_WORD.pattern}(?:\s+{ENCODED_WORD.pattern})*")
 
 
 def redact(raw: bytes, pattern: re.Pattern[str], replacement: str) -> bytes:
@@ -41,17 +42,48 @@ def redact(raw: bytes, pattern: re.Pattern[str], replacement: str) -> bytes:
     return out.getvalue()
 
 
+def _decoded(value: str) -> str | None:
+    try:
+        return str(make_header(decode_header(value)))
+    except (LookupError, ValueError, UnicodeDecodeError):
+        return None
+
+
 def _header_text(value: str) -> str | None:
     """A header's value as text, when it is encoded (RFC 2047 words or raw 8-bit UTF-8)."""
     if ENCODED_WORD.search(value):
-        try:
-            return str(make_header(decode_header(value)))
-        except (LookupError, ValueError, UnicodeDecodeError):
-            return None
+        return _decoded(value)
     try:
         return value.encode("ascii", "surrogateescape").decode("utf-8")
     except UnicodeDecodeError:
         return None
+
+
+def _redacted_words(value: str, pattern: re.Pattern[str], replacement: str) -> str:
+    """Each run of encoded words redacted and encoded again on its own: the rest of the
+    header (addresses, separators) keeps its bytes."""
+
+    def redact(match: re.Match[str]) -> str:
+        text = _decoded(match.group(0))
+        if text is None or not pattern.search(text):
+            return match.group(0)
+        return Header(pattern.sub(replacement, text), "utf-8").encode()
+
+    return ENCODED_WORDS.sub(redact, value)
+
+
+def _redacted_header(value: str, pattern: re.Pattern[str], replacement: str) -> str | None:
+    """The header's new value, or None when it does not name the person."""
+    text = _header_text(value)
+    if text is None or not pattern.search(text):
+        return None
+    if not ENCODED_WORD.search(value):  # raw UTF-8: written back as raw UTF-8
+        return pattern.sub(replacement, text).encode().decode("ascii", "surrogateescape")
+    redacted = _redacted_words(value, pattern, replacement)
+    if pattern.search(_header_text(redacted) or ""):  # a name across plain and encoded words
+        text = pattern.sub(replacement, text)
+        redacted = text if text.isascii() else Header(text, "utf-8").encode()
+    return redacted
 
 
 def _redact_headers(message: Message, pattern: re.Pattern[str], replacement: str) -> bool:
@@ -59,14 +91,13 @@ def _redact_headers(message: Message, pattern: re.Pattern[str], replacement: str
     ASCII when it can be, else as UTF-8 encoded words."""
     changed = False
     for part in message.walk():
-        items = part.items()
+        # The values as parsed (8-bit bytes as surrogates), not items()'s Header objects.
+        items = list(part.raw_items())
         new_items = []
         for name, value in items:
-            text = _header_text(str(value))
-            redacted = pattern.sub(replacement, text) if text is not None else None
-            if redacted is not None and redacted != text:
-                value = redacted if redacted.isascii() else Header(redacted, "utf-8").encode()
-                changed = True
+            redacted = _redacted_header(str(value), pattern, replacement)
+            if redacted is not None:
+                value, changed = redacted, True
             new_items.append((name, value))
         if new_items != items:
             for name in {name for name, _value in items}:

@@ -156,11 +156,12 @@ def _encoded_email(name: str, address: str) -> bytes:
     name, a base64 part, a quoted-printable part (with a soft line break inside the name) and
     an 8-bit koi8-r part."""
     word = base64.b64encode(name.encode()).decode()
+    other = base64.b64encode("Иванов, Пётр".encode()).decode()
     qp_name = quopri.encodestring(name.encode()).decode()
     cut = qp_name.index("=", len(qp_name) // 2)  # a soft line break between two escapes
     lines = [
         "From: agent@secondline.example",
-        f"Cc: =?utf-8?B?{word}?= <{address}>",
+        f"Cc: =?utf-8?B?{other}?= <p.ivanov@volga.example>, =?utf-8?B?{word}?= <{address}>",
         f"Subject: =?utf-8?B?{base64.b64encode(f'Звонок: {name}'.encode()).decode()}?=",
         "MIME-Version: 1.0",
         'Content-Type: multipart/mixed; boundary="b1"',
@@ -212,6 +213,7 @@ def test_her_name_is_erased_inside_encoded_headers_and_parts(
     assert "Говорил с [erased], всё хорошо." in text
     assert "<p>Signed: [erased]</p>" in text and "Подпись: [erased]" in text
     assert "Звонок: [erased]" in text
+    assert "Иванов, Пётр <p.ivanov@volga.example>, [erased] <[erased]>" in text  # the rest stays
     assert redacted.get_content_type() == "multipart/mixed" and len(redacted.get_payload()) == 3
     assert bytes(message.raw).startswith(b"From: agent@secondline.example\r\n")
     assert erasure.counts["raw_emails_redacted"] == 1
@@ -225,3 +227,26 @@ def test_an_email_that_does_not_name_her_keeps_its_bytes_exactly(
     erase_contact(marina, by=None, reason="Her letter")
     message.refresh_from_db()
     assert bytes(message.raw) == raw
+
+
+def test_her_name_is_erased_from_raw_utf8_headers(
+    marina: Any, her_ticket: Any, personas: Any
+) -> None:
+    marina.first_name, marina.last_name = "Марина", "Орлова"
+    marina.save()
+    raw = (
+        "From: agent@secondline.example\r\n"
+        "To: Пётр Иванов <p.ivanov@volga.example>, Марина Орлова <office@volga.example>\r\n"
+        "Subject: Звонок Марина Орлова\r\n\r\nHi\r\n"
+    ).encode()
+    message = inbound(raw, personas.agent.email, ticket=her_ticket)
+    erase_contact(marina, by=None, reason="Her letter")
+    message.refresh_from_db()
+    assert (
+        bytes(message.raw)
+        == (
+            "From: agent@secondline.example\r\n"
+            "To: Пётр Иванов <p.ivanov@volga.example>, [erased] <office@volga.example>\r\n"
+            "Subject: Звонок [erased]\r\n\r\nHi\r\n"
+        ).encode()
+    )

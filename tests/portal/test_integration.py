@@ -405,6 +405,10 @@ def test_an_agent_discards_spam_with_a_reason(personas: Any) -> None:
     assert "Advertising" in discarded and str(personas.agent) in discarded
     detail = client.get(f"/desk/quarantine/{message.pk}/").content.decode()
     assert "Discarded as spam by" in detail and 'action="/desk/quarantine/' not in detail
+    again = client.post(f"/desk/quarantine/{message.pk}/discard/", {"reason": "Again"}, follow=True)
+    assert "Only messages that were not filed can be discarded." in again.content.decode()
+    message.refresh_from_db()
+    assert message.discard_reason == "Advertising"
 
 
 def test_an_agent_discards_several_at_once(personas: Any) -> None:

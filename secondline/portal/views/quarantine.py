@@ -220,7 +220,9 @@ def quarantine_discard(request: HttpRequest, pk: int) -> HttpResponse:
             if done:
                 messages.success(request, _("The email is discarded as spam."))
                 return redirect("portal:quarantine")
-            form.add_error(None, _("Only messages that were not filed can be discarded."))
+            # Filed or discarded meanwhile: the page, which shows what became of it, says so.
+            messages.error(request, _("Only messages that were not filed can be discarded."))
+            return redirect("portal:quarantine_detail", pk=message.pk)
     message.refresh_from_db()
     return _detail_page(request, message, discard_form=form)
 

@@ -4,6 +4,7 @@ explanation, update plans and duty call-outs (releases), and the email quarantin
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import translation
 
 from secondline.accounts.models import User
 from secondline.billing import out_of_hours, worklogs
@@ -466,7 +468,14 @@ def test_an_agent_accepts_an_unproven_reply_as_its_senders(personas: Any, ticket
     assert again.status_code == 400
 
 
-def test_the_quarantine_actions_read_in_russian(personas: Any) -> None:
+@pytest.fixture
+def english_after() -> Iterator[None]:
+    """A request by a Russian-speaking user leaves Russian active in this thread: reset it."""
+    yield
+    translation.activate("en")
+
+
+def test_the_quarantine_actions_read_in_russian(personas: Any, english_after: None) -> None:
     personas.agent.language = "ru"
     personas.agent.save()
     message = quarantined()

@@ -146,12 +146,18 @@ class TurnIntoTicketForm(forms.Form):
         queryset=User.objects.filter(is_active=True, role__in=User.CUSTOMER_ROLES).select_related(
             "organization"
         ),
+        required=False,
+        empty_label=_("— the sender, if a customer contact —"),
     )
     ticket_type = forms.ChoiceField(
         label=_("type"),
         choices=[("", _("from the subject tag")), *TicketType.choices],
         required=False,
     )
+
+
+class DiscardForm(forms.Form):
+    reason = forms.CharField(label=_("why it is spam"), max_length=500)
 
 
 @admin.register(InboundMessage)
@@ -162,7 +168,7 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
     list_filter = ["status", "mailbox"]
     search_fields = ["sender", "subject", "message_id", "error"]
     date_hierarchy = "received_at"
-    actions = ["retry", "turn_into_ticket"]
+    actions = ["retry", "turn_into_ticket", "discard", "accept_as_sender"]
     exclude = ["raw"]
     readonly_fields = [
         "status",
@@ -182,6 +188,9 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
         "result_comment",
         "duplicate_of",
         "collides_with",
+        "discarded_by",
+        "discarded_at",
+        "discard_reason",
         "text_preview",
         "raw_source",
     ]
@@ -268,6 +277,68 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/mail/turn_into_ticket.html", context)
+
+    @admin.action(description=_("Discard the selected messages as spam"))
+    def discard(
+        self, request: HttpRequest, queryset: QuerySet[InboundMessage]
+    ) -> HttpResponse | None:
+        form = DiscardForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            try:
+                done = quarantine.discard(
+                    queryset.only("pk"),
+                    request.user,  # type: ignore[arg-type]
+                    form.cleaned_data["reason"],
+                )
+            except (ValidationError, AccessDenied) as exc:
+                text = " ".join(getattr(exc, "messages", [str(exc)]))
+                self.message_user(request, text, messages.ERROR)
+                return None
+            skipped = queryset.count() - len(done)
+            self.message_user(
+                request,
+                ngettext("%d message discarded.", "%d messages discarded.", len(done)) % len(done),
+                messages.SUCCESS,
+            )
+            if skipped:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%d message was filed already and is left as it is.",
+                        "%d messages were filed already and are left as they are.",
+                        skipped,
+                    )
+                    % skipped,
+                    messages.WARNING,
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Discard as spam"),
+            "form": form,
+            "queryset": queryset,
+            "opts": self.model._meta,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/mail/discard.html", context)
+
+    @admin.action(description=_("Accept the selected replies as their senders' comments"))
+    def accept_as_sender(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
+        accepted = 0
+        for message in queryset:
+            try:
+                quarantine.accept_as_sender(message, request.user)  # type: ignore[arg-type]
+            except (ValidationError, AccessDenied) as exc:
+                text = " ".join(getattr(exc, "messages", [str(exc)]))
+                self.message_user(request, f"#{message.pk}: {text}", messages.ERROR)
+            else:
+                accepted += 1
+        if accepted:
+            self.message_user(
+                request,
+                ngettext("%d reply accepted.", "%d replies accepted.", accepted) % accepted,
+                messages.SUCCESS,
+            )
 
 
 @admin.register(SenderReply)

@@ -1,5 +1,7 @@
 """Whether our own mail server vouches for a message's From domain: a DMARC pass, or a DKIM
-pass by that domain, in an ``Authentication-Results`` header (RFC 8601). Pure Python.
+pass by a domain aligned with it, in an ``Authentication-Results`` header (RFC 8601). Pure
+Python; the organisational domains come from the Public Suffix List that ``publicsuffixlist``
+ships.
 
 Only headers whose authserv-id is one we trust count: anybody can write such a header into a
 message, and RFC 8601 section 5 has the receiving MTA remove those claiming its own id before
@@ -8,11 +10,14 @@ it adds its verdict. A header from any other id is ignored.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+
+from publicsuffixlist import PublicSuffixList
 
 COMMENT_RE = re.compile(r"\((?:[^()\\]|\\.)*\)")
 RESULT_RE = re.compile(r"^([a-z0-9_-]+)(?:/[0-9]+)?\s*=\s*([a-z]+)", re.IGNORECASE)
@@ -59,10 +64,27 @@ def header_values(raw: bytes) -> list[str]:
     return [str(value) for value in message.get_all("Authentication-Results") or []]
 
 
-def aligned(domain: str, sender_domain: str) -> bool:
-    """The authenticated domain is the sender's, or one it is a subdomain of (relaxed)."""
+@functools.cache
+def _public_suffixes() -> PublicSuffixList:
+    # The list as the package ships it (ICANN and private sections): never fetched at run time.
+    return PublicSuffixList()
+
+
+def organizational_domain(domain: str) -> str:
+    """The registered domain under its public suffix (``mail.example.co.uk`` →
+    ``example.co.uk``), or "" for a public suffix itself or an empty name (RFC 7489 §3.2)."""
     domain = domain.lower().strip(".")
-    return bool(domain) and (sender_domain == domain or sender_domain.endswith("." + domain))
+    if not domain:
+        return ""
+    return _public_suffixes().privatesuffix(domain) or ""
+
+
+def aligned(domain: str, sender_domain: str) -> bool:
+    """Relaxed alignment (RFC 7489 §3.2): the authenticated domain and the sender's have the
+    same organisational domain by the Public Suffix List, so ``a.example.com`` aligns with
+    ``example.com`` but ``other.co.uk`` never with ``mail.example.co.uk``."""
+    organization = organizational_domain(domain)
+    return bool(organization) and organization == organizational_domain(sender_domain)
 
 
 def passes(result: Result, sender_domain: str) -> bool:

@@ -27,7 +27,7 @@ from secondline.tickets import attachments, events
 from secondline.tickets import services as tickets
 from secondline.tickets.access import can_see_ticket
 from secondline.tickets.choices import Channel, Priority, TicketType
-from secondline.tickets.models import Ticket, TicketEvent
+from secondline.tickets.models import Comment, Ticket, TicketEvent
 
 Status = InboundMessage.Status
 
@@ -132,6 +132,14 @@ def comment(
     if unproven:
         message.settle(Status.QUARANTINED, unproven)
         return
+    post_comment(message, parsed, ticket, author)
+
+
+def post_comment(
+    message: InboundMessage, parsed: ParsedMessage, ticket: Ticket, author: User
+) -> Comment:
+    """Write the message on ``ticket`` as a public comment by ``author`` (who may write there
+    and is proven, or accepted by an agent: ``quarantine.accept_as_sender``)."""
     body = parsed.reply_text
     uploads, skipped = uploads_from(parsed)
     body = with_skipped_note(body, skipped, message)
@@ -151,6 +159,7 @@ def comment(
     message.result_ticket = ticket
     message.result_comment = comment
     message.settle(Status.COMMENT)
+    return comment
 
 
 # How a customer's reply may find its ticket without further proof: it answers mail we sent.
@@ -219,6 +228,13 @@ def draft_from(
     return draft
 
 
+def arrived_at(message: InboundMessage) -> dt.datetime:
+    """When the customer asked: the moment the email was stored (issue 13, Build 7), so a
+    message filed late, by a retry or by an agent from the quarantine, keeps its place in the
+    SLA. Never after now (another machine's clock may run a little ahead)."""
+    return min(message.received_at or timezone.now(), timezone.now())
+
+
 def _first_line(text: str) -> str:
     for line in text.splitlines():
         if line.strip():
@@ -266,6 +282,7 @@ def open_ticket(
     answer_unknown_senders: bool = False,
 ) -> Ticket | None:
     draft = draft_from(parsed, default_type or settings.MAIL_DEFAULT_TICKET_TYPE)
+    draft.filed_at = arrived_at(message)
     to_confirm = _urgent_unproven(message, parsed, contact, draft)
     uploads, skipped = uploads_from(parsed)
     draft.description = with_skipped_note(draft.description, skipped, message)

@@ -170,9 +170,11 @@ class InboundMessage(models.Model):
         QUARANTINED = "quarantined", _("Quarantined")
         DUPLICATE = "duplicate", _("Duplicate")
         IGNORED = "ignored", _("Ignored (automatic reply)")
+        DISCARDED = "discarded", _("Discarded as spam")
 
     FINAL = frozenset(
         {
+            Status.DISCARDED,
             Status.TICKET,
             Status.COMMENT,
             Status.DELIVERY_FAILED,
@@ -235,6 +237,18 @@ class InboundMessage(models.Model):
     )
     error = models.TextField(_("why"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # An agent discarded it as spam (``quarantine.discard``): who, when and why, kept for the
+    # audit; the raw bytes follow the retention period like any processed message's.
+    discarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("discarded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    discarded_at = models.DateTimeField(_("discarded at"), null=True, blank=True)
+    discard_reason = models.TextField(_("why discarded"), blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

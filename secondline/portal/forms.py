@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from secondline.accounts.models import Contract, User
+from secondline.mail.models import InboundMessage
 from secondline.tickets import rules
 from secondline.tickets.choices import (
     PRIORITY_CRITERIA,
@@ -357,7 +358,8 @@ class QuarantineTicketForm(forms.Form):
         queryset=User.objects.filter(is_active=True, role__in=User.CUSTOMER_ROLES)
         .select_related("organization")
         .order_by("organization__name", "last_name", "first_name"),
-        empty_label=_("— choose a contact —"),
+        empty_label=_("— the sender, if a customer contact —"),
+        required=False,
     )
     ticket_type = forms.ChoiceField(
         label=_("Type"),
@@ -367,4 +369,23 @@ class QuarantineTicketForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "quarantine_%s")
+        super().__init__(*args, **kwargs)
+
+
+class QuarantineDiscardForm(forms.Form):
+    """Discard quarantined emails as spam: the reason is required and kept."""
+
+    reason = forms.CharField(
+        label=_("Why it is spam"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. advertising, phishing")}),
+    )
+    messages = forms.ModelMultipleChoiceField(
+        queryset=InboundMessage.objects.filter(status__in=InboundMessage.NOT_FILED).defer("raw"),
+        required=False,
+        widget=forms.MultipleHiddenInput,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "discard_%s")
         super().__init__(*args, **kwargs)

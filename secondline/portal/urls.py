@@ -47,6 +47,19 @@ urlpatterns = [
     path("desk/quarantine/<int:pk>/", quarantine.quarantine_detail, name="quarantine_detail"),
     path("desk/quarantine/<int:pk>/retry/", quarantine.quarantine_retry, name="quarantine_retry"),
     path(
+        "desk/quarantine/discard/",
+        quarantine.quarantine_discard_many,
+        name="quarantine_discard_many",
+    ),
+    path(
+        "desk/quarantine/<int:pk>/accept/", quarantine.quarantine_accept, name="quarantine_accept"
+    ),
+    path(
+        "desk/quarantine/<int:pk>/discard/",
+        quarantine.quarantine_discard,
+        name="quarantine_discard",
+    ),
+    path(
         "desk/quarantine/<int:pk>/ticket/", quarantine.quarantine_ticket, name="quarantine_ticket"
     ),
 ]

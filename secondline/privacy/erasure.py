@@ -27,6 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from secondline.accounts.models import User
 from secondline.accounts.tokens import revoke_all_tokens
 from secondline.mail.models import InboundMessage, Notification, SenderReply
+from secondline.privacy import encoded
 from secondline.privacy.models import Erasure
 from secondline.tickets.choices import Channel
 from secondline.tickets.models import Comment, Ticket, TicketEvent
@@ -159,7 +160,7 @@ def _erase_from_mail(
     counts: Counter[str],
 ) -> None:
     """The contact's own emails lose their raw bytes; others that name them get a redacted
-    copy (a name inside a base64 or quoted-printable part is not found: see the docs)."""
+    copy: in the plain bytes, and in encoded headers and text parts (``encoded``)."""
     address = pseudonym(contact)[1]
     messages = InboundMessage.objects.filter(
         Q(sender__iexact=contact.email) | Q(result_ticket__in=scope)
@@ -170,7 +171,7 @@ def _erase_from_mail(
             changes: dict[str, Any] = {"raw": b"", "sender": address}
             counts["raw_emails_removed"] += 1
         else:
-            redacted = raw_pattern.sub(REDACTED.encode(), raw)
+            redacted = encoded.redact(raw_pattern.sub(REDACTED.encode(), raw), pattern, REDACTED)
             changes = {"raw": redacted} if redacted != raw else {}
             counts["raw_emails_redacted"] += 1 if changes else 0
         changes.update(_scrubbed(message, ["subject"], pattern))

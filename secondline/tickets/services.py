@@ -54,6 +54,9 @@ class NewTicket:
     preferred_windows: str = ""
     contract: Contract | None = None
     watchers: list[User] = field(default_factory=list)
+    # When the customer asked: a channel that stored the request first (an email's arrival)
+    # gives it, and the SLA counts from it; None is now.
+    filed_at: dt.datetime | None = None
 
 
 def _check_choice(errors: dict[str, list[str]], name: str, value: str, choices: type) -> None:
@@ -74,6 +77,10 @@ def _validate_new_ticket(draft: NewTicket) -> None:
     _check_choice(errors, "environment", draft.environment, Environment)
     if draft.occurred_at is not None and timezone.is_naive(draft.occurred_at):
         errors["occurred_at"] = [_("Give a time with its time zone.")]
+    if draft.filed_at is not None and (
+        timezone.is_naive(draft.filed_at) or draft.filed_at > timezone.now()
+    ):
+        errors["filed_at"] = [_("The filing time must be a past moment with its time zone.")]
     for name in rules.missing_fields(draft.type, vars(draft)):
         errors.setdefault(name, []).append(
             str(rules.FIELD_HINTS.get(name, _("This field is required.")))
@@ -94,7 +101,8 @@ def file_ticket(
 
     Contract rules: only contacts of a customer with an active contract (and a named
     responsible employee) file tickets; only an Incident keeps the customer's priority, other
-    types get the plan's default and the customer is told why.
+    types get the plan's default and the customer is told why. The reaction time counts from
+    the request's arrival: ``draft.filed_at`` when the channel stored it earlier (an email).
     """
     contract = access.filing_contract(requester, draft.contract)
     _validate_new_ticket(draft)
@@ -122,6 +130,7 @@ def file_ticket(
             steps_to_reproduce=draft.steps_to_reproduce,
             target_version=draft.target_version,
             preferred_windows=draft.preferred_windows,
+            created_at=draft.filed_at or timezone.now(),
         )
         watchers = [w for w in draft.watchers if _may_watch(ticket, w)]
         if watchers:

@@ -95,7 +95,9 @@ def test_a_customers_subject_tag_alone_is_quarantined_and_their_signed_reply_com
     [
         (f"{TRUSTED}; dmarc=pass (p=reject) header.from=example.com", True),
         (f"{TRUSTED}; dkim=pass header.d=example.com header.s=sel; spf=fail", True),
-        (f"{TRUSTED} 1; dkim=pass header.i=@mail.example.com", False),  # not the From domain
+        # Relaxed alignment (RFC 7489 §3.2): a subdomain's signature aligns with example.com.
+        (f"{TRUSTED} 1; dkim=pass header.i=@mail.example.com", True),
+        (f"{TRUSTED}; dkim=pass header.d=com", False),  # a public suffix aligns with nothing
         (f"{TRUSTED}; dmarc=fail header.from=example.com", False),
         (f"{TRUSTED}; dkim=pass header.d=evil.example", False),  # not aligned
         ("mx.evil.example; dmarc=pass header.from=example.com", False),  # untrusted server
@@ -117,6 +119,41 @@ def test_a_pass_counts_for_nothing_while_no_server_is_trusted(member, agent) -> 
     header = f"{TRUSTED}; dmarc=pass header.from=example.com"
     outcome = intake.ingest_message(forged_reply(agent, ticket, Authentication_Results=header))
     assert outcome.status == Status.QUARANTINED
+
+
+@pytest.mark.parametrize(
+    ("signer", "sender", "aligned"),
+    [
+        ("a.example.com", "example.com", True),  # a subdomain of the From domain
+        ("example.com", "a.example.com", True),  # the From domain's parent
+        ("a.example.com", "b.example.com", True),  # siblings under one organisation
+        ("EXAMPLE.com.", "example.com", True),  # case and the root dot
+        ("other.co.uk", "mail.example.co.uk", False),  # co.uk is a public suffix
+        ("co.uk", "mail.example.co.uk", False),  # the suffix itself
+        ("example.co.uk", "mail.example.co.uk", True),
+        ("evil.example", "example.com", False),
+        ("alice.github.io", "bob.github.io", False),  # a private suffix in the list
+        ("", "example.com", False),
+    ],
+)
+def test_dkim_alignment_uses_the_public_suffix_list(signer, sender, aligned) -> None:
+    assert authresults.aligned(signer, sender) is aligned
+
+
+def test_organizational_domains() -> None:
+    assert authresults.organizational_domain("mail.example.co.uk") == "example.co.uk"
+    assert authresults.organizational_domain("a.b.example.com") == "example.com"
+    assert authresults.organizational_domain("co.uk") == ""
+
+
+def test_a_signature_by_another_organisation_under_a_shared_suffix_does_not_vouch() -> None:
+    raw = (
+        b"Authentication-Results: mx.secondline.example; dkim=pass header.d=other.co.uk\r\n"
+        b"From: someone@mail.example.co.uk\r\n\r\nhi\r\n"
+    )
+    assert authresults.vouched_for(raw, "someone@mail.example.co.uk", [TRUSTED]) == ""
+    aligned = raw.replace(b"other.co.uk", b"example.co.uk")
+    assert authresults.vouched_for(aligned, "someone@mail.example.co.uk", [TRUSTED]) == TRUSTED
 
 
 def test_the_header_parser_reads_ids_results_and_properties() -> None:

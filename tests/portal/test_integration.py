@@ -4,6 +4,7 @@ explanation, update plans and duty call-outs (releases), and the email quarantin
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import translation
 
 from secondline.accounts.models import User
 from secondline.billing import out_of_hours, worklogs
@@ -353,6 +355,141 @@ def test_turning_into_a_ticket_needs_a_customer_contact(personas: Any) -> None:
     assert not Ticket.objects.exists()
     message.refresh_from_db()
     assert message.status == InboundMessage.Status.QUARANTINED
+
+
+def test_an_agent_files_a_message_of_a_contact_without_choosing_one(personas: Any) -> None:
+    message = quarantined(sender="late@volga.example")
+    late = UserFactory(
+        email="late@volga.example", organization=personas.customer, role=User.Role.CUSTOMER_MEMBER
+    )
+    page = signed_in(personas.agent).get(f"/desk/quarantine/{message.pk}/").content.decode()
+    assert f'<option value="{late.pk}" selected' in page
+    response = signed_in(personas.agent).post(
+        f"/desk/quarantine/{message.pk}/ticket/", {"contact": "", "ticket_type": ""}
+    )
+    message.refresh_from_db()
+    assert response.status_code == 302
+    assert message.result_ticket.requester == late
+    assert message.result_ticket.created_at == message.received_at
+
+
+def test_the_page_says_what_the_subject_tags_ask_for(personas: Any) -> None:
+    email = EmailMessage()
+    email["From"] = "stranger@unknown.example"
+    email["Subject"] = "[Incident][High] Orders stuck"
+    email.set_content("Help!")
+    message = mail.ingest_message(bytes(email), "import", answer_unknown_senders=False).message
+    page = signed_in(personas.agent).get(f"/desk/quarantine/{message.pk}/").content.decode()
+    assert "<dt>Its tags ask for</dt><dd>Incident · High</dd>" in page
+
+
+def test_a_stranger_without_a_chosen_contact_is_a_400_on_contact(personas: Any) -> None:
+    message = quarantined()
+    response = signed_in(personas.agent).post(f"/desk/quarantine/{message.pk}/ticket/", {})
+    assert response.status_code == 400
+    assert "is not a customer contact" in response.context["form"].errors["contact"][0]
+
+
+def test_an_agent_discards_spam_with_a_reason(personas: Any) -> None:
+    message = quarantined()
+    client = signed_in(personas.agent)
+    refused = client.post(f"/desk/quarantine/{message.pk}/discard/", {"reason": " "})
+    assert refused.status_code == 400 and refused.context["discard_form"].errors["reason"]
+    response = client.post(f"/desk/quarantine/{message.pk}/discard/", {"reason": "Advertising"})
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.status == InboundMessage.Status.DISCARDED
+    assert message.discarded_by == personas.agent
+    listing = client.get("/desk/quarantine/")
+    assert not listing.context["page"].object_list
+    assert '<span class="nav-count"' not in listing.content.decode()
+    discarded = client.get("/desk/quarantine/?status=discarded").content.decode()
+    assert "Advertising" in discarded and str(personas.agent) in discarded
+    detail = client.get(f"/desk/quarantine/{message.pk}/").content.decode()
+    assert "Discarded as spam by" in detail and 'action="/desk/quarantine/' not in detail
+    again = client.post(f"/desk/quarantine/{message.pk}/discard/", {"reason": "Again"}, follow=True)
+    assert "Only messages that were not filed can be discarded." in again.content.decode()
+    message.refresh_from_db()
+    assert message.discard_reason == "Advertising"
+
+
+def test_an_agent_discards_several_at_once(personas: Any) -> None:
+    spam = [quarantined(body=f"Offer {i}") for i in range(3)]
+    keep = quarantined(body="A real question")
+    client = signed_in(personas.agent)
+    response = client.post(
+        "/desk/quarantine/discard/?status=quarantined",
+        {"messages": [m.pk for m in spam], "reason": "Advertising"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/desk/quarantine/?status=quarantined"
+    shown = client.get("/desk/quarantine/").context["page"].object_list
+    assert [m.pk for m in shown] == [keep.pk]
+    assert InboundMessage.objects.filter(status=InboundMessage.Status.DISCARDED).count() == 3
+    nothing = client.post("/desk/quarantine/discard/", {"messages": [], "reason": "x"})
+    assert nothing.status_code == 400
+    again = client.post("/desk/quarantine/discard/", {"messages": [spam[0].pk], "reason": "x"})
+    assert again.status_code == 400  # already discarded: not a choice any more
+
+
+@pytest.mark.parametrize("who", ["member", "responsible", "outsider"])
+def test_customers_cannot_discard(personas: Any, who: str) -> None:
+    message = quarantined()
+    client = signed_in(getattr(personas, who))
+    assert (
+        client.post(f"/desk/quarantine/{message.pk}/discard/", {"reason": "x"}).status_code == 404
+    )
+    data = {"messages": [message.pk], "reason": "x"}
+    assert client.post("/desk/quarantine/discard/", data).status_code == 404
+    message.refresh_from_db()
+    assert message.status == InboundMessage.Status.QUARANTINED
+
+
+def test_an_agent_accepts_an_unproven_reply_as_its_senders(personas: Any, ticket: Ticket) -> None:
+    email = EmailMessage()
+    email["From"] = personas.member.email
+    email["To"] = "support@support.example"
+    email["Subject"] = f"Re: [{ticket.number}] Second price list"
+    email["Message-ID"] = "<unproven@volga.example>"
+    email.set_content("Found it, thanks.")
+    message = mail.ingest_message(bytes(email), "import", answer_unknown_senders=False).message
+    assert message.status == InboundMessage.Status.QUARANTINED
+    client = signed_in(personas.agent)
+    page = client.get(f"/desk/quarantine/{message.pk}/").content.decode()
+    assert f"Accept as a comment on {ticket.number}" in page
+    for who in ("member", "outsider"):
+        url = f"/desk/quarantine/{message.pk}/accept/"
+        assert signed_in(getattr(personas, who)).post(url).status_code == 404
+    response = client.post(f"/desk/quarantine/{message.pk}/accept/")
+    assert response["Location"] == f"/tickets/{ticket.pk}/"
+    message.refresh_from_db()
+    assert message.result_comment.author == personas.member
+    again = client.post(f"/desk/quarantine/{message.pk}/accept/")
+    assert again.status_code == 400
+
+
+@pytest.fixture
+def english_after() -> Iterator[None]:
+    """A request by a Russian-speaking user leaves Russian active in this thread: reset it."""
+    yield
+    translation.activate("en")
+
+
+def test_the_quarantine_actions_read_in_russian(personas: Any, english_after: None) -> None:
+    personas.agent.language = "ru"
+    personas.agent.save()
+    message = quarantined()
+    client = signed_in(personas.agent)
+    page = client.get(f"/desk/quarantine/{message.pk}/").content.decode()
+    assert "Отбросить как спам" in page and "Почему это спам" in page
+    assert "— отправитель, если он контакт заказчика —" in page
+    listing = client.get("/desk/quarantine/").content.decode()
+    assert "Отбросить выбранные как спам" in listing
+    refused = client.post(f"/desk/quarantine/{message.pk}/ticket/", {})
+    assert "не контакт заказчика" in refused.content.decode()
+    client.post(f"/desk/quarantine/{message.pk}/discard/", {"reason": "Реклама"})
+    discarded = client.get("/desk/quarantine/?status=discarded").content.decode()
+    assert "Отброшено как спам" in discarded and "Реклама" in discarded
 
 
 # -- navigation ---------------------------------------------------------------------------------

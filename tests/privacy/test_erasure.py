@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import email
+import email.header
+import quopri
 from typing import Any
 
 import pytest
@@ -145,3 +149,104 @@ def test_an_erased_contact_cannot_sign_in(client: Any, marina: Any) -> None:
     erase_contact(marina, by=None, reason="Asked")
     client.post("/login/", {"username": "member", "password": "pw"})
     assert client.get("/tickets/").status_code == 302
+
+
+def _encoded_email(name: str, address: str) -> bytes:
+    """An agent's email on her ticket that names her only in encoded form: an RFC 2047 display
+    name, a base64 part, a quoted-printable part (with a soft line break inside the name) and
+    an 8-bit koi8-r part."""
+    word = base64.b64encode(name.encode()).decode()
+    other = base64.b64encode("Иванов, Пётр".encode()).decode()
+    qp_name = quopri.encodestring(name.encode()).decode()
+    cut = qp_name.index("=", len(qp_name) // 2)  # a soft line break between two escapes
+    lines = [
+        "From: agent@secondline.example",
+        f"Cc: =?utf-8?B?{other}?= <p.ivanov@volga.example>, =?utf-8?B?{word}?= <{address}>",
+        f"Subject: =?utf-8?B?{base64.b64encode(f'Звонок: {name}'.encode()).decode()}?=",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="b1"',
+        "",
+        "--b1",
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: base64",
+        "",
+        base64.encodebytes(f"Говорил с {name}, всё хорошо.".encode()).decode().strip(),
+        "--b1",
+        "Content-Type: text/html; charset=utf-8",
+        "Content-Transfer-Encoding: quoted-printable",
+        "",
+        f"<p>Signed: {qp_name[:cut]}=",
+        f"{qp_name[cut:]}</p>",
+        "--b1",
+        "Content-Type: text/plain; charset=koi8-r",
+        "Content-Transfer-Encoding: 8bit",
+        "",
+    ]
+    head = "\r\n".join(lines).encode() + b"\r\n"
+    return head + f"Подпись: {name}".encode("koi8-r") + b"\r\n--b1--\r\n"
+
+
+def test_her_name_is_erased_inside_encoded_headers_and_parts(
+    marina: Any, her_ticket: Any, personas: Any
+) -> None:
+    marina.first_name, marina.last_name = "Марина", "Орлова"
+    marina.save()
+    raw = _encoded_email("Марина Орлова", marina.email)
+    assert "Марина".encode() not in raw  # nothing to find in the plain bytes
+    message = inbound(raw, personas.agent.email, ticket=her_ticket)
+    erasure = erase_contact(marina, by=None, reason="Her letter")
+    message.refresh_from_db()
+    redacted = email.message_from_bytes(bytes(message.raw))
+    text = " ".join(
+        [
+            str(email.header.make_header(email.header.decode_header(redacted[h])))
+            for h in ("Cc", "Subject")
+        ]
+        + [
+            part.get_payload(decode=True).decode(part.get_content_charset())
+            for part in redacted.walk()
+            if not part.is_multipart()
+        ]
+    )
+    for trace in ("Марина", "Орлова", "m.orlova"):
+        assert trace not in text
+    assert "Говорил с [erased], всё хорошо." in text
+    assert "<p>Signed: [erased]</p>" in text and "Подпись: [erased]" in text
+    assert "Звонок: [erased]" in text
+    assert "Иванов, Пётр <p.ivanov@volga.example>, [erased] <[erased]>" in text  # the rest stays
+    assert redacted.get_content_type() == "multipart/mixed" and len(redacted.get_payload()) == 3
+    assert bytes(message.raw).startswith(b"From: agent@secondline.example\r\n")
+    assert erasure.counts["raw_emails_redacted"] == 1
+
+
+def test_an_email_that_does_not_name_her_keeps_its_bytes_exactly(
+    marina: Any, her_ticket: Any, personas: Any
+) -> None:
+    raw = _encoded_email("Пётр Иванов", "p.ivanov@volga.example")
+    message = inbound(raw, personas.agent.email, ticket=her_ticket)
+    erase_contact(marina, by=None, reason="Her letter")
+    message.refresh_from_db()
+    assert bytes(message.raw) == raw
+
+
+def test_her_name_is_erased_from_raw_utf8_headers(
+    marina: Any, her_ticket: Any, personas: Any
+) -> None:
+    marina.first_name, marina.last_name = "Марина", "Орлова"
+    marina.save()
+    raw = (
+        "From: agent@secondline.example\r\n"
+        "To: Пётр Иванов <p.ivanov@volga.example>, Марина Орлова <office@volga.example>\r\n"
+        "Subject: Звонок Марина Орлова\r\n\r\nHi\r\n"
+    ).encode()
+    message = inbound(raw, personas.agent.email, ticket=her_ticket)
+    erase_contact(marina, by=None, reason="Her letter")
+    message.refresh_from_db()
+    assert (
+        bytes(message.raw)
+        == (
+            "From: agent@secondline.example\r\n"
+            "To: Пётр Иванов <p.ivanov@volga.example>, [erased] <office@volga.example>\r\n"
+            "Subject: Звонок [erased]\r\n\r\nHi\r\n"
+        ).encode()
+    )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from secondline.accounts.access import AccessDenied, NotAContact
 from secondline.accounts.models import Contract, User
+from secondline.sla import services as sla
 from secondline.tickets import attachments, services
 from secondline.tickets.choices import Channel, Priority, Status, TicketType
 from secondline.tickets.models import AppendOnlyError, TicketEvent
@@ -264,3 +267,23 @@ def test_a_new_ticket_keeps_only_the_watchers_who_may_watch_it(personas: Any) ->
     services.add_watcher(ticket, personas.member, personas.responsible)
     assert set(ticket.watchers.all()) == {colleague, personas.responsible}
     assert set(type(ticket).objects.get(pk=ticket.pk).watchers.all()) == set(ticket.watchers.all())
+
+
+def test_a_ticket_is_filed_at_the_given_past_moment_and_the_sla_counts_from_it(
+    member: User,
+) -> None:
+    arrived = timezone.now() - dt.timedelta(hours=5)
+    ticket = services.file_ticket(member, incident_draft(filed_at=arrived))
+    ticket.refresh_from_db()
+    assert ticket.created_at == arrived
+    due = sla.initial_fields(ticket.contract, ticket.type, ticket.priority, arrived)
+    assert ticket.reaction_due_at == due["reaction_due_at"]
+
+
+@pytest.mark.parametrize("when", ["naive", "future"])
+def test_the_filing_time_must_be_an_aware_past_moment(member: User, when: str) -> None:
+    now = timezone.now()
+    filed_at = now.replace(tzinfo=None) if when == "naive" else now + dt.timedelta(hours=1)
+    with pytest.raises(ValidationError) as refused:
+        services.file_ticket(member, incident_draft(filed_at=filed_at))
+    assert "filed_at" in refused.value.message_dict

@@ -64,7 +64,7 @@ class TicketRelationsMixin:
         """The related tickets the caller may see; staff link (POST) and unlink (DELETE)."""
         user = acting_user(request)
         ticket = get_ticket_for(user, pk)
-        code = status.HTTP_200_OK
+        code: int = status.HTTP_200_OK
         if request.method in ("POST", "DELETE"):
             data = validated(s.LinkSerializer, request.data)
             other = _other(user, data["ticket"])

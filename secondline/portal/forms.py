@@ -289,7 +289,7 @@ class WatcherForm(forms.Form):
             cast(forms.ModelChoiceField, self.fields["watcher"]).queryset = candidates
 
 
-def _number_field(label: str) -> forms.CharField:
+def _number_field(label: Any) -> forms.CharField:
     """Another ticket by its number (``SL-123`` or ``123``); the view looks it up through the
     access rules."""
     return forms.CharField(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext
@@ -146,7 +147,7 @@ def describe(event: TicketEvent, ticket: Ticket) -> EventLine:
     return EventLine(event=event, text=text, reason=reason, tone=tone)
 
 
-_RELATION_TEXTS = {
+_RELATION_TEXTS: dict[str, Any] = {
     Kind.MERGED: gettext_lazy("Merged into %(number)s"),
     Kind.MERGED_IN: gettext_lazy("%(number)s was merged into this ticket"),
     Kind.LINKED: gettext_lazy("Linked to the related ticket %(number)s"),

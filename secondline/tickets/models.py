@@ -207,8 +207,9 @@ class AppendOnlyError(RuntimeError):
 class AppendOnlyQuerySet(models.QuerySet[Any]):
     """``delete()`` refuses: the record is never deleted in bulk either.
 
-    ``update()`` is left as Django's escape hatch and is not a normal path: the one service
-    that uses it, ``tickets.corrections.correct_comment``, records the old text first.
+    ``update()`` is left as Django's escape hatch and is not a normal path: the services that
+    use it record what they change (``tickets.corrections.correct_comment`` the old text,
+    ``tickets.merging.merge_tickets`` the merge, ``privacy.erasure`` the erasure).
     """
 
     def delete(self) -> tuple[int, dict[str, int]]:

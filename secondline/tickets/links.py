@@ -9,7 +9,7 @@ ticket sees its links, but only to tickets they may see (``related_tickets``).
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -44,12 +44,16 @@ def link_tickets(
     refusal = link_refusal(ticket, other)
     if refusal:
         raise ValidationError(refusal)
-    with transaction.atomic():
-        if TicketLink.objects.filter(_pair(ticket, other)).exists():
-            raise ValidationError({"ticket": [_("The tickets are already linked.")]})
-        low, high = sorted((ticket, other), key=lambda t: t.pk)
-        link = TicketLink.objects.create(first=low, second=high, created_by=actor)
-        _record(ticket, other, actor, channel, added=True)
+    already = ValidationError({"ticket": [_("The tickets are already linked.")]})
+    if TicketLink.objects.filter(_pair(ticket, other)).exists():
+        raise already
+    low, high = sorted((ticket, other), key=lambda t: t.pk)
+    try:
+        with transaction.atomic():
+            link = TicketLink.objects.create(first=low, second=high, created_by=actor)
+            _record(ticket, other, actor, channel, added=True)
+    except IntegrityError:  # linked by someone else a moment ago (the unique constraint)
+        raise already from None
     return link
 
 
@@ -70,5 +74,6 @@ def _record(ticket: Ticket, other: Ticket, actor: User, channel: str, *, added: 
 
 def related_tickets(user: User, ticket: Ticket) -> QuerySet[Ticket]:
     """The tickets linked to ``ticket`` that ``user`` may see, lowest number first."""
-    linked = Q(links_as_first__second=ticket) | Q(links_as_second__first=ticket)
-    return tickets_visible_to(user).filter(linked).order_by("pk")
+    after = TicketLink.objects.filter(first=ticket).values("second")
+    before = TicketLink.objects.filter(second=ticket).values("first")
+    return tickets_visible_to(user).filter(Q(pk__in=after) | Q(pk__in=before)).order_by("pk")

@@ -233,3 +233,12 @@ def test_only_staff_link(personas: Any) -> None:
     two = file_ticket(personas.member, consultation_draft())
     with pytest.raises(AccessDenied):
         links.link_tickets(one, two, personas.responsible)
+
+
+def test_each_related_ticket_is_listed_once(personas: Any) -> None:
+    one, two, three = (file_ticket(personas.member, consultation_draft()) for _ in range(3))
+    links.link_tickets(one, two, personas.agent)
+    links.link_tickets(three, one, personas.agent)
+    links.link_tickets(two, three, personas.agent)
+    assert list(links.related_tickets(personas.member, one)) == [two, three]
+    assert list(links.related_tickets(personas.outsider, one)) == []

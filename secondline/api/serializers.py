@@ -119,6 +119,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "watchers",
             "decline_reason",
             "decline_note",
+            "merged_into",
             "reaction_due_at",
             "first_reaction_at",
             "sla_state",
@@ -248,6 +249,7 @@ class EventSerializer(serializers.ModelSerializer):
         model = TicketEvent
         fields = [
             "id",
+            "ticket",
             "kind",
             "actor",
             "channel",
@@ -282,3 +284,24 @@ class AssignSerializer(serializers.Serializer):
 
 class WatcherSerializer(serializers.Serializer):
     user = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class MergeSerializer(serializers.Serializer):
+    original = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The id of the ticket to merge this one into."
+    )
+
+
+class LinkSerializer(serializers.Serializer):
+    ticket = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The id of the related ticket."
+    )
+
+
+class RelatedTicketSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = ["id", "number", "subject", "status"]
+        read_only_fields = fields

@@ -23,14 +23,15 @@ from secondline.accounts.api import AwareTimeFilter, acting_user, validated
 from secondline.accounts.models import Contract, Organization
 from secondline.api import serializers as s
 from secondline.api.pagination import RankedPagination, UpdatedCursorPagination
+from secondline.api.relations import TicketRelationsMixin
 from secondline.common.renderers import CSVRenderer, OctetStreamRenderer
 from secondline.search import queries as search
 from secondline.tickets import attachments, audit, corrections, services
 from secondline.tickets.access import (
     audit_events_visible_to,
     comments_visible_to,
-    events_visible_to,
     get_ticket_for,
+    history_visible_to,
     may_export_audit,
     people_on,
     tickets_visible_to,
@@ -88,7 +89,9 @@ def _etag(ticket: Ticket) -> dict[str, str]:
     return {"ETag": f'"{ticket.version()}"'}
 
 
-class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TicketViewSet(
+    TicketRelationsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Tickets of the caller's organisation (all of them for the contractor's staff)."""
 
     serializer_class = s.TicketSerializer
@@ -304,7 +307,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def events(self, request: Request, pk: str) -> Response:
         ticket = self.get_object()
         return Response(
-            s.EventSerializer(events_visible_to(acting_user(request), ticket), many=True).data
+            s.EventSerializer(history_visible_to(acting_user(request), ticket), many=True).data
         )
 
 

@@ -156,7 +156,7 @@ def post_comment(
         body_html="" if stripped else parsed.html,
     )
     notes.note_on_ticket(ticket, message, parsed)
-    message.result_ticket = ticket
+    message.result_ticket = comment.ticket  # the original, when ``ticket`` was merged into it
     message.result_comment = comment
     message.settle(Status.COMMENT)
     return comment

@@ -40,6 +40,8 @@ NOTIFIED_KINDS = frozenset(
         Kind.PRIORITY_SET,
         Kind.DECLINED,
         Kind.ASSIGNED,
+        # a duplicate merged into another ticket: its requester learns where it goes on
+        Kind.MERGED,
     }
 )
 

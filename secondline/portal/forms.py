@@ -290,6 +290,30 @@ class WatcherForm(forms.Form):
             cast(forms.ModelChoiceField, self.fields["watcher"]).queryset = candidates
 
 
+def _number_field(label: Any) -> forms.CharField:
+    """Another ticket by its number (``SL-123`` or ``123``); the view looks it up through the
+    access rules."""
+    return forms.CharField(
+        label=label, max_length=30, widget=forms.TextInput(attrs={"placeholder": "SL-123"})
+    )
+
+
+class MergeForm(forms.Form):
+    original = _number_field(_("Merge this ticket into (its original)"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "merge_%s")
+        super().__init__(*args, **kwargs)
+
+
+class LinkForm(forms.Form):
+    ticket = _number_field(_("Link a related ticket"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "link_%s")
+        super().__init__(*args, **kwargs)
+
+
 class BulkForm(forms.Form):
     ACTIONS = [("assign", _("Assign to")), ("status", _("Change status to"))]
 

@@ -18,13 +18,15 @@ from secondline.accounts.models import User
 from secondline.billing import access as billing_access
 from secondline.billing import views as billing_views
 from secondline.billing.models import OutOfHoursRequest
-from secondline.portal.forms import PhoneCallForm
+from secondline.portal.forms import LinkForm, MergeForm, PhoneCallForm
 from secondline.releases import duty
 from secondline.releases.access import plans_visible_to
 from secondline.releases.models import DutyCallout, PhoneCall
 from secondline.replies.services import macros_for, replies_for
 from secondline.sla import services as sla_services
+from secondline.tickets.access import tickets_visible_to
 from secondline.tickets.choices import TicketType
+from secondline.tickets.links import related_tickets
 from secondline.tickets.models import Ticket
 from secondline.tickets.urgent import is_urgent_incident
 
@@ -101,3 +103,20 @@ def urgent_desk(user: User, ticket: Ticket, form: Form | None = None) -> dict[st
         "phone_form": form or PhoneCallForm(),
         "out_of_hours": duty.is_out_of_hours(ticket),
     }
+
+
+def relations(user: User, ticket: Ticket, forms: dict[str, Form]) -> dict[str, Any]:
+    """The ticket's merges and related tickets as ``user`` may see them (tickets/merging.py,
+    tickets/links.py), and the staff's merge and link forms."""
+    visible = tickets_visible_to(user)
+    found: dict[str, Any] = {
+        "merged_into": visible.filter(pk=ticket.merged_into_id).first()
+        if ticket.merged_into_id
+        else None,
+        "merged_from": list(visible.filter(merged_into=ticket).order_by("pk")),
+        "related": list(related_tickets(user, ticket)),
+    }
+    if user.is_contractor:
+        found["merge_form"] = forms.get("merge") or MergeForm()
+        found["link_form"] = forms.get("link") or LinkForm()
+    return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext
@@ -42,7 +43,14 @@ SLA_EXPLANATIONS = {
 
 # Events a customer reads in the conversation: the ones that change what they can expect.
 CUSTOMER_TIMELINE_KINDS = frozenset(
-    {Kind.PRIORITY_CHANGED, Kind.PRIORITY_SET, Kind.DECLINED, Kind.STATUS_CHANGED}
+    {
+        Kind.PRIORITY_CHANGED,
+        Kind.PRIORITY_SET,
+        Kind.DECLINED,
+        Kind.STATUS_CHANGED,
+        Kind.MERGED,
+        Kind.MERGED_IN,
+    }
 )
 # Events an agent reads in the conversation; everything else is in the full history.
 AGENT_TIMELINE_KINDS = CUSTOMER_TIMELINE_KINDS | {Kind.ASSIGNED}
@@ -132,8 +140,19 @@ def describe(event: TicketEvent, ticket: Ticket) -> EventLine:
     elif kind == Kind.SLA_CHANGED:
         text = _("SLA state: %(state)s") % {"state": SLA_LABELS.get(new, new)}
     else:
-        text = str(event.get_kind_display())
+        text = _RELATION_TEXTS[kind] % {"number": new} if kind in _RELATION_TEXTS else ""
+        text = text or str(event.get_kind_display())
+    if event.ticket_id != ticket.pk:  # a merged duplicate's own history, shown on the original
+        text = f"{Ticket(pk=event.ticket_id).number}: {text}"
     return EventLine(event=event, text=text, reason=reason, tone=tone)
+
+
+_RELATION_TEXTS: dict[str, Any] = {
+    Kind.MERGED: gettext_lazy("Merged into %(number)s"),
+    Kind.MERGED_IN: gettext_lazy("%(number)s was merged into this ticket"),
+    Kind.LINKED: gettext_lazy("Linked to the related ticket %(number)s"),
+    Kind.UNLINKED: gettext_lazy("Link to %(number)s removed"),
+}
 
 
 def decline_text(ticket: Ticket) -> str:

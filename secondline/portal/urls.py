@@ -11,6 +11,7 @@ from secondline.portal.views import (
     search,
     ticket_list,
     ticket_page,
+    ticket_relations,
 )
 
 app_name = "portal"
@@ -32,6 +33,8 @@ urlpatterns = [
     path("tickets/<int:pk>/decline/", ticket_page.ticket_decline, name="ticket_decline"),
     path("tickets/<int:pk>/assign/", ticket_page.ticket_assign, name="ticket_assign"),
     path("tickets/<int:pk>/watchers/", ticket_page.ticket_watchers, name="ticket_watchers"),
+    path("tickets/<int:pk>/merge/", ticket_relations.ticket_merge, name="ticket_merge"),
+    path("tickets/<int:pk>/links/", ticket_relations.ticket_links, name="ticket_links"),
     path(
         "tickets/<int:pk>/files/<int:attachment_pk>/",
         ticket_page.attachment_download,

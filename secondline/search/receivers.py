@@ -18,8 +18,16 @@ PERSON_FIELDS = {"first_name", "last_name", "email", "username"}
 
 
 Kind = TicketEvent.Kind
-# The changes that change what a ticket is found by; a status or an assignee does not.
-TEXT_CHANGES = {Kind.COMMENTED, Kind.COMMENT_CORRECTED, Kind.ATTACHED, Kind.FIELD_CHANGED}
+# The changes that change what a ticket is found by; a status or an assignee does not. A
+# merge moves the duplicate's comments and files to the original: both documents change.
+TEXT_CHANGES = {
+    Kind.COMMENTED,
+    Kind.COMMENT_CORRECTED,
+    Kind.ATTACHED,
+    Kind.FIELD_CHANGED,
+    Kind.MERGED,
+    Kind.MERGED_IN,
+}
 
 
 @receiver(ticket_changed, dispatch_uid="search-refresh-ticket")

@@ -15,8 +15,11 @@ from secondline.tickets.signals import Change, ticket_changed, ticket_committed
 Kind = TicketEvent.Kind
 
 # What can move a deadline: the first reaction, a pause for the customer, a resolution, a
-# reopening, a new priority, and (when the plan sets an update interval) a public answer.
-CLOCK_KINDS = frozenset({Kind.STATUS_CHANGED, Kind.DECLINED, Kind.PRIORITY_CHANGED, Kind.COMMENTED})
+# reopening, a new priority, (when the plan sets an update interval) a public answer, and a
+# merge, which closes the duplicate and so stops its clocks.
+CLOCK_KINDS = frozenset(
+    {Kind.STATUS_CHANGED, Kind.DECLINED, Kind.PRIORITY_CHANGED, Kind.COMMENTED, Kind.MERGED}
+)
 
 
 @receiver(ticket_changed, dispatch_uid="sla.keep_clocks_current")

@@ -53,7 +53,7 @@ def keep(change: Change) -> None:
         _start_unassigned(ticket, event.created_at)
     elif event.kind == Kind.ASSIGNED and ticket.assignee_id is not None:
         clear(ticket, Timer.Kind.UNASSIGNED)
-    elif event.kind in {Kind.STATUS_CHANGED, Kind.DECLINED}:
+    elif event.kind in {Kind.STATUS_CHANGED, Kind.DECLINED, Kind.MERGED}:
         _status_moved(ticket, event.created_at)
     elif event.kind == Kind.COMMENTED and event.actor is not None and event.actor.is_customer:
         clear(ticket, *WAITING_TIMERS)  # the customer answered: nothing to remind or close

@@ -61,6 +61,15 @@ def events_visible_to(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
     return events if user.is_contractor else events.filter(is_public=True)
 
 
+def history_visible_to(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
+    """The ticket's full history as ``user`` may read it: its own events and those of the
+    tickets merged into it (their record stays on them; tickets/merging.py)."""
+    events = TicketEvent.objects.filter(
+        Q(ticket=ticket) | Q(ticket__merged_into=ticket)
+    ).select_related("actor")
+    return events if user.is_contractor else events.filter(is_public=True)
+
+
 def audit_events_visible_to(user: User, organization_id: int) -> QuerySet[TicketEvent]:
     """The record of an organisation's tickets as ``user`` may export it: every event for the
     contractor's managers, the public ones for the customer's responsible person of that

@@ -159,3 +159,19 @@ def sla_changed(ticket: Ticket, old: str, new: str) -> TicketEvent:
         new=new,
         public=False,
     )
+
+
+def merged(ticket: Ticket, actor: User, channel: str, original: Ticket) -> TicketEvent:
+    """The duplicate went into ``original``; the customer sees where their ticket went on."""
+    return record(ticket, actor, Kind.MERGED, channel, field="merged_into", new=original.number)
+
+
+def merged_in(ticket: Ticket, actor: User, channel: str, duplicate: Ticket) -> TicketEvent:
+    return record(ticket, actor, Kind.MERGED_IN, channel, field="merged_from", new=duplicate.number)
+
+
+def link_changed(
+    ticket: Ticket, actor: User, channel: str, other: Ticket, *, added: bool
+) -> TicketEvent:
+    kind = Kind.LINKED if added else Kind.UNLINKED
+    return record(ticket, actor, kind, channel, field="links", new=other.number)

@@ -113,6 +113,16 @@ class Ticket(models.Model):
         blank=True,
     )
     decline_note = models.TextField(_("decline note"), blank=True)
+    # Set when this ticket was merged into another as its duplicate (tickets/merging.py): it is
+    # closed then, and its conversation, files and watchers are on that ticket.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_tickets",
+    )
 
     # SLA state, kept on the row so queues can sort and filter by it.
     reaction_due_at = models.DateTimeField(_("reaction due"), null=True, blank=True, db_index=True)
@@ -197,8 +207,9 @@ class AppendOnlyError(RuntimeError):
 class AppendOnlyQuerySet(models.QuerySet[Any]):
     """``delete()`` refuses: the record is never deleted in bulk either.
 
-    ``update()`` is left as Django's escape hatch and is not a normal path: the one service
-    that uses it, ``tickets.corrections.correct_comment``, records the old text first.
+    ``update()`` is left as Django's escape hatch and is not a normal path: the services that
+    use it record what they change (``tickets.corrections.correct_comment`` the old text,
+    ``tickets.merging.merge_tickets`` the merge, ``privacy.erasure`` the erasure).
     """
 
     def delete(self) -> tuple[int, dict[str, int]]:
@@ -302,6 +313,10 @@ class TicketEvent(AppendOnly):
         OUT_OF_HOURS_REQUESTED = "ooh_requested", _("Out-of-hours work requested")
         OUT_OF_HOURS_APPROVED = "ooh_approved", _("Out-of-hours work approved")
         OUT_OF_HOURS_REJECTED = "ooh_rejected", _("Out-of-hours work rejected")
+        MERGED = "merged", _("Merged into another ticket")
+        MERGED_IN = "merged_in", _("Another ticket merged into this one")
+        LINKED = "linked", _("Related ticket linked")
+        UNLINKED = "unlinked", _("Related ticket unlinked")
         OTHER = "other", _("Other")
 
     # PROTECT: a ticket with a history cannot be deleted, by accident or on purpose.
@@ -326,3 +341,31 @@ class TicketEvent(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind}"
+
+
+class TicketLink(models.Model):
+    """Two tickets of one customer that relate to each other ("relates to", symmetric).
+
+    Stored once per pair, the lower ticket id first, so a pair can never be linked twice in
+    either direction (tickets/links.py)."""
+
+    first = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_as_first")
+    second = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_as_second")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket link")
+        verbose_name_plural = _("ticket links")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="ticket_link_once"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")), name="ticket_link_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{TICKET_NUMBER_PREFIX}-{self.first_id} ↔ {TICKET_NUMBER_PREFIX}-{self.second_id}"

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import Contract, User
-from secondline.tickets import events, rules
+from secondline.tickets import events, merging, rules
 from secondline.tickets.attachments import UploadedFile, check_size, store_attachment
 from secondline.tickets.choices import Channel, Environment, Priority, Status, TicketType
 from secondline.tickets.locking import locked
@@ -203,6 +203,7 @@ def change_status(
         )
     with transaction.atomic():
         ticket = locked(ticket)
+        merging.refuse_if_merged(ticket, "status")
         if not rules.can_transition(ticket.status, status, by_contractor=actor.is_contractor):
             raise ValidationError(
                 {
@@ -283,7 +284,8 @@ def add_comment(
     """Add to the conversation. Customers always write in public; only staff write notes.
 
     A customer's answer to a ticket waiting for them puts it back in progress (the SLA clock
-    resumes); the contractor's first public answer is its reaction.
+    resumes); the contractor's first public answer is its reaction. A comment on a ticket that
+    was merged goes to the ticket it was merged into (``merging.redirected``).
     """
     if not body.strip() and not files:
         raise ValidationError({"body": [_("Write something or attach a file.")]})
@@ -293,7 +295,7 @@ def add_comment(
     for upload in files:
         check_size(upload)
     with transaction.atomic():
-        ticket = locked(ticket)
+        ticket = merging.redirected(locked(ticket))
         comment = Comment.objects.create(
             ticket=ticket,
             author=author,

@@ -163,8 +163,10 @@ def test_changing_a_contract_in_the_admin_leaves_its_changed_fields_in_the_histo
 
 def test_only_the_correction_updates_a_comment_and_nothing_updates_an_event() -> None:
     """QuerySet.update() skips save(): the modules allowed to use it on the record are
-    tickets/corrections.py, which records the old text first, and privacy/erasure.py, which
-    erases a contact's personal data and records the erasure (docs/security.md)."""
+    tickets/corrections.py, which records the old text first, privacy/erasure.py, which
+    erases a contact's personal data and records the erasure, and tickets/merging.py, which
+    moves a duplicate's comments to the original (only their ticket) and records the merge on
+    both tickets (docs/security.md)."""
     root = Path(__file__).resolve().parents[2] / "secondline"
     pattern = re.compile(r"(Comment|TicketEvent)\.objects\.[^\n]*\.update\(")
     found = {
@@ -172,4 +174,4 @@ def test_only_the_correction_updates_a_comment_and_nothing_updates_an_event() ->
         for path in root.rglob("*.py")
         if "migrations" not in path.parts and pattern.search(path.read_text(encoding="utf-8"))
     }
-    assert found == {"tickets/corrections.py", "privacy/erasure.py"}
+    assert found == {"tickets/corrections.py", "privacy/erasure.py", "tickets/merging.py"}

@@ -38,6 +38,7 @@ from secondline.tickets.access import (
     comments_visible_to,
     events_visible_to,
     get_ticket_for,
+    history_visible_to,
 )
 from secondline.tickets.choices import Status
 from secondline.tickets.models import Ticket
@@ -78,6 +79,8 @@ def _watcher_candidates(user: User, ticket: Ticket) -> QuerySet[User]:
 
 
 def _allowed_statuses(user: User, ticket: Ticket) -> list[str]:
+    if ticket.merged_into_id is not None:
+        return []  # a merged ticket stays closed (tickets/merging.py)
     return [
         status
         for status in Status.values
@@ -121,12 +124,13 @@ def ticket_page(
         "update_plan": panels.update_plan(user, ticket),
         "urgent_desk": panels.urgent_desk(user, ticket, forms.get("phone_call")),
         **panels.worklogs(request, ticket),
+        **panels.relations(user, ticket, forms),
     }
     if user.is_contractor:
         context.update(
             {
                 "history": [
-                    presenters.describe(e, ticket) for e in events_visible_to(user, ticket)
+                    presenters.describe(e, ticket) for e in history_visible_to(user, ticket)
                 ],
                 "status_form": forms.get("status") or StatusForm(allowed=allowed),
                 "allowed_statuses": allowed,
@@ -154,7 +158,7 @@ def _details(ticket: Ticket) -> list[tuple[str, Any]]:
     return rows
 
 
-def _ticket(request: HttpRequest, pk: int) -> Ticket:
+def load_ticket(request: HttpRequest, pk: int) -> Ticket:
     ticket = get_ticket_for(request.user, pk)  # type: ignore[arg-type]
     return Ticket.objects.select_related(
         "organization",
@@ -169,14 +173,14 @@ def _ticket(request: HttpRequest, pk: int) -> Ticket:
 @login_required
 @require_GET
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return ticket_page(request, _ticket(request, pk))
+    return ticket_page(request, load_ticket(request, pk))
 
 
-def _act(
+def act(
     request: HttpRequest, pk: int, form_name: str, form: Form, action: Any, done: str
 ) -> HttpResponse:
     """Run one service call for a form posted from the ticket page, or show why it failed."""
-    ticket = _ticket(request, pk)
+    ticket = load_ticket(request, pk)
     if form.is_valid():
         try:
             action(ticket, form.cleaned_data)
@@ -189,7 +193,7 @@ def _act(
             messages.success(request, done)
             return redirect("portal:ticket_detail", pk=ticket.pk)
     messages.error(request, _("Nothing was changed; see the message next to the form."))
-    return ticket_page(request, _ticket(request, pk), {form_name: form})
+    return ticket_page(request, load_ticket(request, pk), {form_name: form})
 
 
 @login_required
@@ -209,7 +213,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             files=uploads(data["attachments"]),
         )
 
-    return _act(request, pk, "reply", form, action, done)
+    return act(request, pk, "reply", form, action, done)
 
 
 @login_required
@@ -232,7 +236,7 @@ def ticket_phone_call(request: HttpRequest, pk: int) -> HttpResponse:
             at=data["at"],
         )
 
-    return _act(request, pk, "phone_call", form, action, _("The call is recorded."))
+    return act(request, pk, "phone_call", form, action, _("The call is recorded."))
 
 
 @login_required
@@ -245,7 +249,7 @@ def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
         services.change_status(ticket, user, data["status"], reason=data.get("reason") or "")
 
     label = presenters.status_label(request.POST.get("status", ""))
-    return _act(
+    return act(
         request,
         pk,
         "status",
@@ -264,7 +268,7 @@ def ticket_priority(request: HttpRequest, pk: int) -> HttpResponse:
     def action(ticket: Ticket, data: dict[str, Any]) -> None:
         services.change_priority(ticket, user, data["priority"], data["reason"])
 
-    return _act(
+    return act(
         request,
         pk,
         "priority",
@@ -283,7 +287,7 @@ def ticket_decline(request: HttpRequest, pk: int) -> HttpResponse:
     def action(ticket: Ticket, data: dict[str, Any]) -> None:
         services.decline_ticket(ticket, user, data["reason"].code, data["note"])
 
-    return _act(
+    return act(
         request, pk, "decline", form, action, _("Ticket declined; the customer sees the reason.")
     )
 
@@ -300,14 +304,14 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
     def action(ticket: Ticket, data: dict[str, Any]) -> None:
         services.assign(ticket, user, data["assignee"])
 
-    return _act(request, pk, "assign", form, action, _("Assignee updated."))
+    return act(request, pk, "assign", form, action, _("Assignee updated."))
 
 
 @login_required
 @require_POST
 def ticket_watchers(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    ticket = _ticket(request, pk)
+    ticket = load_ticket(request, pk)
     remove = request.POST.get("remove", "")
     if remove.isdigit():
         watcher = ticket.watchers.filter(pk=int(remove)).first()
@@ -326,7 +330,7 @@ def ticket_watchers(request: HttpRequest, pk: int) -> HttpResponse:
     def action(ticket: Ticket, data: dict[str, Any]) -> None:
         services.add_watcher(ticket, user, data["watcher"])
 
-    return _act(request, pk, "watcher", form, action, _("Watcher added."))
+    return act(request, pk, "watcher", form, action, _("Watcher added."))
 
 
 @login_required

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from secondline.monitoring.checks import failures
+from secondline.monitoring.metrics import SecondLineCollector
 
 
 @never_cache
@@ -32,4 +36,17 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus text format, only to the addresses in METRICS_ALLOWED_ADDRESSES."""
     if request.META.get("REMOTE_ADDR", "") not in settings.METRICS_ALLOWED_ADDRESSES:
         return HttpResponse(status=404)
-    return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)
+
+
+def registry() -> CollectorRegistry:
+    """What a scrape shows. With ``PROMETHEUS_MULTIPROC_DIR`` set (several gunicorn workers:
+    prometheus-client then keeps every process's counters and histograms in files there), the
+    request metrics of all the workers summed, whichever worker answers the scrape, and
+    SecondLine's gauges read now; else this process's own registry."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # prometheus-client reads it from there
+        return REGISTRY
+    merged = CollectorRegistry()
+    MultiProcessCollector(merged)
+    merged.register(SecondLineCollector())
+    return merged

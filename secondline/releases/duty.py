@@ -207,7 +207,7 @@ def missed_urgent_incidents(now: dt.datetime) -> QuerySet[Ticket]:
     return Ticket.objects.filter(
         type=TicketType.INCIDENT,
         priority=Priority.URGENT,
-        status__in=OPEN_STATUSES,
+        status__in=sorted(OPEN_STATUSES),  # as the partial index ticket_open_urgent_incident
         updated_at__gte=now - dt.timedelta(days=1),
         duty_callout__isnull=True,
     )

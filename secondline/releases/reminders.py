@@ -19,12 +19,15 @@ DAY_BEFORE = dt.timedelta(hours=24)
 HOUR_BEFORE = dt.timedelta(hours=1)
 
 
-def _upcoming(now: dt.datetime, lead: dt.timedelta) -> list[InstallationWindow]:
+def _upcoming(now: dt.datetime, lead: dt.timedelta, unsent: str) -> list[InstallationWindow]:
+    """Accepted windows starting within ``lead`` whose reminder (the ``unsent`` flag) has not
+    gone out: the windows already reminded are not read again every run."""
     return list(
         InstallationWindow.objects.filter(
             status=InstallationWindow.Status.ACCEPTED,
             starts_at__gt=now,
             starts_at__lte=now + lead,
+            **{f"{unsent}__isnull": True},
         ).select_related("plan__ticket__organization", "plan__target_version", "engineer")
     )
 
@@ -33,7 +36,7 @@ def send_due_reminders(now: dt.datetime | None = None) -> int:
     """Send the reminders that are due; returns how many windows were reminded."""
     now = now or timezone.now()
     sent = 0
-    for window in _upcoming(now, HOUR_BEFORE):
+    for window in _upcoming(now, HOUR_BEFORE, "reminded_hour_at"):
         # The hour reminder makes a still-unsent day reminder pointless: mark both.
         claimed = InstallationWindow.objects.filter(
             pk=window.pk, reminded_hour_at__isnull=True
@@ -41,7 +44,7 @@ def send_due_reminders(now: dt.datetime | None = None) -> int:
         if claimed:
             messages.reminder(window, "hour")
             sent += 1
-    for window in _upcoming(now, DAY_BEFORE):
+    for window in _upcoming(now, DAY_BEFORE, "reminded_day_at"):
         claimed = InstallationWindow.objects.filter(
             pk=window.pk, reminded_day_at__isnull=True
         ).update(reminded_day_at=now)

@@ -162,6 +162,17 @@ class Ticket(models.Model):
                 condition=models.Q(sla_next_check_at__isnull=False),
                 name="ticket_sla_next_check",
             ),
+            # The duty sweep's safety net looks for open Urgent incidents with no call-out
+            # (releases.duty.missed_urgent_incidents): a handful, however many tickets exist.
+            models.Index(
+                fields=["updated_at"],
+                condition=models.Q(
+                    type=TicketType.INCIDENT,
+                    priority=Priority.URGENT,
+                    status__in=sorted(OPEN_STATUSES),
+                ),
+                name="ticket_open_urgent_incident",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -77,3 +77,22 @@ def test_logs_are_json_lines_when_asked(tmp_path: Path) -> None:
     line = json.loads(result.stderr.strip().splitlines()[-1])
     assert line["message"] == "sweep moved 3"
     assert line["level"] == "WARNING" and line["logger"] == "secondline.check"
+
+
+@pytest.mark.django_db
+def test_metrics_sum_every_worker_in_multiprocess_mode(
+    client: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Under gunicorn with several workers each process counts its own requests; with
+    PROMETHEUS_MULTIPROC_DIR they write to that folder and any worker's scrape shows the sum."""
+    count = (
+        "from prometheus_client import Counter; "
+        "Counter('secondline_test_requests', 'requests').inc({})"
+    )
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    for requests in (3, 4):  # two worker processes
+        subprocess.run([sys.executable, "-c", count.format(requests)], env=env, check=True)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    text = client.get("/metrics").content.decode()
+    assert "secondline_test_requests_total 7.0" in text
+    assert "secondline_open_tickets" in text, "SecondLine's gauges, read at the scrape"

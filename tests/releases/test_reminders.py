@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core import mail
+from django.utils.timezone import now as timezone_now
 
 from secondline.accounts.models import User
 from secondline.releases import reminders, tasks, windows
@@ -86,3 +87,16 @@ def test_the_sweeps_are_registered_with_beat() -> None:
     tasks_by_name = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
     assert tasks_by_name["secondline.releases.tasks.escalate_unacknowledged"] == 60
     assert "secondline.releases.tasks.send_window_reminders" in tasks_by_name
+
+
+def test_a_window_already_reminded_is_not_read_again(
+    agreed: Any, django_assert_num_queries: Any
+) -> None:
+    """Each run reads only the windows whose reminder is due and unsent: once both went out,
+    a run is two queries that find nothing, however many windows are coming up."""
+    start = agreed.starts_at
+    with time_machine.travel(start - dt.timedelta(minutes=50), tick=False):
+        assert reminders.send_due_reminders() == 1
+        with django_assert_num_queries(2):
+            assert reminders.send_due_reminders() == 0
+        assert reminders._upcoming(timezone_now(), reminders.DAY_BEFORE, "reminded_day_at") == []

@@ -9,6 +9,8 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from secondline.releases.models import DutyShift
 from secondline.subscriptions import automation
@@ -170,3 +172,26 @@ def test_the_sweep_reads_only_what_is_due(agent, member, rules, django_assert_nu
             services.change_status(file_ticket(member), agent, Status.RESOLVED)
     with django_assert_num_queries(1):  # the due timers (none): no ticket is read
         assert automation.run_due(at(8, 12)) == 0
+
+
+def test_tickets_not_yet_due_cost_the_sweep_nothing(agent, member, rules) -> None:
+    """The reminders and automatic closing read only the timers that are due (``Timer.due_at``,
+    indexed): thirty resolved tickets not yet due add no query to the one that closes."""
+    with time_machine.travel(MONDAY_11, tick=False):
+        alone = file_ticket(member)
+        services.change_status(alone, agent, Status.RESOLVED)
+    with CaptureQueriesContext(connection) as one:
+        assert automation.run_due(at(14, 11, 1)) == 1  # five business days later
+    with time_machine.travel(at(8, 11), tick=False):
+        due = file_ticket(member)
+        services.change_status(due, agent, Status.RESOLVED)
+    with time_machine.travel(at(9, 11), tick=False):
+        for _ in range(30):
+            services.change_status(file_ticket(member), agent, Status.RESOLVED)
+    with CaptureQueriesContext(connection) as many:
+        assert automation.run_due(at(15, 11, 1)) == 1
+    due.refresh_from_db()
+    assert due.status == Status.CLOSED
+    assert len(many) == len(one), "the same queries with thirty tickets waiting"
+    assert Timer.objects.filter(due_at__lte=at(15, 11, 1)).count() == 0
+    assert Timer.objects.filter(kind=Timer.Kind.CLOSE_RESOLVED).count() == 30

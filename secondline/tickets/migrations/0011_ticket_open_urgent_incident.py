@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0007_contract_legal_details_and_vat'),
-        ('tickets', '0009_ticket_open_by_due'),
+        ('tickets', '0010_merge_and_links'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

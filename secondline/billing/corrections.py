@@ -25,6 +25,7 @@ from secondline.billing.models import (
     StatementLine,
 )
 from secondline.billing.periods import month_bounds
+from secondline.billing.prepaid import draw_for_statement
 from secondline.tickets.choices import Channel
 from secondline.tickets.signals import announce
 
@@ -245,8 +246,9 @@ def _announce(
 
 
 def recompute(statement: Statement) -> None:
-    """The totals again from the lines in the database (after a correction or an item); the
-    prepaid hours drawn stay as generated, since the work logs did not change."""
+    """The totals again from the lines in the database (after a correction or an item), and
+    the prepaid hours drawn again: corrected hours count instead of the logged ones
+    (``prepaid.draw_for_statement``)."""
     sums = statement.lines.aggregate(
         b=Sum("business_minutes"),
         o=Sum("out_of_hours_minutes"),
@@ -260,11 +262,7 @@ def recompute(statement: Statement) -> None:
     statement.business_amount = sums["ba"] or rules.ZERO
     statement.out_of_hours_amount = sums["oa"] or rules.ZERO
     statement.total_amount = sums["a"] or rules.ZERO
-    covered = min(
-        rules.amount(statement.prepaid_minutes_used, statement.hourly_rate), statement.total_amount
-    )
-    statement.prepaid_amount = max(covered, rules.ZERO)
-    statement.amount_due = statement.total_amount - statement.prepaid_amount
+    draw_for_statement(statement)
     apply_vat(statement)
     statement.save()
 

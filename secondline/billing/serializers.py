@@ -161,6 +161,7 @@ class StatementLineSerializer(serializers.ModelSerializer):
             "agent_name",
             "activity",
             "description",
+            "worklog_count",
             "business_minutes",
             "out_of_hours_minutes",
             "unverified_minutes",

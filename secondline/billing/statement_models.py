@@ -131,7 +131,8 @@ class Statement(HoursOfMinutes, models.Model):
 
 
 class StatementLine(HoursOfMinutes, models.Model):
-    """One work log as billed: what was done, when, at which rates, for how much (snapshots);
+    """The work on one ticket on one day in one activity as billed: the minutes its work logs
+    stored, at which rates, for how much (snapshots; its logs: ``statements.line_worklogs``);
     or a credit, a fixed-price item or an adjustment carried from an approved month."""
 
     class Kind(models.TextChoices):
@@ -141,9 +142,8 @@ class StatementLine(HoursOfMinutes, models.Model):
         ADJUSTMENT = "adjustment", _("Adjustment of an approved month")
 
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
-    # Links for navigation only: the line keeps its own copy of everything it bills. Without a
-    # database constraint or index, a statement of 100,000 lines does not pay 200,000 foreign
-    # key checks at commit (Django makes them deferred) nor two extra index writes per line.
+    # Links for navigation only: the line keeps its own copy of everything it bills. ``worklog``
+    # is set when the line has a single log (lines before 0004 always had one).
     worklog = models.ForeignKey(
         "billing.WorkLog",
         on_delete=models.SET_NULL,
@@ -161,6 +161,9 @@ class StatementLine(HoursOfMinutes, models.Model):
         related_name="+",
         db_constraint=False,
         db_index=False,
+    )
+    worklog_count = models.PositiveIntegerField(
+        _("work logs"), default=1, help_text=_("How many work logs the line adds up.")
     )
     ticket_number = models.CharField(_("ticket"), max_length=30)
     ticket_subject = models.CharField(_("subject"), max_length=250)

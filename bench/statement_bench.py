@@ -56,7 +56,7 @@ def _create_database(name: str) -> None:
             c.execute(f'CREATE DATABASE "{name}"')
 
 
-def _month_of_work(count: int):  # type: ignore[no-untyped-def]
+def _month_of_work(count: int, tickets_count: int = 200):  # type: ignore[no-untyped-def]
     from secondline.accounts.models import User
     from secondline.billing import rules
     from secondline.billing.models import Statement, StatementLine, WorkLog
@@ -92,7 +92,7 @@ def _month_of_work(count: int):  # type: ignore[no-untyped-def]
                 subject=f"Bench ticket {n}",
                 description="-",
             )
-            for n in range(200)
+            for n in range(tickets_count)
         ]
     )
     calendar = calendar_of(contract)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -201,6 +201,14 @@ class StatementLine(HoursOfMinutes, models.Model):
         _("price"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     corrected = models.BooleanField(_("corrected"), default=False)
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The statement's rate, or a price list item's own; empty: no VAT."),
+    )
 
     class Meta:
         ordering = ["started_at", "pk"]
@@ -344,6 +352,15 @@ class PriceListItem(models.Model):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     active = models.BooleanField(_("active"), default=True)
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Empty: the contract's VAT rate. 0 for an item not charged VAT."),
+    )
 
     class Meta:
         ordering = ["contract", "name"]
@@ -355,3 +372,10 @@ class PriceListItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.price}"
+
+    def vat_rate_in(self, statement: Statement) -> Decimal | None:
+        """Contract rule: an item has its own VAT rate when set, else the statement's; a
+        contractor without VAT (simplified tax system) charges none on anything."""
+        if statement.vat_rate is None:
+            return None
+        return statement.vat_rate if self.vat_rate is None else self.vat_rate

@@ -136,6 +136,7 @@ def _lines(
                 unverified_minutes=g["unverified"],
                 hourly_rate=rate,
                 out_of_hours_rate=ooh_rate,
+                vat_rate=statement.vat_rate,
                 business_amount=business_amount,
                 out_of_hours_amount=ooh_amount,
                 amount=business_amount + ooh_amount,

@@ -162,6 +162,7 @@ class StatementLineSerializer(serializers.ModelSerializer):
             "activity",
             "description",
             "worklog_count",
+            "vat_rate",
             "business_minutes",
             "out_of_hours_minutes",
             "unverified_minutes",

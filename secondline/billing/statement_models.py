@@ -34,7 +34,8 @@ class HoursOfMinutes:
 
 
 class Statement(HoursOfMinutes, models.Model):
-    """A contract's monthly statement: a line per billed work log, totals, the prepaid balance.
+    """A contract's monthly statement: a line per ticket, day and activity of its billed work,
+    totals, the prepaid balance.
 
     Amounts are snapshots; regenerating a draft replaces them, an approved statement is final.
     """

@@ -42,7 +42,8 @@ def main() -> None:
     from secondline.billing.models import Statement
 
     call_command("migrate", verbosity=0)
-    contract, manager = _month_of_work(args.lines)
+    # a ticket per log: a line per ticket, day and activity, so as many lines as logs
+    contract, manager = _month_of_work(args.lines, tickets_count=args.lines)
     statement = statements.generate_statement(contract, dt.date(2024, 11, 1), manager)
     Statement.objects.filter(pk=statement.pk).update(status=Statement.Status.APPROVED)
     statement.refresh_from_db()

@@ -87,10 +87,15 @@ def accounting_json(statement: Statement, language: str | None = None) -> dict[s
                 "unit": row.unit,
                 "price": _money(row.price),
                 "amount": _money(row.amount),
+                "vat_rate": _money(row.vat_rate),
             }
             for row in context["rows"]
         ],
         "totals": _totals(statement),
+        "vat_by_rate": [
+            {"rate": _money(v.rate), "base": _money(v.base), "vat": _money(v.vat)}
+            for v in context["vat"]
+        ],
         "total_in_words": context["words"],
     }
 
@@ -109,11 +114,29 @@ def statement_xlsx(statement: Statement, language: str | None = None) -> bytes:
         sheet.append([cell(_("Customer")), cell(context["customer_name"])])
         sheet.append([])
         sheet.append(
-            [_("No."), _("Date"), _("Service"), _("Qty"), _("Unit"), _("Price"), _("Amount")]
+            [
+                _("No."),
+                _("Date"),
+                _("Service"),
+                _("Qty"),
+                _("Unit"),
+                _("Price"),
+                _("Amount"),
+                _("VAT rate (%)"),
+            ]
         )
         for row in context["rows"]:
             sheet.append(
-                [row.number, row.day, cell(row.name), row.quantity, row.unit, row.price, row.amount]
+                [
+                    row.number,
+                    row.day,
+                    cell(row.name),
+                    row.quantity,
+                    row.unit,
+                    row.price,
+                    row.amount,
+                    row.vat_rate,
+                ]
             )
         sheet.append([])
         for label, value in (
@@ -124,6 +147,9 @@ def statement_xlsx(statement: Statement, language: str | None = None) -> bytes:
             (_("Total to pay"), statement.amount_due_with_vat),
         ):
             sheet.append([label, None, None, None, None, None, value])
+        for share in context["vat"]:
+            label = _("VAT %(rate)s%%") % {"rate": f"{share.rate.normalize():f}"}
+            sheet.append([label, None, None, None, None, share.base, share.vat])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from num2words import num2words
 
 from secondline.billing import rules
+from secondline.billing.corrections import vat_by_rate
 from secondline.billing.export import language_or_default, lines_of
 from secondline.billing.models import Statement, StatementLine
 
@@ -34,6 +35,7 @@ class ActRow:
     unit: str
     price: Decimal | None
     amount: Decimal
+    vat_rate: Decimal | None = None
 
 
 def require_approved(statement: Statement) -> None:
@@ -60,10 +62,18 @@ def _row(number: int, line: StatementLine) -> ActRow:
         name = f"{line.ticket_number} {line.ticket_subject}: {line.get_activity_display()}"
         if line.description:
             name += f". {line.description}"
-        return ActRow(number, line.work_date, name, rules.hours(minutes), _("h"), None, line.amount)
+        hours = rules.hours(minutes)
+        return ActRow(number, line.work_date, name, hours, _("h"), None, line.amount, line.vat_rate)
     quantity = line.quantity if line.quantity is not None else Decimal(1)
     return ActRow(
-        number, line.work_date, line.description, quantity, _("pcs"), line.unit_price, line.amount
+        number,
+        line.work_date,
+        line.description,
+        quantity,
+        _("pcs"),
+        line.unit_price,
+        line.amount,
+        line.vat_rate,
     )
 
 
@@ -85,6 +95,7 @@ def act_context(statement: Statement) -> dict[str, Any]:
         "month": str(MONTHS[statement.period.month]),  # "November", "ноябрь" (after "за")
         "day": last_day,
         "rows": rows,
+        "vat": vat_by_rate(statement),
         "words": amount_in_words(statement.amount_due_with_vat, statement.currency, language),
     }
 

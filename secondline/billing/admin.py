@@ -70,10 +70,12 @@ class StatementLineInline(admin.TabularInline[StatementLine, Statement]):
         "ticket_number",
         "activity",
         "description",
+        "worklog_count",
         "business_minutes",
         "out_of_hours_minutes",
         "unverified_minutes",
         "amount",
+        "vat_rate",
         "disputed",
         "dispute_comment",
     )

@@ -18,7 +18,7 @@ from secondline.billing.models import (
 
 @admin.register(PriceListItem)
 class PriceListItemAdmin(admin.ModelAdmin[PriceListItem]):
-    list_display = ["name", "contract", "unit", "price", "active"]
+    list_display = ["name", "contract", "unit", "price", "vat_rate", "active"]
     list_filter = ["active"]
     search_fields = ["name", "contract__number"]
     autocomplete_fields = ["contract"]

@@ -9,6 +9,7 @@ correction made then is an adjustment that the contract's next statement carries
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -25,6 +26,7 @@ from secondline.billing.models import (
     StatementLine,
 )
 from secondline.billing.periods import month_bounds
+from secondline.billing.prepaid import draw_for_statement
 from secondline.tickets.choices import Channel
 from secondline.tickets.signals import announce
 
@@ -165,7 +167,7 @@ def add_price_item(
     statement: Statement, actor: User, *, item: PriceListItem, quantity: Decimal
 ) -> StatementLine:
     """A fixed-price item of the contract's price list, ``quantity`` times, on a draft or
-    disputed statement (VAT as the statement's rate)."""
+    disputed statement, at the item's VAT rate (``PriceListItem.vat_rate_in``)."""
     if item.contract_id != statement.contract_id or not item.active:
         raise ValidationError({"item": [_("This item is not on the contract's price list.")]})
     if quantity is None or quantity <= 0 or quantity > 10_000:
@@ -179,6 +181,7 @@ def add_price_item(
             raise ValidationError({"quantity": [_("The amount of this line is too large.")]})
         line = _extra_line(statement, LineKind.ITEM, item.name, amount)
         line.quantity, line.unit_price = quantity, item.price
+        line.vat_rate = item.vat_rate_in(statement)
         line.save()
         recompute(statement)
         statement_events.announce(
@@ -208,6 +211,7 @@ def _extra_line(
         unverified_minutes=0,
         hourly_rate=statement.hourly_rate,
         out_of_hours_rate=statement.out_of_hours_rate,
+        vat_rate=statement.vat_rate,
         business_amount=rules.ZERO,
         out_of_hours_amount=rules.ZERO,
         amount=amount,
@@ -245,8 +249,9 @@ def _announce(
 
 
 def recompute(statement: Statement) -> None:
-    """The totals again from the lines in the database (after a correction or an item); the
-    prepaid hours drawn stay as generated, since the work logs did not change."""
+    """The totals again from the lines in the database (after a correction or an item), and
+    the prepaid hours drawn again: corrected hours count instead of the logged ones
+    (``prepaid.draw_for_statement``)."""
     sums = statement.lines.aggregate(
         b=Sum("business_minutes"),
         o=Sum("out_of_hours_minutes"),
@@ -260,22 +265,43 @@ def recompute(statement: Statement) -> None:
     statement.business_amount = sums["ba"] or rules.ZERO
     statement.out_of_hours_amount = sums["oa"] or rules.ZERO
     statement.total_amount = sums["a"] or rules.ZERO
-    covered = min(
-        rules.amount(statement.prepaid_minutes_used, statement.hourly_rate), statement.total_amount
-    )
-    statement.prepaid_amount = max(covered, rules.ZERO)
-    statement.amount_due = statement.total_amount - statement.prepaid_amount
+    draw_for_statement(statement)
     apply_vat(statement)
     statement.save()
 
 
-def apply_vat(statement: Statement) -> None:
-    """VAT on the amount due at the statement's rate; no rate means no VAT (simplified
-    taxation)."""
-    rate = statement.vat_rate
-    statement.vat_amount = (
-        rules.ZERO if rate is None else rules.money(statement.amount_due * rate / 100)
+@dataclass(frozen=True)
+class VatShare:
+    """The lines at one VAT rate: their amount after prepaid hours, and the VAT on it."""
+
+    rate: Decimal
+    base: Decimal
+    vat: Decimal
+
+
+def vat_by_rate(statement: Statement) -> list[VatShare]:
+    """Contract rule: VAT is charged per rate on the amount due of the lines at that rate
+    (a line's rate is the statement's, or a price list item's own). Prepaid hours pay for
+    work, so what they cover comes off the statement's own rate first. Lines without a rate
+    (a contractor on the simplified tax system) carry no VAT. Highest rate first."""
+    bases: dict[Decimal | None, Decimal] = dict(
+        statement.lines.order_by().values_list("vat_rate").annotate(base=Sum("amount"))
     )
+    covered = statement.prepaid_amount
+    for rate in sorted(bases, key=lambda r: (r != statement.vat_rate, r is None, r or 0)):
+        taken = min(covered, max(bases[rate], rules.ZERO))
+        bases[rate] -= taken
+        covered -= taken
+    return [
+        VatShare(rate, bases[rate], rules.money(bases[rate] * rate / 100))
+        for rate in sorted((r for r in bases if r is not None), reverse=True)
+    ]
+
+
+def apply_vat(statement: Statement) -> None:
+    """VAT on the amount due, summed over the lines' rates (``vat_by_rate``); no rate means
+    no VAT (simplified taxation)."""
+    statement.vat_amount = sum((share.vat for share in vat_by_rate(statement)), rules.ZERO)
     statement.amount_due_with_vat = statement.amount_due + statement.vat_amount
 
 

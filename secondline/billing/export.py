@@ -61,6 +61,7 @@ def statement_csv(statement: Statement, language: str | None = None) -> str:
                 _("Out-of-hours amount"),
                 _("Amount"),
                 _("Disputed"),
+                _("VAT rate (%)"),
             ]
         )
         for line in lines_of(statement):
@@ -70,7 +71,7 @@ def statement_csv(statement: Statement, language: str | None = None) -> str:
                     line.ticket_number,
                     line.ticket_subject,
                     line.agent_name,
-                    Activity(line.activity).label,
+                    Activity(line.activity).label if line.activity else line.get_kind_display(),
                     line.description,
                     _hours(line.business_minutes),
                     _hours(line.out_of_hours_minutes),
@@ -81,6 +82,7 @@ def statement_csv(statement: Statement, language: str | None = None) -> str:
                     line.out_of_hours_amount,
                     line.amount,
                     line.dispute_comment if line.disputed else "",
+                    "" if line.vat_rate is None else line.vat_rate,
                 ]
             )
         blank = [""] * 6

@@ -6,14 +6,20 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from secondline.accounts.models import Contract
 from secondline.billing import notify, rules
-from secondline.billing.models import BillingTerms, PrepaidPackage, WorkLog
-from secondline.billing.periods import zone_of
+from secondline.billing.models import (
+    BillingTerms,
+    PrepaidPackage,
+    Statement,
+    StatementCorrection,
+    WorkLog,
+)
+from secondline.billing.periods import month_bounds, zone_of
 
 
 @dataclass(frozen=True)
@@ -53,10 +59,41 @@ def _daily_usage(
         .order_by("day")
     )
     multiplier = contract.out_of_hours_multiplier
-    return [
-        (row["day"], rules.weighted_minutes(row["b"] or 0, row["o"] or 0, multiplier))
+    usage = {
+        row["day"]: rules.weighted_minutes(row["b"] or 0, row["o"] or 0, multiplier) for row in rows
+    }
+    for day, change in _corrected_minutes(contract, since, until).items():
+        usage[day] = max(usage.get(day, rules.ZERO) + change, rules.ZERO)
+    return sorted(usage.items())
+
+
+def _corrected_minutes(
+    contract: Contract, since: dt.date, until: dt.date | None
+) -> dict[dt.date, Decimal]:
+    """Contract rule: a line's hours corrected before the statement is approved change the
+    prepaid minutes its day drew (a reduction gives them back to the packages, in the same
+    month). A correction after approval is an adjustment of money in the next month's
+    statement (``corrections.adjustment_lines``) and leaves the prepaid hours alone."""
+    rows = (
+        StatementCorrection.objects.filter(
+            statement__contract=contract,
+            kind=StatementCorrection.Kind.LINE,
+            line__work_date__gte=since,
+        )
+        .values("line__work_date")
+        .annotate(
+            b=Sum(F("new_business_minutes") - F("old_business_minutes")),
+            o=Sum(F("new_out_of_hours_minutes") - F("old_out_of_hours_minutes")),
+        )
+    )
+    if until is not None:
+        rows = rows.filter(line__work_date__lt=until)
+    multiplier = contract.out_of_hours_multiplier
+    return {
+        row["line__work_date"]: rules.weighted_minutes(row["b"] or 0, row["o"] or 0, multiplier)
         for row in rows
-    ]
+        if row["b"] or row["o"]
+    }
 
 
 def prepaid_draw(
@@ -72,6 +109,29 @@ def prepaid_draw(
         [package.as_rule() for package in packages], _daily_usage(contract, since, until)
     )
     return [PackageBalance(p, used[p.pk]) for p in packages], drawn
+
+
+def draw_for_statement(statement: Statement) -> None:
+    """The prepaid minutes the statement's month drew, what they are worth (never more than
+    the total), what is left in the packages valid at the month's end, and the amount due."""
+    contract = statement.contract
+    first, after = month_bounds(contract, statement.period)
+    first_day, last = first.date(), (after - dt.timedelta(seconds=1)).date()
+    balances, drawn = prepaid_draw(contract, until=last + dt.timedelta(days=1))
+    used = sum((m for day, m in drawn.items() if first_day <= day <= last), rules.ZERO)
+    left = sum(
+        (
+            b.package.hours * rules.MINUTES_PER_HOUR - b.used_minutes
+            for b in balances
+            if b.package.valid_until >= last and b.package.valid_from <= last
+        ),
+        rules.ZERO,
+    )
+    statement.prepaid_minutes_used = used
+    statement.prepaid_minutes_left = left
+    covered = min(rules.amount(used, statement.hourly_rate), statement.total_amount)
+    statement.prepaid_amount = max(covered, rules.ZERO)
+    statement.amount_due = statement.total_amount - statement.prepaid_amount
 
 
 def prepaid_balance(contract: Contract) -> list[PackageBalance]:

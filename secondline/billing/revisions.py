@@ -29,6 +29,7 @@ LINE_FIELDS = (
     "quantity",
     "unit_price",
     "amount",
+    "vat_rate",
     "corrected",
 )
 

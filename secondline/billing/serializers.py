@@ -161,6 +161,8 @@ class StatementLineSerializer(serializers.ModelSerializer):
             "agent_name",
             "activity",
             "description",
+            "worklog_count",
+            "vat_rate",
             "business_minutes",
             "out_of_hours_minutes",
             "unverified_minutes",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +34,8 @@ class HoursOfMinutes:
 
 
 class Statement(HoursOfMinutes, models.Model):
-    """A contract's monthly statement: a line per billed work log, totals, the prepaid balance.
+    """A contract's monthly statement: a line per ticket, day and activity of its billed work,
+    totals, the prepaid balance.
 
     Amounts are snapshots; regenerating a draft replaces them, an approved statement is final.
     """
@@ -131,7 +132,8 @@ class Statement(HoursOfMinutes, models.Model):
 
 
 class StatementLine(HoursOfMinutes, models.Model):
-    """One work log as billed: what was done, when, at which rates, for how much (snapshots);
+    """The work on one ticket on one day in one activity as billed: the minutes its work logs
+    stored, at which rates, for how much (snapshots; its logs: ``statements.line_worklogs``);
     or a credit, a fixed-price item or an adjustment carried from an approved month."""
 
     class Kind(models.TextChoices):
@@ -141,9 +143,8 @@ class StatementLine(HoursOfMinutes, models.Model):
         ADJUSTMENT = "adjustment", _("Adjustment of an approved month")
 
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
-    # Links for navigation only: the line keeps its own copy of everything it bills. Without a
-    # database constraint or index, a statement of 100,000 lines does not pay 200,000 foreign
-    # key checks at commit (Django makes them deferred) nor two extra index writes per line.
+    # Links for navigation only: the line keeps its own copy of everything it bills. ``worklog``
+    # is set when the line has a single log (lines before 0004 always had one).
     worklog = models.ForeignKey(
         "billing.WorkLog",
         on_delete=models.SET_NULL,
@@ -161,6 +162,9 @@ class StatementLine(HoursOfMinutes, models.Model):
         related_name="+",
         db_constraint=False,
         db_index=False,
+    )
+    worklog_count = models.PositiveIntegerField(
+        _("work logs"), default=1, help_text=_("How many work logs the line adds up.")
     )
     ticket_number = models.CharField(_("ticket"), max_length=30)
     ticket_subject = models.CharField(_("subject"), max_length=250)
@@ -198,6 +202,14 @@ class StatementLine(HoursOfMinutes, models.Model):
         _("price"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     corrected = models.BooleanField(_("corrected"), default=False)
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The statement's rate, or a price list item's own; empty: no VAT."),
+    )
 
     class Meta:
         ordering = ["started_at", "pk"]
@@ -341,6 +353,15 @@ class PriceListItem(models.Model):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     active = models.BooleanField(_("active"), default=True)
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Empty: the contract's VAT rate. 0 for an item not charged VAT."),
+    )
 
     class Meta:
         ordering = ["contract", "name"]
@@ -352,3 +373,10 @@ class PriceListItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.price}"
+
+    def vat_rate_in(self, statement: Statement) -> Decimal | None:
+        """Contract rule: an item has its own VAT rate when set, else the statement's; a
+        contractor without VAT (simplified tax system) charges none on anything."""
+        if statement.vat_rate is None:
+            return None
+        return statement.vat_rate if self.vat_rate is None else self.vat_rate

@@ -5,10 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,43 +38,19 @@ from secondline.billing.models import (
     WorkLog,
 )
 from secondline.billing.periods import month_bounds, zone_of
-from secondline.billing.prepaid import prepaid_draw
+from secondline.billing.prepaid import draw_for_statement
 from secondline.tickets.choices import Channel
-from secondline.tickets.models import TICKET_NUMBER_PREFIX
+from secondline.tickets.models import TICKET_NUMBER_PREFIX, Ticket
 from secondline.tickets.signals import announce
 
-#: Lines inserted per INSERT. Measured in docs/benchmarks.md; 21 columns × 2,000 rows stay
-#: well under PostgreSQL's 65,535 parameters, and Django splits further for SQLite's limit.
+#: Lines inserted per INSERT; a statement has a line per ticket, day and activity (a few
+#: thousand for a 100,000-log month), so one or a few INSERTs.
 LINE_BATCH_SIZE = 2000
 
-LINE_FIELDS = (
-    "pk",
-    "ticket_id",
-    "ticket__subject",
-    "started_at",
-    "ended_at",
-    "agent__first_name",
-    "agent__last_name",
-    "agent__username",
-    "activity",
-    "description",
-    "billed_business_minutes",
-    "billed_out_of_hours_minutes",
-    "out_of_hours_seconds",
-    "verified_out_of_hours_seconds",
-)
 
-
-def _lines(
-    statement: Statement, contract: Contract, first: dt.datetime, after: dt.datetime
-) -> list[StatementLine]:
-    """A line per billable work log of the month: billed minutes at each rate and the
-    out-of-hours time that was not verified, shown but never billed. Each line snapshots the
-    rates, the ticket's subject and the agent's name, so later edits never change a statement.
-    """
-    zone = zone_of(contract)
-    rate, ooh_rate = statement.hourly_rate, statement.out_of_hours_rate
-    logs = (
+def month_worklogs(contract: Contract, first: dt.datetime, after: dt.datetime) -> QuerySet[WorkLog]:
+    """The month's work logs a statement lists: billable, with billed or unverified time."""
+    return (
         WorkLog.objects.in_month(contract.pk, first, after)
         .filter(billable=True)
         .filter(
@@ -66,46 +58,85 @@ def _lines(
             | Q(billed_out_of_hours_minutes__gt=0)
             | Q(out_of_hours_seconds__gt=F("verified_out_of_hours_seconds"))
         )
-        .order_by("started_at", "pk")
-        .values_list(*LINE_FIELDS)
+    )
+
+
+def _groups(contract: Contract, first: dt.datetime, after: dt.datetime) -> QuerySet[Any]:
+    """One row per ticket, day (in the contract's zone) and activity: the minutes the logs
+    stored at write time, summed by the database, and what the logs share (agent, text)."""
+    unverified = (F("out_of_hours_seconds") - F("verified_out_of_hours_seconds") + 59) / 60
+    return (
+        month_worklogs(contract, first, after)
+        .annotate(day=TruncDate("started_at", tzinfo=zone_of(contract)))
+        .values("ticket_id", "day", "activity")
+        .annotate(
+            logs=Count("pk"),
+            first_log=Min("pk"),
+            start=Min("started_at"),
+            end=Max("ended_at"),
+            agent=Min("agent_id"),
+            other_agent=Max("agent_id"),
+            text=Min("description"),
+            other_text=Max("description"),
+            business=Sum("billed_business_minutes"),
+            ooh=Sum("billed_out_of_hours_minutes"),
+            unverified=Sum(
+                Case(
+                    When(
+                        out_of_hours_seconds__gt=F("verified_out_of_hours_seconds"), then=unverified
+                    ),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+            ),
+        )
+        .order_by("start", "first_log")
+    )
+
+
+def _lines(
+    statement: Statement, contract: Contract, first: dt.datetime, after: dt.datetime
+) -> list[StatementLine]:
+    """A line per ticket, day and activity of the month's billable work logs: the billed
+    minutes at each rate, priced once per line, and the out-of-hours time that was not
+    verified, shown but never billed. The line references its logs (``worklog_count``,
+    ``StatementLine.worklogs()``) and snapshots the rates, the ticket's subject and, when its
+    logs share them, the agent's name and the description, so later edits never change it.
+    """
+    rate, ooh_rate = statement.hourly_rate, statement.out_of_hours_rate
+    groups = list(_groups(contract, first, after))
+    agents = {
+        u.pk: u.get_full_name() or u.username
+        for u in User.objects.filter(pk__in={g["agent"] for g in groups})
+    }
+    subjects = dict(
+        Ticket.objects.filter(pk__in={g["ticket_id"] for g in groups}).values_list("pk", "subject")
     )
     lines = []
-    for (
-        pk,
-        ticket_id,
-        subject,
-        start,
-        end,
-        first_name,
-        last_name,
-        username,
-        activity,
-        description,
-        business,
-        ooh,
-        ooh_seconds,
-        verified_seconds,
-    ) in logs:
-        business_amount = rules.amount(business, rate)
-        ooh_amount = rules.amount(ooh, ooh_rate)
+    for g in groups:
+        business_amount = rules.amount(g["business"], rate)
+        ooh_amount = rules.amount(g["ooh"], ooh_rate)
+        one_agent = g["agent"] == g["other_agent"]
         lines.append(
             StatementLine(
                 statement_id=statement.pk,
-                worklog_id=pk,
-                ticket_id=ticket_id,
-                ticket_number=f"{TICKET_NUMBER_PREFIX}-{ticket_id}",
-                ticket_subject=subject,
-                work_date=start.astimezone(zone).date(),
-                started_at=start,
-                ended_at=end,
-                agent_name=f"{first_name} {last_name}".strip() or username,
-                activity=activity,
-                description=description,
-                business_minutes=business,
-                out_of_hours_minutes=ooh,
-                unverified_minutes=rules.ceil_minutes(ooh_seconds - verified_seconds),
+                worklog_id=g["first_log"] if g["logs"] == 1 else None,
+                worklog_count=g["logs"],
+                ticket_id=g["ticket_id"],
+                ticket_number=f"{TICKET_NUMBER_PREFIX}-{g['ticket_id']}",
+                ticket_subject=subjects[g["ticket_id"]],
+                work_date=g["day"],
+                started_at=g["start"],
+                ended_at=g["end"],
+                agent_name=agents.get(g["agent"], "") if one_agent else "",
+                activity=g["activity"],
+                description=g["text"] if g["text"] == g["other_text"] else "",
+                business_minutes=g["business"],
+                out_of_hours_minutes=g["ooh"],
+                unverified_minutes=g["unverified"],
                 hourly_rate=rate,
                 out_of_hours_rate=ooh_rate,
+                vat_rate=statement.vat_rate,
                 business_amount=business_amount,
                 out_of_hours_amount=ooh_amount,
                 amount=business_amount + ooh_amount,
@@ -117,9 +148,10 @@ def _lines(
 def generate_statement(contract: Contract, period: dt.date, actor: User | None = None) -> Statement:
     """Build (or rebuild) the contract's statement for the month of ``period``.
 
-    A line per billable work log, totals that are the sums of the lines, and the prepaid
+    A line per ticket, day and activity, totals that are the sums of the lines, and the prepaid
     hours drawn this month and left after it. An approved statement is final.
-    The number of queries grows only by one INSERT per ``LINE_BATCH_SIZE`` lines.
+    The work logs are aggregated by the database, never loaded one by one; the number of
+    queries grows only by one INSERT per ``LINE_BATCH_SIZE`` lines.
     """
     if actor is not None:
         access.require_can_prepare_statements(actor)
@@ -145,6 +177,7 @@ def generate_statement(contract: Contract, period: dt.date, actor: User | None =
             )
         if statement is None:
             statement = Statement(contract=contract, period=first_day)
+        statement.contract = contract
         statement.status = Statement.Status.DRAFT
         statement.currency = contract.currency
         statement.hourly_rate = contract.hourly_rate
@@ -167,7 +200,7 @@ def generate_statement(contract: Contract, period: dt.date, actor: User | None =
         lines = _lines(statement, contract, first, after) + corrections.adjustment_lines(statement)
         _totals(statement, [*lines, *items])
         StatementLine.objects.bulk_create(lines, batch_size=LINE_BATCH_SIZE)
-        _prepaid(statement, contract, first_day, (after - dt.timedelta(seconds=1)).date())
+        draw_for_statement(statement)
         corrections.apply_vat(statement)
         statement.save()
     return statement
@@ -181,27 +214,6 @@ def _totals(statement: Statement, lines: Sequence[StatementLine]) -> None:
     statement.business_amount = sum((line.business_amount for line in lines), rules.ZERO)
     statement.out_of_hours_amount = sum((line.out_of_hours_amount for line in lines), rules.ZERO)
     statement.total_amount = sum((line.amount for line in lines), rules.ZERO)
-
-
-def _prepaid(statement: Statement, contract: Contract, first: dt.date, last: dt.date) -> None:
-    """Prepaid minutes drawn by this month's work, what they are worth, and what is left."""
-    balances, drawn = prepaid_draw(contract, until=last + dt.timedelta(days=1))
-    used = sum((m for day, m in drawn.items() if first <= day <= last), rules.ZERO)
-    left = sum(
-        (
-            b.package.hours * rules.MINUTES_PER_HOUR - b.used_minutes
-            for b in balances
-            if b.package.valid_until >= last and b.package.valid_from <= last
-        ),
-        rules.ZERO,
-    )
-    statement.prepaid_minutes_used = used
-    statement.prepaid_minutes_left = left
-    covered = max(
-        min(rules.amount(used, statement.hourly_rate), statement.total_amount), rules.ZERO
-    )
-    statement.prepaid_amount = covered
-    statement.amount_due = statement.total_amount - covered
 
 
 def issue_statement(statement: Statement, actor: User) -> Statement:
@@ -283,3 +295,20 @@ def dispute_line(
         if line.ticket is not None:
             announce(events.statement_line_disputed(line.ticket, line, statement, actor, channel))
     return line
+
+
+def line_worklogs(line: StatementLine) -> QuerySet[WorkLog]:
+    """The work logs a line of work adds up: its ticket's billable logs of that day (in the
+    contract's zone) and activity. Stable once the month is approved (its logs are frozen)."""
+    statement = line.statement
+    first, after = month_bounds(statement.contract, statement.period)
+    if line.kind != StatementLine.Kind.WORK or line.ticket_id is None:
+        return WorkLog.objects.none()
+    zone = zone_of(statement.contract)
+    day = dt.datetime.combine(line.work_date, dt.time(), tzinfo=zone)
+    return (
+        month_worklogs(statement.contract, first, after)
+        .filter(ticket_id=line.ticket_id, activity=line.activity)
+        .filter(started_at__gte=day, started_at__lt=day + dt.timedelta(days=1))
+        .order_by("started_at", "pk")
+    )

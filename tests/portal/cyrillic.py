@@ -12,7 +12,7 @@ from django.db import models
 LETTERS = dict(
     zip(
         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
-        "абкдефгхийклмнопкрстуввхиз" "АБКДЕФГХИЙКЛМНОПКРСТУВВХИЗ",
+        "абкдефгхийклмнопкрстуввхизАБКДЕФГХИЙКЛМНОПКРСТУВВХИЗ",
         strict=True,
     )
 )

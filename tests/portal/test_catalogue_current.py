@@ -41,7 +41,13 @@ def test_makemessages_finds_nothing_to_translate(tmp_path: Path) -> None:
     # django-admin, not ``python -m django``: the copy holds a celery.py that must not shadow
     # the library when the working directory goes on sys.path
     run = subprocess.run(
-        [str(Path(sys.executable).parent / "django-admin"), "makemessages", "-l", "ru", "--no-location"],
+        [
+            str(Path(sys.executable).parent / "django-admin"),
+            "makemessages",
+            "-l",
+            "ru",
+            "--no-location",
+        ],
         cwd=copy,
         env=environment,
         capture_output=True,

@@ -8,31 +8,29 @@ either rendered here or listed in ``NOT_PAGES`` with its reason, and a new route
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
-from pathlib import Path
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core import signing
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.views.defaults import server_error
-from rest_framework.test import APIClient
 
 from secondline.accounts import second_factor
-from secondline.accounts.models import Contract, User
+from secondline.accounts.models import User
 from secondline.billing.models import OutOfHoursRequest
 from secondline.billing.statement_models import Statement, StatementRevision
 from secondline.demo.data import load_demo
 from secondline.mail.models import InboundMessage, UrgentConfirmation
 from secondline.releases.models import UpdatePlan, UrgentAlert
-from secondline.subscriptions.models import Notice
 from secondline.tickets.models import Ticket
 from tests.portal.cyrillic import make_data_cyrillic
+from tests.portal.demo_month import close_last_month
 from tests.portal.visible_text import english_phrases, english_words
 
 #: Parts of the site that are not the desk or the portal, with the reason.
@@ -136,7 +134,9 @@ KWARGS: dict[str, Callable[[], dict[str, Any]]] = {
         "number": revision.number,
     },
     "releases:plan": lambda: {"ticket_id": _first(UpdatePlan.objects).ticket_id},
-    "releases:acknowledge": lambda: _signed("secondline.releases.acknowledge", "alert", UrgentAlert),
+    "releases:acknowledge": lambda: _signed(
+        "secondline.releases.acknowledge", "alert", UrgentAlert
+    ),
     "mail:confirm_urgent": lambda: _signed(
         "secondline.mail.urgent.confirm", "confirm", UrgentConfirmation
     ),
@@ -179,27 +179,11 @@ def _client(user: User | None) -> Client:
     return client
 
 
-def _close_last_month() -> None:
-    """The demo's walk of docs/billing.md: a statement issued, disputed, corrected, reissued."""
-    manager, responsible = (User.objects.get(username=name) for name in ("manager", "responsible"))
-    boss, customer = APIClient(), APIClient()
-    boss.force_authenticate(manager)
-    customer.force_authenticate(responsible)
-    month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    contract = Contract.objects.get(customer=responsible.organization)
-    made = boss.post("/api/statements/", {"contract": contract.pk, "period": month.isoformat()})
-    url = f"/api/statements/{made.json()['id']}/"
-    line = boss.post(url + "issue/").json()["lines"][0]
-    customer.post(url + "dispute/", {"line": line["id"], "comment": "2 ч"})
-    boss.post(url + "correct/", {"line": line["id"], "business_hours": "1", "reason": "1 ч"})
-    boss.post(url + "issue/")
-
-
 @pytest.mark.django_db(transaction=False)
 def test_every_page_speaks_russian_to_a_russian_profile() -> None:
     load_demo()
     make_data_cyrillic()
-    _close_last_month()
+    close_last_month()
     people = {name: User.objects.get(username=name) for name in ROLES}
     User.objects.update(language="ru")
     for person in people.values():
@@ -233,9 +217,8 @@ def test_every_page_speaks_russian_to_a_russian_profile() -> None:
                     f"{url} as {who} ({response.status_code}): {sorted(words)} in "
                     f"{english_phrases(response.content.decode())}"
                 )
-        if name not in POST_ONLY and name not in LINK_PAGES:
-            if not shown:
-                problems.append(f"{url}: no role saw the page (200)")
+        if name not in POST_ONLY and name not in LINK_PAGES and not shown:
+            problems.append(f"{url}: no role saw the page (200)")
     translation.activate("en")
     Path(os.environ.get("RUSSIAN_WALK_REPORT", os.devnull)).write_text("\n".join(problems))
     assert not problems, "\n".join(problems)
@@ -256,7 +239,10 @@ def test_the_error_pages_speak_the_profiles_language_in_the_sites_style(
         assert response.status_code == status
         assert 'class="site-header"' in page and '<html lang="ru">' in page, url
         assert not english_words(page), (url, english_phrases(page))
-    assert "График дежурств видят только сотрудники исполнителя" in client.get("/releases/duty/").content.decode()
+    assert (
+        "График дежурств видят только сотрудники исполнителя"
+        in client.get("/releases/duty/").content.decode()
+    )
 
     request = rf.get("/")
     with translation.override("ru"):

@@ -10,7 +10,12 @@ from django.utils.cache import patch_cache_control
 
 
 class UserLanguageMiddleware:
-    """Runs after LocaleMiddleware and AuthenticationMiddleware."""
+    """Runs after LocaleMiddleware and AuthenticationMiddleware.
+
+    A signed-in person's profile language wins over the browser's. When the answer is ready
+    the thread goes back to the default language: whatever runs next in this thread (the next
+    request, a task run in place, the notifications sent as the response closes) starts from
+    English, never from this request's language, and picks its own language explicitly."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -21,9 +26,12 @@ class UserLanguageMiddleware:
         if language:
             translation.activate(language)
             request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
-        response = self.get_response(request)
-        if language:
-            response.headers.setdefault("Content-Language", language)
+        try:
+            response = self.get_response(request)
+            # a token caller's language is switched inside the view (accounts.tokens)
+            response.headers.setdefault("Content-Language", translation.get_language())
+        finally:
+            translation.deactivate()
         return response
 
 

@@ -15,7 +15,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -60,6 +60,18 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     reason otherwise."""
 
     model = ApiToken
+
+    def authenticate(self, request: Any) -> tuple[Any, Any] | None:
+        """A token caller is answered in its profile's language, unless the request names one
+        in ``Accept-Language`` (docs/api.md, "Language"): a program sends that header only
+        when it means it, unlike a browser, so for a token it overrides the profile. The
+        middleware (accounts.middleware) cannot do this: token authentication runs inside
+        the view."""
+        found = super().authenticate(request)
+        asked = request.META.get("HTTP_ACCEPT_LANGUAGE", "").strip()
+        if found is not None and found[0].language and asked in {"", "*"}:
+            translation.activate(found[0].language)
+        return found
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         token = ApiToken.objects.select_related("user").filter(digest=token_digest(key)).first()

@@ -231,9 +231,12 @@ def _adjustment(
 
 
 def describe(correction: StatementCorrection) -> str:
-    """The change in words the other side reads: the line, before → after, and why."""
-    return f"{correction.line_label}: {correction.old_amount} → {correction.new_amount}. " + (
-        _("Reason: %(reason)s") % {"reason": correction.reason}
+    """The change the other side reads: the line, before → after, and why (as typed).
+
+    The statement's history keeps this text, and people of either language read it: so it
+    holds data and symbols only, no word of the writer's language."""
+    return f"{correction.line_label}: {correction.old_amount} → {correction.new_amount} — " + (
+        correction.reason
     )
 
 

@@ -165,7 +165,8 @@ def decline_text(ticket: Ticket) -> str:
 
 def _field_label(name: str) -> str:
     try:
-        return str(Ticket._meta.get_field(name).verbose_name).capitalize()  # type: ignore[union-attr]
+        label = str(Ticket._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
+        return label[:1].upper() + label[1:]  # not capitalize(): "SLA" stays upper case
     except Exception:  # an event about a field that no longer exists still reads
         return name
 

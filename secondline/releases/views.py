@@ -8,8 +8,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -213,7 +213,7 @@ def _week_start(request: HttpRequest) -> dt.date:
 def windows_calendar(request: HttpRequest) -> HttpResponse:
     """Agreed windows of all customers by day, one week at a time (contractor staff)."""
     if not _staff(request):
-        return HttpResponseForbidden(_("Only the contractor's staff see all customers' windows."))
+        raise PermissionDenied(_("Only the contractor's staff see all customers' windows."))
     days = 1 if request.GET.get("view") == "day" else 7
     first = (
         _date(request.GET.get("day")) or timezone.localdate() if days == 1 else _week_start(request)
@@ -253,7 +253,7 @@ def windows_calendar(request: HttpRequest) -> HttpResponse:
 def roster(request: HttpRequest) -> HttpResponse:
     """The duty roster for the coming week and who is on duty now (contractor staff)."""
     if not _staff(request):
-        return HttpResponseForbidden(_("Only the contractor's staff see the duty roster."))
+        raise PermissionDenied(_("Only the contractor's staff see the duty roster."))
     now = timezone.now()
     shifts = DutyShift.objects.filter(
         ends_at__gt=now, starts_at__lt=now + dt.timedelta(days=7)

@@ -37,9 +37,10 @@ def read_po(path: Path) -> list[Entry]:
 
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.strip()
-        if line.startswith("#~"):
-            entry.obsolete = True
-            continue
+        if line.startswith("#~"):  # an obsolete entry: read it, marked so
+            entry.obsolete, line = True, line[2:].strip()
+            if line.startswith("|"):
+                continue
         if not line:
             finish()
             continue

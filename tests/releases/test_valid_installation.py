@@ -219,6 +219,8 @@ def test_the_api_names_the_field_of_an_installation_outside_its_window(
         "installed_version": plan.target_version_id,
     }
     client = api_as(engineer)
+    # the engineer's profile says Russian; a token caller may ask English per request
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with time_machine.travel(start + dt.timedelta(hours=6)):
         refused = client.post(f"/api/releases/plans/{plan.pk}/installed/", body, format="json")
         assert refused.status_code == 400
@@ -289,6 +291,7 @@ def test_the_api_names_the_field_of_a_downgrade_and_of_an_overlap_at_acceptance(
                 "installed_version": versions["4.1.0"].pk,
             },
             format="json",
+            HTTP_ACCEPT_LANGUAGE="en",  # the engineer's profile says Russian
         )
     assert refused.status_code == 400
     assert "downgrade" in refused.json()["installed_version"][0]

@@ -1,0 +1,58 @@
+"""A 1 MB description or comment is folded on the ticket page (desk and portal) and cut in the
+emails, which link to the whole text in the reader's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core import mail
+from django.test import Client
+
+from secondline.tickets import services
+from tests.factories import file_ticket, incident_draft
+
+HUGE = ("Строка журнала с ошибкой проведения отгрузки. " * 24 + "\n") * 900  # about 1 MB
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_ticket_page_folds_a_huge_description_and_comment(personas: Any) -> None:
+    ticket = file_ticket(personas.member, incident_draft(description=HUGE))
+    services.add_comment(ticket, personas.agent, HUGE)
+    for person in (personas.agent, personas.member):
+        page = signed_in(person).get(f"/tickets/{ticket.pk}/").content.decode()
+        assert page.count('<details class="folded">') == 2, person
+        assert "Show all (" in page and "folded-preview" in page
+
+
+def test_a_short_text_is_not_folded(personas: Any) -> None:
+    ticket = file_ticket(personas.member)
+    page = signed_in(personas.agent).get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'class="folded"' not in page
+    assert f'<div class="description">{ticket.description}</div>' in page
+
+
+def test_an_email_quotes_a_few_kb_and_links_to_the_rest(personas: Any, sent: Any) -> None:
+    ticket = file_ticket(personas.member)
+    personas.member.language = "ru"
+    personas.member.save()
+    with sent():
+        services.add_comment(ticket, personas.agent, HUGE)
+    [message] = [m for m in mail.outbox if m.to == [personas.member.email]][-1:]
+    assert len(message.body.encode()) < 16_000
+    link = f"{ticket.get_absolute_url()}"
+    assert "… полный текст: http" in message.body and link in message.body
+    html = message.alternatives[0][0]
+    assert len(html.encode()) < 24_000 and "полный текст" in html
+
+
+def test_a_short_comment_reaches_the_email_whole(personas: Any, sent: Any) -> None:
+    ticket = file_ticket(personas.member)
+    with sent():
+        services.add_comment(ticket, personas.agent, "Short answer.")
+    message = [m for m in mail.outbox if m.to == [personas.member.email]][-1]
+    assert "Short answer." in message.body and "read the whole text" not in message.body

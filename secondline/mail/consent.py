@@ -147,7 +147,8 @@ def _exchange(mailbox: Mailbox, code: str, consent: Consent) -> None:
     }
     if mailbox.oauth2_client_secret:
         form["client_secret"] = mailbox.oauth2_client_secret
-    answer = post_form(mailbox.oauth2_token_url, form)
+    known = PROVIDERS.get(mailbox.oauth2_provider)
+    answer = post_form(mailbox.oauth2_token_url or (known.token_url if known else ""), form)
     access, refresh = answer.get("access_token"), answer.get("refresh_token")
     lifetime = answer.get("expires_in", 3600)
     if not isinstance(access, str) or not access or not isinstance(lifetime, int | str):

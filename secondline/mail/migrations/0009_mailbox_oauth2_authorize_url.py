@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mail', '0007_proof_reply_keys'),
+        ('mail', '0008_quarantine_discard'),
     ]
 
     operations = [

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
 from secondline.mail import flags, imap, oauth2, proof, quarantine
+from secondline.mail.consent_admin import ConsentAdminMixin
 from secondline.mail.limits import parse_raw
 from secondline.mail.models import InboundMessage, Mailbox, Notification, ReplyKey, SenderReply
 from secondline.tickets.choices import TicketType
@@ -43,6 +44,7 @@ class NotificationAdmin(admin.ModelAdmin[Notification]):
 
 OAUTH2_FIELDS = [
     "oauth2_provider",
+    "oauth2_authorize_url",
     "oauth2_token_url",
     "oauth2_scope",
     "oauth2_client_id",
@@ -61,11 +63,24 @@ class MailboxForm(forms.ModelForm[Mailbox]):
         assume_scheme="https",
         help_text=_("Filled in for the known providers."),
     )
+    oauth2_authorize_url = forms.URLField(
+        label=_("authorize URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Where the administrator gives consent; filled in for the known providers."),
+    )
     oauth2_client_secret = forms.CharField(
         label=_("client secret"), widget=forms.PasswordInput(render_value=True), required=False
     )
+    # Never shown again once stored (``Connect`` gets it); left empty, the stored one is kept.
     oauth2_refresh_token = forms.CharField(
-        label=_("refresh token"), widget=forms.PasswordInput(render_value=True), required=False
+        label=_("refresh token"),
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        help_text=_(
+            "Got by “Connect” after saving; or paste one. Never shown: "
+            "left empty, the stored one is kept."
+        ),
     )
 
     class Meta:
@@ -86,32 +101,48 @@ class MailboxForm(forms.ModelForm[Mailbox]):
             "is_active",
         ]
 
+    def clean_oauth2_refresh_token(self) -> str:
+        return self.cleaned_data.get("oauth2_refresh_token") or self.instance.oauth2_refresh_token
+
     def clean(self) -> dict[str, Any]:
-        """OAuth2 needs the app's client ID and a refresh token; a known provider's token URL
-        and scope are filled in (``oauth2.PROVIDERS``)."""
+        """OAuth2 needs the app's client ID, and a refresh token or a way to get one (the
+        authorize URL ``Connect`` goes to); a known provider's URLs and scope are filled in
+        (``oauth2.PROVIDERS``)."""
         data = super().clean() or {}
         if data.get("auth") != Mailbox.Auth.OAUTH2:
             return data
-        for name in ("oauth2_provider", "oauth2_client_id", "oauth2_refresh_token"):
+        for name in ("oauth2_provider", "oauth2_client_id"):
             if not data.get(name):
                 self.add_error(name, _("Needed for an OAuth2 sign-in."))
         known = oauth2.PROVIDERS.get(data.get("oauth2_provider") or "")
         if known is not None:
             data["oauth2_token_url"] = data.get("oauth2_token_url") or known.token_url
+            data["oauth2_authorize_url"] = data.get("oauth2_authorize_url") or known.authorize_url
             data["oauth2_scope"] = data.get("oauth2_scope") or known.scope
-        elif not data.get("oauth2_token_url"):
+            return data
+        if not data.get("oauth2_token_url"):
             self.add_error("oauth2_token_url", _("Give the provider's token URL."))
+        if not data.get("oauth2_authorize_url") and not data.get("oauth2_refresh_token"):
+            self.add_error(
+                "oauth2_authorize_url", _("Give the provider's authorize URL, or a refresh token.")
+            )
         return data
 
+    def _oauth2_changed(self) -> bool:
+        initial = {name: getattr(self.instance, name) for name in OAUTH2_FIELDS}
+        if self.instance.pk is not None:
+            initial = dict(Mailbox.objects.filter(pk=self.instance.pk).values(*OAUTH2_FIELDS)[0])
+        return any(self.cleaned_data.get(name, "") != initial[name] for name in OAUTH2_FIELDS)
+
     def save(self, commit: bool = True) -> Mailbox:
-        if any(name in self.changed_data for name in OAUTH2_FIELDS):
+        if self.instance.pk is None or self._oauth2_changed():
             self.instance.oauth2_access_token = ""  # got again with the new settings
             self.instance.oauth2_expires_at = None
         return super().save(commit)
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin[Mailbox]):
+class MailboxAdmin(ConsentAdminMixin):
     form = MailboxForm
     list_display = ["name", "host", "username", "folder", "is_active", "last_polled_at"]
     list_filter = ["is_active"]

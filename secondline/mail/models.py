@@ -115,6 +115,11 @@ class Mailbox(models.Model):
     oauth2_token_url = models.URLField(
         _("token URL"), blank=True, help_text=_("Filled in for the known providers.")
     )
+    oauth2_authorize_url = models.URLField(
+        _("authorize URL"),
+        blank=True,
+        help_text=_("Where the administrator gives consent; filled in for the known providers."),
+    )
     oauth2_scope = models.CharField(_("scope"), max_length=255, blank=True)
     oauth2_client_id = models.CharField(_("client ID"), max_length=255, blank=True)
     oauth2_client_secret = models.CharField(_("client secret"), max_length=255, blank=True)

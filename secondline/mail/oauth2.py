@@ -17,6 +17,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from secondline.mail.models import Mailbox
 
@@ -30,6 +31,8 @@ class ProviderSettings:
     token_url: str
     scope: str
     host: str
+    authorize_url: str  # where an administrator gives consent (``consent``)
+    consent_scope: str  # asked for there when the mailbox names no scope
 
 
 PROVIDERS: dict[str, ProviderSettings] = {
@@ -38,11 +41,26 @@ PROVIDERS: dict[str, ProviderSettings] = {
         "https://login.microsoftonline.com/common/oauth2/v2.0/token",
         "https://outlook.office.com/IMAP.AccessAsUser.All offline_access",
         "outlook.office365.com",
+        "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
+        "https://outlook.office.com/IMAP.AccessAsUser.All offline_access",
     ),
     # yandex.ru/support/mail-business: "OAuth-авторизация в Яндекс Почте" (right mail:imap_full)
-    Provider.YANDEX: ProviderSettings("https://oauth.yandex.ru/token", "", "imap.yandex.ru"),
+    # The rights are the app's (chosen when it is registered), so the consent names none.
+    Provider.YANDEX: ProviderSettings(
+        "https://oauth.yandex.ru/token",
+        "",
+        "imap.yandex.ru",
+        "https://oauth.yandex.ru/authorize",
+        "",
+    ),
     # help.mail.ru/developers/oauth: scope "userinfo mail.imap", granted at the consent
-    Provider.MAILRU: ProviderSettings("https://oauth.mail.ru/token", "", "imap.mail.ru"),
+    Provider.MAILRU: ProviderSettings(
+        "https://oauth.mail.ru/token",
+        "",
+        "imap.mail.ru",
+        "https://oauth.mail.ru/login",
+        "userinfo mail.imap",
+    ),
 }
 
 
@@ -52,6 +70,8 @@ class OAuth2Error(Exception):
 
 def access_token(mailbox: Mailbox) -> str:
     """A valid access token of the mailbox, refreshed first when it is missing or expiring."""
+    if not mailbox.oauth2_refresh_token:
+        raise OAuth2Error(_("Not connected yet: use “Connect” on the mailbox's page."))
     if not mailbox.oauth2_access_token or _expiring(mailbox, timezone.now()):
         refresh(mailbox)
     return mailbox.oauth2_access_token
@@ -71,10 +91,13 @@ def refresh(mailbox: Mailbox) -> None:
     }
     if mailbox.oauth2_scope:
         form["scope"] = mailbox.oauth2_scope
-    answer = _post(mailbox.oauth2_token_url, form)
+    answer = post_form(mailbox.oauth2_token_url, form)
     token, lifetime = answer.get("access_token"), answer.get("expires_in", 3600)
     if not isinstance(token, str) or not token or not isinstance(lifetime, int | str):
-        raise OAuth2Error(f"the token endpoint's answer has no access token: {answer!r:.300}")
+        raise OAuth2Error(
+            _("The token endpoint's answer has no access token: %(answer)s")
+            % {"answer": f"{answer!r:.300}"}
+        )
     mailbox.oauth2_access_token = token
     mailbox.oauth2_expires_at = timezone.now() + dt.timedelta(seconds=int(lifetime))
     fields = ["oauth2_access_token", "oauth2_expires_at"]
@@ -85,10 +108,10 @@ def refresh(mailbox: Mailbox) -> None:
     mailbox.save(update_fields=fields)
 
 
-def _post(url: str, form: dict[str, str]) -> dict[str, object]:
+def post_form(url: str, form: dict[str, str]) -> dict[str, object]:
     # Secrets go over TLS, or to this machine (a local token proxy).
     if not url.startswith(("https://", "http://127.0.0.1:", "http://localhost:")):
-        raise OAuth2Error(f"the token URL must be https: {url}")
+        raise OAuth2Error(_("The token URL must be https: %(url)s") % {"url": url})
     request = urllib.request.Request(
         url,
         data=urllib.parse.urlencode(form).encode(),
@@ -100,11 +123,16 @@ def _post(url: str, form: dict[str, str]) -> dict[str, object]:
             answer = json.load(response)
     except urllib.error.HTTPError as exc:  # RFC 6749, 5.2: the error in a JSON body
         detail = exc.read()[:500].decode("utf-8", "replace")
-        raise OAuth2Error(f"the token endpoint refused ({exc.code}): {detail}") from exc
+        raise OAuth2Error(
+            _("The token endpoint refused (%(status)s): %(detail)s")
+            % {"status": exc.code, "detail": detail}
+        ) from exc
     except (OSError, ValueError) as exc:
-        raise OAuth2Error(f"the token endpoint could not be reached: {exc}") from exc
+        raise OAuth2Error(
+            _("The token endpoint could not be reached: %(error)s") % {"error": exc}
+        ) from exc
     if not isinstance(answer, dict):
-        raise OAuth2Error("the token endpoint's answer is not a JSON object")
+        raise OAuth2Error(_("The token endpoint's answer is not a JSON object."))
     return answer
 
 

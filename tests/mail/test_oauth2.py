@@ -191,4 +191,4 @@ def test_the_admin_asks_for_what_oauth2_needs(db) -> None:
         data=form_data(oauth2_refresh_token="", oauth2_provider=Mailbox.Provider.OTHER)
     )
     assert not form.is_valid()
-    assert set(form.errors) == {"oauth2_refresh_token", "oauth2_token_url"}
+    assert set(form.errors) == {"oauth2_authorize_url", "oauth2_token_url"}

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from secondline.accounts.models import Contract, Organization, User
 from secondline.billing.models import Activity, WorkLog
+from secondline.search import documents
 from secondline.sla import services as sla
 from secondline.sla.clock import State
 from secondline.sla.models import SLAPlan, WorkingCalendar
@@ -230,6 +231,7 @@ def _batch(
     TicketEvent.objects.bulk_create(events, batch_size=BATCH)
     Attachment.objects.bulk_create(attachments, batch_size=BATCH)
     WorkLog.objects.bulk_create(worklogs, batch_size=BATCH)
+    documents.refresh([ticket.pk for ticket in rows])  # findable, as a filed ticket is
     report.tickets += len(rows)
     report.comments += len(comments)
     report.events += len(events)

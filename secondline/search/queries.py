@@ -15,7 +15,7 @@ from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 
 from secondline.accounts.models import User
 from secondline.search import text
-from secondline.search.models import TicketDocument, TicketIndex
+from secondline.search.models import TicketDocument, TicketIndex, TicketVector
 from secondline.tickets.access import tickets_visible_to
 from secondline.tickets.models import Ticket
 
@@ -48,16 +48,17 @@ def ranked(tickets: QuerySet[Ticket], query: str, internal: bool) -> QuerySet[Ti
     if not text.words(query):
         return tickets.none()
     if connection.vendor == "postgresql":
-        column = "search_vector__vector" if internal else "search_vector__public_vector"
+        column = "vector" if internal else "public_vector"
         search = _pg_query(query)
-        # Ranking reads every match's vector: rank the newest matches only (one query, which
-        # PostgreSQL plans by the word's frequency: the GIN index for a rare word, the newest
-        # tickets first for a common one), so a word in half the tickets still answers at once.
-        recent = tickets.filter(**{column: search}).order_by("-pk")
+        # Ranking reads every match's vector: rank the newest matches only. They are found as
+        # ids from the GIN index (a semi-join on the narrow vector table, no vector read), then
+        # the tickets' primary key is walked newest first until enough of them match.
+        matching = TicketVector.objects.filter(**{column: search}).values("ticket_id")
+        recent = tickets.filter(pk__in=matching).order_by("-pk")
         newest = list(recent.values_list("pk", flat=True)[:CANDIDATES])
         return (
             tickets.filter(pk__in=newest)
-            .annotate(search_rank=SearchRank(F(column), search))
+            .annotate(search_rank=SearchRank(F(f"search_vector__{column}"), search))
             .order_by("-search_rank", "-pk")
         )
     condition = text.fts5_query(query)

@@ -235,8 +235,10 @@ def rebuild(tickets: QuerySet[Ticket], batch: int = BATCH) -> int:
 def _indexes_deferred(count: int) -> Iterator[None]:
     """For many documents on PostgreSQL, drop the GIN indexes and build them once at the end:
     several times faster than updating them row by row. Searches read the table meanwhile;
-    a build cut short leaves them to the next ``rebuild`` (``secondline search reindex``)."""
-    if connection.vendor != "postgresql" or count < DEFER_INDEXES_AT:
+    a build cut short leaves them to the next ``rebuild`` (``secondline search reindex``).
+    Not inside a transaction (a change of an organisation's name): the index is made only
+    once the batches are committed."""
+    if connection.vendor != "postgresql" or count < DEFER_INDEXES_AT or connection.in_atomic_block:
         yield
         return
     indexes = TicketVector._meta.indexes

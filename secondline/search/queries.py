@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 
 from secondline.accounts.models import User
 from secondline.search import text
@@ -21,7 +21,10 @@ from secondline.tickets.models import Ticket
 
 NUMBER_RE = re.compile(r"^\s*(?:SL-?)?(\d{1,12})\s*$", re.IGNORECASE)
 # A search ranks at most this many matches, the most recently filed (SQLite: the best by bm25).
-CANDIDATES = 500
+CANDIDATES = 200
+# Up to this many tickets to search among, each is looked up (a subquery per ticket, which the
+# planner cannot turn into a join walking the whole vector table).
+FEW_TICKETS = 5000
 MAX_QUERY_CHARS = 200
 
 
@@ -50,11 +53,17 @@ def ranked(tickets: QuerySet[Ticket], query: str, internal: bool) -> QuerySet[Ti
     if connection.vendor == "postgresql":
         column = "vector" if internal else "public_vector"
         search = _pg_query(query)
-        # Ranking reads every match's vector: rank the newest matches only. They are found as
-        # ids from the GIN index (a semi-join on the narrow vector table, no vector read), then
-        # the tickets' primary key is walked newest first until enough of them match.
-        matching = TicketVector.objects.filter(**{column: search}).values("ticket_id")
-        recent = tickets.filter(pk__in=matching).order_by("-pk")
+        # Ranking reads every match's vector: rank the newest matches only. Among few tickets
+        # (a queue: the open ones), each is looked up newest first; among many (every ticket),
+        # the GIN index's matches are joined, and PostgreSQL walks the tickets newest first
+        # for a common word or reads the index's few matches for a rare one.
+        if tickets.order_by()[: FEW_TICKETS + 1].count() <= FEW_TICKETS:
+            probe = TicketVector.objects.filter(pk=OuterRef("pk"), **{column: search})
+            recent = tickets.alias(hit=Subquery(probe.values("pk")[:1])).filter(hit__isnull=False)
+        else:
+            matching = TicketVector.objects.filter(**{column: search}).values("ticket_id")
+            recent = tickets.filter(pk__in=matching)
+        recent = recent.order_by("-pk")
         newest = list(recent.values_list("pk", flat=True)[:CANDIDATES])
         return (
             tickets.filter(pk__in=newest)

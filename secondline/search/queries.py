@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
@@ -57,14 +58,15 @@ def ranked(tickets: QuerySet[Ticket], query: str, internal: bool) -> QuerySet[Ti
         # (a queue: the open ones), each is looked up newest first; among many (every ticket),
         # the GIN index's matches are joined, and PostgreSQL walks the tickets newest first
         # for a common word or reads the index's few matches for a rare one.
+        recent: QuerySet[Any, int]
         if tickets.order_by()[: FEW_TICKETS + 1].count() <= FEW_TICKETS:
             probe = TicketVector.objects.filter(pk=OuterRef("pk"), **{column: search})
-            recent = tickets.alias(hit=Subquery(probe.values("pk")[:1])).filter(hit__isnull=False)
+            hit = Subquery(probe.values("pk")[:1])
+            recent = tickets.alias(hit=hit).filter(hit__isnull=False).values_list("pk", flat=True)
         else:
             matching = TicketVector.objects.filter(**{column: search}).values("ticket_id")
-            recent = tickets.filter(pk__in=matching)
-        recent = recent.order_by("-pk")
-        newest = list(recent.values_list("pk", flat=True)[:CANDIDATES])
+            recent = tickets.filter(pk__in=matching).values_list("pk", flat=True)
+        newest = list(recent.order_by("-pk")[:CANDIDATES])
         return (
             tickets.filter(pk__in=newest)
             .annotate(search_rank=SearchRank(F(f"search_vector__{column}"), search))

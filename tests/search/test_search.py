@@ -224,7 +224,7 @@ def test_the_newest_matches_are_found_among_many_tickets_and_among_few(
     assert found(personas.outsider, "отгрузк") == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_bulk_rebuild_remakes_every_document_and_the_indexes(
     personas: Personas, shipments: dict[str, Ticket], monkeypatch: Any
 ) -> None:

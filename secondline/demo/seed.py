@@ -4,7 +4,9 @@ Unlike the demo data, which goes through the service layer ticket by ticket, the
 rows in bulk (``bulk_create`` in batches, one transaction per batch) so that half a million
 tickets take minutes, not days. The rows look like years of real work: most tickets resolved or
 closed, a recent few still open with running SLA clocks, conversations with internal notes,
-audit trails, attachment rows (the files themselves are not written), and work logs.
+audit trails, attachment rows (the files themselves are not written), and work logs; each batch's
+search documents are built as the batch is written (``search.documents.refresh``), so the
+tickets are findable as filed ones are.
 """
 
 from __future__ import annotations

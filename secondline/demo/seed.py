@@ -4,7 +4,9 @@ Unlike the demo data, which goes through the service layer ticket by ticket, the
 rows in bulk (``bulk_create`` in batches, one transaction per batch) so that half a million
 tickets take minutes, not days. The rows look like years of real work: most tickets resolved or
 closed, a recent few still open with running SLA clocks, conversations with internal notes,
-audit trails, attachment rows (the files themselves are not written), and work logs.
+audit trails, attachment rows (the files themselves are not written), and work logs; each batch's
+search documents are built as the batch is written (``search.documents.refresh``), so the
+tickets are findable as filed ones are.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.utils import timezone
 
 from secondline.accounts.models import Contract, Organization, User
 from secondline.billing.models import Activity, WorkLog
+from secondline.search import documents
 from secondline.sla import services as sla
 from secondline.sla.clock import State
 from secondline.sla.models import SLAPlan, WorkingCalendar
@@ -230,6 +233,7 @@ def _batch(
     TicketEvent.objects.bulk_create(events, batch_size=BATCH)
     Attachment.objects.bulk_create(attachments, batch_size=BATCH)
     WorkLog.objects.bulk_create(worklogs, batch_size=BATCH)
+    documents.refresh([ticket.pk for ticket in rows])  # findable, as a filed ticket is
     report.tickets += len(rows)
     report.comments += len(comments)
     report.events += len(events)

@@ -1,17 +1,25 @@
-"""Build and store the search documents: one ticket after each change, or many in bulk."""
+"""Build and store the search documents: one ticket after each change, or many in bulk.
+
+Texts are assembled in Python from a few column reads per batch (no model instances); the
+vectors are computed by PostgreSQL from the stored texts, one ``UPDATE`` per batch.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from django.contrib.postgres.search import SearchVector
-from django.db import connection
-from django.db.models import Prefetch, QuerySet, Subquery
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import connection, transaction
+from django.db.models import F, Func, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from secondline.search import text
 from secondline.search.models import TicketDocument, TicketIndex, TicketVector
-from secondline.tickets.models import Attachment, Comment, Ticket
+from secondline.tickets.models import TICKET_NUMBER_PREFIX, Attachment, Comment, Ticket
 
 # A long text is searched by its beginning: a tsvector holds at most 1 MB.
 DESCRIPTION_CHARS = 20_000
@@ -19,53 +27,75 @@ COMMENT_CHARS = 5_000
 TEXT_CHARS = 200_000
 CONFIGS = ("russian", "english")
 TEXT_FIELDS = ("subject", "people", "public_text", "staff_text")
+BATCH = 2000
+DEFER_INDEXES_AT = 20_000  # documents rebuilt at once
+TICKET_COLUMNS = (
+    "pk",
+    "subject",
+    "description",
+    "requester__first_name",
+    "requester__last_name",
+    "requester__username",
+    "requester__email",
+    "organization__name",
+)
 
 
 def _file_name(name: str) -> str:
     return f"{name} ({text.plain(name)})"
 
 
-def _person(ticket: Ticket) -> str:
-    person = ticket.requester
-    email = person.email or ""
-    return " ".join(
-        part
-        for part in (
-            ticket.number,
-            str(ticket.pk),
-            person.get_full_name(),
-            person.username,
-            email,
-            text.plain(email),
-            ticket.organization.name,
+@dataclass
+class _Parts:
+    """What one document is made of, gathered from the rows of a batch."""
+
+    public: list[str] = field(default_factory=list)
+    staff: list[str] = field(default_factory=list)
+
+    def add(self, piece: str, is_public: bool) -> None:
+        (self.public if is_public else self.staff).append(piece)
+
+
+def _people(pk: int, first: str, last: str, username: str, email: str, org: str) -> str:
+    full_name = f"{first} {last}".strip()
+    email = email or ""
+    parts = (f"{TICKET_NUMBER_PREFIX}-{pk}", str(pk), full_name, username, email)
+    return " ".join(part for part in (*parts, text.plain(email), org) if part)
+
+
+def documents_of(ids: Sequence[int], conversation: bool = True) -> list[TicketDocument]:
+    """The documents of these tickets, from three reads (tickets, comments, files); two for
+    tickets just filed (no ``conversation`` yet)."""
+    parts: dict[int, _Parts] = defaultdict(_Parts)
+    comments = Comment.objects.filter(ticket_id__in=ids).order_by("created_at", "id")
+    for ticket_id, body, is_public in (
+        comments.values_list("ticket_id", "body", "is_public") if conversation else ()
+    ):
+        parts[ticket_id].add(body[:COMMENT_CHARS], is_public)
+    files = Attachment.objects.filter(ticket_id__in=ids).order_by("created_at", "id")
+    for ticket_id, name, is_public in files.values_list("ticket_id", "filename", "is_public"):
+        parts[ticket_id].add(_file_name(name), is_public)
+    found = []
+    for pk, subject, description, *person in Ticket.objects.filter(pk__in=ids).values_list(
+        *TICKET_COLUMNS
+    ):
+        own = parts[pk]
+        found.append(
+            TicketDocument(
+                ticket_id=pk,
+                subject=subject,
+                people=_people(pk, *person),
+                public_text="\n".join([description[:DESCRIPTION_CHARS], *own.public])[:TEXT_CHARS],
+                staff_text="\n".join(own.staff)[:TEXT_CHARS],
+            )
         )
-        if part
-    )
+    return found
 
 
-def build(
-    ticket: Ticket, comments: Iterable[Comment], attachments: Iterable[Attachment]
-) -> TicketDocument:
-    """The document of ``ticket`` (requester and organisation already fetched)."""
-    public = [ticket.description[:DESCRIPTION_CHARS]]
-    staff: list[str] = []
-    for comment in comments:
-        (public if comment.is_public else staff).append(comment.body[:COMMENT_CHARS])
-    for attachment in attachments:
-        (public if attachment.is_public else staff).append(_file_name(attachment.filename))
-    return TicketDocument(
-        ticket=ticket,
-        subject=ticket.subject,
-        people=_person(ticket),
-        public_text="\n".join(public)[:TEXT_CHARS],
-        staff_text="\n".join(staff)[:TEXT_CHARS],
-    )
-
-
-def _public_vector() -> SearchVector:
+def _vector(columns: Iterable[tuple[str, str]]) -> SearchVector:
     parts = [
         SearchVector(column, config=config, weight=weight)
-        for column, weight in (("subject", "A"), ("people", "B"), ("public_text", "C"))
+        for column, weight in columns
         for config in CONFIGS
     ]
     vector = parts[0]
@@ -74,11 +104,19 @@ def _public_vector() -> SearchVector:
     return vector
 
 
+PUBLIC_COLUMNS = (("subject", "A"), ("people", "B"), ("public_text", "C"))
+
+
+def _public_vector() -> SearchVector:
+    return _vector(PUBLIC_COLUMNS)
+
+
+def _staff_vector() -> SearchVector:
+    return _vector([("staff_text", "D")])
+
+
 def _full_vector() -> SearchVector:
-    vector = _public_vector()
-    for config in CONFIGS:
-        vector = vector + SearchVector("staff_text", config=config, weight="D")  # type: ignore[assignment]
-    return vector
+    return _vector([*PUBLIC_COLUMNS, ("staff_text", "D")])
 
 
 def _index_row(document: TicketDocument) -> TicketIndex:
@@ -97,51 +135,67 @@ def _store(documents: Sequence[TicketDocument], new: bool = False) -> None:
     ids = [document.ticket_id for document in documents]
     if not new:
         TicketDocument.objects.filter(pk__in=ids).delete()
-    TicketDocument.objects.bulk_create(documents)
+    TicketDocument.objects.bulk_create(documents, batch_size=BATCH)
     if connection.vendor == "postgresql":
         _store_vectors(ids, new)
     elif connection.vendor == "sqlite":
         if not new:
             TicketIndex.objects.filter(rowid__in=ids).delete()
-        TicketIndex.objects.bulk_create(_index_row(document) for document in documents)
-
-
-def _computed(pk: int, vector: SearchVector) -> Subquery:
-    """The vector PostgreSQL computes from the stored texts of document ``pk``."""
-    return Subquery(TicketDocument.objects.filter(pk=pk).annotate(v=vector).values("v")[:1])
+        TicketIndex.objects.bulk_create((_index_row(d) for d in documents), batch_size=BATCH)
 
 
 def _store_vectors(ids: list[int], new: bool) -> None:
     """The vectors of these documents, computed by PostgreSQL from the stored texts."""
     if not new:
         TicketVector.objects.filter(pk__in=ids).delete()
-
-    TicketVector.objects.bulk_create(
-        TicketVector(
-            ticket_id=pk,
-            vector=_computed(pk, _full_vector()),
-            public_vector=_computed(pk, _public_vector()),
+    if len(ids) == 1:  # a ticket just filed: computed as the row is written, one statement
+        pk = ids[0]
+        one = TicketDocument.objects.filter(pk=pk)
+        TicketVector.objects.bulk_create(
+            [
+                TicketVector(
+                    ticket_id=pk,
+                    vector=Subquery(one.annotate(v=_full_vector()).values("v")[:1]),
+                    public_vector=Subquery(one.annotate(v=_public_vector()).values("v")[:1]),
+                )
+            ]
         )
-        for pk in ids
+        return
+    TicketVector.objects.bulk_create((TicketVector(ticket_id=pk) for pk in ids), BATCH)
+    # Two statements, so that each public text is parsed once: the public vector and the
+    # internal one, then the full vector as the two together.
+    vectors = TicketVector.objects.filter(pk__in=ids)
+    document = TicketDocument.objects.filter(pk=OuterRef("pk"))
+    vectors.update(
+        public_vector=Subquery(document.annotate(v=_public_vector()).values("v")[:1]),
+        vector=Subquery(document.annotate(v=_staff_vector()).values("v")[:1]),
     )
+    vectors.update(vector=_joined(F("public_vector"), F("vector")))
+
+
+def _joined(*vectors: Any) -> Func:
+    return Func(
+        *vectors, arg_joiner=" || ", template="(%(expressions)s)", output_field=SearchVectorField()
+    )
+
+
+def _compute_vectors(vectors: QuerySet[TicketVector]) -> int:
+    """Fill these vectors from their documents' stored texts in one ``UPDATE`` (the full vector
+    is the public one and the internal text's)."""
+    document = TicketDocument.objects.filter(pk=OuterRef("pk"))
+    public = document.annotate(v=_public_vector()).values("v")[:1]
+    staff = document.annotate(v=_staff_vector()).values("v")[:1]
+    return vectors.update(public_vector=Subquery(public), vector=_joined(public, staff))
 
 
 def index_new(ticket: Ticket) -> None:
     """The document of a ticket just filed: no conversation yet, perhaps files."""
-    _store([build(ticket, [], ticket.attachments.only("filename", "is_public"))], new=True)
-
-
-def _with_everything(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    return tickets.select_related("requester", "organization").prefetch_related(
-        Prefetch("comments", Comment.objects.only("ticket_id", "body", "is_public")),
-        Prefetch("attachments", Attachment.objects.only("ticket_id", "filename", "is_public")),
-    )
+    _store(documents_of([ticket.pk], conversation=False), new=True)
 
 
 def refresh(ticket_ids: Iterable[int]) -> None:
     """Rebuild the documents of these tickets from their current rows."""
-    tickets = _with_everything(Ticket.objects.filter(pk__in=list(ticket_ids)))
-    documents = [build(t, t.comments.all(), t.attachments.all()) for t in tickets]
+    documents = documents_of(list(ticket_ids))
     if len(documents) == 1 and _update_one(documents[0]):
         return
     _store(documents)
@@ -155,12 +209,7 @@ def _update_one(document: TicketDocument) -> bool:
     if not TicketDocument.objects.filter(pk=pk).update(**texts, updated_at=timezone.now()):
         return False
     if connection.vendor == "postgresql":
-        vectors = TicketVector.objects.filter(pk=pk)
-        return bool(
-            vectors.update(
-                vector=_computed(pk, _full_vector()), public_vector=_computed(pk, _public_vector())
-            )
-        )
+        return bool(_compute_vectors(TicketVector.objects.filter(pk=pk)))
     if connection.vendor == "sqlite":
         row = _index_row(document)
         return bool(
@@ -171,9 +220,34 @@ def _update_one(document: TicketDocument) -> bool:
     return True
 
 
-def rebuild(tickets: QuerySet[Ticket], batch: int = 1000) -> int:
-    """Rebuild every document of ``tickets`` in batches; returns how many."""
+def rebuild(tickets: QuerySet[Ticket], batch: int = BATCH) -> int:
+    """Rebuild every document of ``tickets`` in batches of consecutive tickets, one
+    transaction each; returns how many."""
     ids = list(tickets.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), batch):
-        refresh(ids[start : start + batch])
+    with _indexes_deferred(len(ids)):
+        for start in range(0, len(ids), batch):
+            with transaction.atomic():
+                refresh(ids[start : start + batch])
     return len(ids)
+
+
+@contextlib.contextmanager
+def _indexes_deferred(count: int) -> Iterator[None]:
+    """For many documents on PostgreSQL, drop the GIN indexes and build them once at the end:
+    several times faster than updating them row by row. Searches read the table meanwhile;
+    a build cut short leaves them to the next ``rebuild`` (``secondline search reindex``).
+    Not inside a transaction (a change of an organisation's name): the index is made only
+    once the batches are committed."""
+    if connection.vendor != "postgresql" or count < DEFER_INDEXES_AT or connection.in_atomic_block:
+        yield
+        return
+    indexes = TicketVector._meta.indexes
+    with connection.schema_editor() as editor:
+        for index in indexes:
+            editor.remove_index(TicketVector, index)  # DROP INDEX IF EXISTS
+    try:
+        yield
+    finally:
+        with connection.schema_editor() as editor:
+            for index in indexes:
+                editor.add_index(TicketVector, index)

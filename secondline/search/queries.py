@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 
 from secondline.accounts.models import User
 from secondline.search import text
-from secondline.search.models import TicketDocument, TicketIndex
+from secondline.search.models import TicketDocument, TicketIndex, TicketVector
 from secondline.tickets.access import tickets_visible_to
 from secondline.tickets.models import Ticket
 
 NUMBER_RE = re.compile(r"^\s*(?:SL-?)?(\d{1,12})\s*$", re.IGNORECASE)
 # A search ranks at most this many matches, the most recently filed (SQLite: the best by bm25).
-CANDIDATES = 500
+CANDIDATES = 200
+# Up to this many tickets to search among, each is looked up (a subquery per ticket, which the
+# planner cannot turn into a join walking the whole vector table).
+FEW_TICKETS = 5000
 MAX_QUERY_CHARS = 200
 
 
@@ -48,16 +52,24 @@ def ranked(tickets: QuerySet[Ticket], query: str, internal: bool) -> QuerySet[Ti
     if not text.words(query):
         return tickets.none()
     if connection.vendor == "postgresql":
-        column = "search_vector__vector" if internal else "search_vector__public_vector"
+        column = "vector" if internal else "public_vector"
         search = _pg_query(query)
-        # Ranking reads every match's vector: rank the newest matches only (one query, which
-        # PostgreSQL plans by the word's frequency: the GIN index for a rare word, the newest
-        # tickets first for a common one), so a word in half the tickets still answers at once.
-        recent = tickets.filter(**{column: search}).order_by("-pk")
-        newest = list(recent.values_list("pk", flat=True)[:CANDIDATES])
+        # Ranking reads every match's vector: rank the newest matches only. Among few tickets
+        # (a queue: the open ones), each is looked up newest first; among many (every ticket),
+        # the GIN index's matches are joined, and PostgreSQL walks the tickets newest first
+        # for a common word or reads the index's few matches for a rare one.
+        recent: QuerySet[Any, int]
+        if tickets.order_by()[: FEW_TICKETS + 1].count() <= FEW_TICKETS:
+            probe = TicketVector.objects.filter(pk=OuterRef("pk"), **{column: search})
+            hit = Subquery(probe.values("pk")[:1])
+            recent = tickets.alias(hit=hit).filter(hit__isnull=False).values_list("pk", flat=True)
+        else:
+            matching = TicketVector.objects.filter(**{column: search}).values("ticket_id")
+            recent = tickets.filter(pk__in=matching).values_list("pk", flat=True)
+        newest = list(recent.order_by("-pk")[:CANDIDATES])
         return (
             tickets.filter(pk__in=newest)
-            .annotate(search_rank=SearchRank(F(column), search))
+            .annotate(search_rank=SearchRank(F(f"search_vector__{column}"), search))
             .order_by("-search_rank", "-pk")
         )
     condition = text.fts5_query(query)

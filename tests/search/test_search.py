@@ -207,3 +207,32 @@ def test_a_word_in_very_many_tickets_ranks_a_bounded_number(
     client.force_login(personas.agent)
     page = client.get("/search/", {"q": "отгрузка"}).content.decode()
     assert "At least 2 tickets found" in page
+
+
+@pytest.mark.parametrize("few", [0, 5000])
+def test_the_newest_matches_are_found_among_many_tickets_and_among_few(
+    personas: Personas, shipments: dict[str, Ticket], monkeypatch: Any, few: int
+) -> None:
+    """Among many tickets the GIN index's matches are joined; among few each ticket is looked
+    up (PostgreSQL); both find the same tickets, and so does a customer."""
+    from secondline.search import queries
+
+    monkeypatch.setattr(queries, "FEW_TICKETS", few)
+    expected = {shipments["subject"], shipments["comment"]}
+    assert set(found(personas.agent, "отгрузк")) == expected
+    assert set(found(personas.member, "отгрузк")) == expected
+    assert found(personas.outsider, "отгрузк") == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_bulk_rebuild_remakes_every_document_and_the_indexes(
+    personas: Personas, shipments: dict[str, Ticket], monkeypatch: Any
+) -> None:
+    """Past ``DEFER_INDEXES_AT`` documents the GIN indexes are dropped and made again once."""
+    monkeypatch.setattr(documents, "DEFER_INDEXES_AT", 1)
+    assert documents.rebuild(Ticket.objects.all(), batch=2) == 3
+    assert set(found(personas.agent, "отгрузк")) == {shipments["subject"], shipments["comment"]}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            names = connection.introspection.get_constraints(cursor, "search_ticketvector")
+        assert {"search_vector_gin", "search_public_vector_gin"} <= set(names)

@@ -35,12 +35,12 @@ def test_filing_through_the_api_asks_the_database_only_what_it_must(
     api_as: Any, member: Any, django_assert_num_queries: Any
 ) -> None:
     """Token, the writes (ticket, its deadlines, audit event, notification, the unassigned
-    timer) and the staff who may hear of it in one savepoint (the contract, and the customer
-    with it, are cached); its search document (files, the row and what the database searches:
+    timer) in one savepoint (the contract with its customer, and the staff who may hear of
+    it, are cached); its search document (files, the row and what the database searches:
     3); the short answer reads nothing more: a number that does not grow with the data."""
     client = api_as(member)
     assert client.post("/api/tickets/", INCIDENT, format="json").status_code == 201
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.post("/api/tickets/", INCIDENT, format="json")
     assert response.status_code == 201
     answer = response.json()

@@ -40,15 +40,13 @@ def ticket_thread(ticket_id: int, to_email: str, exclude: int | None = None) -> 
         .values_list("message_id", flat=True)
         .first()
     )
-    sent = (
-        Notification.objects.filter(
-            ticket=ticket_id, to_email=to_email, status=Notification.Status.SENT
-        )
-        .exclude(pk=exclude)
-        .order_by("sent_at", "pk")
-        .values_list("message_id", flat=True)
+    sent = Notification.objects.filter(
+        ticket=ticket_id, to_email=to_email, status=Notification.Status.SENT
     )
-    ids = [origin, sent.first(), sent.last()]
+    if exclude is not None:
+        sent = sent.exclude(pk=exclude)
+    message_ids = sent.order_by("sent_at", "pk").values_list("message_id", flat=True)
+    ids = [origin, message_ids.first(), message_ids.last()]
     return list(dict.fromkeys(mid for mid in ids if mid))
 
 

@@ -80,14 +80,25 @@ class UrgentInstructionsSerializer(serializers.Serializer):
     steps = serializers.ListField(child=serializers.CharField())
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketAnswerSerializer(serializers.ModelSerializer):
+    """What every answer about one ticket carries beside its columns."""
+
     number = serializers.CharField(read_only=True)
+    urgent_instructions = serializers.SerializerMethodField()
+
+    @extend_schema_field(UrgentInstructionsSerializer(allow_null=True))
+    def get_urgent_instructions(self, ticket: Ticket) -> dict[str, Any] | None:
+        from secondline.releases.urgent import instructions_for
+
+        return instructions_for(ticket)
+
+
+class TicketSerializer(TicketAnswerSerializer):
     requester = PersonSerializer(read_only=True)
     assignee = PersonSerializer(read_only=True)
     decline_reason: serializers.SlugRelatedField[DeclineReason] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )
-    urgent_instructions = serializers.SerializerMethodField()
     sla_explanation = serializers.SerializerMethodField(
         help_text="How the SLA deadlines were counted, in the caller's language; "
         "on a single ticket only (null in lists)."
@@ -134,12 +145,6 @@ class TicketSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(UrgentInstructionsSerializer(allow_null=True))
-    def get_urgent_instructions(self, ticket: Ticket) -> dict[str, Any] | None:
-        from secondline.releases.urgent import instructions_for
-
-        return instructions_for(ticket)
-
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_sla_explanation(self, ticket: Ticket) -> str | None:
         if self.parent is not None:  # in a list: keep lists cheap
@@ -147,6 +152,36 @@ class TicketSerializer(serializers.ModelSerializer):
         from secondline.sla.services import explanation
 
         return explanation(ticket)
+
+
+class TicketCreatedSerializer(TicketAnswerSerializer):
+    """The answer to a filing: what the ticket became (its number, priority, status and SLA
+    deadlines) and, for an Urgent incident, the call to make now. The caller sent the rest;
+    ``GET /api/tickets/{id}/`` has the whole ticket with its SLA explanation. Kept short on
+    purpose: building the full answer took a third of a filing's time (docs/benchmarks.md)."""
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "organization",
+            "contract",
+            "type",
+            "requested_priority",
+            "priority",
+            "status",
+            "channel",
+            "subject",
+            "reaction_due_at",
+            "sla_state",
+            "resolution_due_at",
+            "update_due_at",
+            "created_at",
+            "updated_at",
+            "urgent_instructions",
+        ]
+        read_only_fields = fields
 
 
 class TicketCreateSerializer(serializers.Serializer):

@@ -127,7 +127,7 @@ class TicketViewSet(
         ticket = self.get_object()
         return Response(self.get_serializer(ticket).data, headers=_etag(ticket))
 
-    @extend_schema(request=s.TicketCreateSerializer, responses={201: s.TicketSerializer})
+    @extend_schema(request=s.TicketCreateSerializer, responses={201: s.TicketCreatedSerializer})
     def create(self, request: Request) -> Response:
         data = validated(s.TicketCreateSerializer, request.data)
         contract = None
@@ -152,7 +152,7 @@ class TicketViewSet(
             },
         )
         ticket = services.file_ticket(acting_user(request), draft, Channel.API)
-        body = s.TicketSerializer(ticket, context=self.get_serializer_context()).data
+        body = s.TicketCreatedSerializer(ticket, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED, headers=_etag(ticket))
 
     @extend_schema(request=s.TicketUpdateSerializer, responses=s.TicketSerializer)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
@@ -24,31 +23,30 @@ SENDER_REPLY_SUBJECT = "How to file a support ticket / Как подать за�
 
 
 def thread_references(notification: Notification) -> list[str]:
-    """The Message-IDs a notification refers to, oldest first: only mail that really exists
-    in the recipient's mailbox (issue 15), never an invented id. That is the customer's own
-    email that opened the ticket (when it came by email), then the first and the latest
-    notification on the ticket already sent to the same address."""
+    """The Message-IDs a notification refers to, oldest first (``ticket_thread``)."""
+    return ticket_thread(notification.ticket_id, notification.to_email, notification.pk)
+
+
+def ticket_thread(ticket_id: int, to_email: str, exclude: int | None = None) -> list[str]:
+    """The Message-IDs an email about a ticket to ``to_email`` refers to, oldest first: only
+    mail that really exists in the recipient's mailbox (issue 15), never an invented id. That
+    is the customer's own email that opened the ticket (when it came by email), then the
+    first and the latest notification on the ticket already sent to the same address."""
     from secondline.mail.models import InboundMessage
 
     origin = (
-        InboundMessage.objects.filter(
-            result_ticket=notification.ticket_id, status=InboundMessage.Status.TICKET
-        )
+        InboundMessage.objects.filter(result_ticket=ticket_id, status=InboundMessage.Status.TICKET)
         .exclude(message_id="")
         .values_list("message_id", flat=True)
         .first()
     )
-    sent = (
-        Notification.objects.filter(
-            ticket=notification.ticket_id,
-            to_email=notification.to_email,
-            status=Notification.Status.SENT,
-        )
-        .exclude(pk=notification.pk)
-        .order_by("sent_at", "pk")
-        .values_list("message_id", flat=True)
+    sent = Notification.objects.filter(
+        ticket=ticket_id, to_email=to_email, status=Notification.Status.SENT
     )
-    ids = [origin, sent.first(), sent.last()]
+    if exclude is not None:
+        sent = sent.exclude(pk=exclude)
+    message_ids = sent.order_by("sent_at", "pk").values_list("message_id", flat=True)
+    ids = [origin, message_ids.first(), message_ids.last()]
     return list(dict.fromkeys(mid for mid in ids if mid))
 
 
@@ -110,9 +108,9 @@ def build_message(
             {**context, "body": body, "subject": subject, "language": notification.language},
         )
     headers = {
-        "Message-ID": notification.message_id,
-        **threading_headers(thread_references(notification)),
         **automatic_headers(ticket),
+        "Message-ID": notification.message_id,  # kept on the row: replies find the ticket by it
+        **threading_headers(thread_references(notification)),
     }
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
@@ -152,11 +150,7 @@ def build_sender_reply(reply: SenderReply) -> EmailMessage:
     }
     body = render_to_string("mail/sender_reply.txt", context)
     subject = "Re: " + reply.subject if reply.subject else SENDER_REPLY_SUBJECT
-    headers = {
-        "Message-ID": make_msgid(domain=settings.MAIL_DOMAIN),
-        **automatic_headers(replied=True),
-        "Precedence": "auto_reply",
-    }
+    headers = {**automatic_headers(replied=True), "Precedence": "auto_reply"}
     if reply.in_reply_to:
         headers.update(threading_headers([reply.in_reply_to]))
     return EmailMessage(

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts.models import User
 from secondline.common.email import automatic_headers
+from secondline.mail.outbound import threading_headers, ticket_thread
 from secondline.releases import duty, public_address
 from secondline.releases.models import InstallationWindow, UpdatePlan, UrgentAlert
 from secondline.tickets.models import Ticket
@@ -43,7 +44,8 @@ def plan_link(ticket: Ticket) -> str:
 
 
 def send(user: User, subject: str, template: str, context: dict[str, Any], ticket: Ticket) -> None:
-    """One email to one person, rendered in their language."""
+    """One email to one person, rendered in their language, in the ticket's thread in their
+    mailbox (the notifications they were sent about it)."""
     if not user.email:
         return
     with translation.override(user.language or "en"):
@@ -55,7 +57,10 @@ def send(user: User, subject: str, template: str, context: dict[str, Any], ticke
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
-        headers=automatic_headers(ticket),
+        headers={
+            **automatic_headers(ticket),
+            **threading_headers(ticket_thread(ticket.pk, user.email)),
+        },
     )
     message.send()
 

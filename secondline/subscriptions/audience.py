@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 
 from secondline.accounts.models import User
-from secondline.subscriptions.models import AccountEngineer, Notice, Subscription
+from secondline.subscriptions.models import Notice, Subscription
+from secondline.subscriptions.staff import StaffMember, active_staff
 from secondline.tickets.choices import Status
 from secondline.tickets.models import Comment, Ticket, TicketEvent
 from secondline.tickets.signals import Change
@@ -54,27 +54,12 @@ def subscription_of(person: User) -> Subscription:
         return Subscription(person=person)
 
 
-def _staff(ticket: Ticket) -> dict[int, User]:
-    """The active staff with their subscriptions, and for each whether they follow the
-    ticket's organisation and look after it: one query."""
-    organisation = ticket.organization_id
-    following = Subscription.organizations.through.objects.filter(
-        subscription__person=OuterRef("pk"), organization_id=organisation
-    )
-    looking_after = AccountEngineer.objects.filter(
-        customer_id=organisation, engineer=OuterRef("pk")
-    )
-    people = (
-        User.objects.filter(is_active=True, role__in=User.CONTRACTOR_ROLES)
-        .select_related("subscription")
-        .annotate(follows=Exists(following), looks_after=Exists(looking_after))
-    )
-    return {person.pk: person for person in people}
-
-
-def _hears(person: User, kind: str, ticket: Ticket) -> bool:
+def _hears(member: StaffMember, kind: str, ticket: Ticket) -> bool:
+    person, organisation = member.person, ticket.organization_id
     subscription = subscription_of(person)
-    if person.follows or (person.looks_after and subscription.my_customers):  # type: ignore[attr-defined]
+    if organisation in member.follows:
+        return True
+    if organisation in member.looks_after and subscription.my_customers:
         return True
     if kind in NEW_KINDS or ticket.assignee_id is None:
         return subscription.all_new
@@ -85,8 +70,7 @@ def audience(ticket: Ticket, kind: str) -> list[User]:
     """The staff told about ``kind`` on ``ticket`` by their subscriptions."""
     if kind == Notice.Kind.ASSIGNED:
         return [ticket.assignee] if ticket.assignee and ticket.assignee.is_active else []
-    staff = _staff(ticket)
-    return [person for pk, person in sorted(staff.items()) if _hears(person, kind, ticket)]
+    return [member.person for member in active_staff() if _hears(member, kind, ticket)]
 
 
 def mentioned(comment: Comment) -> list[User]:

@@ -114,7 +114,7 @@ def file_ticket(
     )
     with transaction.atomic():
         ticket = Ticket.objects.create(
-            organization_id=contract.customer_id,
+            organization=contract.customer,  # fetched with the contract: listeners read it
             contract=contract,
             requester=requester,
             type=draft.type,

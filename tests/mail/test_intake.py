@@ -307,10 +307,10 @@ def test_one_new_ticket_by_email_asks_the_database_only_what_it_must(
     intake.ingest_message(plain(member.email, subject="First"))  # caches the contract
     # Store: the INSERT (in a savepoint of the test's transaction). Route, in one transaction:
     # the claim, the earlier Message-ID, the contact; the filing's savepoint, ticket, two audit
-    # events, deadlines, notification, the staff who may hear of it, the unassigned timer,
-    # the search document (files, organisation, its row and what the database searches: 4),
-    # release; the result. No contract: it is cached.
-    with django_assert_num_queries(22):
+    # events, deadlines, notification, the unassigned timer, the search document (files, its
+    # row and what the database searches: 3), release; the result. No contract (nor its
+    # customer), no staff: they are cached.
+    with django_assert_num_queries(20):
         outcome = intake.ingest_message(plain(member.email, subject="Second", Message_ID="<2@x>"))
     assert outcome.status == Status.TICKET
 
@@ -324,10 +324,11 @@ def test_one_reply_by_email_asks_the_database_only_what_it_must(
     )
     # Store; claim, ticket, contact, the sender's reply key (issue 16); the comment's
     # savepoint, the locked ticket with its contract, calendar and plan, comment, audit event,
-    # touch, status history, deadlines, the watchers to notify, the staff who may hear of it,
-    # the automation's timers the answer stops, the search document (the ticket, its comments
-    # and files, the document and what the database searches: 5), release; the result.
+    # touch, status history, deadlines, the watchers to notify (the staff who may hear of it
+    # are cached), the automation's timers the answer stops, the search document (the ticket,
+    # its comments and files, the document and what the database searches: 5), release; the
+    # result.
     raw = signed(plain(member.email, subject=f"Re: [{ticket.number}] two"), ticket, member)
-    with django_assert_num_queries(26):
+    with django_assert_num_queries(25):
         outcome = intake.ingest_message(raw)
     assert outcome.status == Status.COMMENT

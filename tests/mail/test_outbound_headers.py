@@ -89,3 +89,46 @@ def test_the_reply_to_a_stranger_without_a_subject_has_a_subject_in_both_languag
         intake.ingest_message(plain("who@elsewhere.example", subject=""), source="pipe")
     subject = sent_to("who@elsewhere.example")[-1].subject
     assert "support ticket" in subject and "заявку" in subject
+
+
+def message_id_domain(message: mail.EmailMessage) -> str:
+    return str(message.message()["Message-ID"]).strip("<>").rpartition("@")[2]
+
+
+def test_every_email_we_send_has_a_message_id_on_our_mail_domain(
+    member, manager, sent, settings
+) -> None:
+    from secondline.billing.tasks import send_email
+    from secondline.releases import messages
+    from secondline.sla.alerts import build_alert
+    from secondline.tickets.models import TicketEvent
+
+    settings.MAIL_DOMAIN = "support.example"
+    ticket = file_ticket(member)
+    event = TicketEvent.objects.create(
+        ticket=ticket, kind=TicketEvent.Kind.SLA_CHANGED, channel="system", new_value="at_risk"
+    )
+    mail.outbox.clear()
+    build_alert(event, manager).send()
+    messages.send(member, "Installed", "releases/mail/installed.txt", {"plan": None}, ticket)
+    send_email.run(member.email, "Statement", "Your statement")
+    ids = [m.message()["Message-ID"] for m in mail.outbox]
+    assert [message_id_domain(m) for m in mail.outbox] == ["support.example"] * 3
+    assert len(set(ids)) == 3
+
+
+def test_a_release_email_joins_the_tickets_thread_only_through_mail_really_sent(
+    member, agent, sent
+) -> None:
+    from secondline.releases import messages
+
+    ticket = file_ticket(member)
+    messages.send(member, "Installed", "releases/mail/installed.txt", {"plan": None}, ticket)
+    headers = mail.outbox[-1].extra_headers
+    assert "In-Reply-To" not in headers and "References" not in headers  # nothing sent yet
+    acknowledgment = Notification.objects.get(ticket=ticket, to_email=member.email)
+    Notification.objects.filter(pk=acknowledgment.pk).update(status=Notification.Status.SENT)
+    messages.send(member, "Installed", "releases/mail/installed.txt", {"plan": None}, ticket)
+    headers = mail.outbox[-1].extra_headers
+    assert headers["In-Reply-To"] == acknowledgment.message_id
+    assert headers["References"] == acknowledgment.message_id

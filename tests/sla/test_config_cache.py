@@ -84,10 +84,10 @@ def test_filing_a_ticket_asks_the_database_only_what_it_must(
     member, django_assert_num_queries
 ) -> None:
     """The writes only: ticket, its deadlines, audit event, notification, the unassigned
-    timer, and one read of the staff who may hear of it; the contract, the plan's targets and
-    the calendar come from the caches."""
+    timer; the contract, the plan's targets, the calendar and the staff who may hear of it
+    come from the caches."""
     file_ticket(member)  # caches the contract, the plan's targets and the calendar
-    # savepoint, staff, 4 inserts, 1 update, the search document (files, organisation, its row
-    # and what the database searches: 4), release
-    with django_assert_num_queries(12):
+    # savepoint, 4 inserts, 1 update, the search document (files, its row and what the
+    # database searches: 3), release; the customer comes with the cached contract
+    with django_assert_num_queries(10):
         file_ticket(member)

@@ -125,3 +125,32 @@ def test_the_person_who_acts_is_not_told(agent, member, sent) -> None:
     Notice.objects.all().delete()
     services.reopen(ticket, agent)
     assert notices_of(agent) == []
+
+
+def test_who_hears_is_read_again_after_each_change_to_the_staff(
+    agent, manager, member, sent, django_assert_num_queries
+) -> None:
+    """The staff and their subscriptions are cached (``subscriptions.staff``); following a
+    customer, becoming its account engineer or leaving is heard at the next ticket."""
+    from secondline.subscriptions.staff import active_staff
+
+    file_ticket(member)
+    with django_assert_num_queries(0):
+        active_staff()
+    with sent():
+        subscription = Subscription.objects.create(person=agent, all_new=False)
+        subscription.organizations.add(member.organization)
+        first = file_ticket(member)
+    assert notices_of(agent) == [(Kind.NEW_TICKET, first.pk)]
+    subscription.organizations.clear()
+    with sent():
+        AccountEngineer.objects.create(customer=member.organization, engineer=manager)
+        Subscription.objects.create(person=manager, my_customers=True, all_new=False)
+        second = file_ticket(member)
+    assert notices_of(agent) == [(Kind.NEW_TICKET, first.pk)]
+    assert notices_of(manager) == [(Kind.NEW_TICKET, second.pk)]
+    manager.is_active = False
+    manager.save()
+    with sent():
+        file_ticket(member)
+    assert notices_of(manager) == [(Kind.NEW_TICKET, second.pk)]

@@ -63,33 +63,32 @@ def _people(pk: int, first: str, last: str, username: str, email: str, org: str)
     return " ".join(part for part in (*parts, text.plain(email), org) if part)
 
 
-def documents_of(ids: Sequence[int], conversation: bool = True) -> list[TicketDocument]:
-    """The documents of these tickets, from three reads (tickets, comments, files); two for
-    tickets just filed (no ``conversation`` yet)."""
+def documents_of(ids: Sequence[int]) -> list[TicketDocument]:
+    """The documents of these tickets, from three reads (tickets, comments, files)."""
     parts: dict[int, _Parts] = defaultdict(_Parts)
     comments = Comment.objects.filter(ticket_id__in=ids).order_by("created_at", "id")
-    for ticket_id, body, is_public in (
-        comments.values_list("ticket_id", "body", "is_public") if conversation else ()
-    ):
+    for ticket_id, body, is_public in comments.values_list("ticket_id", "body", "is_public"):
         parts[ticket_id].add(body[:COMMENT_CHARS], is_public)
     files = Attachment.objects.filter(ticket_id__in=ids).order_by("created_at", "id")
     for ticket_id, name, is_public in files.values_list("ticket_id", "filename", "is_public"):
         parts[ticket_id].add(_file_name(name), is_public)
-    found = []
-    for pk, subject, description, *person in Ticket.objects.filter(pk__in=ids).values_list(
-        *TICKET_COLUMNS
-    ):
-        own = parts[pk]
-        found.append(
-            TicketDocument(
-                ticket_id=pk,
-                subject=subject,
-                people=_people(pk, *person),
-                public_text="\n".join([description[:DESCRIPTION_CHARS], *own.public])[:TEXT_CHARS],
-                staff_text="\n".join(own.staff)[:TEXT_CHARS],
-            )
-        )
-    return found
+    rows = Ticket.objects.filter(pk__in=ids).values_list(*TICKET_COLUMNS)
+    return [
+        _document(pk, subject, description, person, parts[pk])
+        for pk, subject, description, *person in rows
+    ]
+
+
+def _document(
+    pk: int, subject: str, description: str, person: Sequence[str], own: _Parts
+) -> TicketDocument:
+    return TicketDocument(
+        ticket_id=pk,
+        subject=subject,
+        people=_people(pk, *person),
+        public_text="\n".join([description[:DESCRIPTION_CHARS], *own.public])[:TEXT_CHARS],
+        staff_text="\n".join(own.staff)[:TEXT_CHARS],
+    )
 
 
 def _vector(columns: Iterable[tuple[str, str]]) -> SearchVector:
@@ -189,8 +188,21 @@ def _compute_vectors(vectors: QuerySet[TicketVector]) -> int:
 
 
 def index_new(ticket: Ticket) -> None:
-    """The document of a ticket just filed: no conversation yet, perhaps files."""
-    _store(documents_of([ticket.pk], conversation=False), new=True)
+    """The document of a ticket just filed, from the row in memory (its requester and customer
+    came with it): no conversation yet, perhaps files."""
+    own = _Parts()
+    files = Attachment.objects.filter(ticket=ticket).order_by("created_at", "id")
+    for name, is_public in files.values_list("filename", "is_public"):
+        own.add(_file_name(name), is_public)
+    requester, customer = ticket.requester, ticket.organization
+    person = (
+        requester.first_name,
+        requester.last_name,
+        requester.username,
+        requester.email,
+        customer.name,
+    )
+    _store([_document(ticket.pk, ticket.subject, ticket.description, person, own)], new=True)
 
 
 def refresh(ticket_ids: Iterable[int]) -> None:

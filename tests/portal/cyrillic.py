@@ -46,6 +46,8 @@ def make_data_cyrillic() -> None:
     for model in apps.get_models():
         if not model.__module__.startswith("secondline.") or model._meta.proxy:
             continue
+        if not model._meta.managed:  # the search index on SQLite: no table on PostgreSQL
+            continue
         names = _text_fields(model)
         if not names:
             continue

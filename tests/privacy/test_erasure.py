@@ -62,7 +62,9 @@ def test_the_record_says_that_it_happened_without_the_data(
     assert (event.kind, event.is_public, event.actor) == ("other", False, personas.manager)
     assert f"erasure #{erasure.pk}" in event.reason
     saved = Erasure.objects.values().get(pk=erasure.pk)
-    assert not leftovers(str(saved)) and saved["reason"] == "Her letter of 1 December"
+    # her phone's digits may turn up in an id or the time's microseconds: those are no data
+    written = {k: v for k, v in saved.items() if k not in {"id", "created_at"} and k[-3:] != "_id"}
+    assert not leftovers(str(written)) and saved["reason"] == "Her letter of 1 December"
     assert saved["erased_by_id"] == personas.manager.pk and saved["contact_id"] == marina.pk
 
 

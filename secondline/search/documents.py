@@ -69,14 +69,18 @@ def documents_of(ids: Sequence[int]) -> list[TicketDocument]:
     comments = Comment.objects.filter(ticket_id__in=ids).order_by("created_at", "id")
     for ticket_id, body, is_public in comments.values_list("ticket_id", "body", "is_public"):
         parts[ticket_id].add(body[:COMMENT_CHARS], is_public)
-    files = Attachment.objects.filter(ticket_id__in=ids).order_by("created_at", "id")
-    for ticket_id, name, is_public in files.values_list("ticket_id", "filename", "is_public"):
-        parts[ticket_id].add(_file_name(name), is_public)
+    _add_files(ids, parts)
     rows = Ticket.objects.filter(pk__in=ids).values_list(*TICKET_COLUMNS)
     return [
         _document(pk, subject, description, person, parts[pk])
         for pk, subject, description, *person in rows
     ]
+
+
+def _add_files(ids: Sequence[int], parts: dict[int, _Parts]) -> None:
+    files = Attachment.objects.filter(ticket_id__in=ids).order_by("created_at", "id")
+    for ticket_id, name, is_public in files.values_list("ticket_id", "filename", "is_public"):
+        parts[ticket_id].add(_file_name(name), is_public)
 
 
 def _document(
@@ -190,10 +194,8 @@ def _compute_vectors(vectors: QuerySet[TicketVector]) -> int:
 def index_new(ticket: Ticket) -> None:
     """The document of a ticket just filed, from the row in memory (its requester and customer
     came with it): no conversation yet, perhaps files."""
-    own = _Parts()
-    files = Attachment.objects.filter(ticket=ticket).order_by("created_at", "id")
-    for name, is_public in files.values_list("filename", "is_public"):
-        own.add(_file_name(name), is_public)
+    parts: dict[int, _Parts] = defaultdict(_Parts)
+    _add_files([ticket.pk], parts)
     requester, customer = ticket.requester, ticket.organization
     person = (
         requester.first_name,
@@ -202,7 +204,8 @@ def index_new(ticket: Ticket) -> None:
         requester.email,
         customer.name,
     )
-    _store([_document(ticket.pk, ticket.subject, ticket.description, person, own)], new=True)
+    document = _document(ticket.pk, ticket.subject, ticket.description, person, parts[ticket.pk])
+    _store([document], new=True)
 
 
 def refresh(ticket_ids: Iterable[int]) -> None:

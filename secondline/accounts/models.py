@@ -199,6 +199,10 @@ class ContractQuerySet(models.QuerySet["Contract"]):
         )
 
 
+#: A VAT rate is a percentage: the contract's, and a price list item's own (billing).
+VAT_RATE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
 class Contract(models.Model):
     """A support contract: what the customer is entitled to, on which calendar, at which rate."""
 
@@ -247,7 +251,7 @@ class Contract(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        validators=VAT_RATE_VALIDATORS,
         help_text=_("Empty: no VAT (the contractor is on the simplified tax system)."),
     )
     contractor_details = models.ForeignKey(

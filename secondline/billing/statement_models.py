@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from secondline.accounts.models import VAT_RATE_VALIDATORS
 from secondline.billing import rules
 from secondline.billing.choices import Activity
 
@@ -359,7 +360,7 @@ class PriceListItem(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        validators=VAT_RATE_VALIDATORS,
         help_text=_("Empty: the contract's VAT rate. 0 for an item not charged VAT."),
     )
 

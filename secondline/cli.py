@@ -94,6 +94,7 @@ def run(args: list[str]) -> int:
     bind = _option(args, "--bind", os.environ.get("SECONDLINE_BIND", "127.0.0.1:8000"))
     workers = _option(args, "--workers", os.environ.get("WEB_CONCURRENCY", "2"))
     with_worker = "--no-worker" not in args
+    os.environ.setdefault("SITE_URL", f"http://{bind}")  # the links the worker's emails carry
     # With REDIS_URL every node runs a beat and the lock in Redis lets one schedule at a time.
     if with_worker and not settings.REDIS_URL and (refusal := scheduler_running(settings.VAR_DIR)):
         print(f"secondline run: {refusal}", file=sys.stderr)

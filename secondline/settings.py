@@ -45,7 +45,9 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist(
     "CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000"
 )
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# the links in emails: the public URL in production, else where `secondline run` serves
+_SERVED_AT = os.environ.get("SECONDLINE_BIND") or "127.0.0.1:8000"
+SITE_URL = (os.environ.get("SITE_URL") or f"http://{_SERVED_AT}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

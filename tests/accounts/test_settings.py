@@ -164,3 +164,26 @@ def test_a_mistyped_setting_is_a_clear_error(
     result = _start(SECONDLINE_VAR_DIR=str(tmp_path), **{name: value})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+SITE = "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL)"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"SECONDLINE_BIND": "127.0.0.1:8765"}, "http://127.0.0.1:8765"),
+        (
+            {"SECONDLINE_BIND": "127.0.0.1:8765", "SITE_URL": "https://support.example.com/"},
+            "https://support.example.com",
+        ),
+    ],
+)
+def test_links_in_emails_point_where_the_product_is_served(
+    tmp_path: Path, env: dict[str, str], expected: str
+) -> None:
+    clean = {"SECONDLINE_VAR_DIR": str(tmp_path), "SECONDLINE_BIND": "", "SITE_URL": ""}
+    result = _start(SITE, **{**clean, **env})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected

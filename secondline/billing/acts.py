@@ -56,6 +56,18 @@ def amount_in_words(amount: Decimal, currency: str, language: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+def _hourly_price(line: StatementLine, hours: Decimal) -> Decimal | None:
+    """The price of an hour, when the line was billed at one rate: an accountant checks
+    quantity × price = amount on every row. A line mixing business and out-of-hours time, or
+    corrected to an amount of its own, shows no single price."""
+    if line.out_of_hours_minutes and line.business_minutes:
+        return None
+    rate = line.out_of_hours_rate if line.out_of_hours_minutes else line.hourly_rate
+    if hours * rate != line.amount:
+        return None
+    return rate
+
+
 def _row(number: int, line: StatementLine) -> ActRow:
     if line.kind == LineKind.WORK:
         minutes = line.business_minutes + line.out_of_hours_minutes
@@ -63,7 +75,10 @@ def _row(number: int, line: StatementLine) -> ActRow:
         if line.description:
             name += f". {line.description}"
         hours = rules.hours(minutes)
-        return ActRow(number, line.work_date, name, hours, _("h"), None, line.amount, line.vat_rate)
+        price = _hourly_price(line, hours)
+        return ActRow(
+            number, line.work_date, name, hours, _("h"), price, line.amount, line.vat_rate
+        )
     quantity = line.quantity if line.quantity is not None else Decimal(1)
     return ActRow(
         number,

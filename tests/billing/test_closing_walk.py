@@ -93,6 +93,9 @@ def test_it_closes_november_through_the_api(
     assert sum(
         Decimal(str(r[6])) for r in sheet.iter_rows(values_only=True) if isinstance(r[0], int)
     ) == Decimal("20000.00")
+    for row in sheet.iter_rows(values_only=True):
+        if isinstance(row[0], int):  # a service: quantity × price = amount, as accountants check
+            assert Decimal(str(row[3])) * Decimal(str(row[5])) == Decimal(str(row[6])), row
 
     data = customer.get(url + "accounting/").json()
     assert data["totals"]["amount_due_with_vat"] == approved["amount_due_with_vat"]

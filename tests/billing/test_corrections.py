@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from secondline.billing import corrections, statements, worklogs
-from secondline.billing.models import PriceListItem, Statement, StatementEvent
+from secondline.billing import acts, corrections, statements, worklogs
+from secondline.billing.models import PriceListItem, Statement, StatementEvent, StatementLine
 from secondline.billing.statement_events import statement_changed
 from tests.billing.closing import NOVEMBER, close_month_setup
 from tests.billing.conftest import msk
@@ -214,3 +214,26 @@ def test_a_credit_never_exceeds_the_statements_total(
     body = {"amount": "24000.01", "description": "Too much", "reason": "x"}
     answer = api_as(manager).post(_url(disputed, "credit"), body, format="json")
     assert answer.status_code == 400 and "amount" in answer.json()
+
+
+@pytest.mark.parametrize(
+    ("business", "out_of_hours", "amount", "price"),
+    [
+        (120, 0, "8000.00", Decimal("4000.00")),  # two hours at the rate
+        (0, 60, "8000.00", Decimal("8000.00")),  # one hour at the doubled rate
+        (60, 60, "12000.00", None),  # two rates on one line: no single price
+        (120, 0, "7000.00", None),  # corrected to an amount of its own
+    ],
+)
+def test_an_act_row_shows_the_hours_price_only_when_one_rate_made_its_amount(
+    business: int, out_of_hours: int, amount: str, price: Decimal | None
+) -> None:
+    line = StatementLine(
+        kind=StatementLine.Kind.WORK,
+        business_minutes=business,
+        out_of_hours_minutes=out_of_hours,
+        hourly_rate=Decimal("4000.00"),
+        out_of_hours_rate=Decimal("8000.00"),
+        amount=Decimal(amount),
+    )
+    assert acts._row(1, line).price == price

@@ -9,7 +9,11 @@ class MailConfig(AppConfig):
 
     def ready(self) -> None:
         from secondline.celery import register_periodic
+        from secondline.common.email import find_threads_with
         from secondline.mail import receivers  # noqa: F401 - connects the notifications
+        from secondline.mail.outbound import ticket_thread
+
+        find_threads_with(ticket_thread)  # other apps' emails join the recipient's thread
 
         register_periodic(
             "mail-poll", "secondline.mail.tasks.poll_mailboxes", settings.MAIL_POLL_SECONDS

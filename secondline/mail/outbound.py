@@ -12,7 +12,7 @@ from django.utils import translation
 
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.common.email import automatic_headers
+from secondline.common.email import automatic_headers, threading_headers
 from secondline.mail.models import Notification, SenderReply
 from secondline.mail.proof import signed_reply_address
 from secondline.tickets.choices import Status
@@ -48,13 +48,6 @@ def ticket_thread(ticket_id: int, to_email: str, exclude: int | None = None) -> 
     message_ids = sent.order_by("sent_at", "pk").values_list("message_id", flat=True)
     ids = [origin, message_ids.first(), message_ids.last()]
     return list(dict.fromkeys(mid for mid in ids if mid))
-
-
-def threading_headers(references: list[str]) -> dict[str, str]:
-    """In-Reply-To (the latest) and References, or nothing when there is nothing to name."""
-    if not references:
-        return {}
-    return {"In-Reply-To": references[-1], "References": " ".join(references)}
 
 
 def reply_to_address(ticket: Ticket, recipient: User | None) -> str:

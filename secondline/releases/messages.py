@@ -21,8 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from secondline.accounts.models import User
-from secondline.common.email import automatic_headers
-from secondline.mail.outbound import threading_headers, ticket_thread
+from secondline.common.email import automatic_headers, threading_headers_for
 from secondline.releases import duty, public_address
 from secondline.releases.models import InstallationWindow, UpdatePlan, UrgentAlert
 from secondline.tickets.models import Ticket
@@ -59,7 +58,7 @@ def send(user: User, subject: str, template: str, context: dict[str, Any], ticke
         to=[user.email],
         headers={
             **automatic_headers(ticket),
-            **threading_headers(ticket_thread(ticket.pk, user.email)),
+            **threading_headers_for(ticket.pk, user.email),
         },
     )
     message.send()

@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from secondline.accounts.models import User
-from secondline.common.email import automatic_headers
+from secondline.common.email import automatic_headers, threading_headers_for
 from secondline.sla import services, wording
 from secondline.sla.clock import State
 from secondline.tickets.models import TicketEvent
@@ -53,5 +53,5 @@ def build_alert(event: TicketEvent, person: User) -> EmailMessage:
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[person.email],
-        headers=automatic_headers(ticket),
+        headers={**automatic_headers(ticket), **threading_headers_for(ticket.pk, person.email)},
     )

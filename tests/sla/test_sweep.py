@@ -134,3 +134,22 @@ def test_two_sweeps_in_parallel_on_postgresql_alert_once(clock, member, manager,
     assert sum(moved) == 5
     assert TicketEvent.objects.filter(kind=TicketEvent.Kind.SLA_CHANGED).count() == 5
     assert len(mail.outbox) == 5 * 2
+
+
+@pytest.mark.django_db
+def test_an_alert_joins_the_thread_its_recipient_already_has(
+    clock, sent, member, manager, agent
+) -> None:
+    with sent():
+        ticket = file_ticket(member)
+        tickets.assign(ticket, manager, agent)
+    told = [m.extra_headers["Message-ID"] for m in mail.outbox if m.to == [agent.email]]
+    assert len(told) == 1  # the assignee heard of the ticket; the manager did not
+    mail.outbox.clear()
+    clock.move_to(msk(2026, 3, 2, 13, 12))
+    with sent():
+        assert sweep_sla() == 1
+    alerts = {m.to[0]: m.extra_headers for m in mail.outbox}
+    assert alerts[agent.email]["In-Reply-To"] == alerts[agent.email]["References"] == told[0]
+    assert "In-Reply-To" not in alerts[manager.email]  # no thread is invented
+    assert alerts[agent.email]["X-SecondLine-Ticket"] == ticket.number

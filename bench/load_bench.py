@@ -5,13 +5,20 @@ workload against django-helpdesk.
 Seeds a throw-away PostgreSQL database with ``secondline migrate`` and ``secondline seed``,
 serves it as docs/production.md deploys it (gunicorn with ``--workers N --preload`` on
 127.0.0.1, the cache and the sessions in Redis through ``REDIS_URL``), and runs locust headless
-(``bench/load_locust.py``): agents working the queue and replying, customers filing and reading
-their tickets, API clients reading the list and a ticket. The statistics are reset once every
+(``bench/load_locust.py``, whose docstring gives the think-time model and its source, TPC-W):
+agents working the queue and replying, customers filing and reading their tickets, API clients
+reading the list and a ticket. The statistics are reset once every
 user has started, so the figures are the steady state of ``--users`` people. Then the peer,
 django-helpdesk (its harness, ``bench/peer.py``), gets the same number of tickets
 (``bench/peer_load.py``, SQLite as its harness runs it), the same gunicorn and the same
 workload. No Celery worker runs: the tasks the requests queue (notification emails) wait in the
 embedded queue of the run's temporary folder, so the figures are the web nodes' own.
+
+Where the time goes is printed beside the figures: the CPU the server side (gunicorn and its
+PostgreSQL backends) spent per request and in cores, what locust itself spent (it shares the
+machine), and the 1-minute load average sampled through the run. A p95 far above the per-request
+CPU with the server using less than its share of the cores means requests waited for a CPU
+that others held (another process's work, or the GIL of a busy worker), not for a lock.
 
     .venv/bin/python bench/load_bench.py [--users 200] [--duration 120] [--tickets 10000]
         [--workers 4] [--threads 4]
@@ -28,9 +35,12 @@ import contextlib
 import csv
 import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -46,6 +56,11 @@ from bench.ui_bench import free_port  # noqa: E402
 
 LOCUSTFILE = ROOT / "bench" / "load_locust.py"
 OPEN_TICKETS = 2000  # the open tickets agents and API clients pick from
+# Idle connections are kept longer than a person's longest pause (70 s) and than nginx's
+# upstream keepalive_timeout (60 s), so the client, not gunicorn, closes them: with gunicorn's
+# default of 2 s a request sent on a connection the server was closing failed as
+# "Remote end closed connection without response" (docs/production.md).
+KEEP_ALIVE_S = 75
 
 
 def secondline(env: dict[str, str], *args: str) -> None:
@@ -116,7 +131,7 @@ def gunicorn(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> A
 def serve_args(app: str, port: int, args: argparse.Namespace) -> list[str]:
     """The production command of docs/production.md, bound to the loopback."""
     where = ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
-    pool = ["--workers", str(args.workers), "--preload"]
+    pool = ["--workers", str(args.workers), "--preload", "--keep-alive", str(KEEP_ALIVE_S)]
     if args.threads > 1:
         pool += ["--worker-class", "gthread", "--threads", str(args.threads)]
     return [app, *where, *pool]
@@ -158,7 +173,11 @@ def locust(
     command += ["--only-summary", "--reset-stats", "--stop-timeout", "30"]
     command += ["--loglevel", "WARNING"]
     print(f"{target}: {args.users} users for {args.duration} s ...", flush=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(command, env=env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    spent = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    print(f"  locust's own CPU: {spent:.0f} s ({spent / args.duration:.2f} of a core)")
     with (out / f"{target}_stats.csv").open() as stats:
         rows = list(csv.DictReader(stats))
     failures = out / f"{target}_failures.csv"
@@ -168,16 +187,61 @@ def locust(
     return rows, int(count.read_text())
 
 
+class Sampler(threading.Thread):
+    """While a run lasts, every few seconds: the machine's 1-minute load average and, on
+    PostgreSQL, how many of the run's backends wait for a lock (``pg_locks`` not granted)."""
+
+    def __init__(self, database_url: str | None) -> None:
+        super().__init__(daemon=True)
+        self.database_url = database_url
+        self.load: list[float] = []
+        self.lock_waits: list[int] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        query = (
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE NOT l.granted AND a.datname = current_database()"
+        )
+        while not self.done.wait(5):
+            self.load.append(os.getloadavg()[0])
+            if self.database_url:
+                found = subprocess.run(
+                    ["psql", self.database_url, "-Atc", query], capture_output=True, text=True
+                )
+                if found.returncode == 0:
+                    self.lock_waits.append(int(found.stdout.strip() or 0))
+
+    def summary(self) -> str:
+        found = self.load or [os.getloadavg()[0]]
+        return f"{min(found):.1f}–{max(found):.1f} (median {statistics.median(found):.1f})"
+
+
 def measured(server: Any, database_url: str | None, run: Any, target: str) -> dict[str, str]:
     """Run the workload, print its table; the total row with the CPU milliseconds the server
-    side (web workers and database) spent per request."""
+    side (web workers and database) spent per request, and the load average of the run."""
     before = cpu_snapshot(server.pid, database_url)
+    load = Sampler(database_url)
+    load.start()
+    began = time.perf_counter()
     rows, requests = run()
+    wall = time.perf_counter() - began
+    load.done.set()
     after = cpu_snapshot(server.pid, database_url)
     spent = sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
     total = table(target, rows)
     total["cpu_ms"] = f"{1000 * spent / max(requests, 1):.0f}"
-    print(f"  server CPU: {spent:.0f} s for {requests} requests: {total['cpu_ms']} ms a request")
+    total["load"] = load.summary()
+    if load.lock_waits:
+        print(
+            f"  backends waiting for a lock: at most {max(load.lock_waits)} "
+            f"in {len(load.lock_waits)} samples (mean {statistics.fmean(load.lock_waits):.1f})"
+        )
+    print(
+        f"  server CPU: {spent:.0f} s for {requests} requests: {total['cpu_ms']} ms a request, "
+        f"{spent / wall:.2f} of the machine's {os.cpu_count()} cores; "
+        f"load average {total['load']}"
+    )
     return total
 
 
@@ -308,11 +372,12 @@ def main() -> int:
         theirs = None if args.no_peer else run_peer(args, out)
     errors = int(ours["Failure Count"])
     peer_p95 = "n/a" if theirs is None else theirs["95%"]
-    print(f"\nSecondLine: cpu_ms_per_request={ours['cpu_ms']}")
+    print(f"\nSecondLine: cpu_ms_per_request={ours['cpu_ms']} load_average={ours['load']}")
     if theirs is not None:
         print(
             f"peer: errors={theirs['Failure Count']} of {theirs['Request Count']} "
-            f"rps={float(theirs['Requests/s']):.1f} cpu_ms_per_request={theirs['cpu_ms']}"
+            f"rps={float(theirs['Requests/s']):.1f} cpu_ms_per_request={theirs['cpu_ms']} "
+            f"load_average={theirs['load']}"
         )
     print(
         f"users={args.users} errors={errors} p95_ms={ours['95%']} "

@@ -43,10 +43,6 @@ from secondline.tickets.choices import Channel
 from secondline.tickets.models import TICKET_NUMBER_PREFIX, Ticket
 from secondline.tickets.signals import announce
 
-#: Lines inserted per INSERT; a statement has a line per ticket, day and activity (a few
-#: thousand for a 100,000-log month), so one or a few INSERTs.
-LINE_BATCH_SIZE = 2000
-
 
 def month_worklogs(contract: Contract, first: dt.datetime, after: dt.datetime) -> QuerySet[WorkLog]:
     """The month's work logs a statement lists: billable, with billed or unverified time."""
@@ -107,7 +103,9 @@ def _lines(
     groups = list(_groups(contract, first, after))
     agents = {
         u.pk: u.get_full_name() or u.username
-        for u in User.objects.filter(pk__in={g["agent"] for g in groups})
+        for u in User.objects.filter(pk__in={g["agent"] for g in groups}).only(
+            "first_name", "last_name", "username"
+        )
     }
     subjects = dict(
         Ticket.objects.filter(pk__in={g["ticket_id"] for g in groups}).values_list("pk", "subject")
@@ -150,8 +148,10 @@ def generate_statement(contract: Contract, period: dt.date, actor: User | None =
 
     A line per ticket, day and activity, totals that are the sums of the lines, and the prepaid
     hours drawn this month and left after it. An approved statement is final.
-    The work logs are aggregated by the database, never loaded one by one; the number of
-    queries grows only by one INSERT per ``LINE_BATCH_SIZE`` lines.
+    The work logs are aggregated by the database, never loaded one by one, and the lines go in
+    as one INSERT on PostgreSQL (its bulk insert sends a column per array, so it has no limit
+    on rows; SQLite's variable limit splits it), so the number of queries does not grow with
+    the month's work.
     """
     if actor is not None:
         access.require_can_prepare_statements(actor)
@@ -199,7 +199,7 @@ def generate_statement(contract: Contract, period: dt.date, actor: User | None =
         items = list(statement.lines.filter(kind=StatementLine.Kind.ITEM))
         lines = _lines(statement, contract, first, after) + corrections.adjustment_lines(statement)
         _totals(statement, [*lines, *items])
-        StatementLine.objects.bulk_create(lines, batch_size=LINE_BATCH_SIZE)
+        StatementLine.objects.bulk_create(lines)
         draw_for_statement(statement)
         corrections.apply_vat(statement)
         statement.save()

@@ -111,6 +111,9 @@ def run(args: list[str]) -> int:
             *(python, "-m", "gunicorn", "secondline.wsgi:application"),
             *("--bind", bind, "--workers", workers, "--access-logfile", "-"),
             *("--graceful-timeout", "5", "--preload"),
+            # for threaded workers (GUNICORN_CMD_ARGS): longer than nginx's upstream keepalive,
+            # so the peer closes an idle connection, never gunicorn mid-request (production.md)
+            *("--keep-alive", "75"),
         ],
     }
     if with_worker:

@@ -40,6 +40,13 @@ elif PRODUCTION:
     )
 else:
     SECRET_KEY = load_or_create_secret_key(VAR_DIR / "secret_key")
+# Mailbox passwords and OAuth2 tokens are stored encrypted (docs/security.md, "Mailbox
+# secrets"): with Fernet keys given here (comma-separated, the first encrypts, all decrypt),
+# or else with a key derived from SECRET_KEY (and SECRET_KEY_FALLBACKS to decrypt).
+MAIL_ENCRYPTION_KEYS = envlist("MAIL_ENCRYPTION_KEYS", "")
+# Earlier keys, comma-separated, still accepted while SECRET_KEY is changed (Django's own
+# signatures and sessions, and the mailbox secrets' derived keys).
+SECRET_KEY_FALLBACKS = envlist("SECRET_KEY_FALLBACKS", "")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist(

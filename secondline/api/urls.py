@@ -7,7 +7,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import DefaultRouter
 
-from secondline.api import tokens, views
+from secondline.api import notices, quarantine, tokens, views
 from secondline.billing import views_api as billing
 from secondline.releases import api as releases_api
 from secondline.replies import api as replies_api
@@ -22,10 +22,13 @@ router.register("statements", billing.StatementViewSet, basename="statement")
 router.register("auth/tokens", tokens.TokenViewSet, basename="token")
 releases_api.register(router)
 replies_api.register(router)
+notices.register(router)
+quarantine.register(router)
 
 urlpatterns = [
     path("", include(router.urls)),
     path("auth/token/", tokens.ObtainToken.as_view(), name="api-token"),
+    path("subscription/", notices.SubscriptionView.as_view(), name="api-subscription"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (?script), not inline, so
     # the Content-Security-Policy needs no exception for it.

@@ -2,7 +2,8 @@
 
     database.sqlite3   SQLite: a copy made by the online backup API, or
     database.pgdump    PostgreSQL: ``pg_dump --format=custom``
-    media/...          the files under MEDIA_ROOT (attachments), same relative paths
+    media/...          the attachments: the files under MEDIA_ROOT, same relative paths, or
+                       those in the bucket (STORAGE_BUCKET, objects.py), same names
     secret_key         VAR_DIR/secret_key, when the key was generated there
     manifest.json      format, version, time, database vendor, rows per table, the files above
 

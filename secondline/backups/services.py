@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
-from secondline.backups import archive, database
+from secondline.backups import archive, database, objects
 from secondline.backups.archive import BackupError
 
 MEDIA = "media"
@@ -32,10 +32,12 @@ def _key_file() -> Path:
 
 
 def back_up(target: Path, alias: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
-    """Write the database, MEDIA_ROOT's files and the generated secret key to ``target``.
+    """Write the database, the attachments and the generated secret key to ``target``.
 
     The database dump goes to a private folder beside ``target`` first (so it needs that much
-    free space there); the attachments are read straight from MEDIA_ROOT. Returns the manifest.
+    free space there); the attachments are read straight from MEDIA_ROOT, or, with object
+    storage (STORAGE_BUCKET), copied from the bucket into that folder after the dump, so every
+    attachment the dump names is there. Returns the manifest.
     """
     target = target.absolute()
     if target.is_dir():
@@ -49,7 +51,12 @@ def back_up(target: Path, alias: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".secondline-backup-") as work:
         dump_file = Path(work) / dump_name
         counts = database.dump(alias, dump_file)
-        members = {dump_name: dump_file, **_media_files()}
+        bucket = objects.remote_storage()
+        if bucket is None:
+            files = _media_files()
+        else:
+            files = objects.download(bucket, Path(work) / MEDIA, MEDIA)
+        members = {dump_name: dump_file, **files}
         if _key_file().is_file():
             members[SECRET_KEY] = _key_file()
         manifest = {
@@ -58,6 +65,7 @@ def back_up(target: Path, alias: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
             "version": _version(),
             "created_at": timezone.now().isoformat(),
             "database": {"vendor": vendor, "file": dump_name},
+            "storage": "folder" if bucket is None else "bucket",
             "tables": counts,
         }
         return archive.write(target, members, manifest)
@@ -77,12 +85,13 @@ def _media_files() -> dict[str, Path]:
 
 
 def restore(source: Path, *, force: bool = False, alias: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
-    """Replace the database, MEDIA_ROOT and the generated secret key with the archive's.
+    """Replace the database, the attachments and the generated secret key with the archive's.
 
     Nothing is touched until the whole archive has been extracted into a temporary folder and
     every file matches the manifest, the archive's database vendor is this installation's, and
     the database is empty (or ``force``). The database is loaded all or nothing; the files
-    are then moved in by renaming (the temporary folder sits beside MEDIA_ROOT for that).
+    are then moved into MEDIA_ROOT by renaming (the temporary folder sits beside MEDIA_ROOT for
+    that), or, with object storage, uploaded to the bucket, which then holds exactly them.
     """
     source = source.absolute()
     if not source.is_file():
@@ -108,12 +117,17 @@ def restore(source: Path, *, force: bool = False, alias: str = DEFAULT_DB_ALIAS)
                 "The database already holds people, organisations or tickets; restoring would "
                 "replace them. Restore into an empty database, or add --force."
             )
-        if os.path.ismount(media_root):  # the files could not be renamed in after the database
+        bucket = objects.remote_storage()
+        if bucket is None and os.path.ismount(media_root):  # no renaming in after the database
             raise BackupError(
                 f"MEDIA_ROOT ({media_root}) is a mount point; point it at a folder inside one."
             )
         database.load(alias, dump_file)
-        _swap_folder(folder / MEDIA, media_root, Path(work) / "replaced-media")
+        if bucket is None:
+            _swap_folder(folder / MEDIA, media_root, Path(work) / "replaced-media")
+        else:
+            (folder / MEDIA).mkdir(exist_ok=True)
+            objects.replace_all(bucket, folder / MEDIA)
         if (folder / SECRET_KEY).is_file():
             _put_key(folder / SECRET_KEY)
     return manifest

@@ -55,7 +55,10 @@ OAUTH2_FIELDS = [
 
 class MailboxForm(forms.ModelForm[Mailbox]):
     password = forms.CharField(
-        label=_("password"), widget=forms.PasswordInput(render_value=True), required=False
+        label=_("password"),
+        widget=forms.PasswordInput(render_value=True),
+        required=False,
+        max_length=255,
     )
     oauth2_token_url = forms.URLField(
         label=_("token URL"),
@@ -70,7 +73,10 @@ class MailboxForm(forms.ModelForm[Mailbox]):
         help_text=_("Where the administrator gives consent; filled in for the known providers."),
     )
     oauth2_client_secret = forms.CharField(
-        label=_("client secret"), widget=forms.PasswordInput(render_value=True), required=False
+        label=_("client secret"),
+        widget=forms.PasswordInput(render_value=True),
+        required=False,
+        max_length=255,
     )
     # Never shown again once stored (``Connect`` gets it); left empty, the stored one is kept.
     oauth2_refresh_token = forms.CharField(

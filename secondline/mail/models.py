@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from secondline.mail.crypto import EncryptedTextField
 from secondline.mail.headers import clean
 from secondline.tickets.choices import TicketType
 
@@ -103,7 +104,8 @@ class Mailbox(models.Model):
         _("security"), max_length=10, choices=Security.choices, default=Security.TLS
     )
     username = models.CharField(_("user"), max_length=255)
-    password = models.CharField(_("password"), max_length=255, blank=True)
+    # The secrets are stored encrypted (crypto.py, docs/security.md "Mailbox secrets").
+    password = EncryptedTextField(_("password"), blank=True)
     auth = models.CharField(
         _("sign-in"), max_length=10, choices=Auth.choices, default=Auth.PASSWORD
     )
@@ -122,9 +124,9 @@ class Mailbox(models.Model):
     )
     oauth2_scope = models.CharField(_("scope"), max_length=255, blank=True)
     oauth2_client_id = models.CharField(_("client ID"), max_length=255, blank=True)
-    oauth2_client_secret = models.CharField(_("client secret"), max_length=255, blank=True)
-    oauth2_refresh_token = models.TextField(_("refresh token"), blank=True)
-    oauth2_access_token = models.TextField(blank=True, editable=False)
+    oauth2_client_secret = EncryptedTextField(_("client secret"), blank=True)
+    oauth2_refresh_token = EncryptedTextField(_("refresh token"), blank=True)
+    oauth2_access_token = EncryptedTextField(blank=True, editable=False)
     oauth2_expires_at = models.DateTimeField(
         _("access token expires"), null=True, blank=True, editable=False
     )

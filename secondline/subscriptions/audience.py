@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 
+from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
-from secondline.accounts.models import User
+from secondline.accounts.models import Organization, User
 from secondline.subscriptions.models import Notice, Subscription
 from secondline.subscriptions.staff import StaffMember, active_staff
 from secondline.tickets.choices import Status
@@ -52,6 +53,11 @@ def subscription_of(person: User) -> Subscription:
         return person.subscription  # type: ignore[no-any-return]
     except Subscription.DoesNotExist:
         return Subscription(person=person)
+
+
+def followable_organizations() -> QuerySet[Organization]:
+    """The organisations a subscription may follow: the customers (the desk's form and the API)."""
+    return Organization.objects.filter(kind=Organization.Kind.CUSTOMER).order_by("name")
 
 
 def _hears(member: StaffMember, kind: str, ticket: Ticket) -> bool:

@@ -4,13 +4,13 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from secondline.accounts.models import Organization
+from secondline.subscriptions.audience import followable_organizations
 from secondline.subscriptions.models import Subscription
 
 
 class SubscriptionForm(forms.ModelForm[Subscription]):
     organizations = forms.ModelMultipleChoiceField(
-        queryset=Organization.objects.filter(kind=Organization.Kind.CUSTOMER).order_by("name"),
+        queryset=followable_organizations(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label=capfirst(_("customer organisations")),

@@ -19,30 +19,19 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from conftest import need_service
 from secondline.backups import archive
 from secondline.billing import worklogs
 from secondline.tickets import attachments, services
 from secondline.tickets.choices import Status
+from tests.backups.conftest import KEY
 from tests.backups.rows import table_rows
 from tests.factories import consultation_draft, file_ticket, filed_long_ago
 
 ROOT = Path(__file__).resolve().parents[2]
-KEY = "k" * 64
 
 
 def upload(name: str, data: bytes) -> attachments.UploadedFile:
     return attachments.UploadedFile(name, ContentFile(data), len(data))
-
-
-@pytest.fixture
-def folders(tmp_path: Path, settings: Any) -> Path:
-    """This process's MEDIA_ROOT and VAR_DIR (with a generated key) under tmp_path/source."""
-    settings.MEDIA_ROOT = tmp_path / "source" / "media"
-    settings.VAR_DIR = tmp_path / "source" / "var"
-    settings.VAR_DIR.mkdir(parents=True)
-    (settings.VAR_DIR / "secret_key").write_text(KEY)
-    return tmp_path
 
 
 def populate(personas: Any) -> None:
@@ -66,16 +55,20 @@ def populate(personas: Any) -> None:
     file_ticket(personas.outsider, consultation_draft())
 
 
-def restore_in_a_new_process(file: Path, place: Path, database_url: str, *args: str) -> Any:
+def restore_in_a_new_process(
+    file: Path, place: Path, database_url: str, *args: str, storage: dict[str, str] | None = None
+) -> Any:
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "SECRET_KEY", "MEDIA_ROOT"}
+        and not key.startswith("STORAGE_")
     }
     env.update(
         DATABASE_URL=database_url,
         SECONDLINE_VAR_DIR=str(place / "var"),
         MEDIA_ROOT=str(place / "media"),
+        **(storage or {}),
     )
     restore = [sys.executable, "-m", "secondline.cli", "restore", str(file), *args]
     result = subprocess.run(restore, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
@@ -136,21 +129,6 @@ def test_a_backup_restores_every_row_and_file_on_sqlite(folders: Path, personas:
     if connection.vendor != "sqlite":
         pytest.skip("the suite runs on PostgreSQL: see the PostgreSQL test")
     round_trip(folders, personas, f"sqlite:///{folders / 'restored.sqlite3'}")
-
-
-@pytest.fixture
-def second_postgresql_database() -> Any:
-    if connection.vendor != "postgresql":
-        need_service("PostgreSQL", "DATABASE_URL does not point at PostgreSQL")
-    settings = connection.settings_dict
-    name = f"{settings['NAME']}_restored"
-    with connection._nodb_cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    user = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
-    yield f"postgres://{user}@{settings['HOST']}:{settings['PORT'] or 5432}/{name}"
-    with connection._nodb_cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.mark.services

@@ -28,8 +28,9 @@ def said_in_one_line(verb: str) -> Iterator[None]:
 
 class Command(BaseCommand):
     help = (
-        "Write the database, MEDIA_ROOT's files and the generated secret key into one "
-        ".tar.gz with a checksummed manifest (docs/production.md, Backups)."
+        "Write the database, the attachments (MEDIA_ROOT's files, or the bucket's with "
+        "STORAGE_BUCKET) and the generated secret key into one .tar.gz with a checksummed "
+        "manifest (docs/production.md, Backups)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -14,7 +14,8 @@ from secondline.backups.management.commands.backup import said_in_one_line
 
 class Command(BaseCommand):
     help = (
-        "Restore a `secondline backup` archive: the database, MEDIA_ROOT and the secret key. "
+        "Restore a `secondline backup` archive: the database, the attachments (into MEDIA_ROOT, "
+        "or the bucket with STORAGE_BUCKET) and the secret key. "
         "Refuses a damaged archive, another database vendor's, and a database in use unless "
         "--force. Stop the web server and the worker first."
     )

@@ -34,6 +34,8 @@ from secondline.tickets.choices import OPEN_STATUSES, PRIORITY_RANK, Status
 from secondline.tickets.models import Ticket
 
 OPEN = list(OPEN_STATUSES)
+# The status filters of finished tickets only ("finished" is all three)
+FINISHED_FILTERS = frozenset({"finished", *(s for s in Status.values if s not in OPEN_STATUSES)})
 
 
 def live_state(now: dt.datetime) -> Case:

@@ -113,9 +113,9 @@ def prepare(url: str, size: int, small: int, fresh: bool) -> None:
     call_command("migrate", verbosity=0)
     load_demo()
     started = time.perf_counter()
-    seed(min(small, size), organizations=ORGANIZATIONS, agents=AGENTS)
+    seed(min(small, size), organizations=ORGANIZATIONS, agents=AGENTS, jobs=2)
     if size > small:  # history grows, the work in progress does not: all finished
-        seed(size - small, ORGANIZATIONS, AGENTS, random_seed=2, open_share=0)
+        seed(size - small, ORGANIZATIONS, AGENTS, random_seed=2, open_share=0, jobs=2)
     print(f"seeded {size} tickets in {time.perf_counter() - started:.0f} s", flush=True)
     analyze(url)
 

@@ -220,7 +220,7 @@ def sla_by_day(user: User, days: int = 30) -> list[DayBar]:
         .exclude(status=Status.DECLINED)
         .annotate(day=TruncDate("created_at"), state=live_state(timezone.now()))
         .values("day", "state")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # not the key: the covering index alone answers (no row read)
     )
     bars = {
         first + dt.timedelta(days=i): DayBar(first + dt.timedelta(days=i), {}) for i in range(days)

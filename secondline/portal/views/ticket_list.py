@@ -24,9 +24,10 @@ from secondline.tickets.choices import Priority, Status, TicketType
 from secondline.tickets.models import Ticket
 
 PAGE_SIZE = 25
-# A list counts at most this many tickets (400 pages): counting all of years of history would
-# read every one of them on each page; beyond it, filters and sorts reach the rest.
-COUNT_CAP = 10_000
+# A list counts and pages through at most this many tickets (40 pages), as GitHub's searches
+# do: counting years of history would read every ticket of it for each page, and a deep page
+# reads every row before it; beyond the cap, filters and sorts reach the rest.
+COUNT_CAP = 1_000
 
 
 def chosen_sort(request: HttpRequest, default: str) -> str:

@@ -34,6 +34,8 @@ from secondline.tickets.choices import OPEN_STATUSES, PRIORITY_RANK, Status
 from secondline.tickets.models import Ticket
 
 OPEN = list(OPEN_STATUSES)
+# The status filters of finished tickets only ("finished" is all three)
+FINISHED_FILTERS = frozenset({"finished", *(s for s in Status.values if s not in OPEN_STATUSES)})
 
 
 def live_state(now: dt.datetime) -> Case:
@@ -218,7 +220,7 @@ def sla_by_day(user: User, days: int = 30) -> list[DayBar]:
         .exclude(status=Status.DECLINED)
         .annotate(day=TruncDate("created_at"), state=live_state(timezone.now()))
         .values("day", "state")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # not the key: the covering index alone answers (no row read)
     )
     bars = {
         first + dt.timedelta(days=i): DayBar(first + dt.timedelta(days=i), {}) for i in range(days)

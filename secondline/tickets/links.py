@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, When
 from django.utils.translation import gettext as _
 
 from secondline.accounts import access
@@ -74,6 +74,9 @@ def _record(ticket: Ticket, other: Ticket, actor: User, channel: str, *, added: 
 
 def related_tickets(user: User, ticket: Ticket) -> QuerySet[Ticket]:
     """The tickets linked to ``ticket`` that ``user`` may see, lowest number first."""
-    after = TicketLink.objects.filter(first=ticket).values("second")
-    before = TicketLink.objects.filter(second=ticket).values("first")
-    return tickets_visible_to(user).filter(Q(pk__in=after) | Q(pk__in=before)).order_by("pk")
+    # The other end of each link, in one subquery: two subqueries joined by OR would make
+    # PostgreSQL test every ticket of the table against them.
+    links = TicketLink.objects.filter(Q(first=ticket) | Q(second=ticket))
+    other = Case(When(first=ticket, then=F("second_id")), default=F("first_id"))
+    others = links.annotate(other=other).values("other")
+    return tickets_visible_to(user).filter(pk__in=others).order_by("pk")

@@ -84,3 +84,14 @@ def test_history_only_adds_no_open_ticket() -> None:
     call_command("seed", tickets=200, organizations=2, agents=2, open_percent=0, stdout=StringIO())
     assert Ticket.objects.count() == 200
     assert not Ticket.objects.filter(status__in=OPEN_STATUSES).exists()
+
+
+@pytest.mark.django_db
+def test_jobs_inside_a_transaction_write_in_this_process() -> None:
+    """Side-by-side processes need their own connections: inside a transaction (this test's),
+    or for less than a batch each, the seed writes everything itself: same count, findable."""
+    from secondline.search.models import TicketDocument
+
+    call_command("seed", tickets=30, organizations=2, agents=2, jobs=2, stdout=StringIO())
+    assert Ticket.objects.count() == 30
+    assert TicketDocument.objects.count() == 30

@@ -92,3 +92,37 @@ def test_agents_save_views_of_their_own_and_shared(client: Any, personas: Person
     client.force_login(personas.member)
     client.post("/desk/views/", {"name": "Mine", "query": "queue=all"})
     assert SavedView.objects.count() == 1
+
+
+def test_finished_tickets_are_listed_latest_first_unless_sorted(
+    client: Any, personas: Personas
+) -> None:
+    first, second = (file_ticket(personas.member, consultation_draft()) for _ in "ab")
+    for ticket in (second, first):  # the first ticket is finished last
+        services.change_status(ticket, personas.agent, Status.RESOLVED)
+    client.force_login(personas.agent)
+    page = client.get("/desk/", {"queue": "all", "status": "finished"}).content.decode()
+    assert numbers(page) == [first.number, second.number]
+    page = client.get("/desk/", {"queue": "all", "status": "finished", "sort": "created"})
+    assert numbers(page.content.decode()) == [second.number, first.number]
+
+
+def test_a_long_list_counts_up_to_its_cap(
+    client: Any, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from secondline.portal.views import ticket_list
+
+    monkeypatch.setattr(ticket_list, "PAGE_SIZE", 2)
+    monkeypatch.setattr(ticket_list, "COUNT_CAP", 4)
+    for _ in range(5):
+        file_ticket(personas.member, consultation_draft())
+    client.force_login(personas.agent)
+    page = client.get("/desk/", {"queue": "all", "page": "9"})
+    assert page.context["page"].number == 2
+    assert "Page 2 of the first 2: filter or sort" in page.content.decode()
+    assert len(numbers(page.content.decode())) == 2
+    client.force_login(personas.member)
+    page = client.get("/tickets/").content.decode()
+    assert "Page 1 of the first 2" in page
+    monkeypatch.setattr(ticket_list, "COUNT_CAP", 5)
+    assert "Page 1 of 3" in client.get("/tickets/").content.decode()

@@ -3,13 +3,14 @@ sorting and pagination shared with the agent desk."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -23,6 +24,10 @@ from secondline.tickets.choices import Priority, Status, TicketType
 from secondline.tickets.models import Ticket
 
 PAGE_SIZE = 25
+# A list counts and pages through at most this many tickets (40 pages), as GitHub's searches
+# do: counting years of history would read every ticket of it for each page, and a deep page
+# reads every row before it; beyond the cap, filters and sorts reach the rest.
+COUNT_CAP = 1_000
 
 
 def chosen_sort(request: HttpRequest, default: str) -> str:
@@ -46,10 +51,31 @@ def list_filter(request: HttpRequest, default_status: str = "") -> queries.Ticke
     )
 
 
-def paginate(request: HttpRequest, tickets: QuerySet[Ticket]) -> Any:
+class CappedPaginator(Paginator):
+    """Pages of a list counted up to ``COUNT_CAP`` tickets: the count reads at most that many
+    rows, unsorted, whatever the size of the table."""
+
+    @cached_property
+    def count(self) -> int:
+        rows = cast("QuerySet[Any]", self.object_list)
+        return rows.order_by()[: COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        """More tickets than the pages reach."""
+        return self.count > COUNT_CAP
+
+    @cached_property
+    def num_pages(self) -> int:
+        return super().num_pages if not self.capped else COUNT_CAP // PAGE_SIZE
+
+
+def paginate(request: HttpRequest, tickets: QuerySet[Ticket], capped: bool = False) -> Any:
     """One page of tickets: sort and slice on the bare ids, then fetch that page's rows with
-    everything a row shows (a narrow sort is several times faster on a large table)."""
-    page = Paginator(tickets.values_list("pk", flat=True), PAGE_SIZE).get_page(
+    everything a row shows (a narrow sort is several times faster on a large table). A capped
+    list (the desk's queues, a customer's tickets) counts at most ``COUNT_CAP`` tickets."""
+    paginator = CappedPaginator if capped else Paginator
+    page = paginator(tickets.values_list("pk", flat=True), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     ids = list(page.object_list)
@@ -87,7 +113,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     if user.is_contractor:
         return redirect("portal:queue")
     spec = list_filter(request)
-    page = paginate(request, queries.filtered(tickets_visible_to(user), spec))
+    page = paginate(request, queries.filtered(tickets_visible_to(user), spec), capped=True)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -39,6 +39,12 @@ class Command(BaseCommand):
             default=8,
             help="share of the tickets still open (0: history only, e.g. to grow a database)",
         )
+        parser.add_argument(
+            "--jobs",
+            type=_count(1),
+            default=1,
+            help="processes writing side by side (e.g. the number of cores)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
@@ -51,6 +57,7 @@ class Command(BaseCommand):
                 random_seed=options["random_seed"],
                 progress=options["verbosity"] > 1,
                 open_share=min(options["open_percent"], 100) / 100,
+                jobs=options["jobs"],
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None

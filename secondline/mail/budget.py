@@ -22,7 +22,7 @@ TAG = re.compile(r"<[^<>]*>")
 
 # HTML up to this size is sanitized in the intake's own thread: the worst shapes we tried
 # (nested lists or <div>s, misnested tags) took 25-50 ms at 8 KB on 2 busy cores, while a
-# thread of its own costs 0.1-0.4 ms for every HTML message (tests/mail/test_budget.py).
+# thread of its own cost 0.4 ms for every HTML message (tests/mail/test_budget.py).
 INLINE_MAX_BYTES = 8 * 1024
 
 

@@ -43,10 +43,10 @@ def ingest_many(
     committed first, in their own transaction (``_store_batch``: one lookup, one
     ``bulk_create``), then the batch is routed in one transaction (``_route_batch``): claimed
     with one conditional update, each message routed in a savepoint of its own, with the
-    senders' contacts and the earlier Message-IDs looked up once for the batch
-    (``routing.Lookups``). A commit costs more than routing a message on SQLite, and a
-    crash still leaves every message of the batch stored and unrouted, for the re-run. An
-    outcome is yielded once its batch is committed.
+    senders' contacts, the earlier Message-IDs and the tickets the replies' thread ids name
+    looked up once for the batch (``routing.Lookups``). A commit costs more than routing a
+    message on SQLite, and a crash still leaves every message of the batch stored and
+    unrouted, for the re-run. An outcome is yielded once its batch is committed.
 
     The notifications of every ``publish_every`` messages go to the worker as one task
     (``notify.held_publishes``); those of a run that dies before handing them over are sent
@@ -117,6 +117,7 @@ def _route_batch(stored: list[Stored], answer_unknown_senders: bool | None) -> l
         lookups = routing.Lookups(
             senders=[parsed.sender for _, _, parsed, _ in stored if parsed],
             message_ids=[message.message_id for message, *_ in stored],
+            thread_ids=[mid for _, _, parsed, _ in stored if parsed for mid in parsed.thread_ids],
         )
         claimed = _claim_batch(
             [

@@ -118,9 +118,10 @@ def with_skipped_note(text: str, skipped: list[str], message: InboundMessage) ->
 
 
 def comment(
-    message: InboundMessage, parsed: ParsedMessage, ticket: Ticket, author: User | None
+    message: InboundMessage, parsed: ParsedMessage, ticket: Ticket, author: User | None, how: str
 ) -> None:
-    """The message answers ``ticket``: a public comment by its sender, if they may write there."""
+    """The message answers ``ticket``: a public comment by its sender, if they may write there.
+    ``how`` is how ``routing.find_ticket`` found the ticket."""
     if author is None or not can_see_ticket(author, ticket):
         message.settle(
             Status.QUARANTINED,
@@ -128,7 +129,7 @@ def comment(
             % {"sender": parsed.sender, "number": ticket.number},
         )
         return
-    unproven = unproven_reply(message, parsed, ticket, author)
+    unproven = unproven_reply(message, parsed, ticket, author, how)
     if unproven:
         message.settle(Status.QUARANTINED, unproven)
         return
@@ -167,9 +168,10 @@ FOUND_BY_OUR_MAIL = frozenset({"thread"})
 
 
 def unproven_reply(
-    message: InboundMessage, parsed: ParsedMessage, ticket: Ticket, author: User
+    message: InboundMessage, parsed: ParsedMessage, ticket: Ticket, author: User, how: str
 ) -> str:
-    """Why the reply may not act as ``author`` on ``ticket`` ("" if it may; issue 16).
+    """Why the reply may not act as ``author`` on ``ticket`` ("" if it may; issue 16), which
+    ``routing.find_ticket`` found ``how``.
 
     Staff always need a proof (``proof``): a signed reply address or our mail server's
     DMARC/DKIM pass. So does a customer whose message names the ticket only by something
@@ -186,7 +188,7 @@ def unproven_reply(
         ) % {"sender": parsed.sender}
     if proof.proof(message, parsed, author, ticket):
         return ""
-    if routing.find_ticket(parsed)[1] in FOUND_BY_OUR_MAIL:
+    if how in FOUND_BY_OUR_MAIL:
         return ""
     return _(
         "The message names %(number)s only by its subject, address or thread id, which anyone "

@@ -344,7 +344,7 @@ def route(
     if not parsed.sender:
         message.settle(Status.QUARANTINED, _("The message has no sender address."))
         return
-    ticket, how = routing.find_ticket(parsed)
+    ticket, how = routing.find_ticket(parsed, lookups)
     if parsed.automatic:
         filing.set_aside_automatic(message, parsed, ticket)
         return
@@ -360,6 +360,6 @@ def route(
         return
     contact = lookups.contact(parsed.sender)
     if ticket is not None:
-        filing.comment(message, parsed, ticket, contact)
+        filing.comment(message, parsed, ticket, contact, how)
         return
     filing.new_ticket(message, parsed, contact, answer_unknown_senders=answer_unknown_senders)

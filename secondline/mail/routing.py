@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet, Value
@@ -59,14 +60,14 @@ def earlier_with_message_id(message: InboundMessage) -> Earlier:
     return earlier_of(message, rows[:500])
 
 
-def find_ticket(parsed: ParsedMessage) -> tuple[Ticket | None, str]:
+def find_ticket(parsed: ParsedMessage, lookups: Lookups | None = None) -> tuple[Ticket | None, str]:
     """The ticket a reply belongs to, and how we know; (None, "") for a new conversation.
 
     In order of trust: the signed reply address support+123-<signature>@ ("signed", checked
     against its sender by ``proof``), our own Message-IDs in In-Reply-To/References
     (notifications and the message that opened the ticket: "thread"; the ticket's thread id,
     which anyone can write: "thread-id"), the [SL-123] tag in the subject, the plus address
-    support+SL-123@.
+    support+SL-123@. ``lookups`` holds what the importer's batch looked up at once.
     """
     signed = proof.signed_ticket_pk(parsed)
     if signed is not None:
@@ -77,16 +78,7 @@ def find_ticket(parsed: ParsedMessage) -> tuple[Ticket | None, str]:
             pk = thread_ticket_pk(mid)
             if pk is not None:
                 return _ticket(pk), "thread-id"
-        # The newest row carrying one of the ids (the models' default order: newest first).
-        ticket_id = (
-            Notification.objects.filter(message_id__in=ids)
-            .values_list("ticket_id", flat=True)
-            .first()
-        ) or (
-            InboundMessage.objects.filter(message_id__in=ids, result_ticket__isnull=False)
-            .values_list("result_ticket_id", flat=True)
-            .first()
-        )
+        ticket_id = (lookups or Lookups()).thread_ticket_id(ids)
         if ticket_id is not None:
             return _ticket(ticket_id), "thread"
     number = Ticket.pk_from_number(parsed.subject)
@@ -98,6 +90,18 @@ def find_ticket(parsed: ParsedMessage) -> tuple[Ticket | None, str]:
         if number is not None and address.endswith("@" + _support_domain()):
             return _ticket(number), "plus"
     return None, ""
+
+
+def thread_ticket_id(ids: list[str]) -> int | None:
+    """The ticket of the newest notification we sent with one of these Message-IDs, else of
+    the newest filed message with one (the models' default order: newest first)."""
+    return (
+        Notification.objects.filter(message_id__in=ids).values_list("ticket_id", flat=True).first()
+    ) or (
+        InboundMessage.objects.filter(message_id__in=ids, result_ticket__isnull=False)
+        .values_list("result_ticket_id", flat=True)
+        .first()
+    )
 
 
 def _ticket(pk: int) -> Ticket | None:
@@ -146,10 +150,17 @@ def over_rate_limit(message: InboundMessage) -> bool:
 
 class Lookups:
     """What routing looks up for every message, done once for a whole batch by the importer:
-    the senders' contacts and the earlier messages with the same Message-IDs, one query each.
-    An address or a Message-ID the batch did not name is looked up on its own."""
+    the senders' contacts, the earlier messages with the same Message-IDs, and the tickets of
+    the Message-IDs the replies answer (``thread_ids``), one query each. An address or a
+    Message-ID the batch did not name is looked up on its own, and so is a reply to one of the
+    batch's own messages, which are filed during the batch."""
 
-    def __init__(self, senders: Iterable[str] = (), message_ids: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        senders: Iterable[str] = (),
+        message_ids: Iterable[str] = (),
+        thread_ids: Iterable[str] = (),
+    ) -> None:
         # SQL's lower() and Python's agree on ASCII; other addresses take find_contact's way.
         wanted = {address for address in senders if address.isascii()}
         self._contacts: dict[str, User | None] = dict.fromkeys(wanted)
@@ -165,6 +176,32 @@ class Lookups:
             rows = InboundMessage.objects.filter(message_id__in=self._ids).order_by("pk")
             for mid, pk, fingerprint in rows.values_list("message_id", "pk", "fingerprint"):
                 self._with_id.setdefault(mid, []).append((pk, fingerprint))
+
+        # A notification's Message-ID is random and unknown outside until it is sent, after
+        # its commit, so no reply in the batch can name one written during the batch.
+        self._threads = {mid for mid in thread_ids if mid} - self._ids
+        self._notified: dict[str, list[Any]] = {}
+        self._filed: dict[str, list[Any]] = {}
+        if self._threads:
+            sent = Notification.objects.filter(message_id__in=self._threads)
+            for mid, *row in sent.values_list("message_id", "created_at", "pk", "ticket_id"):
+                self._notified[mid] = max(self._notified.get(mid, row), row)
+            filed = InboundMessage.objects.filter(
+                message_id__in=self._threads, result_ticket__isnull=False
+            )
+            columns = ("message_id", "received_at", "pk", "result_ticket_id")
+            for mid, *row in filed.values_list(*columns):
+                self._filed[mid] = max(self._filed.get(mid, row), row)
+
+    def thread_ticket_id(self, ids: list[str]) -> int | None:
+        """``thread_ticket_id(ids)``, from the batch's rows when it looked all of ids up."""
+        if not ids or not set(ids) <= self._threads:
+            return thread_ticket_id(ids)
+        for rows in (self._notified, self._filed):  # the newest row of each, as ordered
+            found = [rows[mid] for mid in ids if mid in rows]
+            if found and max(found)[2]:
+                return max(found)[2]
+        return None
 
     def contact(self, address: str) -> User | None:
         if address not in self._contacts:

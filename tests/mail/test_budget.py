@@ -5,6 +5,7 @@ the HTML is kept as an attachment."""
 from __future__ import annotations
 
 import threading
+import time
 from email.message import EmailMessage
 
 import pytest
@@ -70,7 +71,9 @@ def test_html_that_takes_too_long_to_sanitize_takes_the_same_path(member, settin
     try:
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(budget, "sanitize_html", slow)
-            outcome = intake.ingest_message(html_mail(member.email, "<p>small</p>"))
+            html = "<p>over the size sanitized without a thread</p>" * 200
+            assert len(html) > budget.INLINE_MAX_BYTES
+            outcome = intake.ingest_message(html_mail(member.email, html))
     finally:
         stuck.set()
     assert outcome.status == Status.TICKET
@@ -105,3 +108,18 @@ def test_the_bytes_are_stored_before_the_message_is_parsed(member, path) -> None
     assert intake.process_pending() == 1
     stored.refresh_from_db()
     assert stored.status == Status.TICKET
+
+
+@pytest.mark.parametrize("shape", ["<div>", "<ul><li>", "<b><p>", "<font><div>"])
+def test_the_worst_html_sanitized_without_a_thread_is_quick(shape) -> None:
+    html = shape * (budget.INLINE_MAX_BYTES // len(shape))
+    started = time.monotonic()
+    assert budget.sanitized_within(html, budget.HtmlBudget()) is not None
+    # Not a timing benchmark: a bound loose enough for a busy machine, half the default
+    # 10 s budget, that a sanitizer turning pathological at this size would break.
+    assert time.monotonic() - started < 5
+
+
+def test_small_html_is_sanitized_in_the_intakes_thread(monkeypatch) -> None:
+    monkeypatch.setattr(threading, "Thread", None)  # would raise if a thread were started
+    assert budget.sanitized_within("<p onclick='x()'>Hi</p>", budget.HtmlBudget()) == "<p>Hi</p>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from secondline.mail import intake, routing
+from secondline.mail import batches, intake, routing
 from secondline.mail.models import InboundMessage, Notification
 from secondline.tickets import services as tickets
 from secondline.tickets.choices import Channel
@@ -176,3 +176,45 @@ def test_a_bounce_names_its_ticket_by_our_notification_or_our_thread_id(member, 
         None,
         None,
     )
+
+
+def test_a_batchs_thread_ids_are_looked_up_with_two_queries_as_find_ticket_finds_them(
+    member, agent, sent, django_assert_num_queries
+) -> None:
+    first, second = file_ticket(member), file_ticket(member)
+    with sent():
+        tickets.add_comment(first, agent, "Please restart the service.")
+        tickets.add_comment(second, agent, "Which version?")
+    older = Notification.objects.filter(ticket=first, recipient=member).latest("pk")
+    newer = Notification.objects.filter(ticket=second, recipient=member).latest("pk")
+    filed = intake.ingest_message(plain(member.email, Message_ID="<opened@customer.example>"))
+    ids = [older.message_id, newer.message_id, "<opened@customer.example>", "<unknown@x>"]
+    with django_assert_num_queries(2):
+        lookups = routing.Lookups(thread_ids=ids)
+    cases = [
+        [older.message_id],
+        [older.message_id, newer.message_id],  # the newest notification of the two
+        ["<opened@customer.example>"],  # the message that opened a ticket
+        ["<unknown@x>", "<opened@customer.example>"],
+        ["<unknown@x>"],
+    ]
+    expected = [first.pk, second.pk, filed.message.result_ticket_id, filed.message.result_ticket_id]
+    with django_assert_num_queries(0):
+        assert [lookups.thread_ticket_id(ids) for ids in cases] == [*expected, None]
+    assert [routing.thread_ticket_id(ids) for ids in cases] == [*expected, None]
+    with django_assert_num_queries(2):  # an id the batch did not name: looked up on its own
+        assert lookups.thread_ticket_id(["<elsewhere@x>"]) is None
+
+
+def test_a_reply_to_a_message_of_the_same_batch_finds_the_ticket_it_opened(member) -> None:
+    opening = plain(member.email, Message_ID="<opening@customer.example>")
+    reply = plain(
+        member.email,
+        subject="Re: Price lists",
+        body="And one more thing.",
+        Message_ID="<reply@customer.example>",
+        In_Reply_To="<opening@customer.example>",
+    )
+    opened, answered = batches.ingest_many([(opening, "import"), (reply, "import")])
+    assert (opened.status, answered.status) == (Status.TICKET, Status.COMMENT)
+    assert answered.message.result_ticket == opened.message.result_ticket

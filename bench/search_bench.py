@@ -140,6 +140,7 @@ def _fill_tickets(count: int, comments: int):  # type: ignore[no-untyped-def]
         print(f"  {start + len(batch)} tickets", flush=True)
     spent = time.perf_counter() - began
     print(f"filled in {spent:.0f} s ({count / spent:.0f} tickets/s)", flush=True)
+    return agent
 
 
 def _analyze() -> None:

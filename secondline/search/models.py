@@ -55,10 +55,10 @@ class TicketVector(models.Model):
     )
     vector = SearchVectorField(null=True)
     public_vector = SearchVectorField(null=True)
-    # The ticket's id again, written by the database and indexed only beside the words, so
-    # that one GIN scan answers "this word among these ids" (queries._newest_matches). On the
-    # primary key, PostgreSQL's planner walks the ids and reads each row's vector from TOAST,
-    # 50-100 times slower (docs/benchmarks.md, Search).
+    # The ticket's id again, written by the database, with no index of its own: a search's
+    # slices of ids filter the GIN index's matches by it (queries._newest_matches). By the
+    # primary key, PostgreSQL's planner would walk the ids and read every row's vector from
+    # TOAST, 25-50 times slower (docs/benchmarks.md, Search).
     filed = models.GeneratedField(
         expression=F("ticket_id"),  # type: ignore[arg-type]  # F resolves to an Expression
         output_field=models.BigIntegerField(),
@@ -66,11 +66,11 @@ class TicketVector(models.Model):
     )
 
     class Meta:
-        # Made on PostgreSQL only (migrations 0003, 0006, btree_gin for the id); declared here
-        # so that a bulk rebuild can drop and remake them (documents.rebuild).
+        # Made on PostgreSQL only (migration 0003); declared here so that a bulk rebuild can
+        # drop and remake them (documents.rebuild).
         indexes = [
-            GinIndex(fields=["vector", "filed"], name="search_vector_filed_gin"),
-            GinIndex(fields=["public_vector", "filed"], name="search_public_filed_gin"),
+            GinIndex(fields=["vector"], name="search_vector_gin"),
+            GinIndex(fields=["public_vector"], name="search_public_vector_gin"),
         ]
 
     def __str__(self) -> str:

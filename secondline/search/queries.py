@@ -108,8 +108,8 @@ def _newest_matches(tickets: QuerySet[Ticket], column: str, search: SearchQuery)
     width = FIRST_SLICE
     while high > 0 and len(found) < CANDIDATES:
         low = max(high - width, 0)
-        # By ``filed``, never the primary key: one GIN scan finds the word among these ids
-        # (by the key, the planner would walk the ids and read each vector from TOAST).
+        # By ``filed``, never the primary key: the GIN index's matches, filtered by id (by the
+        # key, the planner would walk the ids and read each vector from TOAST).
         matching = TicketVector.objects.filter(filed__gt=low, filed__lte=high, **{column: search})
         in_slice = tickets.filter(pk__in=matching.values("filed")).values_list("pk", flat=True)
         in_slice = in_slice.order_by("-pk")

@@ -1,22 +1,18 @@
-import django.contrib.postgres.indexes
-from django.contrib.postgres.operations import BtreeGinExtension
 from django.db import migrations, models
-
-from secondline.search.operations import VendorSQL
 
 
 class Migration(migrations.Migration):
-    """The GIN indexes hold the ticket's id beside the words (``filed``, a column the database
-    writes; btree_gin indexes a bigint), so that a search for the newest matches reads only the
-    matches of the ids it asks about (docs/benchmarks.md, Search). Made on PostgreSQL only, as
-    0003's; the new indexes are built from the vectors already stored (no reindex needed)."""
+    """``filed``: the ticket's id again, written by the database, with no index of its own, so
+    that a search's slices of ids (queries._newest_matches) are read from the GIN index's
+    matches; on the primary key, PostgreSQL's planner walks the ids instead and reads each
+    row's vector from TOAST, 25-50 times slower (docs/benchmarks.md, Search). Adding it
+    rewrites the table (about 1-2 minutes at 200,000 tickets); no reindex is needed."""
 
     dependencies = [
         ("search", "0005_vectors_out_of_line"),
     ]
 
     operations = [
-        BtreeGinExtension(),
         migrations.AddField(
             model_name="ticketvector",
             name="filed",
@@ -25,43 +21,5 @@ class Migration(migrations.Migration):
                 expression=models.F("ticket_id"),
                 output_field=models.BigIntegerField(),
             ),
-        ),
-        migrations.SeparateDatabaseAndState(
-            database_operations=[
-                VendorSQL(
-                    "postgresql",
-                    [
-                        "DROP INDEX IF EXISTS search_vector_gin",
-                        "DROP INDEX IF EXISTS search_public_vector_gin",
-                        "CREATE INDEX search_vector_filed_gin "
-                        "ON search_ticketvector USING gin (vector, filed)",
-                        "CREATE INDEX search_public_filed_gin "
-                        "ON search_ticketvector USING gin (public_vector, filed)",
-                    ],
-                    [
-                        "DROP INDEX search_vector_filed_gin",
-                        "DROP INDEX search_public_filed_gin",
-                        "CREATE INDEX search_vector_gin ON search_ticketvector USING gin (vector)",
-                        "CREATE INDEX search_public_vector_gin "
-                        "ON search_ticketvector USING gin (public_vector)",
-                    ],
-                ),
-            ],
-            state_operations=[
-                migrations.RemoveIndex(model_name="ticketvector", name="search_vector_gin"),
-                migrations.RemoveIndex(model_name="ticketvector", name="search_public_vector_gin"),
-                migrations.AddIndex(
-                    model_name="ticketvector",
-                    index=django.contrib.postgres.indexes.GinIndex(
-                        fields=["vector", "filed"], name="search_vector_filed_gin"
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="ticketvector",
-                    index=django.contrib.postgres.indexes.GinIndex(
-                        fields=["public_vector", "filed"], name="search_public_filed_gin"
-                    ),
-                ),
-            ],
         ),
     ]

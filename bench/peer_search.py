@@ -4,13 +4,15 @@ the peer's interpreter (``bench/peer.py``), never imported by SecondLine.
     $PEER_WORK/venv/bin/python bench/peer_search.py TICKETS COMMENTS REPS
 
 Fills a fresh peer SQLite database (``common.fresh_db``) with the same subjects, descriptions
-and comments (as follow-ups) through bulk_create, then times the ticket list's JSON rows with a
+and comments (as follow-ups) through bulk_create (reused when it already holds that many, as
+``search_bench.py`` reuses its own), then times the ticket list's JSON rows with a
 search string (``/datatables_ticket_list/<query>``, every status, first 25 rows, as the peer's
 list page asks) for each query, ``REPS`` times after one warm-up, through Django's test client
 as the harness's bench_read.py does. Writes ``$PEER_WORK/results/search.json``.
 """
 
 import os
+import sqlite3
 import sys
 import time
 
@@ -57,14 +59,35 @@ def fill(count, comments):
     return agent
 
 
+def _filled(count, comments):
+    """Whether the previous run's database holds these tickets and follow-ups."""
+    db = common.use_existing_db("search")
+    if not os.path.exists(db):
+        return False
+    with sqlite3.connect(db) as con:
+        try:
+            tickets = con.execute("SELECT count(*) FROM helpdesk_ticket").fetchone()[0]
+            followups = con.execute("SELECT count(*) FROM helpdesk_followup").fetchone()[0]
+        except sqlite3.Error:
+            return False
+    return (tickets, followups) == (count, count * comments)
+
+
 def main():
     count, comments, reps = (int(arg) for arg in sys.argv[1:4])
-    common.fresh_db("search")
+    reuse = _filled(count, comments)
+    if not reuse:
+        common.fresh_db("search")
     common.django_setup()
+    from django.contrib.auth import get_user_model
     from django.test import Client
     from helpdesk.query import query_to_base64
 
-    agent = fill(count, comments)
+    if reuse:
+        print(f"  peer: reusing the {count} tickets already in its database", flush=True)
+        agent = get_user_model().objects.get(username="agent")
+    else:
+        agent = fill(count, comments)
     client = Client()
     client.force_login(agent)
     timings = []

@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from secondline.accounts.models import User
 from secondline.search import text
@@ -26,6 +35,10 @@ CANDIDATES = 200
 # Up to this many tickets to search among, each is looked up (a subquery per ticket, which the
 # planner cannot turn into a join walking the whole vector table).
 FEW_TICKETS = 5000
+# Among more, the newest ids are searched in slices: this many ids first, then each slice this
+# many times wider (200,000 tickets: at most four slices).
+FIRST_SLICE = 2000
+SLICE_GROWTH = 8
 MAX_QUERY_CHARS = 200
 
 
@@ -54,19 +67,7 @@ def ranked(tickets: QuerySet[Ticket], query: str, internal: bool) -> QuerySet[Ti
     if connection.vendor == "postgresql":
         column = "vector" if internal else "public_vector"
         search = _pg_query(query)
-        # Ranking reads every match's vector: rank the newest matches only. Among few tickets
-        # (a queue: the open ones), each is looked up newest first; among many (every ticket),
-        # the GIN index's matches are joined, and PostgreSQL walks the tickets newest first
-        # for a common word or reads the index's few matches for a rare one.
-        recent: QuerySet[Any, int]
-        if tickets.order_by()[: FEW_TICKETS + 1].count() <= FEW_TICKETS:
-            probe = TicketVector.objects.filter(pk=OuterRef("pk"), **{column: search})
-            hit = Subquery(probe.values("pk")[:1])
-            recent = tickets.alias(hit=hit).filter(hit__isnull=False).values_list("pk", flat=True)
-        else:
-            matching = TicketVector.objects.filter(**{column: search}).values("ticket_id")
-            recent = tickets.filter(pk__in=matching).values_list("pk", flat=True)
-        newest = list(recent.order_by("-pk")[:CANDIDATES])
+        newest = _newest_matches(tickets, column, search)
         return (
             tickets.filter(pk__in=newest)
             .annotate(search_rank=SearchRank(F(f"search_vector__{column}"), search))
@@ -85,6 +86,36 @@ def ranked(tickets: QuerySet[Ticket], query: str, internal: bool) -> QuerySet[Ti
         output_field=IntegerField(),
     )
     return tickets.filter(pk__in=hits).annotate(search_rank=order).order_by("-search_rank")
+
+
+def _newest_matches(tickets: QuerySet[Ticket], column: str, search: SearchQuery) -> list[int]:
+    """The ids of the ``CANDIDATES`` most recently filed of ``tickets`` that match (PostgreSQL).
+
+    Ranking reads every candidate's vector, so only the newest matches are ranked; finding
+    them must not read every match either. Among few tickets (a queue: the open ones), each is
+    looked up newest first. Among many, the newest ids are searched in slices, each
+    ``SLICE_GROWTH`` times wider than the last, until enough are found: a common word stops in
+    the first slice, a rare one reads the GIN index's few matches. Either way the work follows
+    the candidates, not the size of the table (docs/benchmarks.md, Search).
+    """
+    if tickets.order_by()[: FEW_TICKETS + 1].count() <= FEW_TICKETS:
+        probe = TicketVector.objects.filter(pk=OuterRef("pk"), **{column: search})
+        hit = Subquery(probe.values("pk")[:1])
+        recent = tickets.alias(hit=hit).filter(hit__isnull=False).values_list("pk", flat=True)
+        return list(recent.order_by("-pk")[:CANDIDATES])
+    found: list[int] = []
+    high = Ticket.objects.aggregate(top=Max("pk"))["top"] or 0
+    width = FIRST_SLICE
+    while high > 0 and len(found) < CANDIDATES:
+        low = max(high - width, 0)
+        # By ``filed``, never the primary key: the GIN index's matches, filtered by id (by the
+        # key, the planner would walk the ids and read each vector from TOAST).
+        matching = TicketVector.objects.filter(filed__gt=low, filed__lte=high, **{column: search})
+        in_slice = tickets.filter(pk__in=matching.values("filed")).values_list("pk", flat=True)
+        in_slice = in_slice.order_by("-pk")
+        found += in_slice[: CANDIDATES - len(found)]
+        high, width = low, width * SLICE_GROWTH
+    return found
 
 
 def search(user: User, query: str) -> QuerySet[Ticket]:

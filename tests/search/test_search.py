@@ -209,19 +209,43 @@ def test_a_word_in_very_many_tickets_ranks_a_bounded_number(
     assert "At least 2 tickets found" in page
 
 
-@pytest.mark.parametrize("few", [0, 5000])
+@pytest.mark.parametrize(("few", "first_slice"), [(0, 2000), (0, 1), (5000, 1)])
 def test_the_newest_matches_are_found_among_many_tickets_and_among_few(
-    personas: Personas, shipments: dict[str, Ticket], monkeypatch: Any, few: int
+    personas: Personas,
+    shipments: dict[str, Ticket],
+    monkeypatch: Any,
+    few: int,
+    first_slice: int,
 ) -> None:
-    """Among many tickets the GIN index's matches are joined; among few each ticket is looked
-    up (PostgreSQL); both find the same tickets, and so does a customer."""
+    """Among many tickets the newest ids are searched in slices of growing width (one, or
+    several); among few each ticket is looked up (PostgreSQL); all find the same tickets, and
+    so does a customer."""
     from secondline.search import queries
 
     monkeypatch.setattr(queries, "FEW_TICKETS", few)
+    monkeypatch.setattr(queries, "FIRST_SLICE", first_slice)
     expected = {shipments["subject"], shipments["comment"]}
     assert set(found(personas.agent, "отгрузк")) == expected
     assert set(found(personas.member, "отгрузк")) == expected
     assert found(personas.outsider, "отгрузк") == []
+
+
+def test_the_slices_stop_once_enough_newest_matches_are_found(
+    personas: Personas, monkeypatch: Any
+) -> None:
+    """PostgreSQL ranks the newest matches (SQLite the best by bm25): with slices one id wide,
+    growing ×2, the two newest of four are found in the first two slices."""
+    from secondline.search import queries
+
+    if connection.vendor != "postgresql":
+        pytest.skip("FTS5 keeps the best matches by bm25, not the newest")
+
+    monkeypatch.setattr(queries, "FEW_TICKETS", 0)
+    monkeypatch.setattr(queries, "FIRST_SLICE", 1)
+    monkeypatch.setattr(queries, "SLICE_GROWTH", 2)
+    monkeypatch.setattr(queries, "CANDIDATES", 2)
+    tickets = [file_ticket(personas.member, consultation_draft(subject="Сверка")) for _ in "abcd"]
+    assert set(found(personas.agent, "сверки")) == set(tickets[-2:])
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

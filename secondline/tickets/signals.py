@@ -6,7 +6,8 @@ with the event that sums it up (the filing, the comment, the status move...). No
 anything later (chat, webhooks) connect to these signals in their ``AppConfig.ready()``.
 
 - ``ticket_changed`` is sent inside the transaction. Its receivers keep what must commit or roll
-  back with the change: the SLA deadlines stored on the ticket row (queues sort by them), the
+  back with the change: the SLA deadlines stored on the ticket row (queues sort by them; a new
+  ticket's are set by the SLA's ``pre_save`` listener, so its row is written once), the
   rows of the notification outbox (so no committed change ever loses its emails). They never
   talk to the outside world.
 - ``ticket_committed`` is sent after the transaction commits. Its receivers talk to the outside

@@ -36,12 +36,12 @@ def test_filing_through_the_api_asks_the_database_only_what_it_must(
 ) -> None:
     """Token, the writes (the ticket with its deadlines, audit event, notification, the
     unassigned timer) in one savepoint (the contract with its customer, and the staff who may
-    hear of it, are cached); its search document (files, the row and what the database
-    searches: 3); the short answer reads nothing more: a number that does not grow
+    hear of it, are cached); its search document (the row and what the database searches: 2,
+    from what is in memory); the short answer reads nothing more: a number that does not grow
     with the data."""
     client = api_as(member)
     assert client.post("/api/tickets/", INCIDENT, format="json").status_code == 201
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.post("/api/tickets/", INCIDENT, format="json")
     assert response.status_code == 201
     answer = response.json()

@@ -87,8 +87,8 @@ def test_filing_a_ticket_asks_the_database_only_what_it_must(
     unassigned timer; the contract, the plan's targets, the calendar and the staff who may
     hear of it come from the caches."""
     file_ticket(member)  # caches the contract, the plan's targets and the calendar
-    # savepoint, 4 inserts (the deadlines go with the ticket's), the search document (files,
-    # its row and what the database searches: 3), release; the customer
+    # savepoint, 4 inserts (the deadlines go with the ticket's), the search document (its row
+    # and what the database searches: 2, from the filing in memory), release; the customer
     # comes with the cached contract
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         file_ticket(member)

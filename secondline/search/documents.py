@@ -191,11 +191,12 @@ def _compute_vectors(vectors: QuerySet[TicketVector]) -> int:
     return vectors.update(public_vector=Subquery(public), vector=_joined(public, staff))
 
 
-def index_new(ticket: Ticket) -> None:
-    """The document of a ticket just filed, from the row in memory (its requester and customer
-    came with it): no conversation yet, perhaps files."""
-    parts: dict[int, _Parts] = defaultdict(_Parts)
-    _add_files([ticket.pk], parts)
+def index_new(ticket: Ticket, attachments: Sequence[Attachment] = ()) -> None:
+    """The document of a ticket just filed, from the row and the files it was filed with, all
+    in memory (its requester and customer came with it): no read, no conversation yet."""
+    own = _Parts()
+    for attachment in attachments:
+        own.add(_file_name(attachment.filename), attachment.is_public)
     requester, customer = ticket.requester, ticket.organization
     person = (
         requester.first_name,
@@ -204,7 +205,7 @@ def index_new(ticket: Ticket) -> None:
         requester.email,
         customer.name,
     )
-    document = _document(ticket.pk, ticket.subject, ticket.description, person, parts[ticket.pk])
+    document = _document(ticket.pk, ticket.subject, ticket.description, person, own)
     _store([document], new=True)
 
 

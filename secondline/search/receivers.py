@@ -33,7 +33,7 @@ TEXT_CHANGES = {
 @receiver(ticket_changed, dispatch_uid="search-refresh-ticket")
 def refresh_ticket(sender: Any, change: Change, **kwargs: Any) -> None:
     if change.event.kind == Kind.CREATED:
-        documents.index_new(change.ticket)
+        documents.index_new(change.ticket, change.attachments)
     elif change.event.kind in TEXT_CHANGES:
         documents.refresh([change.event.ticket_id])
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
 from secondline.sla import services
 from secondline.sla.tasks import send_sla_alert
-from secondline.tickets.models import TicketEvent
+from secondline.tickets.models import Ticket, TicketEvent
 from secondline.tickets.signals import Change, ticket_changed, ticket_committed
 
 Kind = TicketEvent.Kind
@@ -22,13 +23,19 @@ CLOCK_KINDS = frozenset(
 )
 
 
+@receiver(pre_save, sender=Ticket, dispatch_uid="sla.start_clocks")
+def start_clocks(sender: Any, instance: Ticket, raw: bool = False, **kwargs: Any) -> None:
+    """A ticket being filed is written with its deadlines and "on track": one INSERT, no
+    UPDATE of the new row after it (its filing time and contract are set by then)."""
+    if not raw and instance._state.adding:
+        services.start_clocks(instance)
+
+
 @receiver(ticket_changed, dispatch_uid="sla.keep_clocks_current")
 def keep_clocks_current(sender: Any, change: Change, **kwargs: Any) -> None:
     """In the transaction of the change, so a ticket is never committed with stale deadlines."""
     event, ticket = change.event, change.ticket
-    if event.kind == Kind.CREATED:
-        services.start_clocks(ticket)
-    elif event.kind in CLOCK_KINDS:
+    if event.kind in CLOCK_KINDS:
         if services.is_first_reaction(event):
             ticket.first_reaction_at = event.created_at
         services.recompute(ticket)

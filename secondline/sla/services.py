@@ -309,12 +309,11 @@ def recompute(ticket: Ticket, now: dt.datetime | None = None) -> None:
 
 
 def start_clocks(ticket: Ticket) -> None:
-    """A ticket was just filed: store its deadlines and "on track" (or no state without a
-    target in the plan)."""
+    """A ticket about to be filed gets its deadlines and "on track" (or no state without a
+    target in the plan), written with the row itself (``receivers.start_clocks``)."""
     fields = initial_fields(ticket.contract, ticket.type, ticket.priority, ticket.created_at)
     for name, value in fields.items():
         setattr(ticket, name, value)
-    Ticket.objects.filter(pk=ticket.pk).update(**fields)
 
 
 def is_first_reaction(event: TicketEvent) -> bool:

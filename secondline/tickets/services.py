@@ -145,9 +145,10 @@ def file_ticket(
                     str(TicketType(ticket.type).label), str(Priority(ticket.priority).label)
                 ),
             )
-        for upload in files:
-            store_attachment(ticket, requester, upload, channel, public=True)
-        announce(created, watchers=watchers)
+        stored = [
+            store_attachment(ticket, requester, upload, channel, public=True)[0] for upload in files
+        ]
+        announce(created, watchers=watchers, attachments=stored)
     return ticket
 
 

@@ -6,7 +6,8 @@ with the event that sums it up (the filing, the comment, the status move...). No
 anything later (chat, webhooks) connect to these signals in their ``AppConfig.ready()``.
 
 - ``ticket_changed`` is sent inside the transaction. Its receivers keep what must commit or roll
-  back with the change: the SLA deadlines stored on the ticket row (queues sort by them), the
+  back with the change: the SLA deadlines stored on the ticket row (queues sort by them; a new
+  ticket's are set by the SLA's ``pre_save`` listener, so its row is written once), the
   rows of the notification outbox (so no committed change ever loses its emails). They never
   talk to the outside world.
 - ``ticket_committed`` is sent after the transaction commits. Its receivers talk to the outside
@@ -24,7 +25,7 @@ from django.db import transaction
 from django.dispatch import Signal
 
 from secondline.accounts.models import User
-from secondline.tickets.models import Comment, Ticket, TicketEvent
+from secondline.tickets.models import Attachment, Comment, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,9 @@ class Change:
 
     event: TicketEvent
     comment: Comment | None = None
-    # A new ticket's watchers as filed, so that listeners need not ask the database.
+    # A new ticket's watchers and files as filed, so that listeners need not ask the database.
     watchers: list[User] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
 
     @property
     def ticket(self) -> Ticket:
@@ -47,11 +49,15 @@ class Change:
 
 
 def announce(
-    event: TicketEvent, *, comment: Comment | None = None, watchers: list[User] | None = None
+    event: TicketEvent,
+    *,
+    comment: Comment | None = None,
+    watchers: list[User] | None = None,
+    attachments: list[Attachment] | None = None,
 ) -> Change:
     """Tell the listeners what just happened: now, inside the caller's transaction, and again
     once it commits (at once when there is no transaction)."""
-    change = Change(event, comment, list(watchers or []))
+    change = Change(event, comment, list(watchers or []), list(attachments or []))
     ticket_changed.send(sender=Ticket, change=change)
     transaction.on_commit(partial(_committed, change))
     return change

@@ -306,11 +306,11 @@ def test_one_new_ticket_by_email_asks_the_database_only_what_it_must(
 ) -> None:
     intake.ingest_message(plain(member.email, subject="First"))  # caches the contract
     # Store: the INSERT (in a savepoint of the test's transaction). Route, in one transaction:
-    # the claim, the earlier Message-ID, the contact; the filing's savepoint, ticket, two audit
-    # events, deadlines, notification, the unassigned timer, the search document (files, its
-    # row and what the database searches: 3), release; the result. No contract (nor its
+    # the claim, the earlier Message-ID, the contact; the filing's savepoint, ticket with its
+    # deadlines, two audit events, notification, the unassigned timer, the search document
+    # (its row and what the database searches: 2), release; the result. No contract (nor its
     # customer), no staff: they are cached.
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(18):
         outcome = intake.ingest_message(plain(member.email, subject="Second", Message_ID="<2@x>"))
     assert outcome.status == Status.TICKET
 

@@ -296,6 +296,8 @@ class AttachmentUploadSerializer(serializers.Serializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = PersonSerializer(read_only=True)
+    # an automatic rule's reason in the caller's language (Accept-Language or the profile)
+    reason = serializers.CharField(source="shown_reason", read_only=True)
 
     class Meta:
         model = TicketEvent

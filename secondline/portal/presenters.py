@@ -100,7 +100,7 @@ class EventLine:
 def describe(event: TicketEvent, ticket: Ticket) -> EventLine:
     kind, old, new = event.kind, event.old_value, event.new_value
     tone = "info"
-    reason = event.reason
+    reason = event.shown_reason
     if kind == Kind.CREATED:
         text = _("Ticket filed")
     elif kind == Kind.PRIORITY_SET:

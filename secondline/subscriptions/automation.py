@@ -18,7 +18,6 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from secondline.accounts.models import User
 from secondline.mail import notify
@@ -26,6 +25,7 @@ from secondline.releases.duty import on_duty
 from secondline.subscriptions import notices, timers
 from secondline.subscriptions.models import AccountEngineer, RoundRobin, Timer
 from secondline.tickets import events
+from secondline.tickets.automatic import rule_text
 from secondline.tickets.choices import Channel, Status
 from secondline.tickets.locking import locked
 from secondline.tickets.models import Ticket, TicketEvent
@@ -35,27 +35,19 @@ log = logging.getLogger(__name__)
 SWEEP_LIMIT = 500
 
 
-def rule_text(rule: str) -> str:
-    """Why the automatic action happened, naming its rule; in the active language."""
+def rule_params(rule: str) -> dict[str, int]:
+    """The figures the rule acts on now, kept on its event so its reason reads the same later."""
     days = {
-        "remind-waiting": timers.setting("AUTO_REMIND_WAITING_DAYS"),
-        "close-waiting": timers.setting("AUTO_CLOSE_WAITING_DAYS"),
-        "close-resolved": timers.setting("AUTO_CLOSE_RESOLVED_DAYS"),
-    }.get(rule, 0)
-    texts = {
-        "assign-account-engineer": _("Assigned to the customer's account engineer."),
-        "assign-on-duty": _("Assigned in turn to the engineers on duty."),
-        "remind-waiting": _(
-            "We have waited %(days)s business days for your answer. Without one, the ticket "
-            "will be closed after %(more)s more business days."
-        )
-        % {"days": days, "more": timers.setting("AUTO_CLOSE_WAITING_DAYS")},
-        "close-waiting": _("Closed: no answer %(days)s business days after the reminder.")
-        % {"days": days},
-        "close-resolved": _("Closed: resolved %(days)s business days ago without an answer.")
-        % {"days": days},
+        "remind-waiting": "AUTO_REMIND_WAITING_DAYS",
+        "close-waiting": "AUTO_CLOSE_WAITING_DAYS",
+        "close-resolved": "AUTO_CLOSE_RESOLVED_DAYS",
     }
-    return _("%(text)s (automatic rule “%(rule)s”)") % {"text": texts[rule], "rule": rule}
+    if rule not in days:
+        return {}
+    params = {"days": timers.setting(days[rule])}
+    if rule == "remind-waiting":
+        params["more"] = timers.setting("AUTO_CLOSE_WAITING_DAYS")
+    return params
 
 
 # -- assignment --------------------------------------------------------------------------------
@@ -113,15 +105,25 @@ def assign_by_rule(ticket: Ticket, engineer: User, rule: str) -> bool:
 def _automatic(
     ticket: Ticket, kind: str, field: str, old: object, new: object, rule: str
 ) -> TicketEvent:
-    """The event of an automatic action: no actor, the system channel, the rule as reason
-    (in the requester's language when the customer sees it)."""
+    """The event of an automatic action: no actor, the system channel, the rule and its figures,
+    worded in each reader's language (``TicketEvent.shown_reason``). The reason's text is also
+    kept, in the requester's language when the customer sees it, for the audit export."""
     public = kind != TicketEvent.Kind.ASSIGNED
+    params = rule_params(rule)
     language = ticket.requester.language if public else settings.LANGUAGE_CODE
     with translation.override(language or "en"):
-        reason = rule_text(rule)
-    channel = Channel.SYSTEM
+        reason = rule_text(rule, params)
     return events.record(
-        ticket, None, kind, channel, field=field, old=old, new=new, reason=reason, public=public
+        ticket,
+        None,
+        kind,
+        Channel.SYSTEM,
+        field=field,
+        old=old,
+        new=new,
+        reason=reason,
+        public=public,
+        rule=(rule, params),
     )
 
 

@@ -20,7 +20,9 @@ def record(
     new: object = "",
     reason: str = "",
     public: bool = True,
+    rule: tuple[str, dict[str, int]] = ("", {}),
 ) -> TicketEvent:
+    """``rule``: the automatic rule that acted and its figures (``tickets.automatic``)."""
     return TicketEvent.objects.create(
         ticket=ticket,
         actor=actor,
@@ -31,6 +33,8 @@ def record(
         new_value="" if new is None else str(new),
         reason=reason,
         is_public=public,
+        rule=rule[0],
+        rule_params=rule[1],
     )
 
 

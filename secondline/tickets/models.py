@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from secondline.tickets import automatic
 from secondline.tickets.choices import (
     OPEN_STATUSES,
     Channel,
@@ -354,6 +355,9 @@ class TicketEvent(AppendOnly):
     old_value = models.TextField(_("old value"), blank=True)
     new_value = models.TextField(_("new value"), blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # An automatic action's rule and its figures: its reason is worded for each reader
+    rule = models.CharField(_("automatic rule"), max_length=40, blank=True)
+    rule_params = models.JSONField(_("the rule's figures"), default=dict, blank=True)
     is_public = models.BooleanField(_("shown to the customer"), default=True)
     # Read per ticket (by its key) and in order; no query spans tickets by time, so no index.
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
@@ -365,6 +369,14 @@ class TicketEvent(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind}"
+
+    @property
+    def shown_reason(self) -> str:
+        """The reason in the active language: an automatic rule's is worded now, for the reader;
+        a person's is what they wrote."""
+        if self.rule:
+            return automatic.rule_text(self.rule, self.rule_params) or self.reason
+        return self.reason
 
 
 class TicketLink(models.Model):

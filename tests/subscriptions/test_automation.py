@@ -195,3 +195,35 @@ def test_tickets_not_yet_due_cost_the_sweep_nothing(agent, member, rules) -> Non
     assert len(many) == len(one), "the same queries with thirty tickets waiting"
     assert Timer.objects.filter(due_at__lte=at(15, 11, 1)).count() == 0
     assert Timer.objects.filter(kind=Timer.Kind.CLOSE_RESOLVED).count() == 30
+
+
+def test_an_automatic_reason_reads_in_each_readers_language(
+    agent, member, rules, settings, api_as, client
+) -> None:
+    """The rule and its figures are kept; each reader gets the words in their own language,
+    and a later change of the setting does not rewrite what happened."""
+    member.language, agent.language = "en", "ru"
+    member.save(), agent.save()
+    with time_machine.travel(MONDAY_11, tick=False):
+        ticket = file_ticket(member)
+        services.change_status(ticket, agent, Status.RESOLVED)
+    assert automation.run_due(at(14, 11, 1)) == 1
+    settings.AUTO_CLOSE_RESOLVED_DAYS = 9
+    event = TicketEvent.objects.get(ticket=ticket, rule="close-resolved")
+    assert event.rule_params == {"days": 5}
+    assert event.reason.startswith("Closed: resolved 5 business days ago")  # the audit's copy
+
+    history = api_as(agent).get(f"/api/tickets/{ticket.pk}/events/").json()
+    [reason] = [e["reason"] for e in history if e["new_value"] == Status.CLOSED]
+    assert reason == (
+        "Закрыта: решена 5 рабочих дн. назад, ответа не было. "
+        "(автоматическое правило «close-resolved»)"
+    )
+    english = api_as(member).get(f"/api/tickets/{ticket.pk}/events/").json()
+    [reason] = [e["reason"] for e in english if e["new_value"] == Status.CLOSED]
+    assert reason.startswith("Closed: resolved 5 business days ago")
+
+    client.force_login(agent)
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "Закрыта: решена 5 рабочих дн. назад" in page
+    assert "Closed: resolved" not in page

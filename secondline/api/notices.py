@@ -17,7 +17,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
@@ -25,6 +24,7 @@ from rest_framework.views import APIView
 
 from secondline.accounts.api import MAX_ID, acting_user, validated
 from secondline.accounts.models import User
+from secondline.api.pagination import CreatedCursorPagination
 from secondline.subscriptions import audience, notices
 from secondline.subscriptions.models import Notice, Subscription
 from secondline.tickets import services
@@ -39,13 +39,6 @@ def staff_only(request: Request) -> User:
     if not person.is_contractor:
         raise PermissionDenied(_("Notifications and subscriptions are for the contractor's staff."))
     return person
-
-
-class NewestFirst(CursorPagination):
-    ordering = ("-created_at", "-id")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 class NoticeSerializer(serializers.ModelSerializer):
@@ -85,7 +78,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     ``read-all`` all of them; ``unread-count`` is the desk header's number."""
 
     serializer_class = NoticeSerializer
-    pagination_class = NewestFirst
+    pagination_class = CreatedCursorPagination
     filter_backends: list[Any] = []
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:

@@ -10,6 +10,18 @@ class UpdatedCursorPagination(CursorPagination):
     max_page_size = 200
 
 
+class CreatedCursorPagination(UpdatedCursorPagination):
+    """Newest first, for rows that never change their time (notices)."""
+
+    ordering = ("-created_at", "-id")
+
+
+class ReceivedCursorPagination(UpdatedCursorPagination):
+    """Newest arrival first (the email quarantine)."""
+
+    ordering = ("-received_at", "-id")
+
+
 class RankedPagination(PageNumberPagination):
     """A text search's pages keep its order (best match first), numbered."""
 

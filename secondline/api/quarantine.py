@@ -14,13 +14,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from secondline.accounts.api import MAX_ID, acting_user, validated
 from secondline.accounts.models import User
+from secondline.api.pagination import ReceivedCursorPagination
 from secondline.mail import quarantine
 from secondline.mail.models import InboundMessage
 from secondline.tickets.choices import TicketType
@@ -28,13 +28,6 @@ from secondline.tickets.choices import TicketType
 Status = InboundMessage.Status
 #: The desk's tabs: what was not filed, and what was discarded as spam.
 SHOWN = (*InboundMessage.NOT_FILED, Status.DISCARDED)
-
-
-class NewestFirst(CursorPagination):
-    ordering = ("-received_at", "-id")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 class QuarantinedSerializer(serializers.ModelSerializer):
@@ -114,7 +107,7 @@ class QuarantineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     """Emails the intake did not file, newest first (``?status=`` picks the desk's tab)."""
 
     serializer_class = QuarantinedSerializer
-    pagination_class = NewestFirst
+    pagination_class = ReceivedCursorPagination
     filter_backends: list[Any] = []
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:

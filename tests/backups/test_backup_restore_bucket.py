@@ -16,7 +16,7 @@ from django.db import connection
 from secondline.backups import objects
 from tests.backups.rows import table_rows
 from tests.backups.test_backup_restore import populate, restore_in_a_new_process
-from tests.services.scale_out import s3_server
+from tests.services.scale_out import bucket_storages, s3_server
 
 
 def s3(env: dict[str, str]) -> Any:
@@ -41,19 +41,7 @@ def bucket_files(env: dict[str, str]) -> dict[str, bytes]:
 
 
 def use_bucket(settings: Any, env: dict[str, str]) -> None:
-    options = {
-        "bucket_name": env["STORAGE_BUCKET"],
-        "endpoint_url": env["STORAGE_URL"],
-        "access_key": env["STORAGE_ACCESS_KEY"],
-        "secret_key": env["STORAGE_SECRET_KEY"],
-        "region_name": env["STORAGE_REGION"],
-        "default_acl": None,
-        "file_overwrite": False,
-    }
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
-    }
+    settings.STORAGES = bucket_storages(settings.STORAGES, env)
 
 
 def round_trip_through_buckets(folders: Path, personas: Any, settings: Any, url: str) -> None:

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,6 +85,23 @@ def s3_server() -> Iterator[dict[str, str]]:
         yield env
     finally:
         stop(process)
+
+
+def bucket_storages(storages: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    """``storages`` with the default storage in the bucket that ``env`` names."""
+    options = {
+        "bucket_name": env["STORAGE_BUCKET"],
+        "endpoint_url": env["STORAGE_URL"],
+        "access_key": env["STORAGE_ACCESS_KEY"],
+        "secret_key": env["STORAGE_SECRET_KEY"],
+        "region_name": env["STORAGE_REGION"],
+        "default_acl": None,
+        "file_overwrite": False,
+    }
+    return {
+        **storages,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+    }
 
 
 def redis_url() -> str:

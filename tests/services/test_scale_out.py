@@ -25,6 +25,7 @@ from conftest import need_service
 from secondline.tickets import attachments
 from tests.factories import file_ticket
 from tests.services.scale_out import (
+    bucket_storages,
     node_env,
     port_open,
     redis_url,
@@ -68,24 +69,6 @@ def test_one_machine_by_default_shared_services_when_configured(tmp_path: Path) 
     ]
 
 
-def _s3_storages(env: dict[str, str]) -> dict[str, Any]:
-    from django.conf import settings
-
-    options = {
-        "bucket_name": env["STORAGE_BUCKET"],
-        "endpoint_url": env["STORAGE_URL"],
-        "access_key": env["STORAGE_ACCESS_KEY"],
-        "secret_key": env["STORAGE_SECRET_KEY"],
-        "region_name": env["STORAGE_REGION"],
-        "default_acl": None,
-        "file_overwrite": False,
-    }
-    return {
-        **settings.STORAGES,
-        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
-    }
-
-
 @pytest.mark.django_db
 def test_attachments_are_stored_in_and_served_from_object_storage(
     settings: Any, client: Any, member: Any
@@ -93,7 +76,7 @@ def test_attachments_are_stored_in_and_served_from_object_storage(
     import boto3
 
     with s3_server() as env:
-        settings.STORAGES = _s3_storages(env)
+        settings.STORAGES = bucket_storages(settings.STORAGES, env)
         ticket = file_ticket(member)
         upload = attachments.UploadedFile(
             "trace.log", ContentFile(b"stack trace"), 11, "text/plain"

@@ -92,6 +92,12 @@ def _row(number: int, line: StatementLine) -> ActRow:
     )
 
 
+def _month_name(month: int, language: str) -> str:
+    """The month after "for" / "за": "November", but "ноябрь", as Russian writes its months."""
+    name = str(MONTHS[month])
+    return name.lower() if language.startswith("ru") else name
+
+
 def act_context(statement: Statement) -> dict[str, Any]:
     """Everything the act shows, in the active language."""
     contract = statement.contract
@@ -107,7 +113,7 @@ def act_context(statement: Statement) -> dict[str, Any]:
         "customer": contract.customer_details,
         "customer_name": contract.customer.name,
         "number": f"{contract.number}-{statement.period:%Y%m}",
-        "month": str(MONTHS[statement.period.month]),  # "November", "ноябрь" (after "за")
+        "month": _month_name(statement.period.month, language),
         "day": last_day,
         "rows": rows,
         "vat": vat_by_rate(statement),

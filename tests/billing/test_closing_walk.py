@@ -86,6 +86,7 @@ def test_it_closes_november_through_the_api(
     russian = _text(customer.get(url + "act/?lang=ru").content)
     assert "Акт выполненных работ" in russian and "Двадцать четыре тысячи рублей" in russian
     assert "7707083893" in russian and "НДС 20%" in russian
+    assert "за ноябрь 2024" in russian and "for November 2024" in text  # as each language writes
 
     sheet = load_workbook(io.BytesIO(customer.get(url + "xlsx/?lang=en").content)).active
     rows = {row[0]: row[6] for row in sheet.iter_rows(values_only=True) if row and row[0]}

@@ -7,8 +7,12 @@ from django.db import transaction
 from secondline.mail import crypto
 from secondline.mail.models import Mailbox
 
-#: The mailbox's columns stored encrypted (crypto.EncryptedTextField).
-SECRET_FIELDS = ("password", "oauth2_client_secret", "oauth2_refresh_token", "oauth2_access_token")
+#: The mailbox's columns stored encrypted: those declared as crypto.EncryptedTextField.
+SECRET_FIELDS = tuple(
+    field.name
+    for field in Mailbox._meta.concrete_fields
+    if isinstance(field, crypto.EncryptedTextField)
+)
 
 
 def rekey() -> int:

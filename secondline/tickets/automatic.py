@@ -10,29 +10,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+#: What each rule says it did; ``%(days)s`` and ``%(more)s`` are the figures it acted on.
+TEXTS = {
+    "assign-account-engineer": gettext_noop("Assigned to the customer's account engineer."),
+    "assign-on-duty": gettext_noop("Assigned in turn to the engineers on duty."),
+    "remind-waiting": gettext_noop(
+        "We have waited %(days)s business days for your answer. Without one, the ticket "
+        "will be closed after %(more)s more business days."
+    ),
+    "close-waiting": gettext_noop("Closed: no answer %(days)s business days after the reminder."),
+    "close-resolved": gettext_noop(
+        "Closed: resolved %(days)s business days ago without an answer."
+    ),
+}
 
 
 def rule_text(rule: str, params: Mapping[str, object]) -> str:
     """The reason of an automatic action, naming its rule; in the active language."""
-    texts = {
-        "assign-account-engineer": lambda: _("Assigned to the customer's account engineer."),
-        "assign-on-duty": lambda: _("Assigned in turn to the engineers on duty."),
-        "remind-waiting": lambda: (
-            _(
-                "We have waited %(days)s business days for your answer. Without one, the ticket "
-                "will be closed after %(more)s more business days."
-            )
-            % {"days": params.get("days"), "more": params.get("more")}
-        ),
-        "close-waiting": lambda: (
-            _("Closed: no answer %(days)s business days after the reminder.")
-            % {"days": params.get("days")}
-        ),
-        "close-resolved": lambda: (
-            _("Closed: resolved %(days)s business days ago without an answer.")
-            % {"days": params.get("days")}
-        ),
-    }
-    if rule not in texts:
+    if rule not in TEXTS:
         return ""
-    return _("%(text)s (automatic rule “%(rule)s”)") % {"text": texts[rule](), "rule": rule}
+    text = _(TEXTS[rule]) % {"days": params.get("days"), "more": params.get("more")}
+    return _("%(text)s (automatic rule “%(rule)s”)") % {"text": text, "rule": rule}

@@ -296,6 +296,8 @@ URGENT_ACK_MINUTES = envint("URGENT_ACK_MINUTES", 15)
 # calendar, and 0 turns the rule off.
 NOTIFY_BATCH_SECONDS = envint("NOTIFY_BATCH_SECONDS", 60)
 NOTIFY_BATCH_MAX_SECONDS = envint("NOTIFY_BATCH_MAX_SECONDS", 600)
+# How often beat hands the worker the notifications whose batching window has closed.
+NOTIFY_RELAY_SECONDS = envint("NOTIFY_RELAY_SECONDS", 10)
 NOTIFY_UNASSIGNED_MINUTES = envint("NOTIFY_UNASSIGNED_MINUTES", 30)
 # How new tickets are assigned, tried in order: "account" (the customer's account engineer),
 # "duty" (round-robin among the engineers on duty). Empty: nobody is assigned automatically.

@@ -19,5 +19,9 @@ class MailConfig(AppConfig):
             "mail-poll", "secondline.mail.tasks.poll_mailboxes", settings.MAIL_POLL_SECONDS
         )
         register_periodic("mail-pending", "secondline.mail.tasks.process_pending", 300)
-        register_periodic("mail-notifications", "secondline.mail.tasks.sweep_notifications", 60)
+        register_periodic(
+            "mail-notifications",
+            "secondline.mail.tasks.sweep_notifications",
+            settings.NOTIFY_RELAY_SECONDS,
+        )
         register_periodic("mail-oauth2", "secondline.mail.tasks.refresh_oauth2_tokens", 300)

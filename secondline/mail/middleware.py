@@ -1,4 +1,5 @@
-"""Notifications a request commits go to the worker after its response has been sent."""
+"""Notifications a request commits go to the worker after its response has been sent (with
+``NOTIFY_BATCH_SECONDS=0``; with a batching window nothing is published at commit: ``notify``)."""
 
 from __future__ import annotations
 

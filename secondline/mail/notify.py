@@ -1,10 +1,13 @@
 """Who hears about a ticket event: the requester and watchers, in their own language.
 
-Notifications are rows in an outbox, created in the same transaction as the event and
-handed to the mail worker only after that transaction commits: one task for all the rows of
-a commit, or, inside ``held_publishes()`` (the importer, the mailbox poll), one task for many
-commits. A row whose task was never published (the process died while holding it, or the
-broker was down) is handed over by the sweep (``sweep_unqueued``) a minute later.
+Notifications are rows in an outbox, created in the same transaction as the event. Each waits
+the batching window (``NOTIFY_BATCH_SECONDS``, ``batching``) for more changes to its ticket,
+so nothing is published when it commits: the relay (``sweep_unqueued``, run by beat every
+``NOTIFY_RELAY_SECONDS``) hands the worker the rows whose window has closed, as one task a
+sweep. Only with a window of 0 is each commit's batch published once it commits: one task for
+all the rows of a commit or, inside ``held_publishes()`` (the importer, the mailbox poll), one
+task for many commits; then the relay hands over only rows whose task was never published (the
+process died while holding it, or the broker was down), a minute later.
 """
 
 from __future__ import annotations
@@ -112,9 +115,9 @@ def queue(
         if user.email
     ]
     Notification.objects.bulk_create(rows)
-    if rows:
+    if rows and not batching.window():
         # robust: the ticket, comment or event is committed; a failed hand-over is the
-        # sweep's to repeat, never the caller's error.
+        # relay's to repeat, never the caller's error.
         transaction.on_commit(partial(_enqueue, [row.pk for row in rows]), robust=True)
     return rows
 
@@ -124,6 +127,7 @@ def queue(
 # A hold publishes at least this often, so that its rows never look abandoned to the sweep.
 HOLD_MAX_SECONDS = 10.0
 SWEEP_AFTER = dt.timedelta(minutes=1)
+SWEEP_TASKS = 20  # tasks a sweep publishes at most; the next sweep takes the rest
 
 
 class Hold:
@@ -232,25 +236,38 @@ def _mark_queued(ids: list[int], stamp: dt.datetime) -> None:
     Notification.objects.filter(pk__in=ids, queued_at__isnull=True).update(queued_at=stamp)
 
 
-def sweep_unqueued(older_than: dt.timedelta = SWEEP_AFTER, limit: int = 500) -> int:
-    """Hand the worker pending notifications that no task was published for; returns how many.
+def sweep_unqueued(older_than: dt.timedelta | None = None, limit: int = 500) -> int:
+    """Hand the worker the pending notifications no task was published for, ``limit`` rows
+    a task; returns how many. By default those whose batching window has closed, or with no
+    window those a minute old (their publisher died or the broker was down).
 
-    Each row is claimed with a conditional update, so two sweeps never publish it twice; the
-    delivery task itself sends only rows still pending.
+    A sweep claims its rows with one conditional update stamped with its own time, so two
+    sweeps never hand a row over twice; the delivery task itself sends only rows still pending.
     """
+    if older_than is None:
+        older_than = batching.window() or SWEEP_AFTER
     cutoff = timezone.now() - older_than
-    pending = Notification.objects.filter(
+    unqueued = Notification.objects.filter(
         status=Notification.Status.PENDING, queued_at__isnull=True, created_at__lte=cutoff
     )
-    now = timezone.now()
-    claimed = [
-        pk
-        for pk in pending.order_by("pk").values_list("pk", flat=True)[:limit]
-        if Notification.objects.filter(
-            pk=pk, status=Notification.Status.PENDING, queued_at__isnull=True
-        ).update(queued_at=now)
-    ]
-    if claimed and not _send_task(claimed):
-        Notification.objects.filter(pk__in=claimed, queued_at=now).update(queued_at=None)
-        return 0
-    return len(claimed)
+    handed = 0
+    for _ in range(SWEEP_TASKS):
+        ids = list(unqueued.order_by("pk").values_list("pk", flat=True)[:limit])
+        if not ids:
+            break
+        claimed, stamp = _claim(ids)
+        if claimed and not _send_task(claimed):
+            Notification.objects.filter(pk__in=claimed, queued_at=stamp).update(queued_at=None)
+            break
+        handed += len(claimed)
+        if len(ids) < limit:
+            break
+    return handed
+
+
+def _claim(ids: list[int]) -> tuple[list[int], dt.datetime]:
+    """Mark those of ``ids`` still unqueued as queued now; the ones this call marked."""
+    stamp = timezone.now()
+    Notification.objects.filter(pk__in=ids, queued_at__isnull=True).update(queued_at=stamp)
+    mine = Notification.objects.filter(pk__in=ids, queued_at=stamp)
+    return list(mine.order_by("pk").values_list("pk", flat=True)), stamp

@@ -100,7 +100,8 @@ def _retry_alone(pk: int) -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_notifications() -> int:
-    """Periodic: hand the worker pending notifications whose task was never published."""
+    """Periodic (``NOTIFY_RELAY_SECONDS``): hand the worker the pending notifications whose
+    batching window has closed, or that no task was published for (``notify``)."""
     from secondline.mail import notify
 
     return notify.sweep_unqueued()

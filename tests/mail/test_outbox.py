@@ -167,12 +167,37 @@ def test_the_sweep_hands_over_only_rows_without_a_task(member, published) -> Non
     assert published == [[orphan.pk]]
 
 
+def test_with_a_batching_window_the_relay_hands_rows_over_once_it_has_closed(
+    member, sent, published, settings
+) -> None:
+    settings.NOTIFY_BATCH_SECONDS = 60
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        with sent():
+            file_ticket(member)
+            file_ticket(member)
+        assert published == []  # nothing at commit: the rows wait out their window
+        clock.shift(dt.timedelta(seconds=50))
+        assert notify.sweep_unqueued() == 0  # the window is still open
+        clock.shift(dt.timedelta(seconds=15))
+        assert notify.sweep_unqueued() == 2
+        assert notify.sweep_unqueued() == 0
+    assert published == [list(Notification.objects.order_by("pk").values_list("pk", flat=True))]
+
+
+def test_the_relay_hands_a_backlog_over_in_tasks_of_at_most_limit_rows(member, published) -> None:
+    for _ in range(5):
+        file_ticket(member)  # no commit hook runs: nothing was published
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2), tick=False):
+        assert notify.sweep_unqueued(limit=2) == 5
+    assert [len(ids) for ids in published] == [2, 2, 1]
+
+
 def test_the_sweep_is_a_periodic_task() -> None:
     from secondline.celery import app
 
     entry = app.conf.beat_schedule["mail-notifications"]
     assert entry["task"] == "secondline.mail.tasks.sweep_notifications"
-    assert entry["schedule"] <= 60
+    assert entry["schedule"] <= 10  # a notification waits its window and at most this more
 
 
 def test_a_hold_leaves_out_what_the_sweep_handed_over_meanwhile(

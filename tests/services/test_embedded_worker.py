@@ -1,7 +1,9 @@
 """The embedded default for real: a SQLite file and a Celery worker whose broker is a folder.
 
 A ticket filed in one process queues its notification; a separately started worker, with no
-server of any kind, picks it up and sends it (to files, the embedded mail default).
+server of any kind, picks it up and sends it (to files, the embedded mail default): published
+when the filing commits with no batching window, relayed by the scheduler once the window has
+closed with one.
 """
 
 from __future__ import annotations
@@ -34,22 +36,26 @@ print(Notification.objects.filter(status="sent").count())
 
 
 @pytest.mark.slow
-def test_the_embedded_worker_delivers_what_the_web_process_queued(tmp_path: Path) -> None:
+@pytest.mark.parametrize("window", ["0", "2"], ids=["published-at-commit", "relayed-by-beat"])
+def test_the_embedded_worker_delivers_what_the_web_process_queued(
+    tmp_path: Path, window: str
+) -> None:
     env = {
         **os.environ,
         "SECONDLINE_VAR_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "PYTHONPATH": str(ROOT),
         "DJANGO_SETTINGS_MODULE": "secondline.settings",
-        # a short batching window: the task still travels with its countdown (mail.batching)
-        "NOTIFY_BATCH_SECONDS": "2",
+        "NOTIFY_BATCH_SECONDS": window,
+        "NOTIFY_RELAY_SECONDS": "1",
     }
     for name in ("CELERY_BROKER_URL", "EMAIL_HOST", "EMAIL_BACKEND", "CELERY_TASK_ALWAYS_EAGER"):
         env.pop(name, None)
     run = {"env": env, "cwd": ROOT, "capture_output": True, "text": True, "timeout": 120}
     filed = subprocess.run([sys.executable, "-c", FILE_A_TICKET], **run)  # type: ignore[call-overload]
     assert filed.returncode == 0, filed.stderr
-    assert list((tmp_path / "queue" / "out").iterdir()), "the notification was not queued"
+    queued = list((tmp_path / "queue" / "out").iterdir())
+    assert bool(queued) == (window == "0"), "published at commit only without a window"
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -60,6 +66,7 @@ def test_the_embedded_worker_delivers_what_the_web_process_queued(tmp_path: Path
             "worker",
             "--pool",
             "solo",
+            *(["--beat"] if window != "0" else []),
             "--loglevel",
             "WARNING",
         ],

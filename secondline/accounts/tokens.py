@@ -74,9 +74,10 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         return found
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        token = ApiToken.objects.select_related("user").filter(digest=token_digest(key)).first()
-        if token is None:
-            raise AuthenticationFailed(_("Invalid token."))
+        try:  # get(): the digest is unique; first() would order the rows it cannot have
+            token = ApiToken.objects.select_related("user").get(digest=token_digest(key))
+        except ApiToken.DoesNotExist:
+            raise AuthenticationFailed(_("Invalid token.")) from None
         if token.is_expired():
             raise AuthenticationFailed(
                 _("The token has expired; ask for a new one at /api/auth/token/.")

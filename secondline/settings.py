@@ -386,6 +386,21 @@ SPECTACULAR_SETTINGS = {
     # `check --deploy` is about a deployment's safety (tests/accounts/test_settings.py expects
     # it silent); the schema's naming hints are the API's own business, not a deployment's.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    # One name per choice set where a field name ("status", "kind", "channel", "type") means
+    # different things on different objects, or one set appears under two field names; without
+    # them drf-spectacular names such sets with a hash (StatusBc0Enum) and warns.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "secondline.tickets.choices.Status",
+        "NewStatusEnum": "secondline.tickets.choices.SETTABLE_STATUSES",
+        "TicketPriorityEnum": "secondline.tickets.choices.Priority",
+        "TicketTypeEnum": "secondline.tickets.choices.TicketType",
+        "TicketChannelEnum": "secondline.tickets.choices.Channel",
+        "StatementStatusEnum": "secondline.billing.statement_models.Statement.Status",
+        "OutOfHoursDecisionEnum": "secondline.billing.models.OutOfHoursRequest.Decision",
+        "OrganizationKindEnum": "secondline.accounts.models.Organization.Kind",
+        "VersionKindEnum": "secondline.releases.models.VersionKind",
+        "UpdatePlanStateEnum": "secondline.releases.models.UpdatePlan.State",
+    },
 }
 
 # --- Logging and monitoring (docs/production.md#monitoring) ---------------------------------

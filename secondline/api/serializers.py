@@ -13,7 +13,14 @@ from rest_framework import serializers
 from secondline.accounts.api import MAX_ID, PersonSerializer
 from secondline.accounts.models import Contract, Organization
 from secondline.billing.prepaid import PrepaidSummary, prepaid_summary
-from secondline.tickets.choices import Channel, Environment, Priority, Status, TicketType
+from secondline.tickets.choices import (
+    SETTABLE_STATUSES,
+    Channel,
+    Environment,
+    Priority,
+    Status,
+    TicketType,
+)
 from secondline.tickets.models import Attachment, Comment, DeclineReason, Ticket, TicketEvent
 
 
@@ -323,7 +330,7 @@ class PriorityChangeSerializer(serializers.Serializer):
 
 
 class StatusChangeSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=[c for c in Status.choices if c[0] != Status.DECLINED])
+    status = serializers.ChoiceField(choices=SETTABLE_STATUSES)
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 

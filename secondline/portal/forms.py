@@ -16,6 +16,7 @@ from secondline.mail.models import InboundMessage
 from secondline.tickets import rules
 from secondline.tickets.choices import (
     PRIORITY_CRITERIA,
+    SETTABLE_STATUSES,
     Environment,
     Priority,
     Status,
@@ -333,7 +334,7 @@ class BulkForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[(v, label) for v, label in Status.choices if v != Status.DECLINED],
+        choices=SETTABLE_STATUSES,
     )
 
     def __init__(self, *args: Any, tickets: QuerySet[Any], **kwargs: Any) -> None:

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from secondline.tickets.choices import Priority, Status
+from secondline.tickets.choices import SETTABLE_STATUSES, Priority
 
 
 class Language(models.TextChoices):
@@ -75,7 +75,7 @@ class Macro(Owned):
         _("new status"),
         max_length=20,
         blank=True,
-        choices=[(v, label) for v, label in Status.choices if v != Status.DECLINED],
+        choices=SETTABLE_STATUSES,
     )
     priority = models.CharField(_("new priority"), max_length=10, blank=True, choices=Priority)
     priority_reason = models.CharField(

@@ -23,10 +23,14 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     return Ticket.objects.filter(organization_id=user.organization_id)
 
 
-def get_ticket_for(user: User, pk: int | str) -> Ticket:
-    """The ticket if this user may see it; otherwise 404, never a hint that it exists."""
+def get_ticket_for(user: User, pk: int | str, *related: str) -> Ticket:
+    """The ticket if this user may see it; otherwise 404, never a hint that it exists.
+    ``related`` names the relations read with it (``select_related``)."""
+    tickets = tickets_visible_to(user)
+    if related:
+        tickets = tickets.select_related(*related)
     try:
-        return tickets_visible_to(user).get(pk=int(pk))
+        return tickets.get(pk=int(pk))
     except (ValueError, TypeError, OverflowError, Ticket.DoesNotExist) as exc:
         raise Http404 from exc
 

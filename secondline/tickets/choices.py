@@ -44,6 +44,10 @@ class Status(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
+#: The statuses a status change may set: declining is its own verb, with a reason from the
+#: back office's list (services.decline_ticket).
+SETTABLE_STATUSES = [(value, label) for value, label in Status.choices if value != Status.DECLINED]
+
 OPEN_STATUSES = frozenset(
     {Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS, Status.WAITING_FOR_CUSTOMER}
 )

@@ -32,7 +32,7 @@ from secondline.search import saved
 from secondline.search.queries import sees_internal
 from secondline.tickets import services
 from secondline.tickets.access import tickets_visible_to
-from secondline.tickets.choices import Status
+from secondline.tickets.choices import SETTABLE_STATUSES
 from secondline.tickets.models import Ticket
 
 View = Callable[..., HttpResponse]
@@ -113,7 +113,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "view_query": query_without(request, "page"),
             "staff": staff_choices(),
             "organizations": Organization.objects.filter(kind=Organization.Kind.CUSTOMER),
-            "bulk_statuses": [(v, label) for v, label in Status.choices if v != Status.DECLINED],
+            "bulk_statuses": SETTABLE_STATUSES,
             "sla_labels": presenters.SLA_LABELS,
             **filter_choices(),
         },

@@ -3,12 +3,13 @@ history, the panels of the other apps, the forms posted from it and attachment d
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -41,40 +42,58 @@ from secondline.tickets.access import (
     history_visible_to,
 )
 from secondline.tickets.choices import Status
-from secondline.tickets.models import Ticket
+from secondline.tickets.models import Attachment, Ticket
 
 
-def _timeline(user: User, ticket: Ticket) -> list[dict[str, Any]]:
-    """The conversation with the events that matter to the reader, in time order."""
+def _timeline(
+    user: User,
+    ticket: Ticket,
+    attachments: list[Attachment],
+    history: list[presenters.EventLine] | None,
+) -> list[dict[str, Any]]:
+    """The conversation with the events that matter to the reader, in time order.
+
+    ``attachments`` are the ticket's files the reader may see (a comment's files are on its
+    ticket: merging moves both); ``history``, the staff's full history when they read it,
+    already holds the ticket's own events.
+    """
     kinds = (
         presenters.AGENT_TIMELINE_KINDS
         if user.is_contractor
         else presenters.CUSTOMER_TIMELINE_KINDS
     )
-    comments = comments_visible_to(user, ticket).prefetch_related("attachments")
+    files: dict[int, list[Attachment]] = defaultdict(list)
+    for attachment in attachments:
+        if attachment.comment_id is not None:
+            files[attachment.comment_id].append(attachment)
     items: list[dict[str, Any]] = [
-        {
-            "kind": "comment",
-            "at": c.created_at,
-            "comment": c,
-            "files": [a for a in c.attachments.all() if a.is_public or user.is_contractor],
-        }
-        for c in comments
+        {"kind": "comment", "at": c.created_at, "comment": c, "files": files[c.pk]}
+        for c in comments_visible_to(user, ticket)
     ]
-    for event in events_visible_to(user, ticket).filter(kind__in=kinds):
-        items.append(
-            {"kind": "event", "at": event.created_at, "line": presenters.describe(event, ticket)}
-        )
+    if history is None:
+        events = events_visible_to(user, ticket).filter(kind__in=kinds)
+        lines = [presenters.describe(event, ticket) for event in events]
+    else:
+        lines = [
+            line
+            for line in history
+            if line.event.ticket_id == ticket.pk and line.event.kind in kinds
+        ]
+    items.extend({"kind": "event", "at": line.event.created_at, "line": line} for line in lines)
     items.sort(key=lambda item: item["at"])
     return items
 
 
 def _watcher_candidates(user: User, ticket: Ticket) -> QuerySet[User]:
-    people = User.objects.filter(is_active=True, organization_id=ticket.organization_id)
+    """Who ``user`` may add as a watcher: the ticket's organisation's people, and for the
+    contractor's staff the staff too; not those watching already."""
+    people = Q(organization_id=ticket.organization_id)
     if user.is_contractor:
-        people = people | User.objects.filter(is_active=True, role__in=User.CONTRACTOR_ROLES)
-    return people.exclude(pk__in=ticket.watchers.values("pk")).order_by(
-        "first_name", "last_name", "username"
+        people |= Q(role__in=User.CONTRACTOR_ROLES)
+    return (
+        User.objects.filter(people, is_active=True)
+        .exclude(pk__in=ticket.watchers.values("pk"))
+        .order_by("first_name", "last_name", "username")
     )
 
 
@@ -96,16 +115,24 @@ def ticket_page(
     forms = forms or {}
     allowed = _allowed_statuses(user, ticket)
     language = get_language() or "en"
+    # Read once, shown twice: the files in their panel and under their comments, the staff's
+    # history in full and its conversation events in the timeline.
+    attachments = [
+        a
+        for a in ticket.attachments.select_related("uploaded_by")
+        if a.is_public or user.is_contractor
+    ]
+    history = (
+        [presenters.describe(e, ticket) for e in history_visible_to(user, ticket)]
+        if user.is_contractor
+        else None
+    )
     context: dict[str, Any] = {
         "ticket": ticket,
         # a form posted back with errors renders here; links and the language switch go to the page
         "page_path": reverse("portal:ticket_detail", args=[ticket.pk]),
-        "timeline": _timeline(user, ticket),
-        "attachments": [
-            a
-            for a in ticket.attachments.select_related("uploaded_by")
-            if a.is_public or user.is_contractor
-        ],
+        "timeline": _timeline(user, ticket, attachments, history),
+        "attachments": attachments,
         "sla_state": presenters.live_sla_state(ticket),
         "sla_labels": presenters.SLA_LABELS,
         "sla_explanations": presenters.SLA_EXPLANATIONS,
@@ -114,8 +141,11 @@ def ticket_page(
         "decline_text": presenters.decline_text(ticket),
         "watchers": ticket.watchers.order_by("first_name", "last_name"),
         "reply_form": forms.get("reply") or ReplyForm(),
-        "watcher_form": forms.get("watcher")
-        or WatcherForm(candidates=_watcher_candidates(user, ticket)),
+        # the template writes the options: a widget renders a template per person
+        "watcher_form": forms.get("watcher") or WatcherForm(),
+        "watcher_candidates": list(
+            _watcher_candidates(user, ticket).only("first_name", "last_name", "username")
+        ),
         "can_close": Status.CLOSED in allowed and ticket.status != Status.CLOSED,
         "can_reopen": user.is_customer and ticket.status == Status.RESOLVED,
         "details": _details(ticket),
@@ -129,9 +159,7 @@ def ticket_page(
     if user.is_contractor:
         context.update(
             {
-                "history": [
-                    presenters.describe(e, ticket) for e in history_visible_to(user, ticket)
-                ],
+                "history": history,
                 "status_form": forms.get("status") or StatusForm(allowed=allowed),
                 "allowed_statuses": allowed,
                 "priority_form": forms.get("priority")
@@ -159,15 +187,16 @@ def _details(ticket: Ticket) -> list[tuple[str, Any]]:
 
 
 def load_ticket(request: HttpRequest, pk: int) -> Ticket:
-    ticket = get_ticket_for(request.user, pk)  # type: ignore[arg-type]
-    return Ticket.objects.select_related(
+    return get_ticket_for(
+        request.user,  # type: ignore[arg-type]
+        pk,
         "organization",
         "contract__sla_plan",
         "contract__calendar",
         "requester",
         "assignee",
         "decline_reason",
-    ).get(pk=ticket.pk)
+    )
 
 
 @login_required

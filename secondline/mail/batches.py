@@ -114,11 +114,7 @@ def _route_batch(stored: list[Stored], answer_unknown_senders: bool | None) -> l
     routing fails is quarantined alone, and a crash rolls the claim back with the rest."""
     outcomes = []
     with transaction.atomic():
-        lookups = routing.Lookups(
-            senders=[parsed.sender for _, _, parsed, _ in stored if parsed],
-            message_ids=[message.message_id for message, *_ in stored],
-            thread_ids=[mid for _, _, parsed, _ in stored if parsed for mid in parsed.thread_ids],
-        )
+        lookups = _lookups(stored)
         claimed = _claim_batch(
             [
                 message.pk
@@ -144,6 +140,17 @@ def _route_batch(stored: list[Stored], answer_unknown_senders: bool | None) -> l
             intake.save_result(message)
             outcomes.append(Outcome(message, message.status))
     return outcomes
+
+
+def _lookups(stored: list[Stored]) -> routing.Lookups:
+    """What routing looks up for the batch's messages at once (``routing.Lookups``)."""
+    parses = [parsed for _, _, parsed, _ in stored if parsed]
+    return routing.Lookups(
+        senders=[parsed.sender for parsed in parses],
+        message_ids=[message.message_id for message, *_ in stored],
+        thread_ids=[mid for parsed in parses for mid in parsed.thread_ids],
+        tickets=[pk for parsed in parses for pk in routing.named_tickets(parsed)],
+    )
 
 
 def _claim_batch(pks: list[int]) -> set[int]:

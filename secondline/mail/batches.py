@@ -20,6 +20,7 @@ from secondline.mail import headers, intake, limits, notify, routing
 from secondline.mail.intake import LIVE_SOURCES, Outcome, StoreFailed
 from secondline.mail.models import InboundMessage
 from secondline.mail.parse import ParsedMessage
+from secondline.search import documents
 from secondline.tickets import files
 
 log = logging.getLogger(__name__)
@@ -111,9 +112,10 @@ def _unrouted(message: InboundMessage, created: bool) -> str:
 def _route_batch(stored: list[Stored], answer_unknown_senders: bool | None) -> list[Outcome]:
     """``process`` for a whole batch, in one transaction: the batch is claimed with one
     conditional update; each message is routed in a savepoint of its own, so a message whose
-    routing fails is quarantined alone, and a crash rolls the claim back with the rest."""
+    routing fails is quarantined alone, and a crash rolls the claim back with the rest. The
+    search documents of the batch's new tickets are written together before it commits."""
     outcomes = []
-    with transaction.atomic():
+    with transaction.atomic(), documents.new_documents_together():
         lookups = _lookups(stored)
         claimed = _claim_batch(
             [

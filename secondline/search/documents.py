@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,12 +215,55 @@ def index_new(ticket: Ticket, attachments: Sequence[Attachment] = ()) -> None:
         customer.name,
     )
     document = _document(ticket.pk, ticket.subject, ticket.description, person, own)
-    _store([document], new=True)
+    held = _held.get()
+    if held is None:
+        _store([document], new=True)
+    else:
+        held[ticket.pk] = document  # a ticket filed again under the id: its filing counts
+
+
+_held: ContextVar[dict[int, TicketDocument] | None] = ContextVar("held_documents", default=None)
+
+
+@contextlib.contextmanager
+def new_documents_together() -> Iterator[None]:
+    """Within this block (inside one transaction that files many tickets: the email importer's
+    batch), the documents of the tickets filed are written together at its end, still inside
+    the transaction: two statements for all rather than two for each. A ticket whose filing
+    was rolled back (a savepoint) gets none: only the tickets there at the end do, each with
+    the document of its last filing (a rolled-back id may be given again). One that changes
+    meanwhile gets its document first (``refresh``, ``append_comment``), and again at the end
+    should that change have been rolled back."""
+    if _held.get() is not None:  # nested: the outer block writes
+        yield
+        return
+    held: dict[int, TicketDocument] = {}
+    token = _held.set(held)
+    try:
+        yield
+        _write_held(list(held))
+    finally:
+        _held.reset(token)
+
+
+def _write_held(ticket_ids: Sequence[int]) -> None:
+    """Write now the held documents of these tickets that exist and have none yet (one written
+    before may have been rolled back with its savepoint)."""
+    held = _held.get() or {}
+    wanted = [pk for pk in ticket_ids if pk in held]
+    if not wanted:
+        return
+    missing = Ticket.objects.filter(pk__in=wanted, search_document__isnull=True)
+    documents = [held[pk] for pk in missing.values_list("pk", flat=True)]
+    if documents:
+        _store(documents, new=True)
 
 
 def refresh(ticket_ids: Iterable[int]) -> None:
     """Rebuild the documents of these tickets from their current rows."""
-    documents = documents_of(list(ticket_ids))
+    ticket_ids = list(ticket_ids)
+    _write_held(ticket_ids)
+    documents = documents_of(ticket_ids)
     if len(documents) == 1 and _update_one(documents[0]):
         return
     _store(documents)
@@ -233,6 +277,7 @@ def append_comment(comment: Comment, attachments: Sequence[Attachment] = ()) -> 
     own.add(comment.body[:COMMENT_CHARS], comment.is_public)
     for attachment in attachments:
         own.add(_file_name(attachment.filename), attachment.is_public)
+    _write_held([comment.ticket_id])
     if not _appended(comment.ticket_id, own):
         refresh([comment.ticket_id])
 

@@ -20,6 +20,7 @@ from secondline.mail import headers, intake, limits, notify, routing
 from secondline.mail.intake import LIVE_SOURCES, Outcome, StoreFailed
 from secondline.mail.models import InboundMessage
 from secondline.mail.parse import ParsedMessage
+from secondline.search import documents
 from secondline.tickets import files
 
 log = logging.getLogger(__name__)
@@ -111,14 +112,11 @@ def _unrouted(message: InboundMessage, created: bool) -> str:
 def _route_batch(stored: list[Stored], answer_unknown_senders: bool | None) -> list[Outcome]:
     """``process`` for a whole batch, in one transaction: the batch is claimed with one
     conditional update; each message is routed in a savepoint of its own, so a message whose
-    routing fails is quarantined alone, and a crash rolls the claim back with the rest."""
+    routing fails is quarantined alone, and a crash rolls the claim back with the rest. The
+    search documents of the batch's new tickets are written together before it commits."""
     outcomes = []
-    with transaction.atomic():
-        lookups = routing.Lookups(
-            senders=[parsed.sender for _, _, parsed, _ in stored if parsed],
-            message_ids=[message.message_id for message, *_ in stored],
-            thread_ids=[mid for _, _, parsed, _ in stored if parsed for mid in parsed.thread_ids],
-        )
+    with transaction.atomic(), documents.new_documents_together():
+        lookups = _lookups(stored)
         claimed = _claim_batch(
             [
                 message.pk
@@ -144,6 +142,17 @@ def _route_batch(stored: list[Stored], answer_unknown_senders: bool | None) -> l
             intake.save_result(message)
             outcomes.append(Outcome(message, message.status))
     return outcomes
+
+
+def _lookups(stored: list[Stored]) -> routing.Lookups:
+    """What routing looks up for the batch's messages at once (``routing.Lookups``)."""
+    parses = [parsed for _, _, parsed, _ in stored if parsed]
+    return routing.Lookups(
+        senders=[parsed.sender for parsed in parses],
+        message_ids=[message.message_id for message, *_ in stored],
+        thread_ids=[mid for parsed in parses for mid in parsed.thread_ids],
+        tickets=[pk for parsed in parses for pk in routing.named_tickets(parsed)],
+    )
 
 
 def _claim_batch(pks: list[int]) -> set[int]:

@@ -69,27 +69,45 @@ def find_ticket(parsed: ParsedMessage, lookups: Lookups | None = None) -> tuple[
     which anyone can write: "thread-id"), the [SL-123] tag in the subject, the plus address
     support+SL-123@. ``lookups`` holds what the importer's batch looked up at once.
     """
+    lookups = lookups or Lookups()
     signed = proof.signed_ticket_pk(parsed)
     if signed is not None:
-        return _ticket(signed), "signed"
+        return lookups.ticket(signed), "signed"
     ids = parsed.thread_ids
     if ids:
         for mid in ids:
             pk = thread_ticket_pk(mid)
             if pk is not None:
-                return _ticket(pk), "thread-id"
-        ticket_id = (lookups or Lookups()).thread_ticket_id(ids)
+                return lookups.ticket(pk), "thread-id"
+        ticket_id = lookups.thread_ticket_id(ids)
         if ticket_id is not None:
-            return _ticket(ticket_id), "thread"
+            return lookups.ticket(ticket_id), "thread"
     number = Ticket.pk_from_number(parsed.subject)
     if number is not None:
-        return _ticket(number), "subject"
+        return lookups.ticket(number), "subject"
+    number = _plus_number(parsed)
+    if number is not None:
+        return lookups.ticket(number), "plus"
+    return None, ""
+
+
+def _plus_number(parsed: ParsedMessage) -> int | None:
+    """The ticket the plus address ``support+SL-123@`` names, if it is ours."""
     for address in parsed.recipients:
         match = PLUS_TAG_RE.search(address)
         number = Ticket.pk_from_number(match.group(1)) if match else None
         if number is not None and address.endswith("@" + _support_domain()):
-            return _ticket(number), "plus"
-    return None, ""
+            return number
+    return None
+
+
+def named_tickets(parsed: ParsedMessage) -> list[int]:
+    """Every ticket a message names itself (not through one of our Message-IDs), for
+    ``Lookups`` to read at once: the ones ``find_ticket`` may ask for."""
+    numbers = [proof.signed_ticket_pk(parsed), Ticket.pk_from_number(parsed.subject)]
+    numbers += [thread_ticket_pk(mid) for mid in parsed.thread_ids]
+    numbers.append(_plus_number(parsed))
+    return [number for number in numbers if number is not None]
 
 
 def thread_ticket_id(ids: list[str]) -> int | None:
@@ -150,16 +168,18 @@ def over_rate_limit(message: InboundMessage) -> bool:
 
 class Lookups:
     """What routing looks up for every message, done once for a whole batch by the importer:
-    the senders' contacts, the earlier messages with the same Message-IDs, and the tickets of
-    the Message-IDs the replies answer (``thread_ids``), one query each. An address or a
-    Message-ID the batch did not name is looked up on its own, and so is a reply to one of the
-    batch's own messages, which are filed during the batch."""
+    the senders' contacts, the earlier messages with the same Message-IDs, the tickets of
+    the Message-IDs the replies answer (``thread_ids``), and the tickets the messages name
+    (``tickets``, with those of the thread ids), one query each. An address, a Message-ID or
+    a ticket the batch did not name or find is looked up on its own, and so is a reply to one
+    of the batch's own messages, which are filed during the batch."""
 
     def __init__(
         self,
         senders: Iterable[str] = (),
         message_ids: Iterable[str] = (),
         thread_ids: Iterable[str] = (),
+        tickets: Iterable[int] = (),
     ) -> None:
         # SQL's lower() and Python's agree on ASCII; other addresses take find_contact's way.
         wanted = {address for address in senders if address.isascii()}
@@ -192,6 +212,9 @@ class Lookups:
             columns = ("message_id", "received_at", "pk", "result_ticket_id")
             for mid, *row in filed.values_list(*columns):
                 self._filed[mid] = max(self._filed.get(mid, row), row)
+        threads = [row[2] for rows in (self._notified, self._filed) for row in rows.values()]
+        wanted_tickets = {pk for pk in [*tickets, *threads] if pk is not None}
+        self._tickets = Ticket.objects.in_bulk(wanted_tickets) if wanted_tickets else {}
 
     def thread_ticket_id(self, ids: list[str]) -> int | None:
         """``thread_ticket_id(ids)``, from the batch's rows when it looked all of ids up."""
@@ -202,6 +225,11 @@ class Lookups:
             if found and max(found)[2]:
                 return max(found)[2]
         return None
+
+    def ticket(self, pk: int) -> Ticket | None:
+        """The ticket with this id: as the batch read it, else read now (one filed during the
+        batch, or one no message of the batch named)."""
+        return self._tickets.get(pk) or _ticket(pk)
 
     def contact(self, address: str) -> User | None:
         if address not in self._contacts:

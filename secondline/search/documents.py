@@ -9,12 +9,14 @@ from __future__ import annotations
 import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import connection, transaction
-from django.db.models import F, Func, OuterRef, QuerySet, Subquery
+from django.db.models import F, Func, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from secondline.search import text
@@ -65,11 +67,7 @@ def _people(pk: int, first: str, last: str, username: str, email: str, org: str)
 
 def documents_of(ids: Sequence[int]) -> list[TicketDocument]:
     """The documents of these tickets, from three reads (tickets, comments, files)."""
-    parts: dict[int, _Parts] = defaultdict(_Parts)
-    comments = Comment.objects.filter(ticket_id__in=ids).order_by("created_at", "id")
-    for ticket_id, body, is_public in comments.values_list("ticket_id", "body", "is_public"):
-        parts[ticket_id].add(body[:COMMENT_CHARS], is_public)
-    _add_files(ids, parts)
+    parts = _conversations(ids)
     rows = Ticket.objects.filter(pk__in=ids).values_list(*TICKET_COLUMNS)
     return [
         _document(pk, subject, description, person, parts[pk])
@@ -77,10 +75,21 @@ def documents_of(ids: Sequence[int]) -> list[TicketDocument]:
     ]
 
 
-def _add_files(ids: Sequence[int], parts: dict[int, _Parts]) -> None:
-    files = Attachment.objects.filter(ticket_id__in=ids).order_by("created_at", "id")
-    for ticket_id, name, is_public in files.values_list("ticket_id", "filename", "is_public"):
-        parts[ticket_id].add(_file_name(name), is_public)
+def _conversations(ids: Sequence[int]) -> dict[int, _Parts]:
+    """Each ticket's comments and files in the order they came, a comment before its own files,
+    so that a new comment and its files go at the end (``append_comment``)."""
+    comments = Comment.objects.filter(ticket_id__in=ids).values_list(
+        "ticket_id", "created_at", "id", "body", "is_public"
+    )
+    files = Attachment.objects.filter(ticket_id__in=ids).values_list(
+        "ticket_id", "created_at", "id", "filename", "is_public"
+    )
+    pieces = [(t, at, 0, pk, body[:COMMENT_CHARS], public) for t, at, pk, body, public in comments]
+    pieces += [(t, at, 1, pk, _file_name(name), public) for t, at, pk, name, public in files]
+    parts: dict[int, _Parts] = defaultdict(_Parts)
+    for ticket_id, _at, _is_file, _pk, piece, public in sorted(pieces):
+        parts[ticket_id].add(piece, public)
+    return parts
 
 
 def _document(
@@ -206,15 +215,110 @@ def index_new(ticket: Ticket, attachments: Sequence[Attachment] = ()) -> None:
         customer.name,
     )
     document = _document(ticket.pk, ticket.subject, ticket.description, person, own)
-    _store([document], new=True)
+    held = _held.get()
+    if held is None:
+        _store([document], new=True)
+    else:
+        held[ticket.pk] = document  # a ticket filed again under the id: its filing counts
+
+
+_held: ContextVar[dict[int, TicketDocument] | None] = ContextVar("held_documents", default=None)
+
+
+@contextlib.contextmanager
+def new_documents_together() -> Iterator[None]:
+    """Within this block (inside one transaction that files many tickets: the email importer's
+    batch), the documents of the tickets filed are written together at its end, still inside
+    the transaction: two statements for all rather than two for each. A ticket whose filing
+    was rolled back (a savepoint) gets none: only the tickets there at the end do, each with
+    the document of its last filing (a rolled-back id may be given again). One that changes
+    meanwhile gets its document first (``refresh``, ``append_comment``), and again at the end
+    should that change have been rolled back."""
+    if _held.get() is not None:  # nested: the outer block writes
+        yield
+        return
+    held: dict[int, TicketDocument] = {}
+    token = _held.set(held)
+    try:
+        yield
+        _write_held(list(held))
+    finally:
+        _held.reset(token)
+
+
+def _write_held(ticket_ids: Sequence[int]) -> None:
+    """Write now the held documents of these tickets that exist and have none yet (one written
+    before may have been rolled back with its savepoint)."""
+    held = _held.get() or {}
+    wanted = [pk for pk in ticket_ids if pk in held]
+    if not wanted:
+        return
+    missing = Ticket.objects.filter(pk__in=wanted, search_document__isnull=True)
+    documents = [held[pk] for pk in missing.values_list("pk", flat=True)]
+    if documents:
+        _store(documents, new=True)
 
 
 def refresh(ticket_ids: Iterable[int]) -> None:
     """Rebuild the documents of these tickets from their current rows."""
-    documents = documents_of(list(ticket_ids))
+    ticket_ids = list(ticket_ids)
+    _write_held(ticket_ids)
+    documents = documents_of(ticket_ids)
     if len(documents) == 1 and _update_one(documents[0]):
         return
     _store(documents)
+
+
+def append_comment(comment: Comment, attachments: Sequence[Attachment] = ()) -> None:
+    """Add a new comment and its files at the end of its ticket's document, the rest unchanged:
+    what ``refresh`` would build (the conversation in the order it came), without reading the
+    conversation again. Rebuilt whole when the document or its index row is missing."""
+    own = _Parts()
+    own.add(comment.body[:COMMENT_CHARS], comment.is_public)
+    for attachment in attachments:
+        own.add(_file_name(attachment.filename), attachment.is_public)
+    _write_held([comment.ticket_id])
+    if not _appended(comment.ticket_id, own):
+        refresh([comment.ticket_id])
+
+
+FTS_COLUMNS = {"public_text": "public", "staff_text": "internal"}
+
+
+def _appended(pk: int, own: _Parts) -> bool:
+    stored = TicketDocument.objects.filter(pk=pk).values_list("public_text", "staff_text").first()
+    if stored is None:
+        return False
+    public, staff = stored
+    texts: dict[str, tuple[str, str]] = {}  # column: (old text, new text)
+    if own.public:  # the public text starts with the description, even an empty one
+        texts["public_text"] = (public, _joined_text([public, *own.public]))
+    if own.staff:  # an empty internal text has no piece yet
+        texts["staff_text"] = (staff, _joined_text([staff, *own.staff] if staff else own.staff))
+    new_texts = {name: new for name, (_old, new) in texts.items()}
+    TicketDocument.objects.filter(pk=pk).update(**new_texts, updated_at=timezone.now())
+    if connection.vendor == "postgresql":
+        return bool(_compute_vectors(TicketVector.objects.filter(pk=pk)))
+    if connection.vendor == "sqlite":
+        return all(
+            _append_stems(pk, FTS_COLUMNS[name], old, new) for name, (old, new) in texts.items()
+        )
+    return True
+
+
+def _joined_text(pieces: list[str]) -> str:
+    return "\n".join(pieces)[:TEXT_CHARS]
+
+
+def _append_stems(pk: int, column: str, old: str, new: str) -> bool:
+    """Add to the FTS5 row's ``column`` the stems of what ``new`` adds to ``old``: a text cut at
+    ``TEXT_CHARS`` gets nothing more, and pieces are joined by a line break, so the stems of the
+    whole are the old text's followed by the new piece's. False when the row is missing."""
+    added = text.indexed(new[len(old) :])
+    if not added:
+        return True
+    joined = Concat(F(column), Value(" " + added))
+    return bool(TicketIndex.objects.filter(rowid=pk).update(**{column: joined}))
 
 
 def _update_one(document: TicketDocument) -> bool:

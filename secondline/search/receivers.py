@@ -34,6 +34,8 @@ TEXT_CHANGES = {
 def refresh_ticket(sender: Any, change: Change, **kwargs: Any) -> None:
     if change.event.kind == Kind.CREATED:
         documents.index_new(change.ticket, change.attachments)
+    elif change.event.kind == Kind.COMMENTED and change.comment is not None:
+        documents.append_comment(change.comment, change.attachments)
     elif change.event.kind in TEXT_CHANGES:
         documents.refresh([change.event.ticket_id])
 

@@ -28,10 +28,15 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall(text)
 
 
-@lru_cache(maxsize=20000)
 def stem(word: str) -> str:
     """A word's Snowball stem: Russian for a Cyrillic word, English otherwise (as PostgreSQL's
-    ``russian`` configuration does); case and «ё» do not count."""
+    ``russian`` configuration does); case and «ё» do not count. A number is its own stem (as
+    PostgreSQL keeps it), and is not kept in the cache of the words' stems."""
+    return word if word.isdigit() else _word_stem(word)
+
+
+@lru_cache(maxsize=20000)
+def _word_stem(word: str) -> str:
     word = word.lower().replace("ё", "е")
     russian, english = _stemmers()
     return str((russian if CYRILLIC_RE.search(word) else english).stemWord(word))

@@ -9,12 +9,10 @@ def locked(ticket: Ticket) -> Ticket:
     """The ticket's row, locked for this transaction; the requester comes along for the
     notifications, the contract with its calendar and plan for the SLA clocks that every
     change recomputes; only the ticket's row is locked."""
-    row = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("requester", "contract__calendar", "contract__sla_plan")
-        .filter(pk=ticket.pk)
-        .first()
+    rows = Ticket.objects.select_for_update(of=("self",)).select_related(
+        "requester", "contract__calendar", "contract__sla_plan"
     )
-    if row is None:
-        raise Ticket.DoesNotExist(f"ticket {ticket.pk} no longer exists")
-    return row
+    try:
+        return rows.get(pk=ticket.pk)  # one row: no ORDER BY to build (``first`` adds one)
+    except Ticket.DoesNotExist:
+        raise Ticket.DoesNotExist(f"ticket {ticket.pk} no longer exists") from None

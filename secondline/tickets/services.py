@@ -305,14 +305,16 @@ def add_comment(
             is_public=public,
             channel=channel,
         )
-        for upload in files:
-            store_attachment(ticket, author, upload, channel, public=public, comment=comment)
+        stored = [
+            store_attachment(ticket, author, upload, channel, public=public, comment=comment)[0]
+            for upload in files
+        ]
         event = events.commented(ticket, author, channel, public)
         if author.is_customer and ticket.status == Status.WAITING_FOR_CUSTOMER:
             _move(ticket, author, Status.IN_PROGRESS, channel, _("The customer answered."))
         else:
             ticket.save(update_fields=["updated_at"])
-        announce(event, comment=comment)
+        announce(event, comment=comment, attachments=stored)
     return comment
 
 

@@ -39,7 +39,8 @@ class Change:
 
     event: TicketEvent
     comment: Comment | None = None
-    # A new ticket's watchers and files as filed, so that listeners need not ask the database.
+    # A new ticket's watchers and files as filed (a comment's files as written), so that
+    # listeners need not ask the database.
     watchers: list[User] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
 

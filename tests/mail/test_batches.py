@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from secondline.mail import batches, intake
+from secondline.mail import batches, intake, notes
 from secondline.mail.models import InboundMessage
+from secondline.search import documents
+from secondline.search.models import TicketDocument
+from secondline.search.queries import search
 from secondline.tickets import services as tickets
 from secondline.tickets.models import Ticket
 from tests.mail.test_intake import plain
 
 Status = InboundMessage.Status
+TEXTS = ("ticket_id", "subject", "people", "public_text", "staff_text")
 
 
 def batch_of(member, subjects: list[str]) -> list[tuple[bytes, str]]:
@@ -125,3 +129,68 @@ def test_bytes_another_worker_stores_meanwhile_are_stored_once(member, monkeypat
     outcomes = list(batches.ingest_many([earlier, new], batch_size=2))
     assert [o.status for o in outcomes] == [Status.TICKET, Status.TICKET]
     assert InboundMessage.objects.count() == 2 and Ticket.objects.count() == 2
+
+
+# An undone filing's id is given again to the next ticket (SQLite), or to none when it is last.
+@pytest.mark.parametrize("last", [["Cobalt", "Diamond"], ["Diamond", "Cobalt"]])
+def test_a_batchs_new_tickets_are_findable_once_it_commits_and_none_of_an_undone_filing(
+    member, agent, monkeypatch, last
+) -> None:
+    file_ticket = tickets.file_ticket
+
+    def failing_on_cobalt(requester, draft, *args, **kwargs):
+        ticket = file_ticket(requester, draft, *args, **kwargs)  # its id may be given again
+        if draft.subject == "Cobalt":
+            raise RuntimeError("the filing broke after writing")
+        return ticket
+
+    monkeypatch.setattr(tickets, "file_ticket", failing_on_cobalt)
+    opening = plain(member.email, subject="Amber", Message_ID="<amber@customer.example>")
+    reply = plain(
+        member.email,
+        subject="Re: Amber",
+        body="Bronze logs attached.",
+        In_Reply_To="<amber@customer.example>",
+    )
+    batch = [(raw, "import:test") for raw in (opening, reply)]
+    batch += batch_of(member, last)
+    outcomes = {o.message.subject: o for o in batches.ingest_many(batch, batch_size=4)}
+    assert outcomes["Cobalt"].status == Status.QUARANTINED
+    amber, diamond = (
+        outcomes["Amber"].message.result_ticket,
+        outcomes["Diamond"].message.result_ticket,
+    )
+    assert outcomes["Re: Amber"].message.result_ticket == amber
+    assert [list(search(agent, word)) for word in ("amber", "bronze", "cobalt", "diamond")] == [
+        [amber],
+        [amber],
+        [],
+        [diamond],
+    ]
+    documented = TicketDocument.objects.values_list("ticket_id", flat=True)
+    assert sorted(documented) == sorted(Ticket.objects.values_list("pk", flat=True))
+    filed = list(TicketDocument.objects.order_by("pk").values_list(*TEXTS))
+    documents.rebuild(Ticket.objects.all())
+    assert list(TicketDocument.objects.order_by("pk").values_list(*TEXTS)) == filed
+
+
+def test_a_new_ticket_keeps_its_document_when_a_reply_to_it_in_the_batch_is_undone(
+    member, agent, monkeypatch
+) -> None:
+    def breaks_after_writing(ticket, message, parsed) -> None:
+        if parsed.subject == "Re: Amber":
+            raise RuntimeError("the routing broke after the comment was written")
+
+    monkeypatch.setattr(notes, "note_on_ticket", breaks_after_writing)
+    opening = plain(member.email, subject="Amber", Message_ID="<amber@customer.example>")
+    reply = plain(
+        member.email,
+        subject="Re: Amber",
+        body="Bronze logs attached.",
+        In_Reply_To="<amber@customer.example>",
+    )
+    batch = [(raw, "import:test") for raw in (opening, reply)]
+    opened, answered = batches.ingest_many(batch, batch_size=2)
+    assert (opened.status, answered.status) == (Status.TICKET, Status.QUARANTINED)
+    assert list(search(agent, "amber")) == [opened.message.result_ticket]
+    assert list(search(agent, "bronze")) == []

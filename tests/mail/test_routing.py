@@ -178,7 +178,7 @@ def test_a_bounce_names_its_ticket_by_our_notification_or_our_thread_id(member, 
     )
 
 
-def test_a_batchs_thread_ids_are_looked_up_with_two_queries_as_find_ticket_finds_them(
+def test_a_batchs_thread_ids_are_looked_up_with_three_queries_as_find_ticket_finds_them(
     member, agent, sent, django_assert_num_queries
 ) -> None:
     first, second = file_ticket(member), file_ticket(member)
@@ -189,7 +189,7 @@ def test_a_batchs_thread_ids_are_looked_up_with_two_queries_as_find_ticket_finds
     newer = Notification.objects.filter(ticket=second, recipient=member).latest("pk")
     filed = intake.ingest_message(plain(member.email, Message_ID="<opened@customer.example>"))
     ids = [older.message_id, newer.message_id, "<opened@customer.example>", "<unknown@x>"]
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # notifications, filed messages, their tickets
         lookups = routing.Lookups(thread_ids=ids)
     cases = [
         [older.message_id],
@@ -218,3 +218,27 @@ def test_a_reply_to_a_message_of_the_same_batch_finds_the_ticket_it_opened(membe
     opened, answered = batches.ingest_many([(opening, "import"), (reply, "import")])
     assert (opened.status, answered.status) == (Status.TICKET, Status.COMMENT)
     assert answered.message.result_ticket == opened.message.result_ticket
+
+
+def test_a_batchs_named_tickets_are_read_with_one_query(
+    member, db, django_assert_num_queries
+) -> None:
+    first, second = file_ticket(member), file_ticket(member)
+    replies = [
+        plain(member.email, subject=f"Re: [{first.number}] Price lists"),
+        plain(
+            member.email,
+            subject="Re: Price lists",
+            Cc=f"support+{second.number}@secondline.example",
+        ),
+        plain(member.email, subject="Re: [SL-999999] Price lists"),
+    ]
+    parses = [intake.parsed_here(raw) for raw in replies]
+    assert [routing.named_tickets(p) for p in parses] == [[first.pk], [second.pk], [999999]]
+    with django_assert_num_queries(1):
+        lookups = routing.Lookups(tickets=[first.pk, second.pk, 999999])
+    with django_assert_num_queries(0):
+        assert routing.find_ticket(parses[0], lookups) == (first, "subject")
+        assert routing.find_ticket(parses[1], lookups) == (second, "plus")
+    with django_assert_num_queries(1):  # not found by the batch: read on its own
+        assert routing.find_ticket(parses[2], lookups) == (None, "subject")

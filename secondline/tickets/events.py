@@ -23,7 +23,27 @@ def record(
     rule: tuple[str, dict[str, int]] = ("", {}),
 ) -> TicketEvent:
     """``rule``: the automatic rule that acted and its figures (``tickets.automatic``)."""
-    return TicketEvent.objects.create(
+    event = _event(
+        ticket, actor, kind, channel, field, old, new, reason=reason, public=public, rule=rule
+    )
+    event.save()
+    return event
+
+
+def _event(
+    ticket: Ticket,
+    actor: User | None,
+    kind: str,
+    channel: str,
+    field: str = "",
+    old: object = "",
+    new: object = "",
+    *,
+    reason: str = "",
+    public: bool = True,
+    rule: tuple[str, dict[str, int]] = ("", {}),
+) -> TicketEvent:
+    return TicketEvent(
         ticket=ticket,
         actor=actor,
         kind=kind,
@@ -38,21 +58,18 @@ def record(
     )
 
 
-def ticket_filed(ticket: Ticket, actor: User, channel: str) -> TicketEvent:
-    return record(ticket, actor, Kind.CREATED, channel, field="status", new=ticket.status)
-
-
-def priority_set_by_plan(ticket: Ticket, channel: str, requested: str, reason: str) -> TicketEvent:
-    return record(
-        ticket,
-        None,
-        Kind.PRIORITY_SET,
-        channel,
-        field="priority",
-        old=requested,
-        new=ticket.priority,
-        reason=reason,
-    )
+def ticket_filed(ticket: Ticket, actor: User, channel: str, plan_reason: str = "") -> TicketEvent:
+    """The filing's event; with ``plan_reason``, also the event of the priority the plan set
+    (a type other than an incident), written together. Returns the filing's event."""
+    filed = _event(ticket, actor, Kind.CREATED, channel, "status", new=ticket.status)
+    events = [filed]
+    if plan_reason:
+        requested, priority = ticket.requested_priority, ticket.priority
+        plan = _event(ticket, None, Kind.PRIORITY_SET, channel, "priority", requested, priority)
+        plan.reason = plan_reason
+        events.append(plan)
+    TicketEvent.objects.bulk_create(events)
+    return filed
 
 
 def priority_changed(

@@ -135,16 +135,12 @@ def file_ticket(
         watchers = [w for w in draft.watchers if _may_watch(ticket, w)]
         if watchers:
             ticket.watchers.add(*watchers)
-        created = events.ticket_filed(ticket, requester, channel)
+        plan_reason = ""
         if overridden or (draft.type != TicketType.INCIDENT and not draft.requested_priority):
-            events.priority_set_by_plan(
-                ticket,
-                channel,
-                draft.requested_priority,
-                non_incident_priority_reason(
-                    str(TicketType(ticket.type).label), str(Priority(ticket.priority).label)
-                ),
+            plan_reason = non_incident_priority_reason(
+                str(TicketType(ticket.type).label), str(Priority(ticket.priority).label)
             )
+        created = events.ticket_filed(ticket, requester, channel, plan_reason)
         stored = [
             store_attachment(ticket, requester, upload, channel, public=True)[0] for upload in files
         ]

@@ -292,7 +292,7 @@ def test_a_quarantined_failure_counts_one_attempt_and_keeps_no_half_work(
     def explode(*args, **kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(events, "record", explode)  # fails after the ticket insert
+    monkeypatch.setattr(events, "ticket_filed", explode)  # fails after the ticket insert
     outcome = intake.ingest_message(plain(member.email))
     message = InboundMessage.objects.get(pk=outcome.message.pk)
     assert (message.status, message.attempts) == (Status.QUARANTINED, 1)
@@ -307,10 +307,10 @@ def test_one_new_ticket_by_email_asks_the_database_only_what_it_must(
     intake.ingest_message(plain(member.email, subject="First"))  # caches the contract
     # Store: the INSERT (in a savepoint of the test's transaction). Route, in one transaction:
     # the claim, the earlier Message-ID, the contact; the filing's savepoint, ticket with its
-    # deadlines, two audit events, notification, the unassigned timer, the search document
-    # (its row and what the database searches: 2), release; the result. No contract (nor its
-    # customer), no staff: they are cached.
-    with django_assert_num_queries(18):
+    # deadlines, its two audit events (one INSERT), notification, the unassigned timer, the
+    # search document (its row and what the database searches: 2), release; the result. No
+    # contract (nor its customer), no staff: they are cached.
+    with django_assert_num_queries(17):
         outcome = intake.ingest_message(plain(member.email, subject="Second", Message_ID="<2@x>"))
     assert outcome.status == Status.TICKET
 

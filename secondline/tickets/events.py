@@ -21,29 +21,11 @@ def record(
     reason: str = "",
     public: bool = True,
     rule: tuple[str, dict[str, int]] = ("", {}),
+    save: bool = True,
 ) -> TicketEvent:
-    """``rule``: the automatic rule that acted and its figures (``tickets.automatic``)."""
-    event = _event(
-        ticket, actor, kind, channel, field, old, new, reason=reason, public=public, rule=rule
-    )
-    event.save()
-    return event
-
-
-def _event(
-    ticket: Ticket,
-    actor: User | None,
-    kind: str,
-    channel: str,
-    field: str = "",
-    old: object = "",
-    new: object = "",
-    *,
-    reason: str = "",
-    public: bool = True,
-    rule: tuple[str, dict[str, int]] = ("", {}),
-) -> TicketEvent:
-    return TicketEvent(
+    """``rule``: the automatic rule that acted and its figures (``tickets.automatic``). With
+    ``save=False`` the event is returned unwritten, for the caller to write with others."""
+    event = TicketEvent(
         ticket=ticket,
         actor=actor,
         kind=kind,
@@ -56,18 +38,32 @@ def _event(
         rule=rule[0],
         rule_params=rule[1],
     )
+    if save:
+        event.save()
+    return event
 
 
 def ticket_filed(ticket: Ticket, actor: User, channel: str, plan_reason: str = "") -> TicketEvent:
     """The filing's event; with ``plan_reason``, also the event of the priority the plan set
     (a type other than an incident), written together. Returns the filing's event."""
-    filed = _event(ticket, actor, Kind.CREATED, channel, "status", new=ticket.status)
+    filed = record(
+        ticket, actor, Kind.CREATED, channel, field="status", new=ticket.status, save=False
+    )
     events = [filed]
     if plan_reason:
-        requested, priority = ticket.requested_priority, ticket.priority
-        plan = _event(ticket, None, Kind.PRIORITY_SET, channel, "priority", requested, priority)
-        plan.reason = plan_reason
-        events.append(plan)
+        events.append(
+            record(
+                ticket,
+                None,
+                Kind.PRIORITY_SET,
+                channel,
+                field="priority",
+                old=ticket.requested_priority,
+                new=ticket.priority,
+                reason=plan_reason,
+                save=False,
+            )
+        )
     TicketEvent.objects.bulk_create(events)
     return filed
 

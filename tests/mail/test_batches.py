@@ -121,6 +121,18 @@ def test_a_batch_finds_the_messages_stored_before(member) -> None:
     assert InboundMessage.objects.count() == 2
 
 
+def amber_and_its_reply(member) -> list[tuple[bytes, str]]:
+    """A new ticket's message and a reply to it by In-Reply-To, as an import's batch."""
+    opening = plain(member.email, subject="Amber", Message_ID="<amber@customer.example>")
+    reply = plain(
+        member.email,
+        subject="Re: Amber",
+        body="Bronze logs attached.",
+        In_Reply_To="<amber@customer.example>",
+    )
+    return [(raw, "import:test") for raw in (opening, reply)]
+
+
 def test_bytes_another_worker_stores_meanwhile_are_stored_once(member, monkeypatch) -> None:
     earlier, new = batch_of(member, ["earlier", "new"])
     intake.store(earlier[0], "pipe")  # stored, not routed: as if another worker were at it
@@ -145,14 +157,7 @@ def test_a_batchs_new_tickets_are_findable_once_it_commits_and_none_of_an_undone
         return ticket
 
     monkeypatch.setattr(tickets, "file_ticket", failing_on_cobalt)
-    opening = plain(member.email, subject="Amber", Message_ID="<amber@customer.example>")
-    reply = plain(
-        member.email,
-        subject="Re: Amber",
-        body="Bronze logs attached.",
-        In_Reply_To="<amber@customer.example>",
-    )
-    batch = [(raw, "import:test") for raw in (opening, reply)]
+    batch = amber_and_its_reply(member)
     batch += batch_of(member, last)
     outcomes = {o.message.subject: o for o in batches.ingest_many(batch, batch_size=4)}
     assert outcomes["Cobalt"].status == Status.QUARANTINED
@@ -182,14 +187,7 @@ def test_a_new_ticket_keeps_its_document_when_a_reply_to_it_in_the_batch_is_undo
             raise RuntimeError("the routing broke after the comment was written")
 
     monkeypatch.setattr(notes, "note_on_ticket", breaks_after_writing)
-    opening = plain(member.email, subject="Amber", Message_ID="<amber@customer.example>")
-    reply = plain(
-        member.email,
-        subject="Re: Amber",
-        body="Bronze logs attached.",
-        In_Reply_To="<amber@customer.example>",
-    )
-    batch = [(raw, "import:test") for raw in (opening, reply)]
+    batch = amber_and_its_reply(member)
     opened, answered = batches.ingest_many(batch, batch_size=2)
     assert (opened.status, answered.status) == (Status.TICKET, Status.QUARANTINED)
     assert list(search(agent, "amber")) == [opened.message.result_ticket]

@@ -48,9 +48,8 @@ def too_early(group: list[Notification], now: dt.datetime) -> bool:
 
 
 def leave_for_later(group: list[Notification]) -> None:
-    """Give the group back to the sweep (``notify.sweep_unqueued``), which hands it to the
-    worker again a minute later; the task published for the latest change usually sends it
-    first."""
+    """Give the group back to the relay (``notify.sweep_unqueued``), which hands it to the
+    worker again on a later sweep, until its latest change has waited the window."""
     Notification.objects.filter(
         pk__in=[row.pk for row in group], status=Notification.Status.PENDING
     ).update(queued_at=None)

@@ -208,24 +208,21 @@ def publish(ids: list[int]) -> bool:
         _mark_queued(ids, stamp)
     except Exception:  # publish all the same; at worst the sweep publishes them once more
         log.exception("could not mark notifications %s as queued", ids)
-    if not _send_task(ids, countdown=int(batching.window().total_seconds())):
+    if not _send_task(ids):
         try:
-            Notification.objects.filter(pk__in=ids, queued_at=stamp).update(queued_at=None)
+            _unmark(ids, stamp)
         except Exception:  # the database hiccuped too: logged for the operator
             log.exception("could not unmark notifications %s", ids)
         return False
     return True
 
 
-def _send_task(ids: list[int], countdown: int = 0) -> bool:
-    """Publish the delivery task; with a countdown it runs when the batching window ends."""
+def _send_task(ids: list[int]) -> bool:
+    """Publish the delivery task (their batching window, if any, has closed by then)."""
     from secondline.mail.tasks import deliver_notifications
 
     try:
-        if countdown:
-            deliver_notifications.apply_async((ids,), countdown=countdown)
-        else:
-            deliver_notifications.delay(ids)
+        deliver_notifications.delay(ids)
     except Exception:
         log.exception("notifications %s not handed to the worker; the sweep will retry", ids)
         return False
@@ -234,6 +231,11 @@ def _send_task(ids: list[int], countdown: int = 0) -> bool:
 
 def _mark_queued(ids: list[int], stamp: dt.datetime) -> None:
     Notification.objects.filter(pk__in=ids, queued_at__isnull=True).update(queued_at=stamp)
+
+
+def _unmark(ids: list[int], stamp: dt.datetime) -> None:
+    """Give back to the relay the rows of ``ids`` marked queued at ``stamp`` (no task took them)."""
+    Notification.objects.filter(pk__in=ids, queued_at=stamp).update(queued_at=None)
 
 
 def sweep_unqueued(older_than: dt.timedelta | None = None, limit: int = 500) -> int:
@@ -257,7 +259,7 @@ def sweep_unqueued(older_than: dt.timedelta | None = None, limit: int = 500) -> 
             break
         claimed, stamp = _claim(ids)
         if claimed and not _send_task(claimed):
-            Notification.objects.filter(pk__in=claimed, queued_at=stamp).update(queued_at=None)
+            _unmark(claimed, stamp)
             break
         handed += len(claimed)
         if len(ids) < limit:
@@ -268,6 +270,6 @@ def sweep_unqueued(older_than: dt.timedelta | None = None, limit: int = 500) -> 
 def _claim(ids: list[int]) -> tuple[list[int], dt.datetime]:
     """Mark those of ``ids`` still unqueued as queued now; the ones this call marked."""
     stamp = timezone.now()
-    Notification.objects.filter(pk__in=ids, queued_at__isnull=True).update(queued_at=stamp)
+    _mark_queued(ids, stamp)
     mine = Notification.objects.filter(pk__in=ids, queued_at=stamp)
     return list(mine.order_by("pk").values_list("pk", flat=True)), stamp

@@ -221,9 +221,9 @@ class Lookups:
         if not ids or not set(ids) <= self._threads:
             return thread_ticket_id(ids)
         for rows in (self._notified, self._filed):  # the newest row of each, as ordered
-            found = [rows[mid] for mid in ids if mid in rows]
-            if found and max(found)[2]:
-                return max(found)[2]
+            newest = max((rows[mid] for mid in ids if mid in rows), default=None)
+            if newest and newest[2]:
+                return int(newest[2])
         return None
 
     def ticket(self, pk: int) -> Ticket | None:

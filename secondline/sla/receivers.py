@@ -10,6 +10,7 @@ from django.dispatch import receiver
 
 from secondline.sla import services
 from secondline.sla.tasks import send_sla_alert
+from secondline.tickets.choices import Status
 from secondline.tickets.models import Ticket, TicketEvent
 from secondline.tickets.signals import Change, ticket_changed, ticket_committed
 
@@ -35,10 +36,22 @@ def start_clocks(sender: Any, instance: Ticket, raw: bool = False, **kwargs: Any
 def keep_clocks_current(sender: Any, change: Change, **kwargs: Any) -> None:
     """In the transaction of the change, so a ticket is never committed with stale deadlines."""
     event, ticket = change.event, change.ticket
-    if event.kind in CLOCK_KINDS:
+    if event.kind in CLOCK_KINDS and moves_a_clock(event, ticket):
         if services.is_first_reaction(event):
             ticket.first_reaction_at = event.created_at
         services.recompute(ticket)
+
+
+def moves_a_clock(event: TicketEvent, ticket: Ticket) -> bool:
+    """A comment counts only as the contractor's public answer (a reaction or an update owed),
+    or as the customer's answer that ended a pause (``add_comment`` moved the ticket back in
+    progress). Anything else said, a customer's remark or a staff note, leaves every deadline
+    where it was, and the sweep still finds the next change of state on time."""
+    if event.kind != Kind.COMMENTED:
+        return True
+    answered = event.is_public and event.actor is not None and event.actor.is_contractor
+    resumed = ticket.sla_paused_since is not None and ticket.status != Status.WAITING_FOR_CUSTOMER
+    return answered or resumed
 
 
 @receiver(ticket_committed, dispatch_uid="sla.send_alerts")

@@ -324,11 +324,11 @@ def test_one_reply_by_email_asks_the_database_only_what_it_must(
     )
     # Store; claim, ticket, contact, the sender's reply key (issue 16); the comment's
     # savepoint, the locked ticket with its contract, calendar and plan, comment, audit event,
-    # touch, status history, deadlines, the watchers to notify (the staff who may hear of it
-    # are cached), the automation's timers the answer stops, the search document (its texts
-    # read, the comment added to them and to what the database searches: 3), release; the
-    # result.
+    # touch, the watchers to notify (the staff who may hear of it are cached), the
+    # automation's timers the answer stops, the search document (its texts read, the comment
+    # added to them and to what the database searches: 3), release; the result. No deadline
+    # is recomputed: a customer's remark moves none (sla.receivers.moves_a_clock).
     raw = signed(plain(member.email, subject=f"Re: [{ticket.number}] two"), ticket, member)
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(21):
         outcome = intake.ingest_message(raw)
     assert outcome.status == Status.COMMENT

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from secondline.sla.models import ReactionTarget
 from secondline.sla.services import stored_state
@@ -70,6 +72,26 @@ def test_a_public_answer_by_the_contractor_is_the_reaction(clock, member, agent)
     ticket.refresh_from_db()
     assert ticket.first_reaction_at == msk(2026, 3, 2, 12)
     assert ticket.sla_state == "met"
+
+
+def test_a_customer_remark_or_a_staff_note_moves_no_deadline(clock, member, agent) -> None:
+    ticket = file_ticket(member)
+    filed = Ticket.objects.values("reaction_due_at", "sla_state", "sla_next_check_at")
+    before = filed.get(pk=ticket.pk)
+    clock.move_to(msk(2026, 3, 2, 11))
+    with CaptureQueriesContext(connection) as queries:
+        services.add_comment(ticket, member, "Any news?")
+        services.add_comment(ticket, agent, "Internal: the logs are odd", public=False)
+    assert not [
+        q
+        for q in queries
+        if "reaction_due_at" in q["sql"].split("WHERE")[0] and q["sql"].startswith("UPDATE")
+    ], "nothing recomputed"
+    assert filed.get(pk=ticket.pk) == before
+    clock.move_to(msk(2026, 3, 2, 12))
+    services.add_comment(ticket, agent, "We are on it.")  # the contractor's answer still counts
+    ticket.refresh_from_db()
+    assert (ticket.first_reaction_at, ticket.sla_state) == (msk(2026, 3, 2, 12), "met")
 
 
 def test_acceptance_is_the_reaction(clock, member, agent) -> None:

@@ -1,9 +1,12 @@
 """API speed against django-helpdesk, both measured in this run: ticket creation through the
 whole rule pipeline, then list and detail latency with 20,000 tickets.
 
-SecondLine first: SQLite (the embedded default), gunicorn with 2 workers on 127.0.0.1, token
-auth, one sequential client. After 20 warm-up creates it times 2,000 tickets created through
-the API (audit events, SLA deadline, notification queued), fills the database to 20,000
+SecondLine: SQLite (the embedded default), gunicorn with 2 workers on 127.0.0.1, token auth,
+one sequential client. After 20 warm-up creates it times 2,000 tickets created through the API
+(audit events, SLA deadline, notification queued). Creation runs in ``BENCH_ROUNDS`` rounds
+(default 3), SecondLine then the peer in each, each round on a fresh database; each side's
+figure is the median of its rounds, so that a slow minute of a shared machine weighs on both
+and on neither for long. After the last round SecondLine fills its database to 20,000
 tickets, then takes the median of 20 requests for the ticket list and for one ticket's detail,
 and (signed in as an agent) for the portal's queue page and ticket page.
 
@@ -25,7 +28,7 @@ Then the peer, django-helpdesk 2.6.1, through its harness (``bench/peer.py``; it
   the detail too), so those two are the median of ``BENCH_PEER_API_REPS`` (default 5)
   requests after one warm-up, not 20.
 
-A full run took 2.5-4 minutes on 2 busy cores (2026-12-06), most of it the peer.
+A full run takes about 5 minutes on 2 cores (2026-12-07), most of it the peer.
 
     .venv/bin/python bench/api_bench.py   # BENCH_CREATES / BENCH_TOTAL for a shorter run
 
@@ -56,6 +59,7 @@ from ui_bench import median_ms as page_median_ms  # noqa: E402
 CREATES = int(os.environ.get("BENCH_CREATES", "2000"))
 TOTAL = int(os.environ.get("BENCH_TOTAL", "20000"))
 PEER_API_REPS = int(os.environ.get("BENCH_PEER_API_REPS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))  # creation rounds; each side's median counts
 WARM = 20  # the peer harness's default warm-up
 WORKERS = 2  # as start_gunicorn runs SecondLine
 READS = 20
@@ -172,8 +176,9 @@ def wait_for(port: int) -> None:
     raise SystemExit("gunicorn did not start")
 
 
-def secondline() -> dict[str, float]:
-    """SecondLine's figures: creates per second, then medians in ms with ``TOTAL`` tickets."""
+def secondline(reads: bool = True) -> dict[str, float]:
+    """SecondLine's figures on a fresh database: creates per second, then (with ``reads``)
+    medians in ms with ``TOTAL`` tickets."""
     var = Path(tempfile.mkdtemp(prefix="secondline-bench-"))
     env = {
         **os.environ,
@@ -198,6 +203,9 @@ def secondline() -> dict[str, float]:
                 raise SystemExit(f"create failed: {status} {answer[:300]!r}")
         create_per_s = CREATES / (time.perf_counter() - start)
         conn.close()
+        if not reads:
+            print(f"SecondLine: {CREATES} tickets created at {create_per_s:.0f}/s", flush=True)
+            return {"create_per_s": create_per_s}
         tickets, session = fill(env, TOTAL)
         ticket_id = json.loads(answer)["id"]
         list_ms = median_ms(port, "/api/tickets/", agent, READS)
@@ -224,13 +232,17 @@ def secondline() -> dict[str, float]:
     }
 
 
+def peer_create_per_s() -> float:
+    rate = float(peer.create(CREATES, WARM, WORKERS)["tickets_per_s"])
+    print(f"peer: {CREATES} tickets created through its API at {rate:.0f}/s", flush=True)
+    return rate
+
+
 def helpdesk() -> dict[str, float]:
-    """The peer's figures for the same workload (see the module's docstring for how)."""
-    created = peer.create(CREATES, WARM, WORKERS)
+    """The peer's read figures for the same workload (see the module's docstring for how)."""
     reads = peer.read(TOTAL, READS, PEER_API_REPS)
     print(
-        f"peer: {CREATES} tickets created through its API at {created['tickets_per_s']:.0f}/s; "
-        f"{TOTAL} tickets: API list median {reads['api_list']['median_ms']:.0f} ms "
+        f"peer: {TOTAL} tickets: API list median {reads['api_list']['median_ms']:.0f} ms "
         f"(n={reads['api_list']['n']}), detail {reads['api_detail']['median_ms']:.0f} ms "
         f"(n={reads['api_detail']['n']}); list page with its rows "
         f"{reads['list_total_median_ms']:.0f} ms, ticket page {reads['detail']['median_ms']:.0f} ms"
@@ -238,7 +250,6 @@ def helpdesk() -> dict[str, float]:
         flush=True,
     )
     return {
-        "create_per_s": created["tickets_per_s"],
         "list_api_ms": reads["api_list"]["median_ms"],
         "detail_ms": reads["api_detail"]["median_ms"],
         "list_page_ms": reads["list_total_median_ms"],
@@ -246,14 +257,26 @@ def helpdesk() -> dict[str, float]:
     }
 
 
+def rounded(rates: list[float]) -> str:
+    return ", ".join(f"{rate:.0f}" for rate in rates)
+
+
 def main() -> None:
     peer.python()  # before anything is timed: no harness, no run; first use installs it
-    ours = secondline()
+    ours_rates, peer_rates = [], []
+    for n in range(ROUNDS):  # each side in turn, so a slower minute of the machine hits both
+        ours = secondline(reads=n == ROUNDS - 1)
+        ours_rates.append(ours["create_per_s"])
+        peer_rates.append(peer_create_per_s())
     theirs = helpdesk()
+    create_per_s, peer_rate = statistics.median(ours_rates), statistics.median(peer_rates)
     print(
-        f"create_per_s={ours['create_per_s']:.0f} "
-        f"peer_create_per_s={theirs['create_per_s']:.0f} "
-        f"ratio_create={ours['create_per_s'] / theirs['create_per_s']:.1f} "
+        f"creates per second by round: SecondLine {rounded(ours_rates)}; peer {rounded(peer_rates)}"
+    )
+    print(
+        f"create_per_s={create_per_s:.0f} "
+        f"peer_create_per_s={peer_rate:.0f} "
+        f"ratio_create={create_per_s / peer_rate:.1f} "
         f"list_api_ms={ours['list_api_ms']:.1f} detail_ms={ours['detail_ms']:.1f} "
         f"peer_list_api_ms={theirs['list_api_ms']:.0f} peer_detail_ms={theirs['detail_ms']:.0f} "
         f"list_page_ms={ours['list_page_ms']:.1f} peer_list_page_ms={theirs['list_page_ms']:.0f} "

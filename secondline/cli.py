@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 USAGE = """usage: secondline COMMAND [ARGS]
 
@@ -105,6 +106,18 @@ def run(args: list[str]) -> int:
         if isinstance(queue_folder, str):
             Path(queue_folder).mkdir(parents=True, exist_ok=True)
     call_command("migrate", interactive=False, verbosity=0)
+    commands = parts(settings, bind, workers, with_worker)
+    banner = (
+        f"\nSecondLine is running on http://{bind}/  (API docs: /api/docs/, back office: /admin/)"
+        f"\nOutgoing mail: {_mail_destination(settings)}.  Ctrl+C stops everything.\n"
+    )
+    return Supervisor(commands, banner).run()
+
+
+def parts(settings: Any, bind: str, workers: str, with_worker: bool) -> dict[str, list[str]]:
+    """The command of each part ``run`` starts. The worker and the scheduler log at
+    ``LOG_LEVEL`` (WARNING unless set), as the web process does: failures and retries, not a
+    line for every periodic sweep (the notification relay runs every few seconds)."""
     python = sys.executable
     commands = {
         "web server": [
@@ -118,16 +131,13 @@ def run(args: list[str]) -> int:
     }
     if with_worker:
         celery = [python, "-m", "celery", "-A", "secondline"]
-        commands["worker"] = [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"]
+        level = ("--loglevel", settings.LOG_LEVEL)
+        commands["worker"] = [*celery, "worker", *level, "--concurrency", "2"]
         commands["scheduler"] = [
-            *(*celery, "beat", "--loglevel", "INFO"),
+            *(*celery, "beat", *level),
             *("--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME),
         ]
-    banner = (
-        f"\nSecondLine is running on http://{bind}/  (API docs: /api/docs/, back office: /admin/)"
-        f"\nOutgoing mail: {_mail_destination(settings)}.  Ctrl+C stops everything.\n"
-    )
-    return Supervisor(commands, banner).run()
+    return commands
 
 
 def _mail_destination(settings: object) -> str:

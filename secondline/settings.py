@@ -406,6 +406,7 @@ SPECTACULAR_SETTINGS = {
 # --- Logging and monitoring (docs/production.md#monitoring) ---------------------------------
 # LOG_FORMAT=json writes one JSON object per line (python-json-logger) for a log collector.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING").strip().upper()  # also the worker's and beat's
 if LOG_FORMAT not in {"text", "json"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be text or json; got {LOG_FORMAT!r}.")
 LOGGING = {
@@ -424,7 +425,7 @@ LOGGING = {
             **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
         }
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 # /metrics answers only these client addresses (the reverse proxy refuses it from outside).
 METRICS_ALLOWED_ADDRESSES = envlist("METRICS_ALLOWED_ADDRESSES", "127.0.0.1,::1")

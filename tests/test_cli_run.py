@@ -7,6 +7,7 @@ Every process a test starts carries a unique environment marker; the fixtures fi
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -286,3 +287,26 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+@pytest.mark.parametrize(("configured", "level"), [(None, "WARNING"), ("info", "INFO")])
+def test_the_worker_and_the_scheduler_log_at_the_configured_level(
+    configured: str | None, level: str, tmp_path: Path
+) -> None:
+    """Quiet by default: the relay's sweep every few seconds would print three lines each."""
+    env = {**os.environ, "SECONDLINE_VAR_DIR": str(tmp_path)}
+    env.pop("LOG_LEVEL", None)
+    if configured:
+        env["LOG_LEVEL"] = configured
+    script = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "from secondline.cli import parts; "
+        "print(json.dumps(parts(settings, '127.0.0.1:1', '1', with_worker=True)))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    commands = json.loads(shown.stdout)
+    for part in ("worker", "scheduler"):
+        flags = commands[part]
+        assert flags[flags.index("--loglevel") + 1] == level, part

@@ -6,6 +6,8 @@ Under REQUIRE_SERVICES=1 (CI's second run) a missing service fails instead of sk
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -23,6 +25,26 @@ def test_the_suite_runs_on_the_configured_database(db: Any) -> None:
         pytest.fail("REQUIRE_SERVICES=1 needs DATABASE_URL pointing at PostgreSQL")
     else:
         assert connection.vendor == "sqlite"
+
+
+def test_the_embedded_database_file_is_opened_with_the_chosen_settings(tmp_path: Any) -> None:
+    """WAL, and the settings docs/benchmarks.md measured ("SQLite's own settings"); read in a
+    process of its own, since the suite's SQLite database lives in memory."""
+    script = (
+        "import django; django.setup(); from django.db import connection; "
+        "cursor = connection.cursor(); print(*[cursor.execute(f'PRAGMA {name}').fetchone()[0] "
+        "for name in ('journal_mode', 'synchronous', 'temp_store', 'mmap_size', 'cache_size')])"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}",
+        "SECONDLINE_VAR_DIR": str(tmp_path),
+    }
+    shown = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    # WAL; NORMAL (1); temporary data in memory (2); a 128 MB map; 32 MB of cache (in KiB)
+    assert shown.stdout.split() == ["wal", "1", "2", "134217728", "-32000"]
 
 
 @pytest.fixture

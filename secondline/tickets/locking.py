@@ -6,11 +6,11 @@ from secondline.tickets.models import Ticket
 
 
 def locked(ticket: Ticket) -> Ticket:
-    """The ticket's row, locked for this transaction; the requester comes along for the
-    notifications, the contract with its calendar and plan for the SLA clocks that every
-    change recomputes; only the ticket's row is locked."""
+    """The ticket's row, locked for this transaction; the requester and the assignee come
+    along for the notifications, the contract with its calendar and plan for the SLA clocks
+    that a change may recompute; only the ticket's row is locked."""
     rows = Ticket.objects.select_for_update(of=("self",)).select_related(
-        "requester", "contract__calendar", "contract__sla_plan"
+        "requester", "assignee", "contract__calendar", "contract__sla_plan"
     )
     try:
         return rows.get(pk=ticket.pk)  # one row: no ORDER BY to build (``first`` adds one)

@@ -315,20 +315,25 @@ def test_one_new_ticket_by_email_asks_the_database_only_what_it_must(
     assert outcome.status == Status.TICKET
 
 
+@pytest.mark.parametrize("assigned", [False, True], ids=["unassigned", "assigned"])
 def test_one_reply_by_email_asks_the_database_only_what_it_must(
-    member, django_assert_num_queries
+    member, agent, assigned, django_assert_num_queries
 ) -> None:
     ticket = file_ticket(member)
+    if assigned:  # the assignee, told of the answer, comes with the locked ticket
+        tickets.assign(ticket, agent, agent)
     intake.ingest_message(
         signed(plain(member.email, subject=f"Re: [{ticket.number}] one"), ticket, member)
     )
     # Store; claim, ticket, contact, the sender's reply key (issue 16); the comment's
-    # savepoint, the locked ticket with its contract, calendar and plan, comment, audit event,
-    # touch, the watchers to notify (the staff who may hear of it are cached), the
-    # automation's timers the answer stops, the search document (its texts read, the comment
-    # added to them and to what the database searches: 3), release; the result. No deadline
-    # is recomputed: a customer's remark moves none (sla.receivers.moves_a_clock).
+    # savepoint, the locked ticket with its contract, calendar, plan and assignee, comment,
+    # audit event, touch, the watchers to notify (the staff who may hear of it are cached),
+    # the automation's timers the answer stops, the search document (its texts read, the
+    # comment added to them and to what the database searches: 3), release; the result. No
+    # deadline is recomputed: a customer's remark moves none (sla.receivers.moves_a_clock).
     raw = signed(plain(member.email, subject=f"Re: [{ticket.number}] two"), ticket, member)
-    with django_assert_num_queries(21):
+    # Assigned, three more: the assignee's email and notice, and the notice's check of who
+    # was emailed already. The assignee comes with the locked ticket.
+    with django_assert_num_queries(24 if assigned else 21):
         outcome = intake.ingest_message(raw)
     assert outcome.status == Status.COMMENT

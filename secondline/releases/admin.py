@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest
 
 from secondline.accounts.models import User
@@ -143,6 +144,8 @@ class DutyShiftAdmin(admin.ModelAdmin[DutyShift]):
 @admin.register(AlertWebhook)
 class AlertWebhookAdmin(admin.ModelAdmin[AlertWebhook]):
     list_display = ["name", "url", "is_active"]
+    # An address typed without a scheme is taken as https (Django 6's default, asked for now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any

@@ -144,6 +144,19 @@ def test_the_back_office_refuses_a_private_address_with_a_form_error(manager: Us
     assert "url" in ftp.context["adminform"].form.errors
 
 
+def test_the_back_office_takes_an_address_without_a_scheme_as_https(
+    manager: User, monkeypatch: Any
+) -> None:
+    _resolving(monkeypatch, "93.184.215.14")
+    User.objects.filter(pk=manager.pk).update(is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(manager)
+    form = {"name": "SMS", "url": "sms.example.net/hook", "secret": SECRET, "is_active": "on"}
+    saved = client.post("/admin/releases/alertwebhook/add/", form)
+    assert saved.status_code == 302
+    assert AlertWebhook.objects.get().url == "https://sms.example.net/hook"
+
+
 def test_the_connection_goes_to_the_address_that_was_checked(monkeypatch: Any) -> None:
     """The guard sits in the connection itself: a name that resolves to loopback when the
     socket is opened is refused there, whatever it resolved to a moment before."""

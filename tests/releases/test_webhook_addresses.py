@@ -130,10 +130,16 @@ def test_a_host_the_administrator_allows_is_accepted(
     assert api_as(manager).post("/api/releases/webhooks/", other, format="json").status_code == 400
 
 
-def test_the_back_office_refuses_a_private_address_with_a_form_error(manager: User) -> None:
+def back_office(manager: User) -> Client:
+    """A client signed in to the back office as a superuser."""
     User.objects.filter(pk=manager.pk).update(is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(manager)
+    return client
+
+
+def test_the_back_office_refuses_a_private_address_with_a_form_error(manager: User) -> None:
+    client = back_office(manager)
     form = {"name": "SMS", "url": "http://127.0.0.1:8000/hook", "secret": SECRET, "is_active": "on"}
     refused = client.post("/admin/releases/alertwebhook/add/", form)
     assert refused.status_code == 200
@@ -148,11 +154,8 @@ def test_the_back_office_takes_an_address_without_a_scheme_as_https(
     manager: User, monkeypatch: Any
 ) -> None:
     _resolving(monkeypatch, "93.184.215.14")
-    User.objects.filter(pk=manager.pk).update(is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(manager)
     form = {"name": "SMS", "url": "sms.example.net/hook", "secret": SECRET, "is_active": "on"}
-    saved = client.post("/admin/releases/alertwebhook/add/", form)
+    saved = back_office(manager).post("/admin/releases/alertwebhook/add/", form)
     assert saved.status_code == 302
     assert AlertWebhook.objects.get().url == "https://sms.example.net/hook"
 

@@ -143,8 +143,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process and the worker read while the other writes. Temporary tables
     # and statement journals (the importer's savepoint per message) in memory rather than temp
-    # files, pages read through a memory map, and a 32 MB page cache per connection: a tenth
-    # off a filing and more off an email import (docs/benchmarks.md, "SQLite's own settings").
+    # files, pages read through a memory map, and a 32 MB page cache per connection: a few per
+    # cent off a filing, about a tenth off an email import (docs/benchmarks.md, "SQLite's own
+    # settings").
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; "
@@ -412,9 +413,14 @@ SPECTACULAR_SETTINGS = {
 # --- Logging and monitoring (docs/production.md#monitoring) ---------------------------------
 # LOG_FORMAT=json writes one JSON object per line (python-json-logger) for a log collector.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
-LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING").strip().upper()  # also the worker's and beat's
 if LOG_FORMAT not in {"text", "json"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be text or json; got {LOG_FORMAT!r}.")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING").strip().upper()  # also the worker's and beat's
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")  # the names Celery knows too
+if LOG_LEVEL not in LOG_LEVELS:
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}; got {LOG_LEVEL!r}."
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

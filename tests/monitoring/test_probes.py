@@ -79,6 +79,21 @@ def test_logs_are_json_lines_when_asked(tmp_path: Path) -> None:
     assert line["level"] == "WARNING" and line["logger"] == "secondline.check"
 
 
+def test_an_unknown_log_level_is_refused_with_its_name(tmp_path: Path) -> None:
+    env = {"DJANGO_SETTINGS_MODULE": "secondline.settings", "LOG_LEVEL": "verbose"}
+    env["SECONDLINE_VAR_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL; got 'VERBOSE'" in (
+        result.stderr
+    )
+
+
 @pytest.mark.django_db
 def test_metrics_sum_every_worker_in_multiprocess_mode(
     client: Any, tmp_path: Path, monkeypatch: Any

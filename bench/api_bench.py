@@ -257,10 +257,6 @@ def helpdesk() -> dict[str, float]:
     }
 
 
-def rounded(rates: list[float]) -> str:
-    return ", ".join(f"{rate:.0f}" for rate in rates)
-
-
 def main() -> None:
     peer.python()  # before anything is timed: no harness, no run; first use installs it
     ours_rates, peer_rates = [], []
@@ -270,9 +266,7 @@ def main() -> None:
         peer_rates.append(peer_create_per_s())
     theirs = helpdesk()
     create_per_s, peer_rate = statistics.median(ours_rates), statistics.median(peer_rates)
-    print(
-        f"creates per second by round: SecondLine {rounded(ours_rates)}; peer {rounded(peer_rates)}"
-    )
+    print(peer.by_round("creates per second", ours_rates, peer_rates))
     print(
         f"create_per_s={create_per_s:.0f} "
         f"peer_create_per_s={peer_rate:.0f} "

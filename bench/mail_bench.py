@@ -49,7 +49,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -239,13 +238,10 @@ def main() -> None:
         own = own_corpus(Path(tmp) / "own", args.messages)
     theirs = [peer_run for peer_run, _ in rounds]
     same = [ours for _, ours in rounds]
-    print(
-        "messages per second by round on the peer's corpus: SecondLine "
-        f"{rounded(r['messages_per_s'] for r in same)}; "
-        f"peer {rounded(r['messages_per_s'] for r in theirs)}"
-    )
-    peer_rate = statistics.median(r["messages_per_s"] for r in theirs)
-    same_rate = statistics.median(r["messages_per_s"] for r in same)
+    same_rates = [r["messages_per_s"] for r in same]
+    peer_rates = [r["messages_per_s"] for r in theirs]
+    print(peer.by_round("messages per second on the peer's corpus", same_rates, peer_rates))
+    peer_rate, same_rate = statistics.median(peer_rates), statistics.median(same_rates)
     print(
         f"messages={args.messages} messages_per_s={own['messages_per_s']:.0f} "
         f"peer_messages_per_s={peer_rate:.0f} "
@@ -270,10 +266,6 @@ def same_corpus_round(corpus: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     if subprocess.run(child, timeout=1800).returncode != 0:
         raise SystemExit("SecondLine's import of the peer's corpus failed (see above)")
     return theirs, json.loads((corpus / "secondline.json").read_text())
-
-
-def rounded(rates: Iterable[float]) -> str:
-    return ", ".join(f"{rate:.0f}" for rate in rates)
 
 
 if __name__ == "__main__":

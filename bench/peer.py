@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +194,13 @@ def email(copy_corpus_to: Path, timeout_s: float = 1800) -> dict[str, Any]:
     for part in ("seed", "main"):
         shutil.copytree(corpus / part, copy_corpus_to / part)
     return dict(data["main"])
+
+
+def by_round(what: str, ours: Iterable[float], theirs: Iterable[float]) -> str:
+    """Every round's figures of both sides, printed above a bench's result line (which counts
+    each side's median)."""
+
+    def rounded(rates: Iterable[float]) -> str:
+        return ", ".join(f"{rate:.0f}" for rate in rates)
+
+    return f"{what} by round: SecondLine {rounded(ours)}; peer {rounded(theirs)}"

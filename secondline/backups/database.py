@@ -67,7 +67,7 @@ def dump(alias: str, target: Path) -> dict[str, int]:
             raise BackupError("Back up outside a transaction.")
         # One read transaction for the counts and the copy, so they agree, while the web
         # process and the worker keep writing (WAL). Not transaction.atomic: Django opens that
-        # with BEGIN IMMEDIATE (settings.py), and the backup API never finishes a copy from a
+        # with BEGIN IMMEDIATE (settings/core.py), and the backup API never finishes a copy from a
         # connection that holds the write lock.
         connection.ensure_connection()
         raw = connection.connection

@@ -28,7 +28,7 @@ def _version() -> str:
 
 
 def _key_file() -> Path:
-    return Path(settings.VAR_DIR) / SECRET_KEY  # where settings.py generates the key
+    return Path(settings.VAR_DIR) / SECRET_KEY  # where settings/core.py generates the key
 
 
 def back_up(target: Path, alias: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
@@ -152,7 +152,7 @@ def _put_key(restored: Path) -> None:
     descriptor, temporary = tempfile.mkstemp(dir=key_file.parent, prefix=".secret_key-")
     try:
         with os.fdopen(descriptor, "wb") as file, restored.open("rb") as source:
-            shutil.copyfileobj(source, file)  # mkstemp made it 0600, like settings.py does
+            shutil.copyfileobj(source, file)  # mkstemp made it 0600, like environment.py does
         os.replace(temporary, key_file)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -13,6 +13,8 @@ from rest_framework import serializers
 from secondline.accounts.api import MAX_ID, PersonSerializer
 from secondline.accounts.models import Contract, Organization
 from secondline.billing.prepaid import PrepaidSummary, prepaid_summary
+from secondline.releases.urgent import instructions_for
+from secondline.sla.services import explanation
 from secondline.tickets.choices import (
     SETTABLE_STATUSES,
     Channel,
@@ -96,8 +98,6 @@ class TicketAnswerSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(UrgentInstructionsSerializer(allow_null=True))
     def get_urgent_instructions(self, ticket: Ticket) -> dict[str, Any] | None:
-        from secondline.releases.urgent import instructions_for
-
         return instructions_for(ticket)
 
 
@@ -157,7 +157,6 @@ class TicketSerializer(TicketAnswerSerializer):
     def get_sla_explanation(self, ticket: Ticket) -> str | None:
         if self.parent is not None:  # in a list: keep lists cheap
             return None
-        from secondline.sla.services import explanation
 
         return explanation(ticket)
 
@@ -203,8 +202,6 @@ class TicketCreatedSerializer(serializers.Serializer):
 
     @extend_schema_field(UrgentInstructionsSerializer(allow_null=True))
     def get_urgent_instructions(self, ticket: Ticket) -> dict[str, Any] | None:
-        from secondline.releases.urgent import instructions_for
-
         return instructions_for(ticket)
 
 

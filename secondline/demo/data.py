@@ -13,8 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from secondline.accounts.models import Contract, Organization, User
+from secondline.billing import out_of_hours, worklogs
 from secondline.billing.models import PrepaidPackage
 from secondline.demo.billing import load_billing_demo
+from secondline.mail import intake as mail
+from secondline.releases.demo import load_release_demo
 from secondline.sla import services as sla
 from secondline.sla.models import SLAPlan, WorkingCalendar
 from secondline.subscriptions.models import AccountEngineer, Subscription
@@ -280,7 +283,6 @@ def load_demo() -> bool:
         sla.recompute(ticket)
         agent = people["agent"] if index % 2 else people["engineer"]
         _walk(ticket, final, agent, people["manager"])
-    from secondline.releases.demo import load_release_demo
 
     load_release_demo()
     load_billing_demo(people)
@@ -321,9 +323,6 @@ def _time_and_mail(people: dict[str, User]) -> None:
     """Work logs and an out-of-hours request on the demo tickets, and two emails from unknown
     senders waiting in the quarantine (billing and mail services, as in real use)."""
     from email.message import EmailMessage
-
-    from secondline.billing import out_of_hours, worklogs
-    from secondline.mail import intake as mail
 
     now = timezone.now()
     worked = Ticket.objects.filter(

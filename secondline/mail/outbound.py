@@ -13,7 +13,7 @@ from django.utils import translation
 from secondline.accounts import access
 from secondline.accounts.models import User
 from secondline.common.email import automatic_headers, threading_headers
-from secondline.mail.models import Notification, SenderReply
+from secondline.mail.models import InboundMessage, Notification, SenderReply
 from secondline.mail.proof import signed_reply_address
 from secondline.tickets.choices import Status
 from secondline.tickets.models import Comment, Ticket, TicketEvent
@@ -32,8 +32,6 @@ def ticket_thread(ticket_id: int, to_email: str, exclude: int | None = None) -> 
     mail that really exists in the recipient's mailbox (issue 15), never an invented id. That
     is the customer's own email that opened the ticket (when it came by email), then the
     first and the latest notification on the ticket already sent to the same address."""
-    from secondline.mail.models import InboundMessage
-
     origin = (
         InboundMessage.objects.filter(result_ticket=ticket_id, status=InboundMessage.Status.TICKET)
         .exclude(message_id="")

@@ -9,9 +9,10 @@ from celery import shared_task
 from django.utils import timezone
 
 from secondline.celery import retry_countdown
-from secondline.mail import batching
-from secondline.mail.models import Notification
-from secondline.mail.outbound import build_message
+from secondline.mail import batching, imap, intake, notify, oauth2
+from secondline.mail.models import Notification, SenderReply, UrgentConfirmation
+from secondline.mail.outbound import build_message, build_sender_reply
+from secondline.mail.urgent import confirmation_email
 
 log = logging.getLogger(__name__)
 
@@ -102,41 +103,30 @@ def _retry_alone(pk: int) -> None:
 def sweep_notifications() -> int:
     """Periodic (``NOTIFY_RELAY_SECONDS``): hand the worker the pending notifications whose
     batching window has closed, or that no task was published for (``notify``)."""
-    from secondline.mail import notify
-
     return notify.sweep_unqueued()
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def poll_mailboxes() -> dict[str, int]:
     """Periodic: fetch new mail from every active mailbox (celery beat, MAIL_POLL_SECONDS)."""
-    from secondline.mail import imap
-
     return {name: result.fetched for name, result in imap.poll_all().items()}
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def refresh_oauth2_tokens() -> dict[str, str]:
     """Periodic: refresh the OAuth2 mailboxes' access tokens before they expire."""
-    from secondline.mail import oauth2
-
     return oauth2.refresh_due()
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def process_pending() -> int:
     """Periodic: process stored messages that a crash left unprocessed."""
-    from secondline.mail import intake
-
     return intake.process_pending(older_than=dt.timedelta(minutes=2))
 
 
 @shared_task(bind=True, max_retries=8, default_retry_delay=60, acks_late=True)
 def send_sender_reply(self, reply_id: int) -> str:  # type: ignore[no-untyped-def]
     """Tell an unknown sender how to file a ticket (once per sender per day)."""
-    from secondline.mail.models import SenderReply
-    from secondline.mail.outbound import build_sender_reply
-
     reply = SenderReply.objects.filter(pk=reply_id, sent_at__isnull=True).first()
     if reply is None:
         return "skipped"
@@ -154,9 +144,6 @@ def send_sender_reply(self, reply_id: int) -> str:  # type: ignore[no-untyped-de
 @shared_task(bind=True, max_retries=8, default_retry_delay=60, acks_late=True)
 def send_urgent_confirmation(self, confirmation_id: int) -> str:  # type: ignore[no-untyped-def]
     """Email a contact the link that confirms their Urgent incident (mail/urgent.py)."""
-    from secondline.mail.models import UrgentConfirmation
-    from secondline.mail.urgent import confirmation_email
-
     confirmation = (
         UrgentConfirmation.objects.select_related("ticket", "contact")
         .filter(pk=confirmation_id, sent_at__isnull=True)

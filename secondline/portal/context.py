@@ -3,6 +3,9 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from secondline.mail.models import InboundMessage
+from secondline.subscriptions.notices import unread_count
+
 # The header's section for pages of other apps, which do not name one themselves.
 NAV_OF_NAMESPACE = {
     "billing": "billing",
@@ -33,16 +36,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             nav = NAV_OF_RELEASES_PAGE.get(match.url_name or "", nav)
 
     def quarantine_count() -> int:
-        from secondline.mail.models import InboundMessage
-
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not user.is_contractor:
             return 0
         return InboundMessage.objects.filter(status=InboundMessage.Status.QUARANTINED).count()
 
     def unread_notices() -> int:
-        from secondline.subscriptions.notices import unread_count
-
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not user.is_contractor:
             return 0

@@ -16,15 +16,10 @@ from django.utils.translation import gettext as _
 from secondline.accounts import access
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import Contract, User
+from secondline.releases.models import Installation, InstallationWindow, UpdatePlan, UrgentAlert
 from secondline.tickets.access import tickets_visible_to
 
 if TYPE_CHECKING:
-    from secondline.releases.models import (
-        Installation,
-        InstallationWindow,
-        UpdatePlan,
-        UrgentAlert,
-    )
     from secondline.tickets.models import Ticket
 
 
@@ -74,8 +69,6 @@ def require_manager(user: User) -> None:
 
 
 def installations_visible_to(user: User) -> QuerySet[Installation]:
-    from secondline.releases.models import Installation
-
     contracts = access.contracts_visible_to(user)
     return Installation.objects.filter(contract__in=contracts).select_related(
         "contract__customer", "current_version"
@@ -83,24 +76,18 @@ def installations_visible_to(user: User) -> QuerySet[Installation]:
 
 
 def plans_visible_to(user: User) -> QuerySet[UpdatePlan]:
-    from secondline.releases.models import UpdatePlan
-
     return UpdatePlan.objects.filter(ticket__in=tickets_visible_to(user)).select_related(
         "ticket", "installation__contract__customer", "target_version", "installed_version"
     )
 
 
 def windows_visible_to(user: User) -> QuerySet[InstallationWindow]:
-    from secondline.releases.models import InstallationWindow
-
     return InstallationWindow.objects.filter(
         plan__ticket__in=tickets_visible_to(user)
     ).select_related("plan__ticket__organization", "plan__target_version", "engineer")
 
 
 def alerts_visible_to(user: User) -> QuerySet[UrgentAlert]:
-    from secondline.releases.models import UrgentAlert
-
     if not (user.is_authenticated and user.is_active and user.is_contractor):
         return UrgentAlert.objects.none()
     return UrgentAlert.objects.select_related("ticket", "engineer", "callout")

@@ -14,7 +14,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from secondline.accounts.models import User
-from secondline.releases import duty
+from secondline.releases import catalogue, duty
 from secondline.releases.models import (
     AlertWebhook,
     DutyCallout,
@@ -66,8 +66,6 @@ class InstallationAdmin(admin.ModelAdmin[Installation]):
     inlines = [InstallationChangeInline]
 
     def save_model(self, request: HttpRequest, obj: Installation, form: Any, change: bool) -> None:
-        from secondline.releases import catalogue
-
         version = obj.current_version
         if change and "current_version" in form.changed_data and version is not None:
             obj.current_version = Installation.objects.get(pk=obj.pk).current_version

@@ -27,6 +27,7 @@ from secondline.releases.access import (
     alerts_visible_to,
     installations_visible_to,
     plans_visible_to,
+    require_manager,
     windows_visible_to,
 )
 from secondline.releases.models import (
@@ -292,8 +293,6 @@ class ManagedViewSet(viewsets.ModelViewSet):
         self.save(acting_user(self.request), serializer.instance)
 
     def perform_destroy(self, instance: Any) -> None:
-        from secondline.releases.access import require_manager
-
         require_manager(acting_user(self.request))
         instance.delete()
 
@@ -328,8 +327,6 @@ class AlertWebhookViewSet(ManagedViewSet):
         return duty.save_webhook(user, instance)
 
     def get_queryset(self) -> QuerySet[AlertWebhook]:
-        from secondline.releases.access import require_manager
-
         require_manager(acting_user(self.request))
         return AlertWebhook.objects.all()
 

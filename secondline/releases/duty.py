@@ -18,6 +18,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -25,10 +26,12 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.releases import events
+from secondline.releases import events, public_address
+from secondline.releases.access import require_manager
 from secondline.releases.models import AlertWebhook, DutyCallout, DutyShift, PhoneCall, UrgentAlert
 from secondline.sla.calendars import calendar_of
-from secondline.tickets.choices import Channel
+from secondline.tickets import services as tickets
+from secondline.tickets.choices import OPEN_STATUSES, Channel, Priority, TicketType
 from secondline.tickets.models import Ticket
 from secondline.tickets.signals import announce
 from secondline.tickets.urgent import is_urgent_incident
@@ -202,8 +205,6 @@ def escalate_unacknowledged(now: dt.datetime | None = None) -> int:
 def missed_urgent_incidents(now: dt.datetime) -> QuerySet[Ticket]:
     """Open Urgent incidents of the last day with no call-out: the after-commit hook never ran
     (a crash between commit and alert), so the sweep alerts for them instead."""
-    from secondline.tickets.choices import OPEN_STATUSES, Priority, TicketType
-
     return Ticket.objects.filter(
         type=TicketType.INCIDENT,
         priority=Priority.URGENT,
@@ -253,8 +254,6 @@ def acknowledge(alert: UrgentAlert, user: User, channel: str = Channel.WEB) -> D
 
 
 def _acknowledged(ticket: Ticket, user: User, channel: str) -> None:
-    from secondline.tickets import services as tickets
-
     announce(events.alert_acknowledged(ticket, user, channel))
     if ticket.assignee_id is None:
         tickets.assign(ticket, user, user, channel)
@@ -295,8 +294,6 @@ def record_phone_call(
     elif at is not None and at > timezone.now() + dt.timedelta(minutes=5):
         errors["at"] = [_("A call cannot be in the future.")]
     if errors:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError(errors)
     with transaction.atomic():
         call = PhoneCall.objects.create(
@@ -323,8 +320,6 @@ def open_callouts() -> QuerySet[DutyCallout]:
 
 def save_shift(actor: User, shift: DutyShift) -> DutyShift:
     """Add or change a duty shift (contractor managers); the engineer must be staff."""
-    from secondline.releases.access import require_manager
-
     require_manager(actor)
     check_shift(shift)
     shift.full_clean()
@@ -334,8 +329,6 @@ def save_shift(actor: User, shift: DutyShift) -> DutyShift:
 
 def check_shift(shift: DutyShift) -> None:
     """Only active contractor staff go on duty, in a shift that ends after it starts."""
-    from django.core.exceptions import ValidationError
-
     errors: dict[str, list[str]] = {}
     engineer = shift.engineer if shift.engineer_id else None
     if engineer is None or not (engineer.is_active and engineer.is_contractor):
@@ -356,10 +349,6 @@ def check_shift(shift: DutyShift) -> None:
 
 def save_webhook(actor: User, hook: AlertWebhook) -> AlertWebhook:
     """Add or change an alert gateway (contractor managers)."""
-    from django.core.exceptions import ValidationError
-
-    from secondline.releases.access import require_manager
-
     require_manager(actor)
     check_webhook(hook)
     if len(hook.secret or "") < 16:
@@ -372,10 +361,6 @@ def save_webhook(actor: User, hook: AlertWebhook) -> AlertWebhook:
 def check_webhook(hook: AlertWebhook) -> None:
     """An http(s) URL whose host is public or allowed by an administrator (API and back office);
     sending checks the address again (``messages.post_webhook``)."""
-    from django.core.exceptions import ValidationError
-
-    from secondline.releases import public_address
-
     if not hook.url:
         return
     if not hook.url.lower().startswith(("https://", "http://")):

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from secondline.accounts import access as accounts_access
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.api import acting_user
-from secondline.accounts.models import User
 from secondline.billing import (
     access,
     export,
@@ -28,8 +27,8 @@ from secondline.billing import (
     statements,
     worklogs,
 )
-from secondline.billing.models import OutOfHoursRequest, Statement, WorkLog
-from secondline.billing.views_closing import closing_context
+from secondline.billing.models import OutOfHoursRequest, WorkLog
+from secondline.billing.statement_page import page_context
 from secondline.tickets.access import get_ticket_for
 from secondline.tickets.models import Ticket
 
@@ -227,26 +226,8 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
             messages.error(request, text)
         return redirect("billing:statement", pk=statement.pk)
-    context = statement_context(user, statement) | closing_context(user, statement)
+    context = page_context(user, statement)
     return render(request, "billing/statement.html", context)
-
-
-def statement_context(user: User, statement: Statement) -> dict[str, Any]:
-    return {
-        "statement": statement,
-        "lines": export.lines_of(statement),
-        "can_decide": _can_decide(user, statement),
-        "can_prepare": user.is_manager,
-        "dispute_form": forms.DisputeForm(),
-    }
-
-
-def _can_decide(user: User, statement: Statement) -> bool:
-    try:
-        access.require_can_decide_statement(user, statement)
-    except AccessDenied:
-        return False
-    return statement.status in (Statement.Status.ISSUED, Statement.Status.DISPUTED)
 
 
 @login_required

@@ -19,36 +19,13 @@ from secondline.accounts.api import acting_user
 from secondline.accounts.models import User
 from secondline.billing import access, accounting, acts, corrections
 from secondline.billing.forms_closing import CorrectLineForm, CreditForm, PriceItemForm
-from secondline.billing.models import Statement, StatementCorrection
+from secondline.billing.models import Statement
+from secondline.billing.statement_page import page_context
 from secondline.billing.views_closing_api import XLSX
 
 
-def closing_context(user: User, statement: Statement, **forms: Any) -> dict[str, Any]:
-    """What the statement page shows about corrections, revisions and the act."""
-    can_correct = user.is_manager and statement.status != Statement.Status.ISSUED
-    items = statement.contract.price_list.filter(active=True)
-    return {
-        "changes": statement.corrections.filter(revision__gte=statement.revision).exclude(
-            kind=StatementCorrection.Kind.ADJUSTMENT
-        ),
-        "adjustments": statement.corrections.filter(kind=StatementCorrection.Kind.ADJUSTMENT),
-        "revisions": statement.revisions.order_by("number"),
-        "vat_shares": corrections.vat_by_rate(statement),
-        "history": statement.events.select_related("actor"),
-        "can_correct": can_correct,
-        "correct_form": forms.get("correct_form") or CorrectLineForm(lines=statement.lines.all()),
-        "credit_form": forms.get("credit_form") or CreditForm(),
-        "item_form": (forms.get("item_form") or PriceItemForm(items=items))
-        if can_correct and not statement.is_final() and items.exists()
-        else None,
-    }
-
-
 def _page(request: HttpRequest, statement: Statement, **forms: Any) -> HttpResponse:
-    from secondline.billing.views import statement_context
-
-    user = acting_user(request)
-    context = statement_context(user, statement) | closing_context(user, statement, **forms)
+    context = page_context(acting_user(request), statement, **forms)
     return render(request, "billing/statement.html", context, status=400)
 
 

@@ -3,6 +3,7 @@ the database is reached through the ORM."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from io import StringIO
@@ -58,6 +59,32 @@ def test_the_database_is_reached_through_the_orm_only() -> None:
         or "connection.cursor" in text
     ]
     assert not raw, f"write these with the ORM: {raw}"
+
+
+def _imports_inside_functions(path: Path) -> list[tuple[int, str | None]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        (node.lineno, node.module if isinstance(node, ast.ImportFrom) else node.names[0].name)
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+
+
+def test_our_imports_are_at_the_top_of_the_module() -> None:
+    """docs/architecture.md, "Where code goes": an import of our own code inside a function
+    hides a dependency (or a cycle) from the reader. Allowed: an app's ``ready()``, the CLI and
+    the management commands (they import Django first), and a service publishing its own app's
+    Celery task, which imports the service."""
+    hidden = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in _modules()
+        if path.name not in {"apps.py", "cli.py"} and "management" not in path.parts
+        for line, module in _imports_inside_functions(path)
+        if (module or "").startswith("secondline") and not (module or "").endswith(".tasks")
+    ]
+    assert not hidden, "move these to the top of their modules:\n" + "\n".join(hidden)
 
 
 def test_every_csv_goes_through_the_formula_safe_writer() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from email.message import EmailMessage
 
 from django.db import transaction
 from django.utils import timezone
@@ -322,8 +323,6 @@ QUARANTINED_EMAILS = [
 def _time_and_mail(people: dict[str, User]) -> None:
     """Work logs and an out-of-hours request on the demo tickets, and two emails from unknown
     senders waiting in the quarantine (billing and mail services, as in real use)."""
-    from email.message import EmailMessage
-
     now = timezone.now()
     worked = Ticket.objects.filter(
         organization__name=ORGANIZATIONS["volga"][0],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
 from secondline.mail.crypto import EncryptedTextField
@@ -303,8 +304,6 @@ class SenderReply(models.Model):
 
 
 def new_reply_secret() -> str:
-    from django.utils.crypto import get_random_string
-
     return get_random_string(32)
 
 

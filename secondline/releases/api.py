@@ -9,6 +9,8 @@ import datetime as dt
 from typing import Any
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -51,8 +53,6 @@ def _schema_only(view: Any) -> bool:
 
 def _get(queryset: QuerySet[Any], pk: object, field: str) -> Any:
     """A related object the caller may see, or a 400 naming the field (never a 500 or a leak)."""
-    from django.core.exceptions import ValidationError
-
     found = queryset.filter(pk=pk).first()
     if found is None:
         raise ValidationError({field: ["No such object."]})
@@ -109,8 +109,6 @@ class InstallationViewSet(viewsets.ModelViewSet):
         installation = serializer.instance
         data = dict(serializer.validated_data)
         if "current_version" in data:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError(
                 {"current_version_id": ["Record a new version with POST …/version/."]}
             )
@@ -215,8 +213,6 @@ class PlanningTimeField(django_filters.fields.IsoDateTimeField):
     """A time within the years anyone plans work in; others are refused (not sent to the DB)."""
 
     def clean(self, value: Any) -> Any:
-        from django import forms
-
         moment = super().clean(value)
         if moment is None:
             return None

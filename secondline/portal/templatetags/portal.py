@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.template.defaultfilters import filesizeformat
 
 from secondline.portal import presenters
 
@@ -21,8 +22,6 @@ def sla_explanation(state: str) -> str:
 
 @register.filter
 def filesize(size: int) -> str:
-    from django.template.defaultfilters import filesizeformat
-
     return str(filesizeformat(size))
 
 

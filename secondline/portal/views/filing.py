@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -109,7 +110,6 @@ def _due_text(ticket: Ticket) -> str:
     ticket.refresh_from_db(fields=["reaction_due_at"])
     if ticket.reaction_due_at is None:
         return "—"
-    from django.utils.formats import date_format
 
     return date_format(timezone.localtime(ticket.reaction_due_at), "DATETIME_FORMAT")
 

@@ -9,7 +9,7 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from secondline.environment import envbool, envint
-from secondline.settings.core import PRODUCTION
+from secondline.settings.core import PRODUCTION, SILENCED_SYSTEM_CHECKS
 
 # HTTPS and HTTP headers (docs/security.md). Production (SECONDLINE_PRODUCTION=1) is served over
 # HTTPS and gets the safe values by default; the embedded default serves plain HTTP on
@@ -23,7 +23,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODU
 # undo, and only for a bare domain), so it stays off unless asked for; see SILENCED_SYSTEM_CHECKS.
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 if not SECURE_HSTS_PRELOAD:
-    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 
 def envproxyheader(name: str) -> tuple[str, str] | None:

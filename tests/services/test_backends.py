@@ -47,6 +47,21 @@ def test_the_embedded_database_file_is_opened_with_the_chosen_settings(tmp_path:
     assert shown.stdout.split() == ["wal", "1", "2", "134217728", "-32000"]
 
 
+def test_commands_on_the_embedded_database_print_no_warning(tmp_path: Any) -> None:
+    """The dashboard's covering index includes its columns on PostgreSQL only; SQLite builds
+    it on its key, and a user of the embedded default sees no warning about that (models.W040)
+    from `migrate` or any other command."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}",
+        "SECONDLINE_VAR_DIR": str(tmp_path),
+    }
+    command = [sys.executable, "-m", "secondline.cli", "check", "--database", "default"]
+    shown = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    assert "no issues (1 silenced)" in shown.stdout, shown.stdout + shown.stderr
+    assert "W040" not in shown.stderr
+
+
 @pytest.fixture
 def redis_url() -> str:
     url = os.environ.get("REDIS_URL", "")

@@ -117,7 +117,8 @@ def run(args: list[str]) -> int:
 def parts(settings: Any, bind: str, workers: str, with_worker: bool) -> dict[str, list[str]]:
     """The command of each part ``run`` starts. The worker and the scheduler log at
     ``LOG_LEVEL`` (WARNING unless set), as the web process does: failures and retries, not a
-    line for every periodic sweep (the notification relay runs every few seconds)."""
+    line for every periodic sweep (the notification relay runs every few seconds), and print
+    their start-up banners only at INFO or DEBUG."""
     python = sys.executable
     commands = {
         "web server": [
@@ -131,6 +132,8 @@ def parts(settings: Any, bind: str, workers: str, with_worker: bool) -> dict[str
     }
     if with_worker:
         celery = [python, "-m", "celery", "-A", "secondline"]
+        if settings.LOG_LEVEL not in ("DEBUG", "INFO"):
+            celery.append("--quiet")  # no start-up banners from the worker and the scheduler
         level = ("--loglevel", settings.LOG_LEVEL)
         commands["worker"] = [*celery, "worker", *level, "--concurrency", "2"]
         commands["scheduler"] = [

@@ -289,11 +289,14 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.parametrize(("configured", "level"), [(None, "WARNING"), ("info", "INFO")])
+@pytest.mark.parametrize(
+    ("configured", "level", "quiet"), [(None, "WARNING", True), ("info", "INFO", False)]
+)
 def test_the_worker_and_the_scheduler_log_at_the_configured_level(
-    configured: str | None, level: str, tmp_path: Path
+    configured: str | None, level: str, quiet: bool, tmp_path: Path
 ) -> None:
-    """Quiet by default: the relay's sweep every few seconds would print three lines each."""
+    """Quiet by default: the relay's sweep every few seconds would print three lines each, and
+    Celery's start-up banners fill a screen; both come back at INFO."""
     env = {**os.environ, "SECONDLINE_VAR_DIR": str(tmp_path)}
     env.pop("LOG_LEVEL", None)
     if configured:
@@ -310,3 +313,4 @@ def test_the_worker_and_the_scheduler_log_at_the_configured_level(
     for part in ("worker", "scheduler"):
         flags = commands[part]
         assert flags[flags.index("--loglevel") + 1] == level, part
+        assert ("--quiet" in flags) is quiet, part

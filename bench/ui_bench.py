@@ -114,6 +114,7 @@ def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
             "2",
             "--log-level",
             "warning",
+            "--no-control-socket",  # as `secondline run` starts it
         ],
         env=env,
         cwd=ROOT,

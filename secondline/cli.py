@@ -128,6 +128,9 @@ def parts(settings: Any, bind: str, workers: str, with_worker: bool) -> dict[str
             # for threaded workers (GUNICORN_CMD_ARGS): longer than nginx's upstream keepalive,
             # so the peer closes an idle connection, never gunicorn mid-request (production.md)
             *("--keep-alive", "75"),
+            # gunicorn's runtime control socket sits in the user's home, one path for every
+            # gunicorn of that user: two instances would take it from each other. Unused here.
+            "--no-control-socket",
         ],
     }
     if with_worker:

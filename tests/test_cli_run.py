@@ -72,8 +72,10 @@ def env(tmp_path: Path, marker: str) -> dict[str, str]:
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "SECONDLINE_BIND", "REDIS_URL"}
     }
+    environ.pop("XDG_RUNTIME_DIR", None)
     environ.update(
         {
+            "HOME": str(tmp_path / "home"),
             "SECONDLINE_VAR_DIR": str(tmp_path / "var"),
             "DJANGO_SETTINGS_MODULE": "secondline.settings",
             MARKER: marker,
@@ -177,6 +179,25 @@ def test_sigterm_stops_every_child_and_exits_0(start_run: Callable[[], Run], mar
     assert run.process.wait(timeout=20) == 0, run.output()
     assert "stopped on SIGTERM" in run.output()
     wait_until(lambda: not processes_marked(marker), 5, "every child to be gone")
+
+
+@pytest.mark.slow
+def test_it_starts_quietly_and_leaves_nothing_in_the_home_folder(
+    start_run: Callable[[], Run], env: dict[str, str]
+) -> None:
+    """At the default LOG_LEVEL the console shows our own lines and gunicorn's, not Celery's
+    banners; gunicorn opens no control socket in the user's home, where a second instance
+    would take it over."""
+    run = start_run()
+    run.wait_until_serving()
+    run.process.send_signal(signal.SIGTERM)
+    assert run.process.wait(timeout=20) == 0, run.output()
+
+    output = run.output()
+    assert "SecondLine is running" in output
+    assert "celery beat v" not in output and "[queues]" not in output, output
+    assert "Control socket" not in output, output
+    assert not (Path(env["HOME"]) / ".gunicorn").exists()
 
 
 @pytest.mark.slow

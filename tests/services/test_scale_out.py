@@ -156,6 +156,7 @@ def _web(tmp_path: Path, name: str, port: int, env: dict[str, str]) -> subproces
     (tmp_path / name).mkdir()
     command = [sys.executable, "-m", "gunicorn", "secondline.wsgi:application"]
     command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60"]
+    command += ["--no-control-socket"]  # two nodes of one user: docs/production.md says why
     return start(command, node_env(tmp_path, name, **env), tmp_path / f"{name}.log")
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -77,6 +81,21 @@ def test_bad_numbers_are_refused_and_nothing_is_written(args: list[str], message
     with pytest.raises(CommandError, match=message):
         call_command("seed", *args, stdout=StringIO())
     assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("many", "'many' is not a whole number"), ("-5", "must be at least 0; got -5")],
+)
+def test_a_bad_number_on_the_command_line_is_a_message_not_a_traceback(
+    value: str, message: str, tmp_path: Path
+) -> None:
+    env = {**os.environ, "SECONDLINE_VAR_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "secondline.cli", "seed", "--tickets", value]
+    shown = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert shown.returncode == 2
+    assert f"secondline seed: error: argument --tickets: {message}" in shown.stderr
+    assert "Traceback" not in shown.stderr
 
 
 @pytest.mark.django_db

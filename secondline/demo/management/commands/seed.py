@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import time
 from typing import Any
 
@@ -9,13 +10,16 @@ from secondline.demo.seed import SEED_PASSWORD, seed
 
 
 def _count(minimum: int) -> Any:
+    """An argparse type: a refusal names the option and exits 2 on the command line (a
+    CommandError here would escape argparse as a traceback), a CommandError from call_command."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise CommandError(f"{text!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
         if value < minimum:
-            raise CommandError(f"must be at least {minimum}; got {value}")
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}; got {value}")
         return value
 
     return parse

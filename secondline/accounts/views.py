@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import segno
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,23 +29,25 @@ class CodeForm(forms.Form):
 
 
 def _next_url(request: HttpRequest) -> str:
+    """Where to go after the code: a path on this site (what the middleware sends), else home."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return "/"
+    on_this_site = url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    )
+    return target if on_this_site and target.startswith("/") else "/"
 
 
 @login_required
 def verify(request: HttpRequest) -> HttpResponse:
     """The step after the password for a user with an authenticator."""
     if request.session.get(second_factor.SESSION_KEY) != second_factor.VERIFY:
-        return redirect(_next_url(request))
+        return HttpResponseRedirect(_next_url(request))
     form = CodeForm(request.POST or None)
     if form.is_valid():
         device = second_factor.verify_code(acting_user(request), form.cleaned_data["code"])
         if device is not None:
             second_factor.mark_verified(request, device)
-            return redirect(_next_url(request))
+            return HttpResponseRedirect(_next_url(request))
         form.add_error("code", _("The code is wrong or has expired; try the next one."))
     context = {"form": form, "next": _next_url(request)}
     return render(request, "accounts/two_factor_verify.html", context)

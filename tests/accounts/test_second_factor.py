@@ -85,6 +85,31 @@ def test_it_asks_an_enrolled_agent_for_the_code_after_the_password(client: Any, 
     assert client.get("/desk/").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("given", "goes_to"),
+    [
+        ("/desk/?queue=all", "/desk/?queue=all"),
+        ("abc", "/"),  # a view's name to redirect(), once a 500
+        ("None", "/"),
+        ("https://elsewhere.example/", "/"),
+        ("//elsewhere.example/", "/"),
+    ],
+)
+def test_after_the_code_it_goes_only_to_a_path_on_this_site(
+    client: Any, agent: Any, given: str, goes_to: str
+) -> None:
+    device, _ = enrolled(agent)
+    sign_in(client, agent.username)
+    page = client.get("/account/two-factor/verify/", {"next": given})
+    assert page.status_code == 200
+    assert page.context["next"] == goes_to
+    with time_machine.travel(timezone.now() + timezone.timedelta(seconds=60)):
+        done = client.post("/account/two-factor/verify/", {"code": code_of(device), "next": given})
+    assert done["Location"] == goes_to
+    again = client.get("/account/two-factor/verify/", {"next": given})  # nothing owed now
+    assert again["Location"] == goes_to
+
+
 def test_a_backup_code_works_once(client: Any, agent: Any) -> None:
     _, codes = enrolled(agent)
     sign_in(client, agent.username)

@@ -15,7 +15,6 @@ from rest_framework.request import Request
 
 from secondline.accounts.models import User
 
-MAX_ID = 2**63 - 1  # the largest key a client may name; larger ones are a 400, not a 500
 #: The widest UTC offset any clock uses (Kiribati, UTC+14; the westmost is UTC-12). ISO 8601
 #: allows up to ±23:59, PostgreSQL refuses beyond ±15:59: a query must not reach it with one.
 MAX_UTC_OFFSET = dt.timedelta(hours=14)

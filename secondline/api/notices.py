@@ -22,9 +22,10 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 from rest_framework.views import APIView
 
-from secondline.accounts.api import MAX_ID, acting_user, validated
+from secondline.accounts.api import acting_user, validated
 from secondline.accounts.models import User
 from secondline.api.pagination import CreatedCursorPagination
+from secondline.common.ids import MAX_ID, row_id
 from secondline.subscriptions import audience, notices
 from secondline.subscriptions.models import Notice, Subscription
 from secondline.tickets import services
@@ -102,9 +103,10 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str) -> Response:
         person = acting_user(request)
-        if not pk.isdigit() or int(pk) > MAX_ID or not notices.mark_read(person, int(pk)):
+        notice_id = row_id(pk)
+        if notice_id is None or not notices.mark_read(person, notice_id):
             raise Http404
-        return Response(NoticeSerializer(notices.notices_of(person).get(pk=int(pk))).data)
+        return Response(NoticeSerializer(notices.notices_of(person).get(pk=notice_id)).data)
 
     @extend_schema(
         request=None,

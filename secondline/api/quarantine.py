@@ -18,9 +18,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from secondline.accounts.api import MAX_ID, acting_user, validated
+from secondline.accounts.api import acting_user, validated
 from secondline.accounts.models import User
 from secondline.api.pagination import ReceivedCursorPagination
+from secondline.common.ids import MAX_ID
 from secondline.mail import quarantine
 from secondline.mail.models import InboundMessage
 from secondline.tickets.choices import TicketType

@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from secondline.accounts.api import MAX_ID, PersonSerializer
+from secondline.accounts.api import PersonSerializer
 from secondline.accounts.models import Contract, Organization
 from secondline.billing.prepaid import PrepaidSummary, prepaid_summary
+from secondline.common.ids import MAX_ID
 from secondline.releases.urgent import instructions_for
 from secondline.sla.services import explanation
 from secondline.tickets.choices import (

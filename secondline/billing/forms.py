@@ -23,21 +23,29 @@ DURATION_RE = re.compile(
 
 
 def parse_duration(text: str) -> dt.timedelta:
-    """ "90", "90m", "1h30", "1h 30m", "1:30", "1.5h", "1,5ч" -> a duration."""
-    text = text.strip()
+    """ "90", "90m", "1h30", "1h 30m", "1:30", "1.5h", "1,5ч" -> a duration; ValueError for
+    anything else, a number past what a duration holds included."""
+    try:
+        return _duration(text.strip())
+    except (InvalidOperation, OverflowError) as exc:
+        raise ValueError(text) from exc
+
+
+def _duration(text: str) -> dt.timedelta:
     if ":" in text:
         hours, _sep, minutes = text.partition(":")
-        if hours.isdigit() and minutes.isdigit() and int(minutes) < 60:
+        if _plain_number(hours) and _plain_number(minutes) and int(minutes) < 60:
             return dt.timedelta(hours=int(hours), minutes=int(minutes))
         raise ValueError(text)
     match = DURATION_RE.match(text)
     if not text or match is None or not (match["h"] or match["m"]):
         raise ValueError(text)
-    try:
-        whole_hours = Decimal((match["h"] or "0").replace(",", "."))
-    except InvalidOperation as exc:
-        raise ValueError(text) from exc
+    whole_hours = Decimal((match["h"] or "0").replace(",", "."))
     return dt.timedelta(minutes=int(whole_hours * 60) + int(match["m"] or 0))
+
+
+def _plain_number(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 class LocalDateTimeField(forms.DateTimeField):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from secondline.accounts.api import MAX_ID, PersonSerializer
+from secondline.accounts.api import PersonSerializer
 from secondline.billing.models import (
     Activity,
     OutOfHoursRequest,
@@ -18,6 +18,7 @@ from secondline.billing.models import (
     WorkLog,
 )
 from secondline.billing.serializers_closing import CorrectionSerializer, StatementEventSerializer
+from secondline.common.ids import MAX_ID
 
 
 class WorkLogSerializer(serializers.ModelSerializer):

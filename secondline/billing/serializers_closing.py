@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from secondline.accounts.api import MAX_ID
 from secondline.billing.models import StatementCorrection, StatementEvent, StatementRevision
+from secondline.common.ids import MAX_ID
 
 
 def _hours() -> serializers.DecimalField:

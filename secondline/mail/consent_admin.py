@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 
+from secondline.common.ids import row_id
 from secondline.mail import consent
 from secondline.mail.models import Mailbox
 from secondline.mail.oauth2 import OAuth2Error
@@ -53,7 +54,8 @@ class ConsentAdminMixin(admin.ModelAdmin[Mailbox]):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        mailbox = Mailbox.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        pk = row_id(object_id)
+        mailbox = Mailbox.objects.filter(pk=pk).first() if pk else None
         context = dict(extra_context or {})
         if mailbox is not None and mailbox.auth == Mailbox.Auth.OAUTH2:
             context["oauth2_connect"] = {

@@ -15,7 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from secondline.accounts.access import organizations_visible_to
-from secondline.accounts.api import MAX_ID, acting_user
+from secondline.accounts.api import acting_user
+from secondline.common.ids import MAX_ID
 from secondline.privacy.export import organization_export
 from secondline.tickets.access import may_export_audit
 

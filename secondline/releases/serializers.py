@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from secondline.common.ids import MAX_ID
 from secondline.releases.models import (
     AlertWebhook,
     DutyShift,
@@ -17,8 +18,6 @@ from secondline.releases.models import (
     UpdatePlan,
     UrgentAlert,
 )
-
-MAX_ID = 2**63 - 1
 
 
 def _id_field(**kwargs: object) -> serializers.IntegerField:

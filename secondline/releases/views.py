@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.api import acting_user
 from secondline.accounts.models import User
+from secondline.common.ids import row_id
 from secondline.releases import duty, installing, plans, windows
 from secondline.releases.access import installations_visible_to, plans_visible_to
 from secondline.releases.models import (
@@ -85,7 +86,7 @@ def propose(request: HttpRequest, installation_id: int) -> HttpResponse:
 
 def _pk(text: str | None) -> int:
     """A posted id, or 0 (which matches nothing) when it is not a plain positive number."""
-    return int(text) if text and text.isdigit() and len(text) < 19 else 0
+    return row_id(text) or 0
 
 
 def _aware(text: str | None) -> dt.datetime | None:

@@ -4,9 +4,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from secondline.common.ids import MAX_ID
 from secondline.replies.models import CannedReply, Macro
-
-MAX_ID = 2**63 - 1
 
 
 class OwnedSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

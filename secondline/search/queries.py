@@ -62,8 +62,8 @@ def _pg_query(query: str) -> SearchQuery:
 def ranked(tickets: QuerySet[Ticket], query: str, internal: bool) -> QuerySet[Ticket]:
     """``tickets`` that match ``query``, best first (annotated with ``search_rank``)."""
     query = query[:MAX_QUERY_CHARS]
-    if not text.words(query):
-        return tickets.none()
+    if not text.words(query):  # punctuation alone: nothing to find, and still sortable by rank
+        return tickets.none().annotate(search_rank=Value(0, output_field=IntegerField()))
     if connection.vendor == "postgresql":
         column = "vector" if internal else "public_vector"
         search = _pg_query(query)

@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from secondline.accounts.models import Contract
 from secondline.calendar import BusinessCalendar
+from secondline.common.ids import row_id
 from secondline.sla.calendars import business_calendar
 from secondline.sla.models import SLAPlan, WorkingCalendar
 
@@ -18,7 +19,8 @@ DEFAULT_CALENDAR = "Russia, Moscow 10:00-19:00"
 
 def find_contract(reference: str) -> Contract:
     """A contract by its id or its number."""
-    match = Q(number=reference) | (Q(pk=int(reference)) if reference.isdigit() else Q())
+    pk = row_id(reference)
+    match = Q(number=reference) | (Q(pk=pk) if pk else Q())
     contract = (
         Contract.objects.filter(match)
         .select_related("calendar", "sla_plan", "customer")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import Organization, User
+from secondline.common.ids import row_id
 from secondline.sla import report as sla_report
 
 
@@ -35,10 +36,11 @@ def report(request: HttpRequest) -> HttpResponse:
     except ValueError:
         errors["month"] = _("Give the month as YYYY-MM, e.g. 2026-05.")
     organization = None
-    if org_id and (not org_id.isdigit() or len(org_id) > 18):
+    customer_id = row_id(org_id)
+    if org_id and customer_id is None:
         errors["organization"] = _("Choose a customer from the list.")
-    elif org_id:
-        organization = customers.filter(pk=int(org_id)).first()
+    elif customer_id is not None:
+        organization = customers.filter(pk=customer_id).first()
         if organization is None:
             raise Http404
     if errors:

@@ -23,13 +23,12 @@ from secondline.portal import presenters, queries
 from secondline.portal.forms import BulkForm, staff_choices
 from secondline.portal.views.common import safe_next
 from secondline.portal.views.ticket_list import (
-    chosen_sort,
     filter_choices,
+    list_filter,
     paginate,
     query_without,
 )
 from secondline.search import saved
-from secondline.search.queries import sees_internal
 from secondline.tickets import services
 from secondline.tickets.access import tickets_visible_to
 from secondline.tickets.choices import SETTABLE_STATUSES
@@ -64,20 +63,9 @@ def _queue_slug(request: HttpRequest) -> str:
 
 def _queue_tickets(request: HttpRequest, slug: str) -> Any:
     user: User = request.user  # type: ignore[assignment]
-    status = request.GET.get("status", "")
     # Finished tickets have no deadline ahead: the latest finished first (an index serves it)
-    default_sort = "updated" if status in queries.FINISHED_FILTERS else "due"
-    spec = queries.TicketFilter(
-        status=status,
-        type=request.GET.get("type", ""),
-        priority=request.GET.get("priority", ""),
-        q=request.GET.get("q", "")[:200],
-        sort=chosen_sort(request, default_sort),
-        organization=request.GET.get("organization", "")
-        if request.GET.get("organization", "").isdigit()
-        else "",
-        internal=sees_internal(user),
-    )
+    finished = request.GET.get("status", "") in queries.FINISHED_FILTERS
+    spec = list_filter(request, default_sort="updated" if finished else "due")
 
     tickets = tickets_visible_to(user)
     if slug != "all" or spec.status in ("", "open"):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from secondline.accounts import access
 from secondline.accounts.models import Contract, User
+from secondline.common.ids import row_id
 from secondline.portal import presenters
 from secondline.sla.calendars import business_calendar
 from secondline.sla.models import WorkingCalendar
@@ -46,8 +47,8 @@ SHOWN_DAYS = 10
 
 def _contract_for(user: User, requested: str) -> Contract | None:
     contracts = access.contracts_visible_to(user).filter(status=Contract.Status.ACTIVE)
-    if requested.isdigit():
-        chosen = contracts.filter(pk=int(requested)).first()
+    if (contract_id := row_id(requested)) is not None:
+        chosen = contracts.filter(pk=contract_id).first()
         if chosen is not None:
             return chosen
     return contracts.order_by("-starts_on", "pk").first()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from secondline.accounts.models import User
+from secondline.common.ids import row_id
 from secondline.portal import queries
 from secondline.search.queries import sees_internal
 from secondline.tickets.access import (
@@ -38,15 +39,19 @@ def chosen_sort(request: HttpRequest, default: str) -> str:
     return "relevance" if request.GET.get("q", "").strip() else default
 
 
-def list_filter(request: HttpRequest, default_status: str = "") -> queries.TicketFilter:
+def list_filter(
+    request: HttpRequest, default_status: str = "", default_sort: str = "updated"
+) -> queries.TicketFilter:
+    """The list's filter from the query string; what it cannot use is left out."""
     get = request.GET
+    organization = row_id(get.get("organization"))
     return queries.TicketFilter(
         status=get.get("status", default_status),
         type=get.get("type", ""),
         priority=get.get("priority", ""),
         q=get.get("q", "")[:200],
-        sort=chosen_sort(request, "updated"),
-        organization=get.get("organization", "") if get.get("organization", "").isdigit() else "",
+        sort=chosen_sort(request, default_sort),
+        organization=str(organization) if organization else "",
         internal=sees_internal(request.user),  # type: ignore[arg-type]
     )
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from secondline.accounts import access
 from secondline.accounts.models import User
+from secondline.common.ids import row_id
 from secondline.portal import panels, presenters
 from secondline.portal.forms import (
     DETAIL_FIELDS,
@@ -342,8 +343,9 @@ def ticket_watchers(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     ticket = load_ticket(request, pk)
     remove = request.POST.get("remove", "")
-    if remove.isdigit():
-        watcher = ticket.watchers.filter(pk=int(remove)).first()
+    if remove:
+        watcher_id = row_id(remove)
+        watcher = ticket.watchers.filter(pk=watcher_id).first() if watcher_id else None
         if watcher is not None:
             try:
                 services.remove_watcher(ticket, user, watcher)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from secondline.accounts import access
 from secondline.accounts.models import User
+from secondline.common.ids import row_id
 from secondline.portal.forms import LinkForm, MergeForm
 from secondline.portal.views.ticket_page import act, load_ticket
 from secondline.search.queries import ticket_by_number
@@ -57,14 +58,15 @@ def ticket_links(request: HttpRequest, pk: int) -> HttpResponse:
     """Link a related ticket (the form), or remove a link (``remove``: the other's id)."""
     user = _staff(request)
     remove = request.POST.get("remove", "")
-    if not remove.isdigit():
+    if not remove:
 
         def action(ticket: Ticket, data: dict[str, Any]) -> None:
             links.link_tickets(ticket, _other(user, data["ticket"], "ticket"), user)
 
         return act(request, pk, "link", LinkForm(request.POST), action, _("Related ticket linked."))
     ticket = load_ticket(request, pk)
-    other = tickets_visible_to(user).filter(pk=int(remove)).first()
+    other_id = row_id(remove)
+    other = tickets_visible_to(user).filter(pk=other_id).first() if other_id else None
     try:
         if other is None:
             raise ValidationError(_("No such ticket."))

@@ -11,12 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from secondline.accounts import second_factor
 from secondline.accounts.api import acting_user
+from secondline.common.forms import on_this_site
 
 
 class CodeForm(forms.Form):
@@ -29,12 +29,10 @@ class CodeForm(forms.Form):
 
 
 def _next_url(request: HttpRequest) -> str:
-    """Where to go after the code: a path on this site (what the middleware sends), else home."""
+    """Where to go after the code: a page of this site (the middleware sends its path), else
+    the home page."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    on_this_site = url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, request.is_secure()
-    )
-    return target if on_this_site and target.startswith("/") else "/"
+    return target if on_this_site(target, request) else "/"
 
 
 @login_required

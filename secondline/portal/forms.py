@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from secondline.accounts.models import Contract, User
+from secondline.common.forms import RowsField
 from secondline.mail.models import InboundMessage
 from secondline.tickets import rules
 from secondline.tickets.choices import (
@@ -318,7 +319,7 @@ class LinkForm(forms.Form):
 class BulkForm(forms.Form):
     ACTIONS = [("assign", _("Assign to")), ("status", _("Change status to"))]
 
-    tickets = forms.ModelMultipleChoiceField(  # type: ignore[var-annotated]
+    tickets = RowsField(
         queryset=None,
         error_messages={  # type: ignore[arg-type]
             "required": _("Select at least one ticket.")
@@ -405,7 +406,7 @@ class QuarantineDiscardForm(forms.Form):
         max_length=500,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. advertising, phishing")}),
     )
-    messages = forms.ModelMultipleChoiceField(
+    messages = RowsField(
         queryset=InboundMessage.objects.filter(status__in=InboundMessage.NOT_FILED).defer("raw"),
         required=False,
         widget=forms.MultipleHiddenInput,

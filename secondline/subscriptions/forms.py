@@ -4,12 +4,13 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from secondline.common.forms import RowsField
 from secondline.subscriptions.audience import followable_organizations
 from secondline.subscriptions.models import Subscription
 
 
 class SubscriptionForm(forms.ModelForm[Subscription]):
-    organizations = forms.ModelMultipleChoiceField(
+    organizations = RowsField(
         queryset=followable_organizations(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -12,9 +12,9 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from secondline.common.forms import on_this_site
 from secondline.tickets.attachments import UploadedFile
 
 
@@ -46,11 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def safe_next(request: HttpRequest, default: str = "/") -> str:
     """Where to go back to after a POST: only to this site, never to another host."""
     target = request.POST.get("next") or request.headers.get("referer") or default
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+    return target if on_this_site(target, request) else default
 
 
 @require_POST

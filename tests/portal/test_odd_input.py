@@ -1,10 +1,12 @@
-"""Whatever a query string holds, a page answers (a 200, a redirect, a 400 or a 404), never a
-500: every page without arguments and every page of one ticket, for staff and a customer, with
-odd values in every parameter the pages read."""
+"""Whatever a query string or a form holds, a page answers (a 200, a redirect, a 400 or a 404),
+never a 500: every page without arguments and every page of one ticket, for staff and a
+customer, with odd values in every parameter the pages read and in every field of every form
+they show."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -89,3 +91,60 @@ def test_removing_an_id_that_names_no_row_is_a_redirect_not_a_500(
     client.force_login(personas.agent)
     response = client.post(path.format(pk=ticket.pk), {"remove": given})
     assert response.status_code == 302
+
+
+FIELD_TAGS = {"input", "select", "textarea", "button"}
+
+
+class PostForms(HTMLParser):
+    """The POST forms of a page: their action and their fields' names and values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[str, dict[str, str]]] = []
+        self._fields: dict[str, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "form" and (found.get("method") or "").lower() == "post":
+            self._fields = {}
+            self.forms.append((found.get("action") or "", self._fields))
+        elif self._fields is not None and tag in FIELD_TAGS and (name := found.get("name")):
+            self._fields[name] = found.get("value") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._fields = None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["manager", "member"])
+def test_no_form_fails_on_an_odd_value(client: Any, personas: Any, who: str) -> None:
+    """Each field of each form on those pages in turn, the others as the page filled them."""
+    ticket = file_ticket(personas.member)
+    person = getattr(personas, who)
+    client.force_login(person)
+    client.raise_request_exception = False
+    tried: set[tuple[str, tuple[str, ...]]] = set()
+    failed = []
+    for path in pages(ticket.pk):
+        page = client.get(path)
+        if page.status_code != 200 or "html" not in page.get("Content-Type", ""):
+            continue
+        found = PostForms()
+        found.feed(page.content.decode())
+        for action, fields in found.forms:
+            action = action or path
+            if not action.startswith("/") or action in {"/logout/", "/language/"}:
+                continue
+            if (action, tuple(sorted(fields))) in tried:
+                continue
+            tried.add((action, tuple(sorted(fields))))
+            for name in set(fields) - {"csrfmiddlewaretoken"}:
+                for value in ["99999999999999999999", "²", "abc", ""]:
+                    response = client.post(action, {**fields, name: value})
+                    if response.status_code >= 500:
+                        failed.append(f"{action} {name}={value!r}: {response.status_code}")
+                client.force_login(person)  # a form may have signed the person out
+    assert tried, "no form found: the crawl is broken"
+    assert not failed, failed

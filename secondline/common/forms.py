@@ -1,0 +1,41 @@
+"""Form pieces every app's pages use: typed ids checked before the database sees them, and the
+page a person is sent back to."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from secondline.common.ids import row_id
+
+
+class RowsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Several rows chosen by id. Django checks each id's type, not its size: an id past the
+    database's integers reached the query and failed it (a 500). Such an id is refused here
+    with Django's own message, like a word."""
+
+    def clean(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            for pk in value:
+                if not isinstance(pk, Model) and row_id(str(pk)) is None:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    )
+        return super().clean(value)
+
+
+def on_this_site(target: str, request: HttpRequest) -> bool:
+    """Whether ``target`` is a page of this site to send a person to: a path ("/desk/") or an
+    absolute URL on this host, never another host, and never a bare word, which ``redirect()``
+    would take for a view's name."""
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return False
+    return target.startswith("/") or bool(urlsplit(target).netloc)

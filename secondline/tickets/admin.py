@@ -51,6 +51,9 @@ class EventInline(ViewOnly, admin.TabularInline[TicketEvent, Ticket]):
     model = TicketEvent
     extra = 0
     fields = EVENT_FIELDS
+    # An inline's form is built even when it only shows: a field the form cannot edit
+    # (created_at) must be read-only, or the ticket's page fails.
+    readonly_fields = EVENT_FIELDS
 
 
 @admin.register(Ticket)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
+
 MAX_ID = 2**63 - 1  # the largest key a 64-bit primary key holds; a larger one is refused, not a 500
+M = TypeVar("M", bound=Model)
 
 
 def row_id(text: str | None) -> int | None:
@@ -13,3 +18,10 @@ def row_id(text: str | None) -> int | None:
         return None
     value = int(text)
     return value if 0 < value <= MAX_ID else None
+
+
+def row_named(rows: QuerySet[M], text: str | None) -> M | None:
+    """The row of ``rows`` whose id ``text`` names; None when there is none, or when ``text``
+    names no id at all (no query then)."""
+    pk = row_id(text)
+    return rows.filter(pk=pk).first() if pk is not None else None

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 
-from secondline.common.ids import row_id
+from secondline.common.ids import row_named
 from secondline.mail import consent
 from secondline.mail.models import Mailbox
 from secondline.mail.oauth2 import OAuth2Error
@@ -54,8 +54,7 @@ class ConsentAdminMixin(admin.ModelAdmin[Mailbox]):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        pk = row_id(object_id)
-        mailbox = Mailbox.objects.filter(pk=pk).first() if pk else None
+        mailbox = row_named(Mailbox.objects.all(), object_id)
         context = dict(extra_context or {})
         if mailbox is not None and mailbox.auth == Mailbox.Auth.OAUTH2:
             context["oauth2_connect"] = {

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.api import acting_user
 from secondline.accounts.models import User
-from secondline.common.ids import row_id
+from secondline.common.ids import row_named
 from secondline.releases import duty, installing, plans, windows
 from secondline.releases.access import installations_visible_to, plans_visible_to
 from secondline.releases.models import (
@@ -66,7 +66,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 def propose(request: HttpRequest, installation_id: int) -> HttpResponse:
     """Staff offer the newest version to an installation on an older one."""
     installation = installations_visible_to(acting_user(request)).filter(pk=installation_id).first()
-    version = ProductVersion.objects.filter(pk=_pk(request.POST.get("version"))).first()
+    version = row_named(ProductVersion.objects.all(), request.POST.get("version"))
     if installation is None or version is None:
         raise Http404
     try:
@@ -82,11 +82,6 @@ def propose(request: HttpRequest, installation_id: int) -> HttpResponse:
         return redirect("releases:catalogue")
     messages.success(request, _("Update proposed on %(number)s.") % {"number": plan.ticket.number})
     return redirect("releases:plan", ticket_id=plan.ticket_id)
-
-
-def _pk(text: str | None) -> int:
-    """A posted id, or 0 (which matches nothing) when it is not a plain positive number."""
-    return row_id(text) or 0
 
 
 def _aware(text: str | None) -> dt.datetime | None:
@@ -113,11 +108,9 @@ def _decimal(text: str | None) -> Decimal | None:
 def _plan_action(request: HttpRequest, plan: UpdatePlan) -> Callable[[], object] | None:
     user = acting_user(request)
     action = request.POST.get("action")
-    window = InstallationWindow.objects.filter(
-        plan=plan, pk=_pk(request.POST.get("window"))
-    ).first()
+    window = row_named(InstallationWindow.objects.filter(plan=plan), request.POST.get("window"))
     if action == "propose":
-        engineer = User.objects.filter(pk=_pk(request.POST.get("engineer"))).first()
+        engineer = row_named(User.objects.all(), request.POST.get("engineer"))
         starts, ends = _aware(request.POST.get("starts_at")), _aware(request.POST.get("ends_at"))
         estimate = _decimal(request.POST.get("estimate_hours"))
         if engineer is None or starts is None or ends is None or estimate is None:
@@ -136,9 +129,7 @@ def _plan_action(request: HttpRequest, plan: UpdatePlan) -> Callable[[], object]
     if action == "ask_another" and window is not None:
         return lambda: windows.ask_another_window(window, user, request.POST.get("comment", ""))
     if action == "installed":
-        version = ProductVersion.objects.filter(
-            pk=_pk(request.POST.get("installed_version"))
-        ).first()
+        version = row_named(ProductVersion.objects.all(), request.POST.get("installed_version"))
         started, finished = (
             _aware(request.POST.get("started_at")),
             _aware(request.POST.get("finished_at")),

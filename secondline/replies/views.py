@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
-from secondline.common.ids import row_id
+from secondline.common.ids import row_named
 from secondline.replies import services
 from secondline.replies.forms import CannedReplyForm, MacroForm
 from secondline.replies.models import CannedReply, Macro
@@ -92,8 +92,7 @@ def insert(request: HttpRequest, ticket_pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     ticket = get_ticket_for(user, ticket_pk)
     chosen = request.GET.get("reply", "")
-    chosen_id = row_id(chosen)
-    reply = services.replies_for(user).filter(pk=chosen_id).first() if chosen_id else None
+    reply = row_named(services.replies_for(user), chosen)
     body = services.reply_text(reply, ticket, user) if reply else request.GET.get("body", "")
     return render(request, "replies/answer_box.html", {"body": body})
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from secondline.common.ids import MAX_ID, row_id
+from secondline.accounts.models import Organization
+from secondline.common.ids import MAX_ID, row_id, row_named
 
 
 @pytest.mark.parametrize(
@@ -37,3 +40,14 @@ def test_a_row_id_is_a_plain_positive_number_a_key_can_hold(
 def test_any_text_gives_an_id_in_range_or_none_and_never_raises(text: str) -> None:
     found = row_id(text)
     assert found is None or (1 <= found <= MAX_ID and str(found) == text.lstrip("0"))
+
+
+@pytest.mark.django_db
+def test_the_row_named_by_a_typed_id(personas: Any, django_assert_num_queries: Any) -> None:
+    customers = Organization.objects.all()
+    assert row_named(customers, str(personas.customer.pk)) == personas.customer
+    assert row_named(customers, str(MAX_ID)) is None
+    with django_assert_num_queries(0):  # an id that names nothing is not looked for
+        assert row_named(customers, "99999999999999999999") is None
+        assert row_named(customers, "²") is None
+        assert row_named(customers, None) is None

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from secondline.accounts import access
 from secondline.accounts.models import Contract, User
-from secondline.common.ids import row_id
+from secondline.common.ids import row_named
 from secondline.portal import presenters
 from secondline.sla.calendars import business_calendar
 from secondline.sla.models import WorkingCalendar
@@ -47,10 +47,9 @@ SHOWN_DAYS = 10
 
 def _contract_for(user: User, requested: str) -> Contract | None:
     contracts = access.contracts_visible_to(user).filter(status=Contract.Status.ACTIVE)
-    if (contract_id := row_id(requested)) is not None:
-        chosen = contracts.filter(pk=contract_id).first()
-        if chosen is not None:
-            return chosen
+    chosen = row_named(contracts, requested)
+    if chosen is not None:
+        return chosen
     return contracts.order_by("-starts_on", "pk").first()
 
 

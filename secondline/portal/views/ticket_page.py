@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.common.ids import row_id
+from secondline.common.ids import row_named
 from secondline.portal import panels, presenters
 from secondline.portal.forms import (
     DETAIL_FIELDS,
@@ -344,8 +344,7 @@ def ticket_watchers(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = load_ticket(request, pk)
     remove = request.POST.get("remove", "")
     if remove:
-        watcher_id = row_id(remove)
-        watcher = ticket.watchers.filter(pk=watcher_id).first() if watcher_id else None
+        watcher = row_named(ticket.watchers.all(), remove)
         if watcher is not None:
             try:
                 services.remove_watcher(ticket, user, watcher)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.common.ids import row_id
+from secondline.common.ids import row_named
 from secondline.portal.forms import LinkForm, MergeForm
 from secondline.portal.views.ticket_page import act, load_ticket
 from secondline.search.queries import ticket_by_number
@@ -65,8 +65,7 @@ def ticket_links(request: HttpRequest, pk: int) -> HttpResponse:
 
         return act(request, pk, "link", LinkForm(request.POST), action, _("Related ticket linked."))
     ticket = load_ticket(request, pk)
-    other_id = row_id(remove)
-    other = tickets_visible_to(user).filter(pk=other_id).first() if other_id else None
+    other = row_named(tickets_visible_to(user), remove)
     try:
         if other is None:
             raise ValidationError(_("No such ticket."))

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 
 from secondline.accounts.models import Organization
-from secondline.common.ids import row_id
+from secondline.common.ids import row_named
 from secondline.privacy.export import organization_export
 
 
@@ -24,8 +24,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, organization: str, file: str, **options: Any) -> None:
         found = Organization.objects.filter(name=organization).first()
-        if found is None and (pk := row_id(organization)):
-            found = Organization.objects.filter(pk=pk).first()
+        if found is None:
+            found = row_named(Organization.objects.all(), organization)
         if found is None:
             raise CommandError(f"No organisation is called or numbered {organization!r}.")
         data = json.dumps(organization_export(found, None), cls=DjangoJSONEncoder, indent=1)

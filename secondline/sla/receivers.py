@@ -49,9 +49,8 @@ def moves_a_clock(event: TicketEvent, ticket: Ticket) -> bool:
     where it was, and the sweep still finds the next change of state on time."""
     if event.kind != Kind.COMMENTED:
         return True
-    answered = event.is_public and event.actor is not None and event.actor.is_contractor
     resumed = ticket.sla_paused_since is not None and ticket.status != Status.WAITING_FOR_CUSTOMER
-    return answered or resumed
+    return services.is_contractor_answer(event) or resumed
 
 
 @receiver(ticket_committed, dispatch_uid="sla.send_alerts")

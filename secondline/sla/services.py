@@ -325,8 +325,14 @@ def is_first_reaction(event: TicketEvent) -> bool:
     if not event.actor.is_contractor:
         return False
     if event.kind == TicketEvent.Kind.COMMENTED:
-        return event.is_public
+        return is_contractor_answer(event)
     return event.kind == TicketEvent.Kind.STATUS_CHANGED and event.old_value == Status.NEW
+
+
+def is_contractor_answer(event: TicketEvent) -> bool:
+    """A comment the customer can read, written by the contractor's staff: what counts as a
+    reaction and as an update the contract owes."""
+    return event.is_public and event.actor is not None and event.actor.is_contractor
 
 
 # -- state changes, once each -----------------------------------------------------------------

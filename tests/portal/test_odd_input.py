@@ -5,14 +5,13 @@ they show."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.factories import file_ticket
+from tests.portal.test_russian_everywhere import named_routes
 
 PARAMETERS = [
     *("body", "contract", "csv", "day", "format", "lang", "month", "next", "organization"),
@@ -20,22 +19,13 @@ PARAMETERS = [
     *("unassigned", "view", "week"),
 ]
 ODD_VALUES = ["99999999999999999999", "²", "%", "'", "\x00", "abc", "-1", "2026-13"]
-SKIPPED = ("admin/", "api/", "static/", "media/", "logout/")
-
-
-def _routes(resolver: URLResolver, prefix: str = "") -> Iterator[str]:
-    for pattern in resolver.url_patterns:
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            yield from _routes(pattern, route)
-        elif isinstance(pattern, URLPattern):
-            yield route
+SKIPPED = ("static/", "media/", "logout/")  # besides the API and the back office
 
 
 def pages(ticket_pk: int) -> list[str]:
     """The paths with no argument but a ticket's id (regex routes aside)."""
     found = set()
-    for route in _routes(get_resolver()):
+    for _name, route in named_routes():
         route = route.replace("<int:pk>", str(ticket_pk))
         route = route.replace("<int:ticket_id>", str(ticket_pk))
         route = route.replace("<int:ticket_pk>", str(ticket_pk))

@@ -25,7 +25,7 @@ class UserLanguageMiddleware:
         language = getattr(user, "language", "") if user and user.is_authenticated else ""
         if language:
             translation.activate(language)
-            request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+            request.LANGUAGE_CODE = language
         try:
             response = self.get_response(request)
             # a token caller's language is switched inside the view (accounts.tokens)

@@ -55,7 +55,7 @@ class Organization(models.Model):
 
 
 class SupportUserManager(UserManager["User"]):
-    def create_superuser(  # type: ignore[override]
+    def create_superuser(
         self, username: str, email: str | None = None, password: str | None = None, **extra: Any
     ) -> User:
         """An administrator made on the command line belongs to the contractor's team."""

@@ -74,7 +74,7 @@ class UnreadFilterSerializer(serializers.Serializer):
     )
 
 
-class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The caller's notifications, newest first (the desk's list); ``read`` marks one read,
     ``read-all`` all of them; ``unread-count`` is the desk header's number."""
 
@@ -179,7 +179,7 @@ class WatchSerializer(serializers.Serializer):
     )
 
 
-class WatchingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class WatchingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The tickets the caller watches (hears about by email as a watcher): POST one to watch
     it, DELETE ``/api/watching/{ticket id}/`` to stop; the same rules as the ticket page's
     watchers (tickets.services.add_watcher, remove_watcher)."""

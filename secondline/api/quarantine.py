@@ -104,7 +104,7 @@ class AcceptedSerializer(serializers.Serializer):
     comment = serializers.IntegerField()
 
 
-class QuarantineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class QuarantineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Emails the intake did not file, newest first (``?status=`` picks the desk's tab)."""
 
     serializer_class = QuarantinedSerializer

@@ -51,7 +51,7 @@ class TicketRelationsMixin:
         if original is None:
             return _no_such("original")
         merged = merging.merge_tickets(ticket, original, user, Channel.API)
-        return self._answer(merged)  # type: ignore[attr-defined,no-any-return]
+        return self._answer(merged)  # type: ignore[attr-defined]
 
     @extend_schema(methods=["get"], responses=s.RelatedTicketSerializer(many=True))
     @extend_schema(

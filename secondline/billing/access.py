@@ -31,7 +31,7 @@ CUSTOMER_STATEMENT_STATUSES = (
 )
 
 
-def _get(queryset: QuerySet, pk: int | str):  # type: ignore[type-arg, no-untyped-def]
+def _get(queryset: QuerySet, pk: int | str):
     try:
         return queryset.get(pk=int(pk))
     except (ValueError, TypeError, OverflowError, queryset.model.DoesNotExist) as exc:

@@ -117,11 +117,11 @@ class Statement(HoursOfMinutes, models.Model):
 
     @property
     def prepaid_hours_used(self) -> Decimal:
-        return rules.hours(self.prepaid_minutes_used)  # type: ignore[arg-type]
+        return rules.hours(self.prepaid_minutes_used)
 
     @property
     def prepaid_hours_left(self) -> Decimal:
-        return rules.hours(self.prepaid_minutes_left)  # type: ignore[arg-type]
+        return rules.hours(self.prepaid_minutes_left)
 
     def is_final(self) -> bool:
         return self.status == self.Status.APPROVED

@@ -11,7 +11,7 @@ from secondline.common.email import automatic_headers
 
 
 @shared_task(bind=True, max_retries=8, default_retry_delay=60, acks_late=True)
-def send_email(self, to: str, subject: str, body: str) -> None:  # type: ignore[no-untyped-def]
+def send_email(self, to: str, subject: str, body: str) -> None:
     """Send one billing email; retried with back-off when the SMTP server fails."""
     message = EmailMessage(
         subject,

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from secondline.common.ids import row_id
 
 
-class RowsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class RowsField(forms.ModelMultipleChoiceField):
     """Several rows chosen by id. Django checks each id's type, not its size: an id past the
     database's integers reached the query and failed it (a 500). Such an id is refused here
     with Django's own message, like a word."""

@@ -93,7 +93,7 @@ def is_current(stored: str) -> bool:
     return True
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField):
     """Text stored encrypted, read as plain text. The empty value stays empty (a mailbox
     without a password is told apart without a key); a lookup on the column never matches
     (each encryption differs), so nothing filters on it."""

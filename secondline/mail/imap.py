@@ -32,7 +32,7 @@ SIZE_ITEM = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+) UID (\
 class RawMessage(MailMessage):
     """A fetched message kept as the server's exact bytes (imap-tools would re-parse it)."""
 
-    def __init__(self, fetch_data: list) -> None:  # type: ignore[type-arg]
+    def __init__(self, fetch_data: list) -> None:
         raw, uid_data, flag_data = self._get_message_data_parts(fetch_data)
         self._raw_uid_data = uid_data
         self._raw_flag_data = flag_data

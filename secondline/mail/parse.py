@@ -120,7 +120,7 @@ def parse(
 def _parse(
     raw: bytes, pol: policy.Policy, max_parts: int, html_budget: HtmlBudget
 ) -> ParsedMessage:
-    msg = email.message_from_bytes(repair_folding(raw), policy=pol)  # type: ignore[arg-type]
+    msg = email.message_from_bytes(repair_folding(raw), policy=pol)
     hint = declared_charset(msg)
     walk = Walk(max_parts=max(0, max_parts), hint=hint)
     walk_parts(msg, walk)

@@ -57,7 +57,7 @@ def _send(notification_id: int) -> tuple[str, Exception | None]:
 
 
 @shared_task(bind=True, max_retries=8, default_retry_delay=30, acks_late=True)
-def deliver_notification(self, notification_id: int) -> str:  # type: ignore[no-untyped-def]
+def deliver_notification(self, notification_id: int) -> str:
     """Send one queued notification; retried with back-off when the SMTP server fails."""
     result, exc = _send(notification_id)
     if exc is None:
@@ -125,7 +125,7 @@ def process_pending() -> int:
 
 
 @shared_task(bind=True, max_retries=8, default_retry_delay=60, acks_late=True)
-def send_sender_reply(self, reply_id: int) -> str:  # type: ignore[no-untyped-def]
+def send_sender_reply(self, reply_id: int) -> str:
     """Tell an unknown sender how to file a ticket (once per sender per day)."""
     reply = SenderReply.objects.filter(pk=reply_id, sent_at__isnull=True).first()
     if reply is None:
@@ -142,7 +142,7 @@ def send_sender_reply(self, reply_id: int) -> str:  # type: ignore[no-untyped-de
 
 
 @shared_task(bind=True, max_retries=8, default_retry_delay=60, acks_late=True)
-def send_urgent_confirmation(self, confirmation_id: int) -> str:  # type: ignore[no-untyped-def]
+def send_urgent_confirmation(self, confirmation_id: int) -> str:
     """Email a contact the link that confirms their Urgent incident (mail/urgent.py)."""
     confirmation = (
         UrgentConfirmation.objects.select_related("ticket", "contact")

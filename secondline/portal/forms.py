@@ -321,9 +321,7 @@ class BulkForm(forms.Form):
 
     tickets = RowsField(
         queryset=None,
-        error_messages={  # type: ignore[arg-type]
-            "required": _("Select at least one ticket.")
-        },
+        error_messages={"required": _("Select at least one ticket.")},
     )
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     assignee = forms.ModelChoiceField(
@@ -371,7 +369,7 @@ class PhoneCallForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class ContactChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class ContactChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj} · {obj.organization} · {obj.email}"
 

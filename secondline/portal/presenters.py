@@ -70,7 +70,7 @@ def live_sla_state(ticket: Ticket, now: dt.datetime | None = None) -> str:
 
 def _label(choices: type, value: str) -> str:
     try:
-        return str(choices(value).label)  # type: ignore[call-arg]
+        return str(choices(value).label)
     except ValueError:
         return value or "—"
 

@@ -66,7 +66,7 @@ class UserAdmin(AccountsUserAdmin):
                     contact,
                     by=acting_user(request),
                     reason=reason,
-                    channel=Channel.WEB,  # type: ignore[arg-type]
+                    channel=Channel.WEB,
                 )
             except ValidationError as error:
                 self.message_user(request, f"{contact}: {' '.join(error.messages)}", messages.ERROR)

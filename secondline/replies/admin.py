@@ -4,14 +4,14 @@ from secondline.replies.models import CannedReply, Macro
 
 
 @admin.register(CannedReply)
-class CannedReplyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CannedReplyAdmin(admin.ModelAdmin):
     list_display = ("title", "language", "owner", "updated_at")
     list_filter = ("language",)
     search_fields = ("title", "body")
 
 
 @admin.register(Macro)
-class MacroAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class MacroAdmin(admin.ModelAdmin):
     list_display = ("title", "status", "priority", "assign", "owner", "updated_at")
     list_filter = ("status", "priority")
     search_fields = ("title", "reply")

@@ -11,7 +11,7 @@ from secondline.accounts.models import User
 from secondline.replies.models import CannedReply, Macro
 
 
-class TeamWide(forms.ModelForm):  # type: ignore[type-arg]
+class TeamWide(forms.ModelForm):
     team = forms.BooleanField(label=_("For the whole team"), required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:

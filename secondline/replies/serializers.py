@@ -8,7 +8,7 @@ from secondline.common.ids import MAX_ID
 from secondline.replies.models import CannedReply, Macro
 
 
-class OwnedSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class OwnedSerializer(serializers.ModelSerializer):
     team = serializers.BooleanField(
         required=False,
         default=False,
@@ -19,7 +19,7 @@ class OwnedSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     def to_internal_value(self, data: Any) -> Any:
         values = super().to_internal_value(data)
-        model: Any = self.Meta.model  # type: ignore[attr-defined]
+        model: Any = self.Meta.model
         instance = model(**{k: v for k, v in values.items() if k != "team"})
         instance.clean()  # the model's rules, as per-field 400s (api/errors.py)
         return values
@@ -53,16 +53,16 @@ class MacroSerializer(OwnedSerializer):
         read_only_fields = ["id", "updated_at"]
 
 
-class TicketRefSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class TicketRefSerializer(serializers.Serializer):
     ticket = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
-class RenderedSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class RenderedSerializer(serializers.Serializer):
     title = serializers.CharField()
     body = serializers.CharField()
 
 
-class AppliedSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class AppliedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.CharField()
     status = serializers.CharField()

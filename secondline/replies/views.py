@@ -10,13 +10,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from secondline.accounts.access import AccessDenied
-from secondline.accounts.models import User
+from secondline.accounts.requests import SignedInRequest
 from secondline.common.ids import row_named
 from secondline.replies import services
 from secondline.replies.forms import CannedReplyForm, MacroForm
@@ -30,8 +30,8 @@ View = Callable[..., HttpResponse]
 def staff_only(view: View) -> View:
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_contractor:  # type: ignore[union-attr]
+    def wrapper(request: SignedInRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_contractor:
             raise Http404
         return view(request, *args, **kwargs)
 
@@ -40,9 +40,9 @@ def staff_only(view: View) -> View:
 
 @staff_only
 @require_http_methods(["GET", "POST"])
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: SignedInRequest) -> HttpResponse:
     """One's canned replies and macros, and the team's; forms to add more."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     kind = request.POST.get("kind")
     reply_form = CannedReplyForm(request.POST if kind == "reply" else None, user=user)
     macro_form = MacroForm(request.POST if kind == "macro" else None, user=user)
@@ -68,8 +68,8 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 @staff_only
 @require_POST
-def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def delete(request: SignedInRequest, kind: str, pk: int) -> HttpResponse:
+    user = request.user
     item: CannedReply | Macro
     if kind == "reply":
         item = get_object_or_404(CannedReply, pk=pk)
@@ -86,10 +86,10 @@ def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 @staff_only
 @require_GET
-def insert(request: HttpRequest, ticket_pk: int) -> HttpResponse:
+def insert(request: SignedInRequest, ticket_pk: int) -> HttpResponse:
     """The answer box with the chosen canned reply's text, filled for this ticket (htmx swaps
     it in; the agent can still edit before sending)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     ticket = get_ticket_for(user, ticket_pk)
     chosen = request.GET.get("reply", "")
     reply = row_named(services.replies_for(user), chosen)
@@ -99,8 +99,8 @@ def insert(request: HttpRequest, ticket_pk: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def apply(request: HttpRequest, pk: int, ticket_pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def apply(request: SignedInRequest, pk: int, ticket_pk: int) -> HttpResponse:
+    user = request.user
     ticket = get_ticket_for(user, ticket_pk)
     macro = services.macros_for(user).filter(pk=pk).first()
     if macro is None:

@@ -10,7 +10,7 @@ from secondline.search.models import FtsText
 
 
 @FtsText.register_lookup
-class Match(Lookup):  # type: ignore[type-arg]
+class Match(Lookup):
     """``TicketIndex.objects.filter(fts__match=fts5_query)`` → ``search_ticket_fts MATCH %s``."""
 
     lookup_name = "match"

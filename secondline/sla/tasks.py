@@ -26,7 +26,7 @@ def sweep_sla() -> int:
 
 
 @shared_task(bind=True, max_retries=8, default_retry_delay=30, acks_late=True)
-def send_sla_alert(self, event_id: int, user_id: int) -> str:  # type: ignore[no-untyped-def]
+def send_sla_alert(self, event_id: int, user_id: int) -> str:
     """Email one person about one SLA state change, retried while the SMTP server fails."""
     event = (
         TicketEvent.objects.select_related(

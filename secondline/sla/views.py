@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from secondline.accounts import access
-from secondline.accounts.models import Organization, User
+from secondline.accounts.models import Organization
+from secondline.accounts.requests import SignedInRequest
 from secondline.common.ids import row_id
 from secondline.sla import report as sla_report
 
 
 @login_required
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: SignedInRequest) -> HttpResponse:
     """/sla/report/?organization=ID&month=YYYY-MM[&format=csv]: the contractor's staff for any
     customer, a customer's people for their own organisation only."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     customers = access.organizations_visible_to(user).filter(kind=Organization.Kind.CUSTOMER)
     month_text = request.GET.get("month") or timezone.localdate().strftime("%Y-%m")
     org_id = request.GET.get("organization") or (

@@ -50,7 +50,7 @@ def notice_kind(change: Change) -> str | None:
 def subscription_of(person: User) -> Subscription:
     """The person's subscription, or the default one (my tickets and my customers, by email)."""
     try:
-        return person.subscription  # type: ignore[no-any-return]
+        return person.subscription
     except Subscription.DoesNotExist:
         return Subscription(person=person)
 

@@ -12,14 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from secondline.accounts.models import User
+from secondline.accounts.requests import SignedInRequest
 from secondline.subscriptions import audience, notices
 from secondline.subscriptions.forms import SubscriptionForm
 
 PAGE_SIZE = 50
 
 
-def _staff(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
+def _staff(request: SignedInRequest) -> User:
+    user = request.user
     if not (user.is_active and user.is_contractor):
         raise Http404
     return user
@@ -27,7 +28,7 @@ def _staff(request: HttpRequest) -> User:
 
 @login_required
 @require_GET
-def notice_list(request: HttpRequest) -> HttpResponse:
+def notice_list(request: SignedInRequest) -> HttpResponse:
     person = _staff(request)
     page = Paginator(notices.notices_of(person), PAGE_SIZE).get_page(request.GET.get("page"))
     form = SubscriptionForm(instance=audience.subscription_of(person))
@@ -36,7 +37,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def notice_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_open(request: SignedInRequest, pk: int) -> HttpResponse:
     """Follow a notice to its ticket, marking it read on the way."""
     person = _staff(request)
     notice = notices.notices_of(person).filter(pk=pk).first()
@@ -48,11 +49,11 @@ def notice_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notice_read(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_read(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _staff(request)
     if not notices.mark_read(person, pk):
         raise Http404
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         notice = notices.notices_of(person).get(pk=pk)
         return _fragment(request, person, "subscriptions/includes/notice.html", notice=notice)
     return redirect("subscriptions:list")
@@ -60,7 +61,7 @@ def notice_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notice_read_all(request: HttpRequest) -> HttpResponse:
+def notice_read_all(request: SignedInRequest) -> HttpResponse:
     person = _staff(request)
     notices.mark_all_read(person)
     messages.success(request, _("All notifications are marked read."))
@@ -69,7 +70,7 @@ def notice_read_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def unread_badge(request: HttpRequest) -> HttpResponse:
+def unread_badge(request: SignedInRequest) -> HttpResponse:
     """The header's unread count, refreshed by htmx every minute."""
     person = _staff(request)
     return _fragment(request, person, "subscriptions/includes/badge.html", oob=False)
@@ -84,7 +85,7 @@ def _fragment(
 
 @login_required
 @require_POST
-def subscription(request: HttpRequest) -> HttpResponse:
+def subscription(request: SignedInRequest) -> HttpResponse:
     person = _staff(request)
     form = SubscriptionForm(request.POST, instance=audience.subscription_of(person))
     if form.is_valid():

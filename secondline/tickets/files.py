@@ -69,7 +69,7 @@ def discard_after_request(sender: Any, **kwargs: Any) -> None:
 def sweep_orphans(older_than: dt.timedelta = dt.timedelta(hours=1)) -> int:
     """Delete attachment files no row names that are older than ``older_than`` (younger ones
     may belong to a transaction still open); returns how many."""
-    storage = Attachment._meta.get_field("file").storage  # type: ignore[union-attr]
+    storage = Attachment._meta.get_field("file").storage
     if not storage.exists(FOLDER):
         return 0
     cutoff = timezone.now() - older_than

@@ -14,6 +14,8 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.views.decorators.http import require_POST
 
+from secondline.accounts.models import User
+from secondline.accounts.requests import SignedInRequest
 from secondline.common.forms import on_this_site
 from secondline.tickets.attachments import UploadedFile
 
@@ -37,8 +39,8 @@ def uploads(files: list[Any]) -> list[UploadedFile]:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    if request.user.is_contractor:  # type: ignore[union-attr]
+def home(request: SignedInRequest) -> HttpResponse:
+    if request.user.is_contractor:
         return redirect("portal:queue")
     return redirect("portal:ticket_list")
 
@@ -56,9 +58,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(safe_next(request))
     if language not in dict(settings.LANGUAGES):
         return response
-    if request.user.is_authenticated:
-        request.user.language = language  # type: ignore[union-attr]
-        request.user.save(update_fields=["language"])  # type: ignore[union-attr]
+    if isinstance(request.user, User):  # signed in: the profile keeps it
+        request.user.language = language
+        request.user.save(update_fields=["language"])
     translation.activate(language)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from secondline.accounts import access
 from secondline.accounts.models import Organization, User
+from secondline.accounts.requests import HtmxRequest, SignedInRequest
 from secondline.portal import presenters, queries
 from secondline.portal.forms import BulkForm, staff_choices
 from secondline.portal.views.common import safe_next
@@ -41,15 +42,15 @@ def contractor_only(view: View) -> View:
     """Desk pages belong to the contractor's staff; a customer is sent to their own tickets."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated and request.htmx:  # type: ignore[attr-defined]
+    def wrapper(request: HtmxRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not isinstance(request.user, User) and request.htmx:
             # a polled fragment after the session expired: reload the whole page to sign in
             response = HttpResponse(status=204)
             response["HX-Redirect"] = f"{reverse('login')}?next={reverse('portal:queue')}"
             return response
-        if not request.user.is_authenticated:
+        if not isinstance(request.user, User):  # signed out
             return redirect_to_login(request.get_full_path())
-        if not request.user.is_contractor:  # type: ignore[union-attr]
+        if not request.user.is_contractor:
             return redirect("portal:ticket_list")
         return view(request, *args, **kwargs)
 
@@ -61,8 +62,8 @@ def _queue_slug(request: HttpRequest) -> str:
     return slug if slug in queries.QUEUE_BY_SLUG else "unassigned"
 
 
-def _queue_tickets(request: HttpRequest, slug: str) -> Any:
-    user: User = request.user  # type: ignore[assignment]
+def _queue_tickets(request: SignedInRequest, slug: str) -> Any:
+    user = request.user
     # Finished tickets have no deadline ahead: the latest finished first (an index serves it)
     finished = request.GET.get("status", "") in queries.FINISHED_FILTERS
     spec = list_filter(request, default_sort="updated" if finished else "due")
@@ -73,14 +74,14 @@ def _queue_tickets(request: HttpRequest, slug: str) -> Any:
     return spec, queries.filtered(tickets, spec)
 
 
-def _tabs(request: HttpRequest) -> list[tuple[queries.Queue, int]]:
-    counts = queries.queue_counts(request.user)  # type: ignore[arg-type]
+def _tabs(request: SignedInRequest) -> list[tuple[queries.Queue, int]]:
+    counts = queries.queue_counts(request.user)
     return [(queue, counts[queue.slug]) for queue in queries.QUEUES]
 
 
 @contractor_only
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: SignedInRequest) -> HttpResponse:
     slug = _queue_slug(request)
     spec, tickets = _queue_tickets(request, slug)
     page = paginate(request, tickets, capped=True)
@@ -97,7 +98,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "spec": spec,
             "query": query.urlencode(),
             "sort_query": query_without(request, "page", "sort"),
-            "saved_views": saved.views_for(request.user),  # type: ignore[arg-type]
+            "saved_views": saved.views_for(request.user),
             "view_query": query_without(request, "page"),
             "staff": staff_choices(),
             "organizations": Organization.objects.filter(kind=Organization.Kind.CUSTOMER),
@@ -110,7 +111,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @contractor_only
 @require_GET
-def queue_counts(request: HttpRequest) -> HttpResponse:
+def queue_counts(request: SignedInRequest) -> HttpResponse:
     """The queue tabs' counts; the queue page polls this fragment every 30 seconds."""
     return render(
         request,
@@ -124,12 +125,12 @@ def queue_counts(request: HttpRequest) -> HttpResponse:
 
 @contractor_only
 @require_POST
-def bulk(request: HttpRequest) -> HttpResponse:
+def bulk(request: SignedInRequest) -> HttpResponse:
     """Assign or move several tickets, each through the service, in one transaction.
 
     A ticket the rules refuse is reported by number and left as it was; the others change.
     """
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     back = safe_next(request, default=reverse("portal:queue"))
     form = BulkForm(request.POST, tickets=tickets_visible_to(user))
     if not form.is_valid():
@@ -177,12 +178,12 @@ def _first_message(exc: Exception) -> str:
 
 @contractor_only
 @require_POST
-def save_view(request: HttpRequest) -> HttpResponse:
+def save_view(request: SignedInRequest) -> HttpResponse:
     """Keep the queue's current filters and sort under a name (shared if asked)."""
     query = request.POST.get("query", "")
     try:
         view = saved.save_view(
-            request.user,  # type: ignore[arg-type]
+            request.user,
             request.POST.get("name", ""),
             query,
             shared=bool(request.POST.get("shared")),
@@ -197,12 +198,12 @@ def save_view(request: HttpRequest) -> HttpResponse:
 
 @contractor_only
 @require_POST
-def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
-    view = saved.views_for(request.user).filter(pk=pk).first()  # type: ignore[arg-type]
+def delete_view(request: SignedInRequest, pk: int) -> HttpResponse:
+    view = saved.views_for(request.user).filter(pk=pk).first()
     if view is None:
         raise Http404
     try:
-        saved.delete_view(request.user, view)  # type: ignore[arg-type]
+        saved.delete_view(request.user, view)
     except access.AccessDenied as exc:
         messages.error(request, str(exc))
     else:
@@ -212,8 +213,8 @@ def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @contractor_only
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def dashboard(request: SignedInRequest) -> HttpResponse:
+    user = request.user
     bars = queries.sla_by_day(user)
     peak = max((bar.total for bar in bars), default=0) or 1
     by_sla = queries.open_by_sla_state(user)

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from secondline.accounts import access
 from secondline.accounts.models import Contract, User
+from secondline.accounts.requests import SignedInRequest
 from secondline.portal import presenters
 from secondline.portal.forms import (
     NewTicketForm,
@@ -56,9 +57,13 @@ def _active_contracts(user: User) -> QuerySet[Contract]:
     return access.contracts_visible_to(user).filter(pk__in=list(active))
 
 
-def _new_ticket_page(request: HttpRequest, form: NewTicketForm, status: int = 200) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    template = "portal/new_ticket_fields.html" if request.htmx else "portal/new_ticket.html"  # type: ignore[attr-defined]
+def _new_ticket_page(
+    request: SignedInRequest, form: NewTicketForm, status: int = 200, fields_only: bool = False
+) -> HttpResponse:
+    """The form's whole page, or only its fields for htmx (``fields_only`` asks for them)."""
+    user = request.user
+    fields = fields_only or request.htmx
+    template = "portal/new_ticket_fields.html" if fields else "portal/new_ticket.html"
     contracts = form.fields["contract"].queryset  # type: ignore[attr-defined]
     targets = _reaction_targets(user)
     context = {
@@ -73,9 +78,9 @@ def _new_ticket_page(request: HttpRequest, form: NewTicketForm, status: int = 20
 
 
 @login_required
-def ticket_new(request: HttpRequest) -> HttpResponse:
+def ticket_new(request: SignedInRequest) -> HttpResponse:
     """File a ticket: the fields follow the chosen type, the priority appears only for incidents."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     try:
         access.filing_contract(user)
     except access.NotAContact as exc:
@@ -116,15 +121,14 @@ def _due_text(ticket: Ticket) -> str:
 
 @login_required
 @require_GET
-def ticket_fields(request: HttpRequest) -> HttpResponse:
+def ticket_fields(request: SignedInRequest) -> HttpResponse:
     """The part of the new-ticket form that depends on the type (htmx swaps it in)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     form = NewTicketForm(
         initial={"type": request.GET.get("type", "")}, contracts=_active_contracts(user)
     )
     form.initial.update({k: v for k, v in request.GET.items() if k in form.fields})
-    request.htmx = True  # type: ignore[attr-defined]
-    response = _new_ticket_page(request, form)
+    response = _new_ticket_page(request, form, fields_only=True)
     if form.chosen_type:
         response["HX-Replace-Url"] = f"{reverse('portal:ticket_new')}?type={form.chosen_type}"
     return response
@@ -132,9 +136,9 @@ def ticket_fields(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def ticket_urgent(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_urgent(request: SignedInRequest, pk: int) -> HttpResponse:
     """After an Urgent incident: the phone number and what to say, impossible to miss."""
-    ticket = get_ticket_for(request.user, pk)  # type: ignore[arg-type]
+    ticket = get_ticket_for(request.user, pk)
     instructions = instructions_for(ticket)
     if instructions is None:
         return redirect("portal:ticket_detail", pk=ticket.pk)

@@ -7,7 +7,7 @@ from typing import Any
 
 import holidays
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from secondline.accounts import access
 from secondline.accounts.models import Contract, User
+from secondline.accounts.requests import SignedInRequest
 from secondline.common.ids import row_named
 from secondline.portal import presenters
 from secondline.sla.calendars import business_calendar
@@ -137,8 +138,8 @@ def reaction_targets(contract: Contract) -> list[dict[str, Any]]:
 
 @login_required
 @require_GET
-def how_support_works(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def how_support_works(request: SignedInRequest) -> HttpResponse:
+    user = request.user
     contract = _contract_for(user, request.GET.get("contract", ""))
     context: dict[str, Any] = {"contract": contract, "nav": "support"}
     if contract is not None:

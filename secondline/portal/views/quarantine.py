@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
+from secondline.accounts.requests import SignedInRequest
 from secondline.mail import flags, quarantine, routing
 from secondline.mail.limits import parse_raw
 from secondline.mail.models import InboundMessage
@@ -34,9 +35,9 @@ RAW_PREVIEW_BYTES = 512 * 1024
 PAGE_SIZE = 50
 
 
-def _staff(request: HttpRequest) -> User:
+def _staff(request: SignedInRequest) -> User:
     """Only the contractor's staff see the quarantine; for anyone else it does not exist."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if not (user.is_active and user.is_contractor):
         raise Http404
     return user
@@ -71,7 +72,7 @@ def _message(pk: int) -> InboundMessage:
 
 @login_required
 @require_GET
-def quarantine_list(request: HttpRequest) -> HttpResponse:
+def quarantine_list(request: SignedInRequest) -> HttpResponse:
     _staff(request)
     return _list_page(request, _shown_status(request))
 
@@ -149,14 +150,14 @@ def _reply_to(message: InboundMessage, parsed: ParsedMessage) -> Any:
 
 @login_required
 @require_GET
-def quarantine_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def quarantine_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     _staff(request)
     return _detail_page(request, _message(pk))
 
 
 @login_required
 @require_POST
-def quarantine_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def quarantine_retry(request: SignedInRequest, pk: int) -> HttpResponse:
     """Run the message through the intake again (after adding its sender as a contact, say)."""
     _staff(request)
     message = _message(pk)
@@ -171,7 +172,7 @@ def quarantine_retry(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("portal:quarantine_detail", pk=message.pk)
     messages.success(
         request,
-        _("Processed again: %(result)s.") % {"result": message.get_status_display()},  # type: ignore[attr-defined]
+        _("Processed again: %(result)s.") % {"result": message.get_status_display()},
     )
     if message.result_ticket_id:
         return redirect("portal:ticket_detail", pk=message.result_ticket_id)
@@ -180,7 +181,7 @@ def quarantine_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def quarantine_ticket(request: HttpRequest, pk: int) -> HttpResponse:
+def quarantine_ticket(request: SignedInRequest, pk: int) -> HttpResponse:
     """File the message as a ticket of the customer contact the agent chose."""
     user = _staff(request)
     message = _message(pk)
@@ -206,7 +207,7 @@ def quarantine_ticket(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def quarantine_discard(request: HttpRequest, pk: int) -> HttpResponse:
+def quarantine_discard(request: SignedInRequest, pk: int) -> HttpResponse:
     """Discard one email as spam, with the reason the agent gives."""
     user = _staff(request)
     message = _message(pk)
@@ -229,7 +230,7 @@ def quarantine_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def quarantine_discard_many(request: HttpRequest) -> HttpResponse:
+def quarantine_discard_many(request: SignedInRequest) -> HttpResponse:
     """Discard the emails ticked in the list as spam, all with one reason."""
     user = _staff(request)
     form = QuarantineDiscardForm(request.POST)
@@ -260,7 +261,7 @@ def quarantine_discard_many(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def quarantine_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def quarantine_accept(request: SignedInRequest, pk: int) -> HttpResponse:
     """Accept a reply that failed the sender proof as a comment from its sender (audited)."""
     user = _staff(request)
     message = _message(pk)

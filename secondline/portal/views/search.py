@@ -6,19 +6,19 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from secondline.accounts.models import User
+from secondline.accounts.requests import SignedInRequest
 from secondline.portal.views.ticket_list import paginate
 from secondline.search import queries
 
 
 @login_required
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def search(request: SignedInRequest) -> HttpResponse:
+    user = request.user
     text = request.GET.get("q", "")[: queries.MAX_QUERY_CHARS].strip()
     ticket = queries.ticket_by_number(user, text) if text else None
     if ticket is not None:

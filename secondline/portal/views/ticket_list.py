@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from secondline.accounts.models import User
+from secondline.accounts.requests import SignedInRequest
 from secondline.common.ids import row_id
 from secondline.portal import queries
 from secondline.search.queries import sees_internal
@@ -40,7 +40,7 @@ def chosen_sort(request: HttpRequest, default: str) -> str:
 
 
 def list_filter(
-    request: HttpRequest, default_status: str = "", default_sort: str = "updated"
+    request: SignedInRequest, default_status: str = "", default_sort: str = "updated"
 ) -> queries.TicketFilter:
     """The list's filter from the query string; what it cannot use is left out."""
     get = request.GET
@@ -52,7 +52,7 @@ def list_filter(
         q=get.get("q", "")[:200],
         sort=chosen_sort(request, default_sort),
         organization=str(organization) if organization else "",
-        internal=sees_internal(request.user),  # type: ignore[arg-type]
+        internal=sees_internal(request.user),
     )
 
 
@@ -85,7 +85,7 @@ def paginate(request: HttpRequest, tickets: QuerySet[Ticket], capped: bool = Fal
     )
     ids = list(page.object_list)
     rows = queries.for_listing(Ticket.objects.filter(pk__in=ids)).in_bulk()
-    page.object_list = [rows[pk] for pk in ids if pk in rows]  # type: ignore[misc]
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
     return page
 
 
@@ -112,9 +112,9 @@ def filter_choices() -> dict[str, Any]:
 
 @login_required
 @require_GET
-def ticket_list(request: HttpRequest) -> HttpResponse:
+def ticket_list(request: SignedInRequest) -> HttpResponse:
     """The organisation's tickets with filters, text search and sorting."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if user.is_contractor:
         return redirect("portal:queue")
     spec = list_filter(request)

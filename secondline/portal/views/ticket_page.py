@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.forms import Form
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from secondline.accounts import access
 from secondline.accounts.models import User
+from secondline.accounts.requests import SignedInRequest
 from secondline.common.ids import row_named
 from secondline.portal import panels, presenters
 from secondline.portal.forms import (
@@ -110,9 +111,12 @@ def _allowed_statuses(user: User, ticket: Ticket) -> list[str]:
 
 
 def ticket_page(
-    request: HttpRequest, ticket: Ticket, forms: dict[str, Form] | None = None, status: int = 200
+    request: SignedInRequest,
+    ticket: Ticket,
+    forms: dict[str, Form] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     forms = forms or {}
     allowed = _allowed_statuses(user, ticket)
     language = get_language() or "en"
@@ -182,14 +186,14 @@ def _details(ticket: Ticket) -> list[tuple[str, Any]]:
         field = Ticket._meta.get_field(name)
         value = getattr(ticket, name)
         if name == "environment":
-            value = ticket.get_environment_display()  # type: ignore[attr-defined]
+            value = ticket.get_environment_display()
         rows.append((str(field.verbose_name).capitalize(), value))  # type: ignore[union-attr]
     return rows
 
 
-def load_ticket(request: HttpRequest, pk: int) -> Ticket:
+def load_ticket(request: SignedInRequest, pk: int) -> Ticket:
     return get_ticket_for(
-        request.user,  # type: ignore[arg-type]
+        request.user,
         pk,
         "organization",
         "contract__sla_plan",
@@ -202,12 +206,12 @@ def load_ticket(request: HttpRequest, pk: int) -> Ticket:
 
 @login_required
 @require_GET
-def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     return ticket_page(request, load_ticket(request, pk))
 
 
 def act(
-    request: HttpRequest, pk: int, form_name: str, form: Form, action: Any, done: str
+    request: SignedInRequest, pk: int, form_name: str, form: Form, action: Any, done: str
 ) -> HttpResponse:
     """Run one service call for a form posted from the ticket page, or show why it failed."""
     ticket = load_ticket(request, pk)
@@ -228,8 +232,8 @@ def act(
 
 @login_required
 @require_POST
-def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def ticket_reply(request: SignedInRequest, pk: int) -> HttpResponse:
+    user = request.user
     form = ReplyForm(request.POST, request.FILES)
     internal = user.is_contractor and request.POST.get("internal") == "on"
     done = _("Internal note added.") if internal else _("Reply sent.")
@@ -248,10 +252,10 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_phone_call(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_phone_call(request: SignedInRequest, pk: int) -> HttpResponse:
     """Record the customer's phone call about an Urgent incident (contractor staff); taking
     the call also stops the duty call-out's escalation."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if not user.is_contractor:
         raise Http404
     form = PhoneCallForm(request.POST)
@@ -271,8 +275,8 @@ def ticket_phone_call(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def ticket_status(request: SignedInRequest, pk: int) -> HttpResponse:
+    user = request.user
     form = StatusForm(request.POST)
 
     def action(ticket: Ticket, data: dict[str, Any]) -> None:
@@ -291,8 +295,8 @@ def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_priority(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def ticket_priority(request: SignedInRequest, pk: int) -> HttpResponse:
+    user = request.user
     form = PriorityForm(request.POST)
 
     def action(ticket: Ticket, data: dict[str, Any]) -> None:
@@ -310,8 +314,8 @@ def ticket_priority(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_decline(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def ticket_decline(request: SignedInRequest, pk: int) -> HttpResponse:
+    user = request.user
     form = DeclineForm(request.POST, language=get_language() or "en")
 
     def action(ticket: Ticket, data: dict[str, Any]) -> None:
@@ -324,8 +328,8 @@ def ticket_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def ticket_assign(request: SignedInRequest, pk: int) -> HttpResponse:
+    user = request.user
     data = request.POST.copy()
     if data.get("assignee") == "me":
         data["assignee"] = str(user.pk)
@@ -339,8 +343,8 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_watchers(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def ticket_watchers(request: SignedInRequest, pk: int) -> HttpResponse:
+    user = request.user
     ticket = load_ticket(request, pk)
     remove = request.POST.get("remove", "")
     if remove:
@@ -365,8 +369,8 @@ def ticket_watchers(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
-    user: User = request.user  # type: ignore[assignment]
+def attachment_download(request: SignedInRequest, pk: int, attachment_pk: int) -> FileResponse:
+    user = request.user
     ticket = get_ticket_for(user, pk)
     attachment = ticket.attachments.filter(pk=attachment_pk).first()
     if attachment is None or not (attachment.is_public or user.is_contractor):

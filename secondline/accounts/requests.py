@@ -1,0 +1,23 @@
+"""The requests views get, as the type checker should see them: only annotations, the objects
+are Django's own (django-stubs' and django-htmx's documented way to say so to mypy, instead
+of an ignore at every ``request.user`` and ``request.htmx``)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
+
+from secondline.accounts.models import User
+
+
+class HtmxRequest(HttpRequest):
+    """Any request: ``HtmxMiddleware`` has said whether htmx sent it."""
+
+    htmx: HtmxDetails
+
+
+class SignedInRequest(HtmxRequest):
+    """A request to a view behind ``login_required``: its user is one of ours, never
+    anonymous."""
+
+    user: User

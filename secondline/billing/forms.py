@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -56,9 +58,9 @@ class LocalDateTimeField(forms.DateTimeField):
 
 
 class ZonedForm(forms.Form):
-    def __init__(self, *args: object, zone: ZoneInfo, **kwargs: object) -> None:
+    def __init__(self, *args: Any, zone: ZoneInfo, **kwargs: Any) -> None:
         self.zone = zone
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
 
     def aware(self, value: dt.datetime | None) -> dt.datetime | None:
         if value is None:
@@ -154,8 +156,8 @@ class GenerateStatementForm(forms.Form):
         label=gettext_lazy("Month"), widget=forms.DateInput(attrs={"type": "month"})
     )
 
-    def __init__(self, *args: object, contracts: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, contracts: QuerySet[Contract], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["contract"].queryset = contracts  # type: ignore[attr-defined]
 
     def clean_month(self) -> dt.date:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
 from secondline.billing.models import PriceListItem, StatementLine
@@ -30,8 +31,8 @@ class CorrectLineForm(forms.Form):
     )
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=5000)
 
-    def __init__(self, *args: object, lines: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, lines: QuerySet[StatementLine], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["line"].queryset = lines  # type: ignore[attr-defined]
 
 
@@ -59,6 +60,6 @@ class PriceItemForm(forms.Form):
         initial=1,
     )
 
-    def __init__(self, *args: object, items: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, items: QuerySet[PriceListItem], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["item"].queryset = items  # type: ignore[attr-defined]

@@ -3,6 +3,8 @@ breached, in the recipient's language."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
@@ -32,8 +34,8 @@ def build_alert(event: TicketEvent, person: User) -> EmailMessage:
     calendar = services.calendar_of(ticket.contract)
     with translation.override(person.language or "en"):
 
-        def when(moment: object) -> str:
-            return wording.moment_label(moment.astimezone(calendar.tz), zone=True) if moment else ""  # type: ignore[attr-defined]
+        def when(moment: datetime | None) -> str:
+            return wording.moment_label(moment.astimezone(calendar.tz), zone=True) if moment else ""
 
         context = {
             "ticket": ticket,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Literal, Protocol
 
 from secondline.calendar import DayInfo
@@ -25,7 +25,7 @@ class Calendar(Protocol):
     def between(self, start: datetime, end: datetime) -> timedelta: ...
 
     @property
-    def tz(self) -> object: ...
+    def tz(self) -> tzinfo: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +58,8 @@ def explain(calendar: Calendar, spans: Sequence[Span], due: datetime) -> list[Pa
     if not spans:
         return []
     tz = calendar.tz
-    filed = spans[0][0].astimezone(tz)  # type: ignore[arg-type]
-    due = due.astimezone(tz)  # type: ignore[arg-type]
+    filed = spans[0][0].astimezone(tz)
+    due = due.astimezone(tz)
     pauses = [p for p in stops(spans) if p[0] < due]
     parts: list[Part] = [Part("filed", at=filed)]
     day, last_day = filed.date(), due.date()
@@ -68,7 +68,7 @@ def explain(calendar: Calendar, spans: Sequence[Span], due: datetime) -> list[Pa
         counted, first_counted = _counted(info, spans, due)
         if day == last_day:
             if first_counted is not None and parts[-1].kind == "off":
-                parts.append(Part("resumes", at=first_counted.astimezone(tz)))  # type: ignore[arg-type]
+                parts.append(Part("resumes", at=first_counted.astimezone(tz)))
         elif counted:
             parts.append(_counted_part(info, counted))
         elif not info.is_working:
@@ -78,12 +78,12 @@ def explain(calendar: Calendar, spans: Sequence[Span], due: datetime) -> list[Pa
         parts.extend(
             Part(
                 "paused",
-                at=start.astimezone(tz),  # type: ignore[arg-type]
-                until=end.astimezone(tz),  # type: ignore[arg-type]
+                at=start.astimezone(tz),
+                until=end.astimezone(tz),
                 duration=calendar.between(start, end),
             )
             for start, end in pauses
-            if start.astimezone(tz).date() == day  # type: ignore[arg-type]
+            if start.astimezone(tz).date() == day
         )
         day += ONE_DAY
     info = calendar.day_info(last_day)

@@ -8,7 +8,7 @@ from celery import shared_task
 
 from secondline.accounts.models import User
 from secondline.celery import retry_countdown
-from secondline.sla import alerts, services
+from secondline.sla import alerts, sweep
 from secondline.tickets.models import TicketEvent
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ SWEEP_EVERY_SECONDS = 60
 @shared_task(ignore_result=True)
 def sweep_sla() -> int:
     """Mark tickets at risk and breached, and alert their people (once per change)."""
-    moved = services.sweep()
+    moved = sweep.sweep()
     if moved:
         log.info("SLA sweep moved %s ticket(s)", moved)
     return moved

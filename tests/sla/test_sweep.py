@@ -11,7 +11,7 @@ from django.db import connection
 
 from conftest import need_service
 from secondline.celery import app
-from secondline.sla import services
+from secondline.sla import sweep
 from secondline.sla.tasks import sweep_sla
 from secondline.tickets import services as tickets
 from secondline.tickets.choices import Status
@@ -84,7 +84,7 @@ def test_paused_met_and_declined_tickets_are_left_alone(clock, sent, member, age
     mail.outbox.clear()
     clock.move_to(msk(2026, 3, 5, 11))
     with sent():
-        assert services.sweep() == 0
+        assert sweep.sweep() == 0
     states = dict(Ticket.objects.values_list("pk", "sla_state"))
     # Moving a new ticket to "waiting" was the reaction, so with no resolution target in the
     # plan nothing is left to pause: the reaction target is met.
@@ -96,10 +96,10 @@ def test_paused_met_and_declined_tickets_are_left_alone(clock, sent, member, age
 def test_two_overlapping_sweeps_alert_once(clock, sent, member, manager, agent) -> None:
     ticket = _assigned_ticket(member, manager, agent)
     clock.move_to(msk(2026, 3, 2, 15))
-    stale = list(services.sweep_candidates())  # sweep A reads its tickets ...
+    stale = list(sweep.sweep_candidates())  # sweep A reads its tickets ...
     with sent():
-        assert services.sweep() == 1  # ... sweep B runs to the end meanwhile ...
-        assert services.sweep(tickets=stale) == 0  # ... and A loses the claim
+        assert sweep.sweep() == 1  # ... sweep B runs to the end meanwhile ...
+        assert sweep.sweep(tickets=stale) == 0  # ... and A loses the claim
     assert len(mail.outbox) == 2  # the assignee and the manager, once each
     assert ticket.events.filter(kind=TicketEvent.Kind.SLA_CHANGED).count() == 1
 
@@ -117,9 +117,9 @@ def test_two_sweeps_in_parallel_on_postgresql_alert_once(clock, member, manager,
 
     def run() -> None:
         try:
-            stale = list(services.sweep_candidates())
+            stale = list(sweep.sweep_candidates())
             barrier.wait(timeout=10)
-            moved.append(services.sweep(tickets=stale))
+            moved.append(sweep.sweep(tickets=stale))
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:

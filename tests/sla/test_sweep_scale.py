@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from secondline.sla import services
+from secondline.sla import sweep
 from secondline.tickets import services as tickets
 from secondline.tickets.choices import Status
 from secondline.tickets.models import Ticket
@@ -21,10 +21,10 @@ from tests.sla.conftest import msk
 def _sweep_now(now: dt.datetime) -> tuple[int, int, int]:
     """(tickets read, queries run, tickets moved) of one sweep at ``now``, the cache cold (the
     staff who hear of a change come from the cache framework, warm or not by chance)."""
-    read = services.sweep_candidates(now).count()
+    read = sweep.sweep_candidates(now).count()
     cache.clear()
     with CaptureQueriesContext(connection) as queries:
-        moved = services.sweep(now)
+        moved = sweep.sweep(now)
     return read, len(queries), moved
 
 
@@ -52,10 +52,10 @@ def test_idle_open_tickets_cost_the_sweep_nothing(clock, member, agent) -> None:
 def test_each_ticket_gets_its_next_check_moment(clock, member, agent) -> None:
     ticket = file_ticket(member)  # 4 business hours from Mon 10:00
     assert ticket.sla_next_check_at == msk(2026, 3, 2, 13, 12), "80 % of the target"
-    services.sweep(msk(2026, 3, 2, 13, 13))
+    sweep.sweep(msk(2026, 3, 2, 13, 13))
     ticket.refresh_from_db()
     assert (ticket.sla_state, ticket.sla_next_check_at) == ("at_risk", msk(2026, 3, 2, 14))
-    services.sweep(msk(2026, 3, 2, 14, 1))
+    sweep.sweep(msk(2026, 3, 2, 14, 1))
     ticket.refresh_from_db()
     assert (ticket.sla_state, ticket.sla_next_check_at) == ("breached", None)
 
@@ -70,5 +70,5 @@ def test_a_ticket_whose_clocks_stand_still_leaves_the_sweep(clock, member, agent
         member, incident_draft(requested_priority="low")
     )  # 27 h: at risk late on Wednesday
     clock.move_to(msk(2026, 3, 3, 10))
-    assert services.sweep_candidates().count() == 0
+    assert sweep.sweep_candidates().count() == 0
     assert new.sla_next_check_at > msk(2026, 3, 4, 10)

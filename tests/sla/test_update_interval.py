@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from secondline.sla import services
+from secondline.sla import services, sweep
 from secondline.sla.models import ReactionTarget
 from secondline.tickets import services as tickets
 from secondline.tickets.choices import Priority, Status, TicketType
@@ -60,7 +60,7 @@ def test_a_missed_update_is_a_breach_found_by_the_sweep(
 ) -> None:
     ticket = _reacted(clock, member, agent)
     clock.move_to(msk(2026, 3, 2, 11, 31))
-    assert services.sweep() == 1
+    assert sweep.sweep() == 1
     ticket.refresh_from_db()
     assert ticket.sla_state == "breached"
     clock.move_to(msk(2026, 3, 2, 11, 40))
@@ -81,7 +81,7 @@ def test_the_interval_counts_business_time_and_stops_while_waiting(
     ticket = tickets.change_status(ticket, agent, Status.IN_PROGRESS)
     ticket = tickets.change_status(ticket, agent, Status.WAITING_FOR_CUSTOMER)
     clock.move_to(msk(2026, 3, 3, 15, 0))
-    assert services.sweep() == 0
+    assert sweep.sweep() == 0
     ticket.refresh_from_db()
     assert ticket.sla_state == "paused"
     assert services.explanation(ticket)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from secondline.accounts.models import Contract, User
 from secondline.billing.models import WorkLog
-from secondline.sla import services as sla
+from secondline.sla import sweep
 from secondline.tickets.choices import OPEN_STATUSES, Status
 from secondline.tickets.models import Attachment, Comment, Ticket, TicketEvent
 
@@ -56,7 +56,7 @@ def test_seeded_open_tickets_have_running_clocks_the_sweep_finds() -> None:
     assert not Ticket.objects.filter(
         status__in=[Status.CLOSED, Status.WAITING_FOR_CUSTOMER], sla_next_check_at__isnull=False
     ).exists()
-    sla.sweep()
+    sweep.sweep()
     assert Ticket.objects.filter(sla_state="breached", status=Status.NEW).exists()
 
 

@@ -25,8 +25,8 @@ from tests.portal.test_russian_everywhere import (
     KWARGS,
     NOT_PAGES,
     POST_ONLY,
-    _any_kwargs,
     named_routes,
+    page_url,
 )
 
 pytestmark = [
@@ -47,7 +47,7 @@ VARIANTS = ["/tickets/new/?type=incident", "/desk/?queue=all", "/search/?q=expor
 
 def _pages() -> list[str]:
     paths = [
-        reverse(name, kwargs=KWARGS[name]() if name in KWARGS else _any_kwargs(route))
+        page_url(name, route)
         for name, route in sorted(named_routes())
         if name not in NOT_PAGES and name not in POST_ONLY
     ]

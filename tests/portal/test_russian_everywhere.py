@@ -160,6 +160,12 @@ def _any_kwargs(route: str) -> dict[str, Any]:
     }
 
 
+def page_url(name: str, route: str) -> str:
+    """The address of a named route's page: the demo's object it shows (``KWARGS``), or any
+    arguments for a route that needs none of the demo's."""
+    return reverse(name, kwargs=KWARGS[name]() if name in KWARGS else _any_kwargs(route))
+
+
 def test_every_route_is_walked_or_listed() -> None:
     missing = [
         f"{name} ({route})"
@@ -199,7 +205,7 @@ def test_every_page_speaks_russian_to_a_russian_profile() -> None:
     for name, route in sorted(named_routes()):
         if name in NOT_PAGES:
             continue
-        url = reverse(name, kwargs=KWARGS[name]() if name in KWARGS else _any_kwargs(route))
+        url = page_url(name, route)
         shown = False
         for who, client in clients.items():
             if name == "two_factor_verify":  # the page between the password and the code

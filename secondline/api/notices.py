@@ -28,7 +28,7 @@ from secondline.api.pagination import CreatedCursorPagination
 from secondline.common.ids import MAX_ID, row_id
 from secondline.subscriptions import audience, notices
 from secondline.subscriptions.models import Notice, Subscription
-from secondline.tickets import services
+from secondline.tickets import watchers
 from secondline.tickets.access import get_ticket_for, tickets_visible_to
 from secondline.tickets.choices import Channel
 from secondline.tickets.models import Ticket
@@ -182,7 +182,7 @@ class WatchSerializer(serializers.Serializer):
 class WatchingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The tickets the caller watches (hears about by email as a watcher): POST one to watch
     it, DELETE ``/api/watching/{ticket id}/`` to stop; the same rules as the ticket page's
-    watchers (tickets.services.add_watcher, remove_watcher)."""
+    watchers (tickets.watchers.add_watcher, remove_watcher)."""
 
     serializer_class = WatchedTicketSerializer
     filter_backends: list[Any] = []
@@ -195,7 +195,7 @@ class WatchingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         person = acting_user(request)
         ticket = get_ticket_for(person, validated(WatchSerializer, request.data)["ticket"])
-        services.add_watcher(ticket, person, person, Channel.API)
+        watchers.add_watcher(ticket, person, person, Channel.API)
         return Response(WatchedTicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -205,7 +205,7 @@ class WatchingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def destroy(self, request: Request, pk: str) -> Response:
         person = acting_user(request)
         ticket = get_ticket_for(person, pk)
-        services.remove_watcher(ticket, person, person, Channel.API)
+        watchers.remove_watcher(ticket, person, person, Channel.API)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -26,7 +26,7 @@ from secondline.api.pagination import RankedPagination, UpdatedCursorPagination
 from secondline.api.relations import TicketRelationsMixin
 from secondline.common.renderers import CSVRenderer, OctetStreamRenderer
 from secondline.search import queries as search
-from secondline.tickets import attachments, audit, corrections, services
+from secondline.tickets import attachments, audit, corrections, services, watchers
 from secondline.tickets.access import (
     audit_events_visible_to,
     comments_visible_to,
@@ -220,9 +220,9 @@ class TicketViewSet(
         if watcher is None:  # missing, or another customer's: the same answer
             return Response({"user": ["No such user."]}, status=400)
         if request.method == "DELETE":
-            services.remove_watcher(ticket, acting_user(request), watcher, Channel.API)
+            watchers.remove_watcher(ticket, acting_user(request), watcher, Channel.API)
         else:
-            services.add_watcher(ticket, acting_user(request), watcher, Channel.API)
+            watchers.add_watcher(ticket, acting_user(request), watcher, Channel.API)
         return self._answer(ticket)
 
     @extend_schema(methods=["get"], responses=s.CommentSerializer(many=True))

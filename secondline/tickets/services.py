@@ -23,6 +23,7 @@ from secondline.tickets.choices import Channel, Environment, Priority, Status, T
 from secondline.tickets.locking import locked
 from secondline.tickets.models import Comment, DeclineReason, Ticket, TicketEvent
 from secondline.tickets.signals import announce
+from secondline.tickets.watchers import may_watch
 
 EDITABLE_FIELDS = (
     "subject",
@@ -132,7 +133,7 @@ def file_ticket(
             preferred_windows=draft.preferred_windows,
             created_at=draft.filed_at or timezone.now(),
         )
-        watchers = [w for w in draft.watchers if _may_watch(ticket, w)]
+        watchers = [w for w in draft.watchers if may_watch(ticket, w)]
         if watchers:
             ticket.watchers.add(*watchers)
         plan_reason = ""
@@ -387,35 +388,3 @@ def update_ticket(
         for name, old, new in changed:
             announce(events.field_changed(ticket, actor, channel, name, old, new))
     return ticket
-
-
-def _may_watch(ticket: Ticket, user: User) -> bool:
-    return user.is_active and (user.is_contractor or user.organization_id == ticket.organization_id)
-
-
-def add_watcher(ticket: Ticket, actor: User, watcher: User, channel: str = Channel.WEB) -> None:
-    if not _may_watch(ticket, watcher):
-        raise ValidationError(
-            {
-                "watcher": [
-                    _("Only the contractor's staff or the customer's people can watch a ticket.")
-                ]
-            }
-        )
-    if actor.is_customer and watcher.is_contractor:
-        raise access.AccessDenied(_("Customers can add only their own colleagues as watchers."))
-    with transaction.atomic():
-        if not ticket.watchers.filter(pk=watcher.pk).exists():
-            ticket.watchers.add(watcher)
-            announce(events.watcher_changed(ticket, actor, channel, watcher, added=True))
-
-
-def remove_watcher(ticket: Ticket, actor: User, watcher: User, channel: str = Channel.WEB) -> None:
-    """Stop ``watcher`` watching; a customer may take off only their own colleagues (the
-    contractor's staff decide who of theirs follows a ticket)."""
-    if actor.is_customer and watcher.organization_id != actor.organization_id:
-        raise access.AccessDenied(_("Customers can remove only their own colleagues as watchers."))
-    with transaction.atomic():
-        if ticket.watchers.filter(pk=watcher.pk).exists():
-            ticket.watchers.remove(watcher)
-            announce(events.watcher_changed(ticket, actor, channel, watcher, added=False))

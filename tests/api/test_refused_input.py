@@ -80,12 +80,12 @@ def test_a_moment_before_the_first_utc_day_is_a_400(api_as: Any, member: Any) ->
 @pytest.fixture
 def watched(personas: Any) -> Any:
     """A ticket of Volga's watched by an agent and by Volga's responsible person."""
-    from secondline.tickets import services
+    from secondline.tickets import watchers
     from tests.factories import file_ticket
 
     ticket = file_ticket(personas.member)
-    services.add_watcher(ticket, personas.agent, personas.agent)
-    services.add_watcher(ticket, personas.agent, personas.responsible)
+    watchers.add_watcher(ticket, personas.agent, personas.agent)
+    watchers.add_watcher(ticket, personas.agent, personas.responsible)
     return ticket
 
 

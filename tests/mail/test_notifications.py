@@ -11,7 +11,7 @@ from django.core import mail
 from secondline.mail import intake
 from secondline.mail.models import InboundMessage, Notification
 from secondline.mail.proof import signed_reply_address
-from secondline.tickets import services
+from secondline.tickets import services, watchers
 from secondline.tickets.choices import Priority
 from secondline.tickets.models import DeclineReason
 from tests.factories import consultation_draft, file_ticket
@@ -54,7 +54,7 @@ def test_a_ticket_from_email_threads_under_the_customers_own_message(member, sen
 def test_public_comments_reach_requester_and_watchers_but_notes_do_not(personas, sent) -> None:
     member, responsible, agent = personas.member, personas.responsible, personas.agent
     ticket = file_ticket(member)
-    services.add_watcher(ticket, member, responsible)
+    watchers.add_watcher(ticket, member, responsible)
     mail.outbox.clear()
     with sent():
         services.add_comment(ticket, agent, "Please send the logs.")

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from secondline.accounts.models import User
-from secondline.tickets import attachments, services
+from secondline.tickets import attachments, services, watchers
 from secondline.tickets.choices import Status
 from secondline.tickets.models import Ticket
 from tests.factories import UserFactory, file_ticket
@@ -41,7 +41,7 @@ def converse(ticket: Ticket, personas: Any, rounds: int) -> None:
             personas.member,
             attachments.UploadedFile(f"screen-{n}.png", SimpleUploadedFile("x", b"x"), 1),
         )
-        services.add_watcher(
+        watchers.add_watcher(
             ticket, personas.agent, UserFactory(organization=personas.customer, first_name=f"W{n}")
         )
         UserFactory(organization=personas.contractor, role=User.Role.AGENT)

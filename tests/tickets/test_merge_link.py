@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
 from secondline.search import queries as search
-from secondline.tickets import attachments, links, merging, services
+from secondline.tickets import attachments, links, merging, services, watchers
 from secondline.tickets.access import history_visible_to, tickets_visible_to
 from secondline.tickets.choices import Channel, Status
 from secondline.tickets.models import Ticket, TicketEvent
@@ -71,7 +71,7 @@ def _pair(personas: Any) -> tuple[Ticket, Ticket]:
 def test_a_merge_moves_the_conversation_files_and_watchers(personas: Any, sent: Any) -> None:
     duplicate, original = _pair(personas)
     watcher = UserFactory(organization=personas.customer)
-    services.add_watcher(duplicate, personas.agent, watcher)
+    watchers.add_watcher(duplicate, personas.agent, watcher)
     services.add_comment(duplicate, personas.responsible, "Отгрузка остановлена")
     services.add_comment(duplicate, personas.agent, "checking the logs", public=False)
     upload = attachments.UploadedFile("log.txt", ContentFile(b"log"), 3)

@@ -11,7 +11,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from secondline.tickets import attachments, services
+from secondline.tickets import attachments, services, watchers
 from secondline.tickets.choices import Priority, Status
 from secondline.tickets.models import Ticket, TicketEvent
 from secondline.tickets.signals import Change, ticket_committed
@@ -50,7 +50,7 @@ VERBS: list[tuple[str, Verb, str]] = [
         lambda t, p: services.update_ticket(t, p.member, {"subject": "Posting fails"}),
         Kind.FIELD_CHANGED,
     ),
-    ("watch", lambda t, p: services.add_watcher(t, p.member, p.responsible), Kind.WATCHER_ADDED),
+    ("watch", lambda t, p: watchers.add_watcher(t, p.member, p.responsible), Kind.WATCHER_ADDED),
     ("attach", lambda t, p: attachments.add_attachment(t, p.member, _upload()), Kind.ATTACHED),
 ]
 
@@ -90,11 +90,11 @@ def test_removing_a_watcher_and_reopening_are_announced(
     personas: Any, heard: Heard, django_capture_on_commit_callbacks: Any
 ) -> None:
     ticket = file_ticket(personas.member)
-    services.add_watcher(ticket, personas.member, personas.responsible)
+    watchers.add_watcher(ticket, personas.member, personas.responsible)
     services.change_status(ticket, personas.agent, Status.RESOLVED)
     heard.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.remove_watcher(ticket, personas.member, personas.responsible)
+        watchers.remove_watcher(ticket, personas.member, personas.responsible)
         services.reopen(ticket, personas.member, reason="Still fails")
     assert heard.committed_kinds() == [Kind.WATCHER_REMOVED, Kind.STATUS_CHANGED]
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from secondline.accounts.access import AccessDenied, NotAContact
 from secondline.accounts.models import Contract, User
 from secondline.sla import services as sla
-from secondline.tickets import attachments, services
+from secondline.tickets import attachments, services, watchers
 from secondline.tickets.choices import Channel, Priority, Status, TicketType
 from secondline.tickets.models import AppendOnlyError, TicketEvent
 from tests.factories import UserFactory, consultation_draft, file_ticket, incident_draft
@@ -264,7 +264,7 @@ def test_a_new_ticket_keeps_only_the_watchers_who_may_watch_it(personas: Any) ->
     colleague = UserFactory(organization=personas.customer)
     ticket = file_ticket(personas.member, incident_draft(watchers=[colleague, personas.outsider]))
     assert list(ticket.watchers.all()) == [colleague]  # the outsider may not watch
-    services.add_watcher(ticket, personas.member, personas.responsible)
+    watchers.add_watcher(ticket, personas.member, personas.responsible)
     assert set(ticket.watchers.all()) == {colleague, personas.responsible}
     assert set(type(ticket).objects.get(pk=ticket.pk).watchers.all()) == set(ticket.watchers.all())
 

@@ -27,7 +27,7 @@ from secondline.mail.limits import parse_raw
 from secondline.mail.models import InboundMessage
 from secondline.mail.parse import ParsedMessage
 from secondline.mail.subject_tags import subject_tags
-from secondline.portal.forms import QuarantineDiscardForm, QuarantineTicketForm
+from secondline.portal.quarantine_forms import QuarantineDiscardForm, QuarantineTicketForm
 from secondline.portal.views.common import apply_errors
 from secondline.tickets.choices import Priority, TicketType
 

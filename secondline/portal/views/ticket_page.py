@@ -36,7 +36,7 @@ from secondline.portal.forms import (
 from secondline.portal.views.common import apply_errors, uploads
 from secondline.releases import duty
 from secondline.releases.urgent import instructions_for
-from secondline.tickets import rules, services
+from secondline.tickets import rules, services, watchers
 from secondline.tickets.access import (
     comments_visible_to,
     events_visible_to,
@@ -351,7 +351,7 @@ def ticket_watchers(request: SignedInRequest, pk: int) -> HttpResponse:
         watcher = row_named(ticket.watchers.all(), remove)
         if watcher is not None:
             try:
-                services.remove_watcher(ticket, user, watcher)
+                watchers.remove_watcher(ticket, user, watcher)
             except access.AccessDenied as exc:
                 messages.error(request, str(exc))
             else:
@@ -362,7 +362,7 @@ def ticket_watchers(request: SignedInRequest, pk: int) -> HttpResponse:
     form = WatcherForm(request.POST, candidates=_watcher_candidates(user, ticket))
 
     def action(ticket: Ticket, data: dict[str, Any]) -> None:
-        services.add_watcher(ticket, user, data["watcher"])
+        watchers.add_watcher(ticket, user, data["watcher"])
 
     return act(request, pk, "watcher", form, action, _("Watcher added."))
 

@@ -4,7 +4,7 @@ of an ignore at every ``request.user`` and ``request.htmx``)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django_htmx.middleware import HtmxDetails
 
 from secondline.accounts.models import User
@@ -21,3 +21,12 @@ class SignedInRequest(HtmxRequest):
     anonymous."""
 
     user: User
+
+
+def staff_member(request: SignedInRequest) -> User:
+    """The contractor's staff member behind the request; for anyone else the page does not
+    exist (a 404, not a 403 that would tell a customer it is there)."""
+    user = request.user
+    if not (user.is_active and user.is_contractor):
+        raise Http404
+    return user

@@ -12,24 +12,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from secondline.accounts.models import User
-from secondline.accounts.requests import SignedInRequest
+from secondline.accounts.requests import SignedInRequest, staff_member
 from secondline.subscriptions import audience, notices
 from secondline.subscriptions.forms import SubscriptionForm
 
 PAGE_SIZE = 50
 
 
-def _staff(request: SignedInRequest) -> User:
-    user = request.user
-    if not (user.is_active and user.is_contractor):
-        raise Http404
-    return user
-
-
 @login_required
 @require_GET
 def notice_list(request: SignedInRequest) -> HttpResponse:
-    person = _staff(request)
+    person = staff_member(request)
     page = Paginator(notices.notices_of(person), PAGE_SIZE).get_page(request.GET.get("page"))
     form = SubscriptionForm(instance=audience.subscription_of(person))
     return render(request, "subscriptions/notices.html", {"page": page, "form": form})
@@ -39,7 +32,7 @@ def notice_list(request: SignedInRequest) -> HttpResponse:
 @require_GET
 def notice_open(request: SignedInRequest, pk: int) -> HttpResponse:
     """Follow a notice to its ticket, marking it read on the way."""
-    person = _staff(request)
+    person = staff_member(request)
     notice = notices.notices_of(person).filter(pk=pk).first()
     if notice is None:
         raise Http404
@@ -50,7 +43,7 @@ def notice_open(request: SignedInRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notice_read(request: SignedInRequest, pk: int) -> HttpResponse:
-    person = _staff(request)
+    person = staff_member(request)
     if not notices.mark_read(person, pk):
         raise Http404
     if request.htmx:
@@ -62,7 +55,7 @@ def notice_read(request: SignedInRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notice_read_all(request: SignedInRequest) -> HttpResponse:
-    person = _staff(request)
+    person = staff_member(request)
     notices.mark_all_read(person)
     messages.success(request, _("All notifications are marked read."))
     return redirect("subscriptions:list")
@@ -72,7 +65,7 @@ def notice_read_all(request: SignedInRequest) -> HttpResponse:
 @require_GET
 def unread_badge(request: SignedInRequest) -> HttpResponse:
     """The header's unread count, refreshed by htmx every minute."""
-    person = _staff(request)
+    person = staff_member(request)
     return _fragment(request, person, "subscriptions/includes/badge.html", oob=False)
 
 
@@ -86,7 +79,7 @@ def _fragment(
 @login_required
 @require_POST
 def subscription(request: SignedInRequest) -> HttpResponse:
-    person = _staff(request)
+    person = staff_member(request)
     form = SubscriptionForm(request.POST, instance=audience.subscription_of(person))
     if form.is_valid():
         form.save()

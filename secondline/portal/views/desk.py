@@ -43,12 +43,12 @@ def contractor_only(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HtmxRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not isinstance(request.user, User) and request.htmx:
-            # a polled fragment after the session expired: reload the whole page to sign in
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = f"{reverse('login')}?next={reverse('portal:queue')}"
-            return response
         if not isinstance(request.user, User):  # signed out
+            if request.htmx:
+                # a polled fragment after the session expired: reload the whole page to sign in
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = f"{reverse('login')}?next={reverse('portal:queue')}"
+                return response
             return redirect_to_login(request.get_full_path())
         if not request.user.is_contractor:
             return redirect("portal:ticket_list")

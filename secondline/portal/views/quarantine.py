@@ -20,8 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from secondline.accounts.access import AccessDenied
-from secondline.accounts.models import User
-from secondline.accounts.requests import SignedInRequest
+from secondline.accounts.requests import SignedInRequest, staff_member
 from secondline.mail import flags, quarantine, routing
 from secondline.mail.limits import parse_raw
 from secondline.mail.models import InboundMessage
@@ -33,14 +32,6 @@ from secondline.tickets.choices import Priority, TicketType
 
 RAW_PREVIEW_BYTES = 512 * 1024
 PAGE_SIZE = 50
-
-
-def _staff(request: SignedInRequest) -> User:
-    """Only the contractor's staff see the quarantine; for anyone else it does not exist."""
-    user = request.user
-    if not (user.is_active and user.is_contractor):
-        raise Http404
-    return user
 
 
 def quarantined(status: str = InboundMessage.Status.QUARANTINED) -> Any:
@@ -73,7 +64,7 @@ def _message(pk: int) -> InboundMessage:
 @login_required
 @require_GET
 def quarantine_list(request: SignedInRequest) -> HttpResponse:
-    _staff(request)
+    staff_member(request)
     return _list_page(request, _shown_status(request))
 
 
@@ -151,7 +142,7 @@ def _reply_to(message: InboundMessage, parsed: ParsedMessage) -> Any:
 @login_required
 @require_GET
 def quarantine_detail(request: SignedInRequest, pk: int) -> HttpResponse:
-    _staff(request)
+    staff_member(request)
     return _detail_page(request, _message(pk))
 
 
@@ -159,7 +150,7 @@ def quarantine_detail(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_POST
 def quarantine_retry(request: SignedInRequest, pk: int) -> HttpResponse:
     """Run the message through the intake again (after adding its sender as a contact, say)."""
-    _staff(request)
+    staff_member(request)
     message = _message(pk)
     try:
         status = quarantine.retry(message)
@@ -183,7 +174,7 @@ def quarantine_retry(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_POST
 def quarantine_ticket(request: SignedInRequest, pk: int) -> HttpResponse:
     """File the message as a ticket of the customer contact the agent chose."""
-    user = _staff(request)
+    user = staff_member(request)
     message = _message(pk)
     form = QuarantineTicketForm(request.POST)
     if form.is_valid():
@@ -209,7 +200,7 @@ def quarantine_ticket(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_POST
 def quarantine_discard(request: SignedInRequest, pk: int) -> HttpResponse:
     """Discard one email as spam, with the reason the agent gives."""
-    user = _staff(request)
+    user = staff_member(request)
     message = _message(pk)
     form = QuarantineDiscardForm(request.POST)
     if form.is_valid():
@@ -232,7 +223,7 @@ def quarantine_discard(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_POST
 def quarantine_discard_many(request: SignedInRequest) -> HttpResponse:
     """Discard the emails ticked in the list as spam, all with one reason."""
-    user = _staff(request)
+    user = staff_member(request)
     form = QuarantineDiscardForm(request.POST)
     status = _shown_status(request)
     if form.is_valid() and not form.cleaned_data["messages"]:
@@ -263,7 +254,7 @@ def quarantine_discard_many(request: SignedInRequest) -> HttpResponse:
 @require_POST
 def quarantine_accept(request: SignedInRequest, pk: int) -> HttpResponse:
     """Accept a reply that failed the sender proof as a comment from its sender (audited)."""
-    user = _staff(request)
+    user = staff_member(request)
     message = _message(pk)
     try:
         comment = quarantine.accept_as_sender(message, user)

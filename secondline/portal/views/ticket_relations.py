@@ -8,14 +8,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.accounts.requests import SignedInRequest
+from secondline.accounts.requests import SignedInRequest, staff_member
 from secondline.common.ids import row_named
 from secondline.portal.forms import LinkForm, MergeForm
 from secondline.portal.views.ticket_page import act, load_ticket
@@ -33,18 +33,11 @@ def _other(user: User, number: str, field: str) -> Ticket:
     return other
 
 
-def _staff(request: SignedInRequest) -> User:
-    user = request.user
-    if not user.is_contractor:
-        raise Http404
-    return user
-
-
 @login_required
 @require_POST
 def ticket_merge(request: SignedInRequest, pk: int) -> HttpResponse:
     """Merge this ticket (the duplicate) into the one the form names (tickets/merging.py)."""
-    user = _staff(request)
+    user = staff_member(request)
 
     def action(ticket: Ticket, data: dict[str, Any]) -> None:
         merging.merge_tickets(ticket, _other(user, data["original"], "original"), user)
@@ -57,7 +50,7 @@ def ticket_merge(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_POST
 def ticket_links(request: SignedInRequest, pk: int) -> HttpResponse:
     """Link a related ticket (the form), or remove a link (``remove``: the other's id)."""
-    user = _staff(request)
+    user = staff_member(request)
     remove = request.POST.get("remove", "")
     if not remove:
 

@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from secondline.accounts.access import AccessDenied
+from secondline.accounts.api import acting_user
 from secondline.billing import statements
 from secondline.billing.models import BillingTerms, PrepaidPackage, Statement, StatementLine
 
@@ -115,7 +116,7 @@ class StatementAdmin(admin.ModelAdmin[Statement]):
     def issue(self, request: HttpRequest, queryset: QuerySet[Statement]) -> None:
         for statement in queryset:
             try:
-                statements.issue_statement(statement, request.user)  # type: ignore[arg-type]
+                statements.issue_statement(statement, acting_user(request))
             except (ValidationError, AccessDenied) as refused:
                 text = (
                     " ".join(refused.messages)

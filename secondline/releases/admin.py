@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 
+from secondline.accounts.api import acting_user
 from secondline.accounts.models import User
 from secondline.releases import catalogue, duty
 from secondline.releases.models import (
@@ -70,14 +71,16 @@ class InstallationAdmin(admin.ModelAdmin[Installation]):
         if change and "current_version" in form.changed_data and version is not None:
             obj.current_version = Installation.objects.get(pk=obj.pk).current_version
             obj.save()
-            catalogue.record_version(obj, version, request.user, note="Changed in the back office.")  # type: ignore[arg-type]
+            catalogue.record_version(
+                obj, version, acting_user(request), note="Changed in the back office."
+            )
             return
         super().save_model(request, obj, form, change)
         if not change and version is not None:
             InstallationChange.objects.create(
                 installation=obj,
                 to_version=version,
-                changed_by=request.user,  # type: ignore[misc]
+                changed_by=acting_user(request),
                 note="Recorded at registration.",
                 changed_at=obj.created_at,
             )

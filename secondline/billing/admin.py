@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from secondline.accounts.access import AccessDenied
-from secondline.accounts.api import acting_user
+from secondline.accounts.requests import back_office_user
 from secondline.billing import statements
 from secondline.billing.models import BillingTerms, PrepaidPackage, Statement, StatementLine
 
@@ -116,7 +116,7 @@ class StatementAdmin(admin.ModelAdmin[Statement]):
     def issue(self, request: HttpRequest, queryset: QuerySet[Statement]) -> None:
         for statement in queryset:
             try:
-                statements.issue_statement(statement, acting_user(request))
+                statements.issue_statement(statement, back_office_user(request))
             except (ValidationError, AccessDenied) as refused:
                 text = (
                     " ".join(refused.messages)

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from secondline.accounts.access import AccessDenied
-from secondline.accounts.api import acting_user
 from secondline.accounts.models import User
+from secondline.accounts.requests import back_office_user
 from secondline.mail import flags, imap, oauth2, proof, quarantine
 from secondline.mail.consent_admin import ConsentAdminMixin
 from secondline.mail.limits import parse_raw
@@ -290,7 +290,7 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
                         quarantine.turn_into_ticket(
                             message,
                             form.cleaned_data["contact"],
-                            acting_user(request),
+                            back_office_user(request),
                             form.cleaned_data["ticket_type"],
                         )
                         created += 1
@@ -325,7 +325,7 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
             try:
                 done = quarantine.discard(
                     queryset.only("pk"),
-                    acting_user(request),
+                    back_office_user(request),
                     form.cleaned_data["reason"],
                 )
             except (ValidationError, AccessDenied) as exc:
@@ -365,7 +365,7 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
         accepted = 0
         for message in queryset:
             try:
-                quarantine.accept_as_sender(message, acting_user(request))
+                quarantine.accept_as_sender(message, back_office_user(request))
             except (ValidationError, AccessDenied) as exc:
                 text = " ".join(getattr(exc, "messages", [str(exc)]))
                 self.message_user(request, f"#{message.pk}: {text}", messages.ERROR)

@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 
-from secondline.accounts.api import acting_user
 from secondline.accounts.models import User
+from secondline.accounts.requests import back_office_user
 from secondline.releases import catalogue, duty
 from secondline.releases.models import (
     AlertWebhook,
@@ -72,7 +72,7 @@ class InstallationAdmin(admin.ModelAdmin[Installation]):
             obj.current_version = Installation.objects.get(pk=obj.pk).current_version
             obj.save()
             catalogue.record_version(
-                obj, version, acting_user(request), note="Changed in the back office."
+                obj, version, back_office_user(request), note="Changed in the back office."
             )
             return
         super().save_model(request, obj, form, change)
@@ -80,7 +80,7 @@ class InstallationAdmin(admin.ModelAdmin[Installation]):
             InstallationChange.objects.create(
                 installation=obj,
                 to_version=version,
-                changed_by=acting_user(request),
+                changed_by=back_office_user(request),
                 note="Recorded at registration.",
                 changed_at=obj.created_at,
             )

@@ -13,8 +13,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from secondline.accounts.admin import UserAdmin as AccountsUserAdmin
-from secondline.accounts.api import acting_user
 from secondline.accounts.models import User
+from secondline.accounts.requests import back_office_user
 from secondline.privacy.erasure import erase_contact
 from secondline.privacy.models import Erasure
 from secondline.tickets.choices import Channel
@@ -64,7 +64,7 @@ class UserAdmin(AccountsUserAdmin):
             try:
                 erasure = erase_contact(
                     contact,
-                    by=acting_user(request),
+                    by=back_office_user(request),
                     reason=reason,
                     channel=Channel.WEB,
                 )

@@ -198,13 +198,22 @@ def test_another_customers_contract_is_no_such_object_for_installations(
             assert missing.status_code == 400
 
 
-def test_statements_are_generated_for_a_visible_contract_only(api_as: Any, personas: Any) -> None:
-    client = api_as(personas.responsible)
-    foreign = client.post(
-        "/api/statements/", {"contract": personas.other_contract.pk, "period": "2024-11"}
+def test_only_a_contractor_manager_generates_statements(api_as: Any, personas: Any) -> None:
+    """Anyone else is refused before the contract is read: the answer is the same for their
+    own contract, another customer's and one that does not exist, so it tells them nothing.
+    A manager sees every contract; only a missing one is refused."""
+    refused = b'{"detail":"Only a contractor manager prepares and issues statements."}'
+    contracts = (personas.contract.pk, personas.other_contract.pk, MISSING)
+    for who in (personas.responsible, personas.agent):
+        for contract in contracts:
+            answer = api_as(who).post(
+                "/api/statements/", {"contract": contract, "period": "2024-11-01"}
+            )
+            assert (answer.status_code, answer.content) == (403, refused), (who, contract)
+    missing = api_as(personas.manager).post(
+        "/api/statements/", {"contract": MISSING, "period": "2024-11-01"}
     )
-    missing = client.post("/api/statements/", {"contract": MISSING, "period": "2024-11"})
-    _same(foreign, missing)
+    assert (missing.status_code, missing.json()) == (400, {"contract": ["No such contract."]})
 
 
 def test_a_username_longer_than_any_is_a_400_on_username(db: Any) -> None:

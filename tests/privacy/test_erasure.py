@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 
 from secondline import cli
 from secondline.mail.models import InboundMessage
-from secondline.privacy.erasure import erase_contact
+from secondline.privacy.erasure import erase_contact, pseudonym
 from secondline.privacy.models import Erasure
 from secondline.tickets.models import AppendOnlyError, Comment, TicketEvent
 from tests.privacy.conftest import inbound
@@ -148,8 +148,20 @@ def test_the_back_office_action_asks_why_then_erases(
 
 
 def test_an_erased_contact_cannot_sign_in(client: Any, marina: Any) -> None:
-    erase_contact(marina, by=None, reason="Asked")
+    """Not by her old name, which erasure replaces, nor by the pseudonym with her old password;
+    and the account stays shut should someone give it a password again."""
     client.post("/login/", {"username": "member", "password": "pw"})
+    assert client.get("/tickets/").status_code == 200
+    client.logout()
+    erase_contact(marina, by=None, reason="Asked")
+    for username in ("member", pseudonym(marina)[0]):
+        client.post("/login/", {"username": username, "password": "pw"})
+        assert client.get("/tickets/").status_code == 302, username
+    marina.refresh_from_db()
+    assert not marina.has_usable_password()
+    marina.set_password("pw")
+    marina.save()
+    client.post("/login/", {"username": pseudonym(marina)[0], "password": "pw"})
     assert client.get("/tickets/").status_code == 302
 
 

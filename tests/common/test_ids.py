@@ -36,10 +36,15 @@ def test_a_row_id_is_a_plain_positive_number_a_key_can_hold(
     assert row_id(text) == expected
 
 
-@given(st.text(max_size=30))
+NUMBERS = st.from_regex(r"-?0*[0-9]{1,20}", fullmatch=True)  # near MAX_ID's 19 digits too
+
+
+@given(st.one_of(NUMBERS, st.text(max_size=30)))
 def test_any_text_gives_an_id_in_range_or_none_and_never_raises(text: str) -> None:
     found = row_id(text)
     assert found is None or (1 <= found <= MAX_ID and str(found) == text.lstrip("0"))
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ID:
+        assert found == int(text)
 
 
 @pytest.mark.django_db

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from secondline.search import documents, text
 from secondline.search.queries import search, snippets, ticket_by_number
@@ -235,7 +236,8 @@ def test_the_slices_stop_once_enough_newest_matches_are_found(
     personas: Personas, monkeypatch: Any
 ) -> None:
     """PostgreSQL ranks the newest matches (SQLite the best by bm25): with slices one id wide,
-    growing ×2, the two newest of four are found in the first two slices."""
+    growing ×2, the two newest of four are found in the first two slices, and the third, the
+    oldest ticket's, is never read."""
     from secondline.search import queries
 
     if connection.vendor != "postgresql":
@@ -246,7 +248,10 @@ def test_the_slices_stop_once_enough_newest_matches_are_found(
     monkeypatch.setattr(queries, "SLICE_GROWTH", 2)
     monkeypatch.setattr(queries, "CANDIDATES", 2)
     tickets = [file_ticket(personas.member, consultation_draft(subject="Сверка")) for _ in "abcd"]
-    assert set(found(personas.agent, "сверки")) == set(tickets[-2:])
+    with CaptureQueriesContext(connection) as queries_run:
+        assert set(found(personas.agent, "сверки")) == set(tickets[-2:])
+    slices = [q["sql"] for q in queries_run if '."filed" > ' in q["sql"]]
+    assert len(slices) == 2, slices
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

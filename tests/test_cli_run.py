@@ -96,6 +96,7 @@ class Run:
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.log = log
         self.var_dir = env["SECONDLINE_VAR_DIR"]
+        self.marker = env[MARKER]
         self.port = free_port()
         self.process = subprocess.Popen(
             [
@@ -129,6 +130,8 @@ class Run:
         wait_until(ready, 40, "secondline run to serve")
         children = self.children()
         assert set(children) == {"web server", "worker", "scheduler"}
+        # what the tests' "every child gone" means: the children carry the marker
+        assert set(children.values()) <= set(processes_marked(self.marker)), children
         wait_until(
             lambda: lock_path(self.var_dir).read_text().strip() == str(children["scheduler"]),
             20,

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
@@ -115,8 +116,9 @@ def test_a_customers_answer_is_one_announcement_with_its_comment(
 def test_a_refused_action_announces_nothing(personas: Any, heard: Heard) -> None:
     ticket = file_ticket(personas.member)
     heard.clear()
-    with pytest.raises(Exception, match="priority"):
+    with pytest.raises(ValidationError) as refused:
         services.change_priority(ticket, personas.agent, Priority.LOW, "")
+    assert set(refused.value.message_dict) == {"reason"}
     assert heard.changed == [] and heard.committed == []
 
 

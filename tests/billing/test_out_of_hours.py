@@ -65,14 +65,16 @@ def test_a_rejection_keeps_the_work_off_the_bill(
         ticket, manager, reason="Weekend work", worklogs=[work]
     )
     out_of_hours.approve_out_of_hours_request(request, manager)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         out_of_hours.reject_out_of_hours_request(request, responsible, "")
+    assert set(refused.value.message_dict) == {"comment"}
     out_of_hours.reject_out_of_hours_request(request, responsible, "Nobody asked for this")
     work.refresh_from_db()
     assert work.out_of_hours_status == OutOfHoursStatus.REJECTED
     assert work.billed_out_of_hours_minutes == 0
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         out_of_hours.approve_out_of_hours_request(request, responsible)
+    assert "already rejected" in refused.value.message_dict["status"][0]
 
 
 def test_both_decisions_are_in_the_tickets_history(

@@ -150,8 +150,9 @@ def test_a_statement_is_approved_by_the_responsible_person_only(
     personas: Any, november: Any, manager: Any, member: Any
 ) -> None:
     statement = statements.generate_statement(personas.contract, NOVEMBER, manager)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         statements.approve_statement(statement, personas.responsible)  # still a draft
+    assert "Only an issued statement" in refused.value.message_dict["status"][0]
     statements.issue_statement(statement, manager)
     for who in (member, manager, personas.outsider_responsible):
         with pytest.raises(AccessDenied):
@@ -161,8 +162,9 @@ def test_a_statement_is_approved_by_the_responsible_person_only(
     approved = statements.approve_statement(statement, personas.responsible)
     assert approved.status == Statement.Status.APPROVED
     assert approved.decided_by == personas.responsible
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         statements.generate_statement(personas.contract, NOVEMBER, manager)
+    assert "approved and final" in refused.value.message_dict["period"][0]
     with pytest.raises(ValidationError, match="approved"):
         worklogs.update_worklog(november[0], manager, {"description": "changed"})
 
@@ -174,13 +176,15 @@ def test_a_disputed_line_sends_the_statement_back(
         statements.generate_statement(personas.contract, NOVEMBER, manager), manager
     )
     line = statement.lines.order_by("started_at").first()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         statements.dispute_line(line, responsible, "  ")
+    assert set(refused.value.message_dict) == {"comment"}
     statements.dispute_line(line, responsible, "We agreed on two hours")
     statement.refresh_from_db()
     assert statement.status == Statement.Status.DISPUTED
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         statements.approve_statement(statement, responsible)
+    assert "Only an issued statement" in refused.value.message_dict["status"][0]
     assert line.ticket.events.filter(
         kind=TicketEvent.Kind.OTHER, field="statement_line", actor=responsible
     ).exists()

@@ -99,8 +99,9 @@ def test_a_sender_who_is_no_contact_needs_a_chosen_one(agent) -> None:
 
 def test_a_staff_sender_is_not_taken_as_the_requester(agent) -> None:
     message = _quarantined_from(agent.email)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         quarantine.turn_into_ticket(message, None, agent)
+    assert "not a customer contact" in refused.value.message_dict["contact"][0]
 
 
 @pytest.mark.parametrize(
@@ -129,7 +130,7 @@ def test_the_tags_choose_type_and_priority_under_the_priority_rules(
 # -- discarding spam ----------------------------------------------------------------------------
 
 
-def test_spam_is_discarded_with_who_when_and_why(agent) -> None:
+def test_spam_is_discarded_with_who_when_and_why(member, agent) -> None:
     message = _quarantined_from("offers@spam.example")
     with time_machine.travel(dt.datetime(2025, 12, 3, 14, 0, tzinfo=dt.UTC), tick=False):
         done = quarantine.discard([message], agent, "  Advertising,\n cheap pills ")
@@ -141,10 +142,10 @@ def test_spam_is_discarded_with_who_when_and_why(agent) -> None:
     assert message.discard_reason == "Advertising, cheap pills"
     assert bytes(message.raw).startswith(b"From: offers@spam.example")  # kept
     assert "not a known contact" in message.error  # why it was quarantined stays too
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="not filed can be retried"):
         quarantine.retry(message)
-    with pytest.raises(ValidationError):
-        quarantine.turn_into_ticket(message, None, agent)
+    with pytest.raises(ValidationError, match="not filed can become tickets"):
+        quarantine.turn_into_ticket(message, member, agent)
 
 
 def test_discarding_needs_a_reason_and_staff(agent, member) -> None:
@@ -207,7 +208,7 @@ def test_an_agent_accepts_an_unproven_customer_reply_as_its_senders(member, agen
     audit = ticket.events.get(field="sender_proof")
     assert audit.actor == agent and not audit.is_public
     assert agent.get_full_name() in audit.reason and f"#{message.pk}" in audit.reason
-    with pytest.raises(ValidationError):  # once only
+    with pytest.raises(ValidationError, match="Only a quarantined reply"):  # once only
         quarantine.accept_as_sender(message, agent)
 
 

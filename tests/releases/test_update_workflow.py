@@ -110,8 +110,9 @@ def test_a_proposal_is_declined_and_proposed_again(
     assert proposal[0].extra_headers["Auto-Submitted"] == "auto-generated"
     assert "/releases/plans/" in proposal[0].body
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         windows.ask_another_window(first, responsible, "   ")
+    assert set(refused.value.message_dict) == {"comment"}
     mail.outbox.clear()
     with sent():
         windows.ask_another_window(first, responsible, "Evenings do not suit; a Saturday morning?")
@@ -134,8 +135,9 @@ def test_a_proposal_is_declined_and_proposed_again(
     plan.ticket.refresh_from_db()
     assert plan.ticket.status == Status.IN_PROGRESS
     # The declined window can no longer be accepted.
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         windows.accept_window(first, responsible)
+    assert "no longer on offer" in refused.value.message_dict["window"][0]
 
 
 def test_a_new_proposal_supersedes_the_open_one(
@@ -148,8 +150,9 @@ def test_a_new_proposal_supersedes_the_open_one(
     first.refresh_from_db()
     assert first.status == WindowStatus.SUPERSEDED
     assert plan.proposed_window() == second
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         windows.accept_window(first, responsible)
+    assert "no longer on offer" in refused.value.message_dict["window"][0]
 
 
 @pytest.mark.parametrize("who", ["member", "outsider", "agent"])
@@ -230,10 +233,11 @@ def test_two_accepted_windows_never_overlap_for_one_engineer(
         windows.accept_window(theirs, personas.outsider_responsible)
     assert "already has an agreed window" in str(error.value)
     # A new proposal over the agreed window is refused at once.
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         windows.propose_window(
             other_plan, manager, **window_kwargs(engineer, start + dt.timedelta(minutes=30))
         )
+    assert "already has an agreed window" in refused.value.message_dict["starts_at"][0]
     # Back to back is fine.
     windows.propose_window(
         other_plan, manager, **window_kwargs(engineer, start + dt.timedelta(hours=2))
@@ -376,5 +380,6 @@ def test_a_plan_needs_an_update_ticket(
     from tests.factories import file_ticket
 
     incident = file_ticket(member)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         plans.plan_update(incident, agent, installation, versions["4.2.0"])
+    assert "Only an Update installation ticket" in refused.value.message_dict["ticket"][0]

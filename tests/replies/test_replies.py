@@ -98,8 +98,9 @@ def test_only_staff_apply_macros_and_only_those_they_may_use(
     private = Macro.objects.create(
         title="Manager's", status=Status.ACCEPTED, owner=personas.manager
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.apply_macro(private, ticket, personas.agent)
+    assert set(refused.value.message_dict) == {"macro"}
 
 
 def test_a_macro_must_do_something_and_give_the_priority_a_reason() -> None:

@@ -159,8 +159,9 @@ def test_no_chains(personas: Any) -> None:
     with pytest.raises(ValidationError) as merged_on:
         merging.merge_tickets(original, third, personas.agent)
     assert "ticket" in merged_on.value.message_dict
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         merging.merge_tickets(duplicate, third, personas.agent)
+    assert "already merged into" in refused.value.message_dict["ticket"][0]
 
 
 def test_a_merged_ticket_stays_closed_and_replies_go_to_the_original(personas: Any) -> None:
@@ -207,8 +208,9 @@ def test_links_are_symmetric_audited_and_once(personas: Any, heard: Any) -> None
     links.unlink_tickets(one, two, personas.agent)
     assert not links.related_tickets(personas.agent, one).exists()
     assert one.events.filter(kind=Kind.UNLINKED, new_value=two.number).exists()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         links.unlink_tickets(one, two, personas.agent)
+    assert set(refused.value.message_dict) == {"ticket"}
 
 
 LINK_REFUSALS = [

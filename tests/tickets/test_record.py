@@ -101,8 +101,9 @@ def test_only_staff_correct_with_a_reason_and_new_text(member: User, agent: User
     with pytest.raises(ValidationError) as error:
         correct_comment(comment, agent, " ", " ")
     assert set(error.value.message_dict) == {"body", "reason"}
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         correct_comment(comment, agent, "Hello", "No change")
+    assert "already says this" in refused.value.message_dict["body"][0]
     assert not TicketEvent.objects.filter(kind=TicketEvent.Kind.COMMENT_CORRECTED).exists()
 
 

@@ -189,10 +189,12 @@ def test_the_status_lifecycle(member: User, agent: User) -> None:
 
 def test_a_customer_cannot_resolve_and_nobody_skips_to_declined(member: User, agent: User) -> None:
     ticket = file_ticket(member)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.change_status(ticket, member, Status.RESOLVED)
-    with pytest.raises(ValidationError):
+    assert "cannot become" in refused.value.message_dict["status"][0]
+    with pytest.raises(ValidationError) as refused:
         services.change_status(ticket, agent, Status.DECLINED)
+    assert "with a reason to decline" in refused.value.message_dict["status"][0]
 
 
 def test_internal_notes_never_reach_customers(member: User, agent: User, sent) -> None:
@@ -253,8 +255,9 @@ def test_attachments_have_a_size_limit(member: User, settings) -> None:
     settings.ATTACHMENT_MAX_BYTES = 10
     ticket = file_ticket(member)
     upload = attachments.UploadedFile("big.log", ContentFile(b"x" * 11), 11)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         attachments.add_attachment(ticket, member, upload)
+    assert "larger than the limit" in refused.value.message_dict["files"][0]
     small = attachments.UploadedFile("small.log", ContentFile(b"x" * 10), 10)
     attachment = attachments.add_attachment(ticket, member, small)
     assert attachment.file.read() == b"x" * 10

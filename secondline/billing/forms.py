@@ -104,6 +104,12 @@ class WorkLogForm(ZonedForm):
         if duration is None and (start is None or end is None):
             self.add_error("duration", _("Give the duration, or the start and the end."))
             return data
+        if duration is not None and start is not None and end is not None:
+            self.add_error("duration", _("Give the duration or the end, not both."))
+            return data
+        if duration is not None and (reason := worklogs.too_long(duration)):
+            self.add_error("duration", reason)  # before the arithmetic below overflows
+            return data
         # the service's rule, checked here too: the arithmetic below overflows at years 1, 9999
         start_reason = worklogs.start_error(start) if start is not None else None
         end_reason = worklogs.too_early(end) if end is not None else None

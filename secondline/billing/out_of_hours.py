@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 from secondline.accounts.models import Contract, User
 from secondline.billing import access, events, notify, rules
 from secondline.billing.models import OutOfHoursRequest, WorkLog
+from secondline.billing.periods import zone_of
 from secondline.billing.prepaid import check_prepaid
 from secondline.billing.worklogs import reapply_rules
+from secondline.common.moments import out_of_span
 from secondline.sla.calendars import calendar_of
 from secondline.tickets.choices import Channel
 from secondline.tickets.models import Ticket
@@ -83,6 +85,30 @@ def _check_window(
         )
 
 
+def _window_errors(ticket: Ticket, start: dt.datetime, end: dt.datetime) -> dict[str, list[str]]:
+    """Why a window is none for this ticket, per field: its times lie in the span of the desk's
+    records, and only work on a filed ticket is billed, so it starts no earlier than the minute
+    the ticket was filed; a pending request for the same window is not asked for again."""
+    errors = {
+        name: [reason]
+        for name, moment in (("window_start", start), ("window_end", end))
+        if (reason := out_of_span(moment))
+    }
+    if errors:
+        return errors
+    if start < ticket.created_at.replace(second=0, microsecond=0):
+        local = timezone.localtime(ticket.created_at, zone_of(ticket.contract))
+        filed = local.strftime("%Y-%m-%d %H:%M")
+        message = _("The ticket was filed at %(filed)s; the window cannot start before it.")
+        return {"window_start": [message % {"filed": filed}]}
+    pending = OutOfHoursRequest.objects.filter(
+        ticket=ticket, status=OutOfHoursRequest.Status.PENDING, window_start=start, window_end=end
+    )
+    if pending.exists():
+        return {"window_start": [_("A pending request already asks for this window.")]}
+    return {}
+
+
 def raise_out_of_hours_request(
     ticket: Ticket,
     actor: User,
@@ -117,6 +143,8 @@ def raise_out_of_hours_request(
     if errors:
         raise ValidationError(errors)
     assert window_start is not None and window_end is not None
+    if errors := _window_errors(ticket, window_start, window_end):
+        raise ValidationError(errors)
     if window_end <= window_start:
         raise ValidationError({"window_end": [_("The window must end after it starts.")]})
     if window_end - window_start > MAX_WINDOW:

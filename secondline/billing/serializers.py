@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -242,13 +241,6 @@ class StatementDetailSerializer(StatementSerializer):
 class StatementGenerateSerializer(serializers.Serializer):
     contract = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     period = serializers.DateField(help_text="Any day of the month to bill.")
-
-    def validate_period(self, period: Any) -> Any:
-        """A month in the years 2-9998: the first and last months' bounds in the contract's
-        time zone fall outside what a UTC time can hold (a 500 before)."""
-        if not 2 <= period.year <= 9998:
-            raise serializers.ValidationError(_("Give a month between the years 2 and 9998."))
-        return period
 
 
 class DisputeSerializer(serializers.Serializer):

@@ -39,6 +39,7 @@ from secondline.billing.models import (
 )
 from secondline.billing.periods import month_bounds, zone_of
 from secondline.billing.prepaid import draw_for_statement
+from secondline.common.moments import out_of_span
 from secondline.tickets.choices import Channel
 from secondline.tickets.models import TICKET_NUMBER_PREFIX, Ticket
 from secondline.tickets.signals import announce
@@ -143,6 +144,16 @@ def _lines(
     return lines
 
 
+def _period_error(contract: Contract, first_day: dt.date) -> str | None:
+    """Why the month that starts on ``first_day`` cannot be billed, or None: it lies in the
+    span of the desk's records and has begun in the contract's time zone."""
+    if reason := out_of_span(first_day):
+        return reason
+    if first_day > timezone.localdate(timezone=zone_of(contract)):
+        return _("A month can be billed once it has begun.")
+    return None
+
+
 def generate_statement(contract: Contract, period: dt.date, actor: User | None = None) -> Statement:
     """Build (or rebuild) the contract's statement for the month of ``period``.
 
@@ -156,6 +167,8 @@ def generate_statement(contract: Contract, period: dt.date, actor: User | None =
     if actor is not None:
         access.require_can_prepare_statements(actor)
     first_day = period.replace(day=1)
+    if reason := _period_error(contract, first_day):
+        raise ValidationError({"period": [reason]})
     first, after = month_bounds(contract, first_day)
     terms = BillingTerms.for_contract(contract.pk)
     with transaction.atomic():

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from secondline.accounts import access as accounts_access
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.api import acting_user
+from secondline.accounts.models import User
 from secondline.billing import (
     access,
     export,
@@ -33,8 +34,11 @@ from secondline.tickets.access import get_ticket_for
 from secondline.tickets.models import Ticket
 
 
-def _form_errors(form: Any, error: ValidationError) -> None:
+def _form_errors(form: Any, error: ValidationError, renamed: dict[str, str] | None = None) -> None:
+    """The service's errors on the form's fields (``renamed``: where the form names a field
+    otherwise); an error on no field of the form goes above it."""
     for field, problems in error.message_dict.items():
+        field = (renamed or {}).get(field, field)
         form.add_error(field if field in form.fields else None, problems)
 
 
@@ -138,17 +142,20 @@ def raise_request(request: HttpRequest, ticket_id: int) -> HttpResponse:
 def index(request: HttpRequest) -> HttpResponse:
     """What waits for this user: requests to decide, statements, prepaid balances."""
     user = acting_user(request)
+    contracts = accounts_access.contracts_visible_to(user)
+    form = forms.GenerateStatementForm(contracts=contracts) if user.is_manager else None
+    return render(request, "billing/index.html", _index_context(user, form))
+
+
+def _index_context(user: User, generate_form: Any) -> dict[str, Any]:
     pending = access.requests_visible_to(user).filter(status=OutOfHoursRequest.Status.PENDING)
     contracts = accounts_access.contracts_visible_to(user)
-    context: dict[str, Any] = {
+    return {
         "pending": pending.select_related("ticket", "raised_by"),
         "statements": access.statements_visible_to(user).select_related("contract")[:50],
         "balances": [(contract, prepaid.prepaid_balance(contract)) for contract in contracts[:50]],
-        "generate_form": forms.GenerateStatementForm(contracts=contracts)
-        if user.is_manager
-        else None,
+        "generate_form": generate_form,
     }
-    return render(request, "billing/index.html", context)
 
 
 @login_required
@@ -194,17 +201,15 @@ def generate(request: HttpRequest) -> HttpResponse:
     form = forms.GenerateStatementForm(
         request.POST, contracts=accounts_access.contracts_visible_to(user)
     )
-    if not form.is_valid():
-        messages.error(request, _("Choose a contract and a month."))
-        return redirect("billing:index")
-    try:
-        statement = statements.generate_statement(
-            form.cleaned_data["contract"], form.cleaned_data["month"], user
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("billing:index")
-    return redirect("billing:statement", pk=statement.pk)
+    if form.is_valid():
+        contract, month = form.cleaned_data["contract"], form.cleaned_data["month"]
+        try:
+            statement = statements.generate_statement(contract, month, user)
+        except ValidationError as error:
+            _form_errors(form, error, renamed={"period": "month"})
+        else:
+            return redirect("billing:statement", pk=statement.pk)
+    return render(request, "billing/index.html", _index_context(user, form), status=400)
 
 
 @login_required

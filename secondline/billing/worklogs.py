@@ -67,6 +67,13 @@ def start_error(start: dt.datetime) -> str | None:
     return too_early(start)
 
 
+def too_long(span: dt.timedelta) -> str | None:
+    """Why one work log cannot span ``span``, or None."""
+    if span > MAX_WORKLOG:
+        return _("Log at most 24 hours at a time; log longer work day by day.")
+    return None
+
+
 def life_errors(ticket: Ticket, start: dt.datetime, end: dt.datetime) -> dict[str, list[str]]:
     """Why work from ``start`` to ``end`` does not lie within the ticket's life, per field.
 
@@ -110,10 +117,8 @@ def _validate_entry(entry: WorkEntry, ticket: Ticket) -> tuple[dt.datetime, dt.d
     )
     if end <= start:
         raise ValidationError({"ended_at": [_("The work must end after it starts.")]})
-    if end - start > MAX_WORKLOG:
-        raise ValidationError(
-            {"ended_at": [_("Log at most 24 hours at a time; log longer work day by day.")]}
-        )
+    if reason := too_long(end - start):
+        raise ValidationError({"ended_at": [reason]})
     if errors := life_errors(ticket, start, end):
         raise ValidationError(errors)
     return start, end

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any, cast
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -172,9 +171,7 @@ class NewTicketForm(forms.Form):
         value = self.cleaned_data.get("occurred_at")
         if value is not None and timezone.is_naive(value):
             value = timezone.make_aware(value)
-        if value is not None and value > timezone.now() + dt.timedelta(minutes=5):
-            raise ValidationError(_("This time is in the future."))
-        return value
+        return value  # the service says whether it can be (tickets.services)
 
     def draft(self) -> NewTicket:
         data = self.cleaned_data

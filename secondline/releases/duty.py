@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
+from secondline.common.moments import out_of_span
 from secondline.releases import events, public_address
 from secondline.releases.access import require_manager
 from secondline.releases.models import AlertWebhook, DutyCallout, DutyShift, PhoneCall, UrgentAlert
@@ -291,6 +292,8 @@ def record_phone_call(
         errors["summary"] = [_("Summarise the call.")]
     if at is not None and timezone.is_naive(at):
         errors["at"] = [_("Give a time with its time zone.")]
+    elif at is not None and (reason := out_of_span(at)):
+        errors["at"] = [reason]
     elif at is not None and at > timezone.now() + dt.timedelta(minutes=5):
         errors["at"] = [_("A call cannot be in the future.")]
     if errors:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import Contract, User
+from secondline.common.moments import out_of_span
 from secondline.tickets import events, merging, rules
 from secondline.tickets.attachments import UploadedFile, check_size, store_attachment
 from secondline.tickets.choices import Channel, Environment, Priority, Status, TicketType
@@ -76,8 +77,8 @@ def _validate_new_ticket(draft: NewTicket) -> None:
         raise ValidationError(errors)
     _check_choice(errors, "requested_priority", draft.requested_priority, Priority)
     _check_choice(errors, "environment", draft.environment, Environment)
-    if draft.occurred_at is not None and timezone.is_naive(draft.occurred_at):
-        errors["occurred_at"] = [_("Give a time with its time zone.")]
+    if draft.occurred_at is not None and (reason := _occurred_error(draft.occurred_at)):
+        errors["occurred_at"] = [reason]
     if draft.filed_at is not None and (
         timezone.is_naive(draft.filed_at) or draft.filed_at > timezone.now()
     ):
@@ -90,6 +91,18 @@ def _validate_new_ticket(draft: NewTicket) -> None:
         errors.setdefault("subject", []).append(_("Keep the subject under 250 characters."))
     if errors:
         raise ValidationError(errors)
+
+
+def _occurred_error(moment: dt.datetime) -> str | None:
+    """Why an incident cannot have happened at ``moment``, or None (the reporter's clock may
+    run a few minutes fast)."""
+    if timezone.is_naive(moment):
+        return _("Give a time with its time zone.")
+    if reason := out_of_span(moment):
+        return reason
+    if moment > timezone.now() + dt.timedelta(minutes=5):
+        return _("This time is in the future.")
+    return None
 
 
 def file_ticket(
@@ -369,8 +382,8 @@ def update_ticket(
     errors: dict[str, list[str]] = {}
     _check_choice(errors, "environment", str(changes.get("environment", "")), Environment)
     occurred = changes.get("occurred_at")
-    if isinstance(occurred, dt.datetime) and timezone.is_naive(occurred):
-        errors["occurred_at"] = [_("Give a time with its time zone.")]
+    if isinstance(occurred, dt.datetime) and (reason := _occurred_error(occurred)):
+        errors["occurred_at"] = [reason]
     for name in rules.REQUIRED_FIELDS[ticket.type]:
         if name in changes and changes[name] in (None, ""):
             errors[name] = [_("This field is required for this type of ticket.")]

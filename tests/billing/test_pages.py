@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 
 from secondline.billing import out_of_hours
 from secondline.billing.forms import parse_duration
-from secondline.billing.models import OutOfHoursRequest, WorkLog
+from secondline.billing.models import OutOfHoursRequest, Statement, WorkLog
 from tests.billing.conftest import msk
 
 
@@ -164,3 +165,86 @@ def test_a_time_out_of_any_real_year_is_a_form_error(
     assert answer.status_code == 400
     assert b"from 1 January 2000 on" in answer.content or b"in advance" in answer.content
     assert not WorkLog.objects.filter(ticket=ticket).exists()
+
+
+@pytest.mark.parametrize(
+    ("entry", "refusal"),
+    [
+        ({"duration": "99999999h"}, b"at most 24 hours"),
+        ({"duration": "25h", "ended_at": "2026-12-01T12:00"}, b"at most 24 hours"),
+        (
+            {"duration": "5h", "started_at": "2026-12-01T10:00", "ended_at": "2026-12-01T10:10"},
+            b"not both",
+        ),
+    ],
+)
+def test_a_duration_too_long_or_besides_start_and_end_is_a_form_error(
+    ticket: Any, agent: Any, entry: dict[str, str], refusal: bytes
+) -> None:
+    """Not an overflow (99999999h), and not a duration silently dropped for start and end."""
+    answer = client_for(agent).post(
+        f"/billing/tickets/{ticket.pk}/worklogs/", {"activity": "fix", **entry}
+    )
+    assert answer.status_code == 400
+    assert refusal in answer.content
+    assert not WorkLog.objects.filter(ticket=ticket).exists()
+
+
+@pytest.mark.parametrize(
+    ("month", "refusal"),
+    [
+        ("0001-01", b"between the years 2000 and 2099"),
+        ("9999-12", b"between the years 2000 and 2099"),
+        ("2030-01", b"once it has begun"),
+        ("2026-13", b"YYYY-MM"),
+    ],
+)
+def test_a_month_that_cannot_be_billed_is_refused_on_its_field(
+    personas: Any, manager: Any, month: str, refusal: bytes
+) -> None:
+    """The page again with the message by the month and what was chosen kept (not a flash
+    over an emptied form), and no statement made."""
+    with time_machine.travel(dt.datetime(2026, 12, 7, 12, tzinfo=dt.UTC)):
+        answer = client_for(manager).post(
+            "/billing/statements/", {"contract": personas.contract.pk, "month": month}
+        )
+    assert answer.status_code == 400
+    form = answer.context["generate_form"]
+    assert refusal.decode() in " ".join(form.errors["month"])
+    assert form["month"].value() == month and form["contract"].value() == str(personas.contract.pk)
+    assert not Statement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "refusal"),
+    [
+        ("0001-01-01T10:00", "0001-01-01T14:00", "between the years 2000 and 2099"),
+        ("9999-12-31T10:00", "9999-12-31T14:00", "between the years 2000 and 2099"),
+        ("2001-01-06T10:00", "2001-01-06T14:00", "the window cannot start before it"),
+    ],
+)
+def test_a_window_that_no_work_on_the_ticket_lies_in_is_refused_on_its_field(
+    ticket: Any, member: Any, start: str, end: str, refusal: str
+) -> None:
+    """Not a 500 from the calendar (years 1 and 9999), not a request for work before the
+    ticket was filed."""
+    window = {"window_start": start, "window_end": end, "estimated_hours": "3", "reason": "Why"}
+    answer = client_for(member).post(f"/billing/tickets/{ticket.pk}/requests/", window)
+    assert answer.status_code == 400
+    assert refusal in " ".join(answer.context["request_form"].errors["window_start"])
+    assert not OutOfHoursRequest.objects.exists()
+
+
+def test_the_same_window_is_not_asked_for_twice_while_pending(ticket: Any, member: Any) -> None:
+    window = {
+        "window_start": "2024-11-09T10:00",
+        "window_end": "2024-11-09T14:00",
+        "estimated_hours": "3",
+        "reason": "Saturday stock-take",
+    }
+    url = f"/billing/tickets/{ticket.pk}/requests/"
+    assert client_for(member).post(url, window).status_code == 302
+    again = client_for(member).post(url, window)
+    assert again.status_code == 400
+    assert "already asks for this window" in str(again.context["request_form"].errors)
+    assert OutOfHoursRequest.objects.count() == 1

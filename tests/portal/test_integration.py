@@ -244,6 +244,18 @@ def test_a_call_without_a_summary_is_refused_with_the_reason(personas: Any, urge
     assert not PhoneCall.objects.exists()
 
 
+@pytest.mark.parametrize("at", ["0001-01-01T00:00", "9999-12-31T23:59"])
+def test_a_call_at_no_time_of_ours_is_refused_on_its_field(
+    personas: Any, urgent: Ticket, at: str
+) -> None:
+    """Year 1 in Moscow is year 0 in UTC: saving it was a 500 before."""
+    response = signed_in(personas.agent).post(
+        f"/tickets/{urgent.pk}/phone-call/", {"caller_name": "Roman", "summary": "Down", "at": at}
+    )
+    assert "between the years 2000 and 2099" in response.content.decode()
+    assert not PhoneCall.objects.exists()
+
+
 @pytest.mark.parametrize("who", ["member", "responsible", "outsider"])
 def test_customers_cannot_record_calls(personas: Any, urgent: Ticket, who: str) -> None:
     response = signed_in(getattr(personas, who)).post(

@@ -178,6 +178,17 @@ def test_it_keeps_the_customers_choices_when_validation_fails(personas: Any) -> 
     assert "Impact" in page and "errorlist" in page
 
 
+def test_a_time_of_no_year_of_ours_is_a_message_on_its_field(personas: Any) -> None:
+    """Year 1 in Moscow is year 0 in UTC: filing it was a 500 that lost the whole form."""
+    response = client_for(personas.member).post(
+        "/tickets/new/", incident_form(occurred_at="0001-01-01T00:00", subject="Keep this")
+    )
+    assert not Ticket.objects.exists()
+    form = response.context["form"]
+    assert "between the years 2000 and 2099" in form.errors["occurred_at"][0]
+    assert 'value="Keep this"' in response.content.decode()
+
+
 def test_it_explains_why_a_contact_cannot_file(personas: Any) -> None:
     personas.responsible.role = personas.member.role
     personas.responsible.save()

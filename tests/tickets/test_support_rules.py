@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -15,7 +17,7 @@ from secondline.accounts.models import Contract, User
 from secondline.sla import services as sla
 from secondline.tickets import attachments, services, watchers
 from secondline.tickets.choices import Channel, Priority, Status, TicketType
-from secondline.tickets.models import AppendOnlyError, TicketEvent
+from secondline.tickets.models import AppendOnlyError, Ticket, TicketEvent
 from tests.factories import UserFactory, consultation_draft, file_ticket, incident_draft
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +69,26 @@ def test_it_refuses_a_naive_occurrence_time(member: User) -> None:
     with pytest.raises(ValidationError) as error:
         file_ticket(member, incident_draft(occurred_at=dt.datetime(2026, 1, 5, 12, 0)))
     assert "occurred_at" in error.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("occurred_at", "refusal"),
+    [
+        (dt.datetime(1, 1, 1, tzinfo=ZoneInfo("Europe/Moscow")), "between the years 2000 and 2099"),
+        (dt.datetime(9999, 12, 31, tzinfo=dt.UTC), "between the years 2000 and 2099"),
+        (dt.datetime(2026, 12, 8, 12, tzinfo=dt.UTC), "in the future"),
+    ],
+)
+def test_an_incident_cannot_have_happened_out_of_our_years_or_in_the_future(
+    member: User, occurred_at: dt.datetime, refusal: str
+) -> None:
+    """The same for every channel, so the portal's form, the API and email agree; year 1 in
+    Moscow is year 0 in UTC, which no database time holds."""
+    now = dt.datetime(2026, 12, 7, 12, tzinfo=dt.UTC)
+    with time_machine.travel(now, tick=False), pytest.raises(ValidationError) as error:
+        file_ticket(member, incident_draft(occurred_at=occurred_at))
+    assert refusal in error.value.message_dict["occurred_at"][0]
+    assert not Ticket.objects.exists()
 
 
 def test_it_refuses_a_customer_without_an_active_contract(member: User, personas) -> None:

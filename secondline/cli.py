@@ -7,6 +7,7 @@ Django management command (`secondline demo`, `secondline createsuperuser`,
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import ctypes
 import os
@@ -44,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args[0] == "run":
         return run(args[1:])
+    if args[:2] == ["help", "run"]:  # not a management command, so Django's help has no page
+        return run(["--help"])
     if args[:2] == ["mail", "receive"]:
         return _receive_for_the_mta(args)
     from django.core.management import execute_from_command_line
@@ -75,12 +78,38 @@ def _receive_for_the_mta(args: list[str]) -> int:
     return 0
 
 
-def _option(args: list[str], name: str, default: str) -> str:
-    if name in args:
-        index = args.index(name)
-        if index + 1 < len(args):
-            return args[index + 1]
-    return default
+def _run_options(args: list[str]) -> argparse.Namespace:
+    """``run``'s options; ``--help`` prints them and an unknown or malformed one stops with a
+    message (exit 2) before anything starts."""
+    parser = argparse.ArgumentParser(
+        prog="secondline run",
+        description="Serve the product with its background worker and scheduler; Ctrl+C or "
+        "SIGTERM stops them together.",
+    )
+    parser.add_argument(
+        "--bind",
+        metavar="HOST:PORT",
+        default=os.environ.get("SECONDLINE_BIND", "127.0.0.1:8000"),
+        help="where the web server listens (default: $SECONDLINE_BIND or 127.0.0.1:8000)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=os.environ.get("WEB_CONCURRENCY", "2"),
+        help="web server processes (default: $WEB_CONCURRENCY or 2)",
+    )
+    parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="the web server only: the worker and the scheduler run elsewhere",
+    )
+    return parser.parse_args(args)
+
+
+def _positive(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and int(text) > 0):
+        raise argparse.ArgumentTypeError(f"a number of processes, 1 or more: {text!r}")
+    return int(text)
 
 
 def run(args: list[str]) -> int:
@@ -91,10 +120,9 @@ def run(args: list[str]) -> int:
 
     from secondline.scheduler import scheduler_running
 
+    options = _run_options(args)
     django.setup()
-    bind = _option(args, "--bind", os.environ.get("SECONDLINE_BIND", "127.0.0.1:8000"))
-    workers = _option(args, "--workers", os.environ.get("WEB_CONCURRENCY", "2"))
-    with_worker = "--no-worker" not in args
+    bind, workers, with_worker = options.bind, str(options.workers), not options.no_worker
     os.environ.setdefault("SITE_URL", f"http://{bind}")  # the links the worker's emails carry
     # With REDIS_URL every node runs a beat and the lock in Redis lets one schedule at a time.
     if with_worker and not settings.REDIS_URL and (refusal := scheduler_running(settings.VAR_DIR)):

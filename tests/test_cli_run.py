@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from secondline import cli
 from secondline.cli import Supervisor
 from secondline.scheduler import lock_path, take_scheduler_lock
 
@@ -338,3 +339,32 @@ def test_the_worker_and_the_scheduler_log_at_the_configured_level(
         flags = commands[part]
         assert flags[flags.index("--loglevel") + 1] == level, part
         assert ("--quiet" in flags) is quiet, part
+
+
+@pytest.mark.parametrize("args", [["run", "--help"], ["help", "run"]])
+def test_help_on_run_prints_its_options_and_starts_nothing(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "Supervisor", None)  # would fail should anything start
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(args)
+    assert stopped.value.code == 0
+    assert "--no-worker" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--port", "9000"], "unrecognized arguments: --port 9000"),
+        (["--workers", "abc"], "a number of processes, 1 or more: 'abc'"),
+        (["--workers", "0"], "a number of processes, 1 or more: '0'"),
+    ],
+)
+def test_a_typo_in_runs_options_stops_with_a_message_before_anything_starts(
+    args: list[str], said: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "Supervisor", None)
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["run", *args])
+    assert stopped.value.code == 2
+    assert said in capsys.readouterr().err

@@ -10,6 +10,7 @@ from django.db.models import Q
 from secondline.accounts.models import Contract
 from secondline.calendar import BusinessCalendar
 from secondline.common.ids import row_id
+from secondline.common.moments import out_of_span
 from secondline.sla.calendars import business_calendar
 from secondline.sla.models import SLAPlan, WorkingCalendar
 
@@ -67,4 +68,6 @@ def aware_moment(text: str) -> dt.datetime:
         raise CommandError(
             f"--at {text!r} has no time zone; add the offset, e.g. {text}+03:00 for Moscow"
         )
+    if reason := out_of_span(moment):
+        raise CommandError(f"--at {text!r}: {reason}")
     return moment

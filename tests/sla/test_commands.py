@@ -59,6 +59,9 @@ def test_sla_due_uses_the_contracts_calendar(personas) -> None:
     [
         (["--at", "2024-11-01T18:30", "--type", "incident"], "has no time zone"),
         (["--at", "yesterday", "--type", "incident"], "not an ISO 8601 time"),
+        (["--at", "0001-01-01T10:00+03:00", "--type", "incident"], "between the years 2000"),
+        (["--at", "9999-12-31T23:59+03:00", "--type", "incident"], "between the years 2000"),
+        (["--at", "9997-12-31T18:30+03:00", "--type", "incident"], "between the years 2000"),
         (["--at", "2024-11-01T18:30+03:00", "--type", "bug"], "unknown ticket type 'bug'"),
         (
             ["--at", "2024-11-01T18:30+03:00", "--type", "incident", "--priority", "asap"],

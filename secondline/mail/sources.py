@@ -25,8 +25,16 @@ def _is_mbox(path: Path) -> bool:
         return False
 
 
-def messages(path: Path) -> Iterator[tuple[str, bytes]]:
-    """(label, raw bytes) for every message under ``path``, in a stable order."""
+def label(text: str | Path) -> str:
+    """A source's name as it can be stored and shown: a file name's bytes that are not UTF-8
+    (kept by Python as lone surrogates, which no database column takes) become U+FFFD."""
+    return os.fsencode(text).decode("utf-8", "replace")
+
+
+def messages(path: Path, unreadable: list[str]) -> Iterator[tuple[str, bytes]]:
+    """(label, raw bytes) for every message under ``path``, in a stable order. A file that
+    cannot be read (its permissions, a broken link) is added to ``unreadable`` with the reason
+    and the rest is read on."""
     if path.is_dir():
         if _is_maildir(path):
             yield from _maildir(path)
@@ -41,9 +49,16 @@ def messages(path: Path) -> Iterator[tuple[str, bytes]]:
             for name in sorted(files):
                 if name.startswith(".") or name.lower() in {"readme.md", "readme", "readme.txt"}:
                     continue
-                yield from _file(here / name)
+                yield from _readable(here / name, unreadable)
         return
-    yield from _file(path)
+    yield from _readable(path, unreadable)
+
+
+def _readable(path: Path, unreadable: list[str]) -> Iterator[tuple[str, bytes]]:
+    try:
+        yield from _file(path)
+    except OSError as exc:
+        unreadable.append(f"{label(path)}: {exc.strerror or exc}")
 
 
 def _file(path: Path) -> Iterator[tuple[str, bytes]]:
@@ -52,17 +67,17 @@ def _file(path: Path) -> Iterator[tuple[str, bytes]]:
         box = mailbox.mbox(str(path), create=False)
         try:
             for key in box.iterkeys():
-                yield f"{path}#{key}", box.get_bytes(key)
+                yield f"{label(path)}#{key}", box.get_bytes(key)
         finally:
             box.close()
         return
-    yield str(path), path.read_bytes()
+    yield label(path), path.read_bytes()
 
 
 def _maildir(path: Path) -> Iterator[tuple[str, bytes]]:
     box = mailbox.Maildir(str(path), factory=None, create=False)
     for key in sorted(box.iterkeys()):
-        yield f"{path}/{key}", box.get_bytes(key)
+        yield f"{label(path)}/{key}", box.get_bytes(key)
 
 
 def count(paths: list[Path]) -> int | None:

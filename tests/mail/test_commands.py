@@ -87,6 +87,31 @@ def test_import_of_a_missing_path_is_a_clear_error(db) -> None:
         call_command("mail", "import", "/nonexistent/path.eml")
 
 
+def test_an_unreadable_file_is_named_and_the_rest_of_its_folder_imported(
+    member, tmp_path, capsys
+) -> None:
+    """A broken link is named, not a traceback that leaves the folder's other messages
+    unread; a file name that is not UTF-8 is stored with U+FFFD for its odd bytes."""
+    (tmp_path / "a.eml").write_bytes(plain(member.email, body="first"))
+    (tmp_path / "b.eml").symlink_to(tmp_path / "gone.eml")
+    (tmp_path / "c.eml").write_bytes(plain(member.email, body="third"))
+    Path(os.fsdecode(os.fsencode(tmp_path) + b"/d\xe9.eml")).write_bytes(
+        plain(member.email, body="fourth")
+    )
+    with pytest.raises(CommandError, match=r"1 could not be read.*\n.*b\.eml: No such file"):
+        call_command("mail", "import", str(tmp_path), "--no-progress")
+    assert "3 received: 3 new tickets" in capsys.readouterr().out
+    sources = set(InboundMessage.objects.values_list("source", flat=True))
+    assert f"import:{tmp_path}/d\ufffd.eml" in sources
+
+
+def test_receive_stores_a_source_label_that_is_not_utf_8(member, monkeypatch) -> None:
+    """An MTA's argument of odd bytes would otherwise fail on every retry (exit 75 for ever)."""
+    monkeypatch.setattr(sys, "stdin", Stdin(plain(member.email)))
+    call_command("mail", "receive", "--source", os.fsdecode(b"pipe-\xff"))
+    assert InboundMessage.objects.get().source == "pipe-\ufffd"
+
+
 def test_import_keeps_the_order_of_an_mbox(member, tmp_path, capsys) -> None:
     box = mailbox.mbox(str(tmp_path / "archive.mbox"))
     for n in range(40):

@@ -57,14 +57,14 @@ class Command(BaseCommand):
     def receive(self, source: str) -> None:
         """Exit 0 once the message is safely stored, 75 (EX_TEMPFAIL) when it could not be."""
         try:
-            from secondline.mail import intake, limits
+            from secondline.mail import intake, limits, sources
 
             # Past MAIL_MAX_MESSAGE_BYTES only the beginning is held; the rest is hashed.
             read = limits.read_stream(sys.stdin.buffer)
             if not read.raw:
                 raise CommandError("No message on standard input.", returncode=EX_TEMPFAIL)
             outcome = intake.ingest_message(
-                read.raw, source=source, total_size=read.size, digest=read.sha256
+                read.raw, source=sources.label(source), total_size=read.size, digest=read.sha256
             )
         except CommandError:
             raise
@@ -113,10 +113,11 @@ class Command(BaseCommand):
             disable=options["no_progress"],
             file=sys.stderr,
         )
+        unreadable: list[str] = []
         messages = (
             (raw, "import:" + label[-110:])
             for path in paths
-            for label, raw in sources.messages(path)
+            for label, raw in sources.messages(path, unreadable)
         )
         try:
             for outcome in batches.ingest_many(messages, answer_unknown_senders=answer):
@@ -130,3 +131,8 @@ class Command(BaseCommand):
         finally:
             bar.close()
         self.stdout.write(summary(received, statuses))
+        if unreadable:
+            raise CommandError(
+                f"{len(unreadable)} could not be read, the rest is imported:\n"
+                + "\n".join(unreadable)
+            )

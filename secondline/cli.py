@@ -49,12 +49,26 @@ def main(argv: list[str] | None = None) -> int:
         return run(["--help"])
     if args[:2] == ["mail", "receive"]:
         return _receive_for_the_mta(args)
+    if odd := next((arg for arg in args if _not_text(arg) and not os.path.lexists(arg)), None):
+        shown = os.fsencode(odd).decode("utf-8", "backslashreplace")
+        print(f"secondline: the argument {shown} is not UTF-8 text", file=sys.stderr)
+        return 2
     from django.core.management import execute_from_command_line
 
     # Commands are Python modules (erase_contact); people type words (erase-contact).
     args[0] = HYPHENATED.get(args[0], args[0])
     execute_from_command_line(["secondline", *args])
     return 0
+
+
+def _not_text(arg: str) -> bool:
+    """True for an argument with bytes that are not UTF-8 (Python keeps them as surrogates,
+    which no query or column takes); a path that exists may have such a name."""
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 HYPHENATED = {"erase-contact": "erase_contact", "export-organization": "export_organization"}

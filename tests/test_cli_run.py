@@ -368,3 +368,13 @@ def test_a_typo_in_runs_options_stops_with_a_message_before_anything_starts(
         cli.main(["run", *args])
     assert stopped.value.code == 2
     assert said in capsys.readouterr().err
+
+
+def test_an_argument_that_is_not_utf_8_is_refused_with_a_message(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Not a UnicodeEncodeError traceback from the query it would have gone into."""
+    odd = os.fsdecode(b"Volga\xff")
+    assert cli.main(["export-organization", odd, "/tmp/never-written.json"]) == 2
+    assert "the argument Volga\\xff is not UTF-8 text" in capsys.readouterr().err
+    assert not Path("/tmp/never-written.json").exists()

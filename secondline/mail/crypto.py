@@ -85,7 +85,7 @@ def is_current(stored: str) -> bool:
         return True
     if not stored.startswith(PREFIX):
         return False
-    first = MultiFernet([Fernet(configured_keys()[0])])
+    first = _fernet(configured_keys()[:1])
     try:
         first.decrypt(stored[len(PREFIX) :].encode())
     except InvalidToken:

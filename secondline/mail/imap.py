@@ -12,9 +12,12 @@ from __future__ import annotations
 import logging
 import re
 import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
 from django.utils import timezone
 from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.message import MailMessage
@@ -131,4 +134,19 @@ def sizes_of(box: BaseMailBox, uids: list[str]) -> dict[str, int]:
 
 
 def poll_all() -> dict[str, PollResult]:
-    return {box.name: poll(box) for box in Mailbox.objects.filter(is_active=True)}
+    return dict(poll_each(Mailbox.objects.filter(is_active=True)))
+
+
+def poll_each(boxes: QuerySet[Mailbox]) -> Iterator[tuple[str, PollResult]]:
+    """(name, result) of each mailbox in turn. A mailbox is read only when its turn comes: one
+    whose secrets no configured key opens fails alone, with the reason, and the others are
+    polled."""
+    for pk, name in boxes.order_by("pk").values_list("pk", "name"):
+        try:
+            mailbox = Mailbox.objects.get(pk=pk)  # decrypts its secrets
+        except ImproperlyConfigured as exc:
+            result = PollResult(error=str(exc)[:2000])
+            Mailbox.objects.filter(pk=pk).update(last_error=result.error)
+            yield name, result
+            continue
+        yield name, poll(mailbox)

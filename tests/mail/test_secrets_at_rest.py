@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -82,6 +82,36 @@ def test_keys_rotate_and_a_dropped_key_is_said_plainly(settings: Any) -> None:
     settings.MAIL_ENCRYPTION_KEYS = ["not a key"]
     with pytest.raises(crypto.ImproperlyConfigured, match="not a Fernet key"):
         a_mailbox(name="broken", password="x")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("keys", "said"), [(["not a key"], "not a Fernet key"), ([None], "cannot be decrypted")]
+)
+def test_rekey_with_keys_that_open_nothing_is_a_message(
+    settings: Any, keys: list[str | None], said: str
+) -> None:
+    settings.MAIL_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    a_mailbox(**SECRETS)
+    settings.MAIL_ENCRYPTION_KEYS = [key or Fernet.generate_key().decode() for key in keys]
+    with pytest.raises(CommandError, match=said):
+        call_command("mail_rekey")
+
+
+@pytest.mark.django_db
+def test_a_mailbox_no_key_opens_fails_alone_and_the_others_are_polled(settings: Any) -> None:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.MAIL_ENCRYPTION_KEYS = [old]
+    a_mailbox(name="locked", password="x")
+    settings.MAIL_ENCRYPTION_KEYS = [new]
+    a_mailbox(name="open", password="y", port=1)  # nothing listens: a network error
+    results = dict(imap.poll_each(Mailbox.objects.all()))
+    assert "cannot be decrypted" in results["locked"].error
+    assert "ConnectionRefusedError" in results["open"].error  # it was tried
+    assert (
+        "cannot be decrypted"
+        in Mailbox.objects.values("last_error").get(name="locked")["last_error"]
+    )
 
 
 @pytest.mark.django_db

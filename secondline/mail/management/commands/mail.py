@@ -85,10 +85,9 @@ class Command(BaseCommand):
             if not boxes.exists():
                 raise CommandError(f"No active mailbox named “{name}”.")
         failed = False
-        for box in boxes:
-            result = imap.poll(box)
+        for box_name, result in imap.poll_each(boxes):
             statuses = Counter(result.statuses)
-            line = f"{box.name}: " + summary(result.fetched, statuses)
+            line = f"{box_name}: " + summary(result.fetched, statuses)
             if result.error:
                 failed = True
                 line += f" (error: {result.error})"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
 
 from secondline.mail import secrets
 
@@ -17,5 +18,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        written = secrets.rekey()
+        try:
+            written = secrets.rekey()
+        except ImproperlyConfigured as exc:  # a key that is none, or one that opens nothing
+            raise CommandError(str(exc)) from None
         self.stdout.write(f"{written} mailboxes encrypted again with the current key.")

@@ -58,8 +58,11 @@ class SupportUserManager(UserManager["User"]):
     def create_superuser(
         self, username: str, email: str | None = None, password: str | None = None, **extra: Any
     ) -> User:
-        """An administrator made on the command line belongs to the contractor's team."""
+        """An administrator made on the command line belongs to the contractor's team; an
+        address another user has, in any letter case, is refused (a ValidationError, which
+        ``createsuperuser`` prints)."""
         extra.setdefault("role", User.Role.ADMIN)
+        User(email=email or "").validate_constraints()
         return super().create_superuser(username, email, password, **extra)
 
 
@@ -96,9 +99,14 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        indexes = [
-            # The email intake finds the contact by address in any case (mail.routing).
-            models.Index(Lower("email"), name="accounts_user_email_lower"),
+        constraints = [
+            # One person to an address in any letter case: the email intake finds the contact
+            # by it (mail.routing), and an erasure by it (privacy).
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_any_case_unique",
+                violation_error_message=_("Another user has this email address."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -188,8 +188,8 @@ class Lookups:
             users = User.objects.alias(lower_email=Lower("email")).filter(
                 lower_email__in=wanted, is_active=True
             )
-            for user in users.select_related("organization").order_by("-pk"):
-                self._contacts[user.email.lower()] = user  # the oldest account comes last
+            for user in users.select_related("organization"):
+                self._contacts[user.email.lower()] = user
         self._ids = {mid for mid in message_ids if mid}
         self._with_id: dict[str, list[tuple[int, str]]] = {}
         if self._ids:
@@ -243,13 +243,13 @@ class Lookups:
 
 
 def find_contact(address: str) -> User | None:
-    """The active user with this address (any case), the oldest account if several."""
+    """The active user with this address in any letter case (one at most: accounts.User)."""
     return contacts_with_address(address).first()
 
 
 def contacts_with_address(address: str) -> QuerySet[User]:
-    """Active users with this address in any case, oldest first: an exact comparison of
-    ``Lower(email)`` (no LIKE wildcards), which the ``accounts_user_email_lower`` index serves."""
+    """The active user with this address in any case: an exact comparison of ``Lower(email)``
+    (no LIKE wildcards), which the unique index on it serves."""
     return (
         User.objects.alias(lower_email=Lower("email"))
         .filter(lower_email=Lower(Value(address)), is_active=True)

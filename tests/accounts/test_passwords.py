@@ -11,6 +11,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
 
 from secondline.accounts.models import User
 from secondline.demo.data import DEMO_PASSWORD
@@ -60,6 +61,27 @@ def test_a_scripted_administrator_with_a_good_password_is_created() -> None:
     root = User.objects.get(username="root")
     assert root.check_password("tea-kettle-on-the-hob")
     assert root.role == User.Role.ADMIN
+
+
+@pytest.mark.parametrize("address", ["agent@support.example", "AGENT@Support.Example"])
+def test_an_administrator_with_an_address_another_user_has_is_refused(address: str) -> None:
+    """In any letter case: the email intake and an erasure find people by address."""
+    UserFactory(username="agent", email="agent@support.example")
+    with (
+        mock.patch.dict(os.environ, {"DJANGO_SUPERUSER_PASSWORD": "tea-kettle-on-the-hob"}),
+        pytest.raises(CommandError, match="Another user has this email address"),
+    ):
+        call_command("createsuperuser", "--no-input", username="boss", email=address)
+    assert not User.objects.filter(username="boss").exists()
+
+
+def test_the_database_holds_an_address_once_in_any_letter_case() -> None:
+    UserFactory(email="agent@support.example")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(email="Agent@SUPPORT.example")
+    user = User(username="other", email="AGENT@support.example")
+    with pytest.raises(ValidationError, match="Another user has this email address"):
+        user.full_clean()  # what the back office's forms run
 
 
 def test_the_reset_form_refuses_a_weak_new_password() -> None:

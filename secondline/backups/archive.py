@@ -138,6 +138,11 @@ def _read_manifest(path: Path, damaged: str) -> dict[str, Any]:
         )
     if not isinstance(manifest.get("database"), dict) or "vendor" not in manifest["database"]:
         raise BackupError(f"{damaged}: its {MANIFEST} names no database.")
+    tables = manifest.get("tables")
+    if not isinstance(tables, dict) or not all(
+        isinstance(rows, int) and not isinstance(rows, bool) for rows in tables.values()
+    ):
+        raise BackupError(f"{damaged}: its {MANIFEST} has no proper row counts.")
     files = manifest.get("files")
     if not isinstance(files, list) or not all(
         isinstance(f, dict) and {"path", "size", "sha256"} <= f.keys() for f in files

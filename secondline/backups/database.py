@@ -10,6 +10,7 @@ where any user of the machine could read them (``ps``).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -114,6 +115,62 @@ def load(alias: str, dump_file: Path) -> None:
     )
 
 
+def dump_mismatches(alias: str, dump_file: Path, tables: dict[str, int]) -> list[str]:
+    """How the dump differs from the manifest's ``tables`` (rows per table), before loading it.
+
+    SQLite: every listed table is there with the rows the manifest counted (the counts and the
+    copy come from one snapshot, see dump). PostgreSQL: every listed table has its data in the
+    dump; its rows cannot be counted without restoring it, and pg_dump's snapshot comes a
+    moment after the counts anyway.
+    """
+    if connections[alias].vendor == "sqlite":
+        found: dict[str, int | None] = _sqlite_rows(dump_file, tables)
+    else:
+        found = dict.fromkeys(_pg_tables(dump_file, connections[alias].settings_dict))
+    mismatches = []
+    for table, rows in sorted(tables.items()):
+        if table not in found:
+            mismatches.append(f"{table} is missing")
+        elif found[table] is not None and found[table] != rows:
+            mismatches.append(f"{table} has {found[table]} rows, the manifest counted {rows}")
+    return mismatches
+
+
+def _sqlite_rows(dump_file: Path, tables: dict[str, int]) -> dict[str, int | None]:
+    """Rows per table in the SQLite file ``dump_file``, for those of ``tables`` it holds."""
+    dump = sqlite3.connect(dump_file)
+    try:
+        listed = dump.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        present = {name for (name,) in listed}
+        return {
+            table: dump.execute(f"SELECT count(*) FROM {_quoted(table)}").fetchone()[0]
+            for table in tables
+            if table in present
+        }
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(
+            f"The archive's database dump is not a SQLite database ({exc})."
+        ) from None
+    finally:
+        dump.close()
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+#: The line of ``pg_restore --list`` that names a table's data, e.g.
+#: ``3347; 0 29201 TABLE DATA public accounts_user secondline`` (schema, table, owner).
+PG_TABLE_DATA = re.compile(r"\d+; \d+ \d+ TABLE DATA \S+ (?P<table>.+) \S+")
+
+
+def _pg_tables(dump_file: Path, settings: dict[str, Any]) -> set[str]:
+    """The tables whose data ``dump_file`` holds, from pg_restore's table of contents."""
+    contents = _run("pg_restore", "--list", str(dump_file), settings=settings)
+    lines = (PG_TABLE_DATA.fullmatch(line) for line in contents.splitlines())
+    return {line["table"] for line in lines if line}
+
+
 #: DATABASE_URL's parts as libpq's environment variables (the names libpq documents).
 PG_ENVIRONMENT = {"HOST": "PGHOST", "PORT": "PGPORT", "USER": "PGUSER", "PASSWORD": "PGPASSWORD"}
 PG_OPTIONS = {
@@ -142,7 +199,8 @@ def pg_environment(settings: dict[str, Any]) -> dict[str, str]:
     return environment
 
 
-def _run(program: str, *args: str, settings: dict[str, Any]) -> None:
+def _run(program: str, *args: str, settings: dict[str, Any]) -> str:
+    """Run a PostgreSQL client tool; returns what it wrote on stdout."""
     path = shutil.which(program)
     if path is None:
         raise BackupError(
@@ -156,3 +214,4 @@ def _run(program: str, *args: str, settings: dict[str, Any]) -> None:
         lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
         reason = next((line for line in lines if "error" in line), lines[0] if lines else "")
         raise BackupError(f"{program} failed (exit code {result.returncode}): {reason}")
+    return result.stdout

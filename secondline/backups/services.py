@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -40,12 +41,7 @@ def back_up(target: Path, alias: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
     attachment the dump names is there. Returns the manifest.
     """
     target = target.absolute()
-    if target.is_dir():
-        raise BackupError(
-            f"{target} is a folder; give the archive's file name, e.g. backup.tar.gz."
-        )
-    if not target.parent.is_dir():
-        raise BackupError(f"{target.parent} does not exist.")
+    _refuse_to_replace(target)
     vendor = connections[alias].vendor
     dump_name = database.dump_name(vendor)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".secondline-backup-") as work:
@@ -71,6 +67,39 @@ def back_up(target: Path, alias: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
         return archive.write(target, members, manifest)
 
 
+def _refuse_to_replace(target: Path) -> None:
+    """Refuse a ``target`` that is there and is not a regular file, before any work is done.
+
+    The finished archive is renamed over ``target`` (archive.write), which would silently put a
+    file where a device, a named pipe or a socket was. A symbolic link is refused even when it
+    points at a regular file: replacing the link itself would surprise whoever made it, and
+    following it, as ``cp`` does, would overwrite whatever it points at (an older backup, or,
+    in a folder others may write to, any file this user may write). Refusing loses nothing;
+    the operator names the file itself, or a new one.
+    """
+    if not target.parent.is_dir():
+        raise BackupError(f"{target.parent} does not exist.")
+    try:
+        mode = target.lstat().st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise BackupError(
+            f"{target} is a folder; give the archive's file name, e.g. backup.tar.gz."
+        )
+    if stat.S_ISLNK(mode):
+        raise BackupError(
+            f"{target} is a symbolic link; give the path of the file itself, or a new name "
+            "(backup never writes through a link)."
+        )
+    kind = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket"}.get(
+        stat.S_IFMT(mode), "a device"
+    )
+    raise BackupError(f"{target} is {kind}, not a file; give the archive's file name.")
+
+
 def _media_files() -> dict[str, Path]:
     """Every regular file under MEDIA_ROOT (symbolic links are not followed: they may point
     anywhere on the machine)."""
@@ -88,8 +117,9 @@ def restore(source: Path, *, force: bool = False, alias: str = DEFAULT_DB_ALIAS)
     """Replace the database, the attachments and the generated secret key with the archive's.
 
     Nothing is touched until the whole archive has been extracted into a temporary folder and
-    every file matches the manifest, the archive's database vendor is this installation's, and
-    the database is empty (or ``force``). The database is loaded all or nothing; the files
+    every file matches the manifest, the archive's database vendor is this installation's, the
+    database is empty (or ``force``), and the dump holds the tables and rows the manifest lists
+    (last: it reads the whole dump). The database is loaded all or nothing; the files
     are then moved into MEDIA_ROOT by renaming (the temporary folder sits beside MEDIA_ROOT for
     that), or, with object storage, uploaded to the bucket, which then holds exactly them.
     """
@@ -122,6 +152,7 @@ def restore(source: Path, *, force: bool = False, alias: str = DEFAULT_DB_ALIAS)
             raise BackupError(
                 f"MEDIA_ROOT ({media_root}) is a mount point; point it at a folder inside one."
             )
+        _refuse_a_dump_unlike_its_manifest(source, dump_file, manifest["tables"], alias)
         database.load(alias, dump_file)
         if bucket is None:
             _swap_folder(folder / MEDIA, media_root, Path(work) / "replaced-media")
@@ -131,6 +162,18 @@ def restore(source: Path, *, force: bool = False, alias: str = DEFAULT_DB_ALIAS)
         if (folder / SECRET_KEY).is_file():
             _put_key(folder / SECRET_KEY)
     return manifest
+
+
+def _refuse_a_dump_unlike_its_manifest(
+    source: Path, dump_file: Path, tables: dict[str, int], alias: str
+) -> None:
+    """The checksums prove the dump is the file that was packed, not that it is the database
+    the manifest counted: an empty one packed by mistake would empty the live database."""
+    if mismatches := database.dump_mismatches(alias, dump_file, tables):
+        more = f" (and {len(mismatches) - 1} more tables)" if len(mismatches) > 1 else ""
+        raise BackupError(
+            f"{source.name}'s database dump does not match its manifest: {mismatches[0]}{more}."
+        )
 
 
 def _swap_folder(new: Path, place: Path, old: Path) -> None:

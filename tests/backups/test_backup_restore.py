@@ -1,12 +1,16 @@
 """`secondline backup` and `secondline restore`: a populated database comes back row for row
-and every attachment byte for byte; a damaged archive, another vendor's archive and a database
-in use are refused before anything is touched."""
+and every attachment byte for byte; a damaged archive, another vendor's archive, a dump unlike
+its manifest and a database in use are refused before anything is touched, and so is a backup
+target that is not a regular file."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import sqlite3
+import stat
 import subprocess
 import sys
 import tarfile
@@ -19,7 +23,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from secondline.backups import archive
+from secondline.backups import archive, database
 from secondline.billing import worklogs
 from secondline.tickets import attachments, services
 from secondline.tickets.choices import Status
@@ -142,11 +146,17 @@ def test_a_backup_restores_every_row_and_file_on_postgresql(
 # Refusals. The archives are made by hand: what is refused is the archive, not its dump.
 
 
-def make_archive(folder: Path, vendor: str | None = None, **changes: bytes) -> Path:
-    """A small archive of this vendor's kind; ``changes`` alter members after the manifest."""
+def make_archive(
+    folder: Path,
+    vendor: str | None = None,
+    dump: bytes = b"not really a database",
+    tables: dict[str, int] | None = None,
+    **changes: bytes,
+) -> Path:
+    """A small archive of this vendor's kind, whose manifest counts ``tables`` (rows per table);
+    ``changes`` alter members after the manifest."""
     vendor = vendor or connection.vendor
-    dump = folder / "dump"
-    dump.write_bytes(b"not really a database")
+    (folder / "dump").write_bytes(dump)
     media = folder / "a.txt"
     media.write_bytes(b"an attachment")
     manifest = {
@@ -157,10 +167,11 @@ def make_archive(folder: Path, vendor: str | None = None, **changes: bytes) -> P
             "vendor": vendor,
             "file": f"database.{'sqlite3' if vendor == 'sqlite' else 'pgdump'}",
         },
-        "tables": {},
+        "tables": tables or {},
     }
     file = folder / "backup.tar.gz"
-    archive.write(file, {manifest["database"]["file"]: dump, "media/a.txt": media}, manifest)
+    members = {manifest["database"]["file"]: folder / "dump", "media/a.txt": media}
+    archive.write(file, members, manifest)
     if changes:
         unpacked = folder / "unpacked"
         with tarfile.open(file) as tar:
@@ -242,3 +253,135 @@ def test_a_refusal_is_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stderr == f"CommandError: {tmp_path / 'missing.tar.gz'} does not exist.\n"
+
+
+# A dump unlike its manifest: checksummed and intact, but not the database the manifest counted.
+
+
+def refused_and_nothing_lost(file: Path) -> str:
+    """Restore ``file`` with --force over a database in use; its refusal, once the rows are
+    proven to be all there still and the exit code to be 1."""
+    before = table_rows()
+    assert before["accounts_user"] and before["accounts_organization"]  # the personas
+    with pytest.raises(CommandError) as refusal:
+        call_command("restore", str(file), "--force")
+    assert refusal.value.returncode == 1  # what `secondline restore` exits with
+    assert table_rows() == before
+    return str(refusal.value)
+
+
+def sqlite_dump(path: Path, tables: dict[str, int]) -> bytes:
+    """A SQLite database holding ``tables`` with that many rows each."""
+    with contextlib.closing(sqlite3.connect(path)) as dump, dump:
+        for table, rows in tables.items():
+            dump.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY)")
+            dump.executemany(f"INSERT INTO {table} VALUES (?)", [(n,) for n in range(rows)])
+    return path.read_bytes()
+
+
+def test_an_empty_sqlite_dump_is_refused_and_the_database_kept(
+    personas: Any, tmp_path: Path, untouched: Any
+) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("a SQLite dump: see the PostgreSQL test")
+    tables = database.row_counts("default")
+    file = make_archive(tmp_path, dump=b"", tables=tables)  # b"": a valid, empty SQLite file
+    assert refused_and_nothing_lost(file) == (
+        f"backup.tar.gz's database dump does not match its manifest: {min(tables)} is missing "
+        f"(and {len(tables) - 1} more tables)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("in_dump", "counted", "message"),
+    [
+        (
+            {"tickets_ticket": 2, "accounts_user": 1},
+            {"tickets_ticket": 3, "accounts_user": 1},
+            "backup.tar.gz's database dump does not match its manifest: "
+            "tickets_ticket has 2 rows, the manifest counted 3.",
+        ),
+        (
+            {"tickets_ticket": 3},
+            {"tickets_ticket": 3, "accounts_user": 1},
+            "backup.tar.gz's database dump does not match its manifest: accounts_user is missing.",
+        ),
+        (
+            None,  # not a database at all
+            {},
+            "The archive's database dump is not a SQLite database (file is not a database).",
+        ),
+    ],
+    ids=["rows short", "table missing", "not a database"],
+)
+def test_a_sqlite_dump_unlike_its_manifest_is_refused(
+    personas: Any,
+    tmp_path: Path,
+    untouched: Any,
+    in_dump: dict[str, int] | None,
+    counted: dict[str, int],
+    message: str,
+) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("a SQLite dump: see the PostgreSQL test")
+    dump = b"not really a database" if in_dump is None else sqlite_dump(tmp_path / "made", in_dump)
+    assert refused_and_nothing_lost(make_archive(tmp_path, dump=dump, tables=counted)) == message
+
+
+@pytest.mark.services
+def test_an_empty_postgresql_dump_is_refused_and_the_database_kept(
+    personas: Any, tmp_path: Path, untouched: Any, second_postgresql_database: str
+) -> None:
+    empty = tmp_path / "empty.pgdump"
+    subprocess.run(
+        ["pg_dump", "--format=custom", "--file", str(empty), second_postgresql_database],
+        check=True,
+        timeout=60,
+    )
+    tables = database.row_counts("default")
+    file = make_archive(tmp_path, dump=empty.read_bytes(), tables=tables)
+    assert refused_and_nothing_lost(file) == (
+        f"backup.tar.gz's database dump does not match its manifest: {min(tables)} is missing "
+        f"(and {len(tables) - 1} more tables)."
+    )
+
+
+# Backup targets that are not a regular file: the finished archive is renamed over its target.
+
+
+def test_a_named_pipe_is_refused_as_a_backup_target_and_left_alone(tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    result = subprocess.run(
+        [sys.executable, "-m", "secondline.cli", "backup", str(pipe)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        env={**os.environ, "SECONDLINE_VAR_DIR": str(tmp_path / "var")},
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"CommandError: {pipe} is a named pipe, not a file; give the archive's file name.\n"
+    )
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert [p.name for p in tmp_path.iterdir() if p.name != "var"] == ["pipe"]
+
+
+@pytest.mark.parametrize("points_at", ["old.tar.gz", "nowhere.tar.gz"])
+def test_a_symbolic_link_is_refused_as_a_backup_target_and_left_alone(
+    tmp_path: Path, points_at: str
+) -> None:
+    (tmp_path / "old.tar.gz").write_bytes(b"yesterday's backup")
+    link = tmp_path / "latest.tar.gz"
+    link.symlink_to(points_at)
+    with pytest.raises(CommandError) as refusal:
+        call_command("backup", str(link))
+    assert str(refusal.value) == (
+        f"{link} is a symbolic link; give the path of the file itself, or a new name "
+        "(backup never writes through a link)."
+    )
+    assert refusal.value.returncode == 1
+    assert os.readlink(link) == points_at
+    assert (tmp_path / "old.tar.gz").read_bytes() == b"yesterday's backup"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.tar.gz", "old.tar.gz"]

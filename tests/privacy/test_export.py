@@ -3,7 +3,10 @@ the command line."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -11,11 +14,16 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
+from secondline.privacy.management.commands import export_organization
 from secondline.tickets import services
 
 
 def url(organization: Any) -> str:
     return f"/api/organizations/{organization.pk}/export/"
+
+
+def private(path: Path) -> bool:
+    return stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 @pytest.fixture
@@ -58,8 +66,58 @@ def test_others_may_not(api_as: Any, personas: Any, noted: Any) -> None:
 def test_the_command_writes_a_private_file(tmp_path: Path, personas: Any, noted: Any) -> None:
     target = tmp_path / "volga.json"
     call_command("export_organization", "Volga Logistics", str(target))
-    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert private(target)
     data = json.loads(target.read_text())
     assert len(data["tickets"]) == 1 and len(data["tickets"][0]["comments"]) == 4
     with pytest.raises(CommandError, match="No organisation"):
         call_command("export_organization", "Nobody Ltd", str(target))
+
+
+def test_the_command_makes_an_old_world_readable_export_private(
+    tmp_path: Path, personas: Any, noted: Any
+) -> None:
+    target = tmp_path / "volga.json"
+    target.write_text("last month's export")
+    target.chmod(0o644)
+    call_command("export_organization", "Volga Logistics", str(target))
+    assert private(target)
+    assert json.loads(target.read_text())["organization"]["name"] == "Volga Logistics"
+
+
+def test_a_full_disk_leaves_the_previous_export_as_it_was(
+    tmp_path: Path, personas: Any, noted: Any, monkeypatch: Any
+) -> None:
+    target = tmp_path / "volga.json"
+    target.write_text("last month's export")
+
+    def fill_the_disk(data: Any, output: Any, **options: Any) -> None:
+        output.write('{"organization": {"id": ')
+        output.flush()
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(export_organization.json, "dump", fill_the_disk)
+    with pytest.raises(
+        CommandError, match=re.escape(f"Cannot write {target}: No space left on device.")
+    ) as error:
+        call_command("export_organization", "Volga Logistics", str(target))
+    assert error.value.returncode == 1  # the exit status of `secondline export-organization`
+    assert target.read_text() == "last month's export"
+    assert list(tmp_path.iterdir()) == [target]  # no partial file left behind
+
+
+def test_a_fifo_or_a_folder_is_never_replaced(tmp_path: Path, personas: Any, noted: Any) -> None:
+    pipe, folder = tmp_path / "pipe", tmp_path / "folder"
+    os.mkfifo(pipe)
+    folder.mkdir()
+    reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)  # so a regression fails, not hangs
+    try:
+        for target in (pipe, folder):
+            with pytest.raises(
+                CommandError, match=re.escape(f"Cannot write {target}: it is not a regular file.")
+            ) as error:
+                call_command("export_organization", "Volga Logistics", str(target))
+            assert error.value.returncode == 1
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(pipe.stat().st_mode) and folder.is_dir()
+    assert sorted(tmp_path.iterdir()) == [folder, pipe]

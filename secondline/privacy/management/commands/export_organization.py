@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import stat
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +30,43 @@ class Command(BaseCommand):
             found = row_named(Organization.objects.all(), organization)
         if found is None:
             raise CommandError(f"No organisation is called or numbered {organization!r}.")
-        data = json.dumps(organization_export(found, None), cls=DjangoJSONEncoder, indent=1)
         path = Path(file)
+        refuse_unless_a_file(path)
+        export = organization_export(found, None)
         try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(descriptor, "w", encoding="utf-8") as output:
-                output.write(data)
+            write_privately(path, export)
         except OSError as error:
             raise CommandError(f"Cannot write {path}: {error.strerror}.") from None
-        self.stdout.write(f"{found.name}: {len(json.loads(data)['tickets'])} tickets → {path}")
+        self.stdout.write(f"{found.name}: {len(export['tickets'])} tickets → {path}")
+
+
+def refuse_unless_a_file(path: Path) -> None:
+    """A FIFO, a device or a folder at ``path`` is never replaced by the export."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise CommandError(f"Cannot write {path}: {error.strerror}.") from None
+    if not stat.S_ISREG(mode):
+        raise CommandError(f"Cannot write {path}: it is not a regular file.")
+
+
+def write_privately(path: Path, export: dict[str, Any]) -> None:
+    """Write ``export`` to ``path`` as JSON, mode 0600 whatever ``path`` had (docs/security.md,
+    Personal data).
+
+    The JSON goes to a temporary file beside ``path`` (mkstemp creates it 0600) that is
+    renamed over ``path`` only when complete: a full disk or any other failure leaves a
+    previous export as it was, and no partial file behind.
+    """
+    descriptor, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as output:
+            json.dump(export, output, cls=DjangoJSONEncoder, indent=1)
+            output.flush()
+            os.fsync(output.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
@@ -27,9 +27,12 @@ from secondline.tickets import attachments, events
 from secondline.tickets import services as tickets
 from secondline.tickets.access import can_see_ticket
 from secondline.tickets.choices import Channel, Priority, TicketType
+from secondline.tickets.choices import Status as TicketStatus
 from secondline.tickets.models import Comment, Ticket, TicketEvent
 
 Status = InboundMessage.Status
+#: A customer's answer to these opens a new ticket that names them (tickets.services).
+FINISHED = frozenset({TicketStatus.CLOSED, TicketStatus.DECLINED})
 
 NOT_GIVEN = "(not given in the email)"
 
@@ -132,6 +135,10 @@ def comment(
     unproven = unproven_reply(message, parsed, ticket, author, how)
     if unproven:
         message.settle(Status.QUARANTINED, unproven)
+        return
+    answered = ticket.merged_into if ticket.merged_into_id else ticket  # add_comment's way
+    if author.is_customer and answered is not None and answered.status in FINISHED:
+        open_ticket(message, parsed, author, follows=answered)
         return
     post_comment(message, parsed, ticket, author)
 
@@ -282,8 +289,13 @@ def open_ticket(
     contact: User,
     default_type: str = "",
     answer_unknown_senders: bool = False,
+    follows: Ticket | None = None,
 ) -> Ticket | None:
+    """The message as a new ticket of ``contact``'s; ``follows``: the closed or declined ticket
+    it answers, which its description names (as the portal asks a customer to do)."""
     draft = draft_from(parsed, default_type or settings.MAIL_DEFAULT_TICKET_TYPE)
+    if follows is not None:
+        draft.description = f"{_follow_up_line(follows, contact)}\n\n{draft.description}"
     draft.filed_at = arrived_at(message)
     to_confirm = _urgent_unproven(message, parsed, contact, draft)
     uploads, skipped = uploads_from(parsed)
@@ -306,6 +318,15 @@ def open_ticket(
     message.result_ticket = ticket
     message.settle(Status.TICKET)
     return ticket
+
+
+def _follow_up_line(finished: Ticket, contact: User) -> str:
+    with translation.override(contact.language or settings.LANGUAGE_CODE):
+        if finished.status == TicketStatus.DECLINED:
+            line = _("Follow-up to %(number)s, which was declined.")
+        else:
+            line = _("Follow-up to %(number)s, which is closed.")
+        return line % {"number": finished.number}
 
 
 def _urgent_unproven(

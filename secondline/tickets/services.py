@@ -307,6 +307,8 @@ def add_comment(
         check_size(upload)
     with transaction.atomic():
         ticket = merging.redirected(locked(ticket))
+        if author.is_customer and (refusal := _finished_for_customers(ticket)):
+            raise access.AccessDenied(refusal)
         comment = Comment.objects.create(
             ticket=ticket,
             author=author,
@@ -326,6 +328,20 @@ def add_comment(
             ticket.save(update_fields=["updated_at"])
         announce(event, comment=comment, attachments=stored)
     return comment
+
+
+def _finished_for_customers(ticket: Ticket) -> str | None:
+    """Why a customer can no longer write on ``ticket``, or None: a closed or declined ticket
+    takes no answers; a problem that comes back is a new ticket (the portal says so; an email
+    answer opens one, ``mail.filing``)."""
+    if ticket.status == Status.CLOSED:
+        return _(
+            "This ticket is closed. If the problem comes back, file a new ticket and mention "
+            "this one's number."
+        )
+    if ticket.status == Status.DECLINED:
+        return _("This ticket was declined; file a new ticket as the support procedure asks.")
+    return None
 
 
 def assign(

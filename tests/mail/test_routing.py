@@ -73,6 +73,28 @@ def test_a_customers_reply_to_a_waiting_ticket_puts_it_back_in_progress(member, 
     assert ticket.status == "in_progress"
 
 
+@pytest.mark.parametrize("finish", ["close", "decline"])
+def test_a_customers_answer_to_a_finished_ticket_opens_a_new_one_that_names_it(
+    member, agent, finish
+) -> None:
+    """As the portal asks of them: a problem that comes back is a new ticket naming the old
+    one; the closed or declined ticket takes no answer (tickets.services)."""
+    old = file_ticket(member)
+    if finish == "close":
+        tickets.change_status(old, member, "closed")
+    else:
+        tickets.decline_ticket(old, agent, "duplicate", "See SL-1.")
+    raw = plain(member.email, subject=f"Re: [{old.number}] logs", body="It is back again.")
+    outcome = intake.ingest_message(signed(raw, old, member))
+    assert outcome.status == Status.TICKET
+    new = outcome.message.result_ticket
+    assert new != old and new.requester == member
+    said = "is closed" if finish == "close" else "was declined"
+    assert new.description.startswith(f"Follow-up to {old.number}, which {said}.\n\n")
+    assert "It is back again." in new.description
+    assert not old.comments.exists()
+
+
 def test_staff_can_answer_by_email(member, agent) -> None:
     ticket = file_ticket(member)
     raw = plain(agent.email, subject=f"Re: [{ticket.number}] x")

@@ -139,8 +139,29 @@ class NewTicketForm(forms.Form):
         return self.chosen_type == TicketType.INCIDENT
 
     def detail_fields(self) -> list[forms.BoundField]:
-        wanted = [*self.required_fields, *OPTIONAL_FIELDS]
+        if self.chosen_type:
+            wanted = [*self.required_fields, *OPTIONAL_FIELDS]
+        else:
+            # No type, or one that is not ours (a crafted value): no type's fields to show,
+            # but what was typed stays on the page, to be sent again with the type chosen.
+            wanted = [name for name in DETAIL_FIELDS if self.is_bound and self.data.get(name)]
         return [self[name] for name in DETAIL_FIELDS if name in wanted]
+
+    def unshown_errors(self, choose_contract: bool) -> list[tuple[str, str]]:
+        """(label, message) for each error of a field the page does not show (the contract
+        when the customer has only one, a value sent for a field of another type), so that
+        "correct the fields marked below" never stands without its reason."""
+        shown = {"type", "attachments", *(field.name for field in self.detail_fields())}
+        if self.shows_priority:
+            shown.add("requested_priority")
+        if choose_contract:
+            shown.add("contract")
+        return [
+            (str(self.fields[name].label), str(message))
+            for name, messages in self.errors.items()
+            if name in self.fields and name not in shown
+            for message in messages
+        ]
 
     def type_options(self) -> list[dict[str, Any]]:
         current = self.chosen_type

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -248,3 +249,30 @@ def test_the_same_window_is_not_asked_for_twice_while_pending(ticket: Any, membe
     assert again.status_code == 400
     assert "already asks for this window" in str(again.context["request_form"].errors)
     assert OutOfHoursRequest.objects.count() == 1
+
+
+def _described_by_without_target(page: str) -> list[str]:
+    """The ids that an ``aria-describedby`` names but no element on the page carries."""
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    named = re.findall(r'aria-describedby="([^"]+)"', page)
+    return [one for names in named for one in names.split() if one not in ids]
+
+
+def test_every_worklog_field_error_is_shown_where_aria_describedby_points(
+    ticket: Any, agent: Any
+) -> None:
+    """A crafted activity was a 400 with no word: its error element was never rendered."""
+    url = f"/billing/tickets/{ticket.pk}/worklogs/"
+    answer = client_for(agent).post(url, {"duration": "1h", "activity": "nonsense"})
+    page = answer.content.decode()
+    assert answer.status_code == 400 and not WorkLog.objects.exists()
+    assert 'aria-describedby="id_activity_error"' in page
+    error = re.search(r'<ul class="errorlist" id="id_activity_error"><li>([^<]+)</li>', page)
+    assert error and "nonsense is not one of the available choices" in error[1]
+    assert _described_by_without_target(page) == []
+    answer = client_for(agent).post(
+        url, {"duration": "lots", "activity": "nonsense", "started_at": "soon"}
+    )
+    assert answer.status_code == 400
+    assert _described_by_without_target(answer.content.decode()) == []
+    assert _described_by_without_target(client_for(agent).get(url).content.decode()) == []

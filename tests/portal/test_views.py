@@ -247,6 +247,25 @@ def test_it_offers_no_reply_on_a_closed_ticket_but_says_what_to_do(personas: Any
     assert "This ticket is closed" in page
 
 
+def test_a_reply_posted_anyway_to_a_closed_or_declined_ticket_is_refused(personas: Any) -> None:
+    """The page offers no reply box there; a direct POST is refused by the same rule, and the
+    contractor's staff may still add a note."""
+    closed, declined = file_ticket(personas.member), file_ticket(personas.member)
+    services.change_status(closed, personas.member, Status.CLOSED)
+    services.decline_ticket(declined, personas.agent, "duplicate", "See SL-1.")
+    for ticket, said in ((closed, "This ticket is closed"), (declined, "was declined")):
+        for who in (personas.member, personas.responsible):
+            client = client_for(who)
+            client.post(f"/tickets/{ticket.pk}/reply/", {"body": "Still broken"})
+            page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+            assert said in page
+        assert not ticket.comments.exists()
+    client_for(personas.agent).post(
+        f"/tickets/{closed.pk}/reply/", {"body": "Root cause found later", "internal": "on"}
+    )
+    assert closed.comments.get().body == "Root cause found later"
+
+
 def test_it_says_a_declined_ticket_is_outside_the_reaction_times(personas: Any) -> None:
     ticket = file_ticket(personas.member)
     services.decline_ticket(ticket, personas.agent, "duplicate", "See SL-1.")
@@ -422,3 +441,44 @@ def test_it_sends_a_password_reset_link(personas: Any) -> None:
     Client().post("/password-reset/", {"email": personas.member.email})
     assert len(mail.outbox) == 1
     assert "/password-reset/" in mail.outbox[0].body
+
+
+@pytest.mark.parametrize("contract", ["abc", "other"])
+def test_a_contract_the_page_does_not_show_is_named_with_its_error(
+    personas: Any, contract: str
+) -> None:
+    """With one contract the field is not on the page: its error is said at the top."""
+    value = str(personas.other_contract.pk) if contract == "other" else contract
+    response = client_for(personas.member).post(
+        "/tickets/new/", incident_form(contract=value, subject="Keep this subject")
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and not Ticket.objects.exists()
+    assert "please correct the fields marked below" in page
+    assert 'name="contract"' not in page
+    assert "<li>Contract: Select a valid choice." in page
+    assert 'value="Keep this subject"' in page and "Error 500 on Post." in page
+
+
+def test_a_type_that_is_not_ours_keeps_what_was_typed(personas: Any) -> None:
+    response = client_for(personas.member).post(
+        "/tickets/new/",
+        incident_form(type="nonsense", subject="Keep this subject", description="Keep this text"),
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and not Ticket.objects.exists()
+    assert "please correct the fields marked below" in page
+    assert "Select a valid choice. nonsense is not one of the available choices." in page
+    assert 'value="Keep this subject"' in page and "Keep this text</textarea>" in page
+
+
+def test_a_value_for_a_field_the_type_does_not_show_is_named_with_its_error(
+    personas: Any,
+) -> None:
+    response = client_for(personas.member).post(
+        "/tickets/new/",
+        {"type": "consultation", "subject": "Q", "description": "?", "requested_priority": "x"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and not Ticket.objects.exists()
+    assert "<li>Priority: Select a valid choice." in page and 'value="Q"' in page

@@ -266,3 +266,22 @@ def test_a_bulk_rebuild_remakes_every_document_and_the_indexes(
         with connection.cursor() as cursor:
             names = connection.introspection.get_constraints(cursor, "search_ticketvector")
         assert {"search_vector_gin", "search_public_vector_gin"} <= set(names)
+
+
+def test_the_search_page_says_when_nothing_matches_and_counts_what_does(
+    client: Any, personas: Personas, shipments: dict[str, Ticket]
+) -> None:
+    """An empty page of results was taken for no search at all: no count, no word."""
+    for user in (personas.agent, personas.member, personas.outsider):
+        client.force_login(user)
+        page = client.get("/search/", {"q": "кобальт <b>"}).content.decode()
+        assert "No tickets match “кобальт &lt;b&gt;”." in page
+        assert "tickets found" not in page and 'class="search-results"' not in page
+    client.force_login(personas.member)
+    page = client.get("/search/", {"q": "прайс"}).content.decode()
+    assert "1 ticket found" in page and "No tickets match" not in page
+    assert "No tickets match" not in client.get("/search/").content.decode()
+    personas.member.language = "ru"
+    personas.member.save()
+    page = client.get("/search/", {"q": "кобальт"}).content.decode()
+    assert "По запросу «кобальт» заявок не найдено." in page

@@ -66,11 +66,13 @@ def _new_ticket_page(
     template = "portal/new_ticket_fields.html" if fields else "portal/new_ticket.html"
     contracts = form.fields["contract"].queryset  # type: ignore[attr-defined]
     targets = _reaction_targets(user)
+    several_contracts = contracts.count() > 1
     context = {
         "form": form,
         "priority_options": form.priority_options(targets),
         "type_target": targets.get(form.chosen_type, ""),
-        "several_contracts": contracts.count() > 1,
+        "several_contracts": several_contracts,
+        "unshown_errors": form.unshown_errors(choose_contract=several_contracts),
         "files_lost": bool(request.FILES) and form.errors,
         "nav": "new",
     }

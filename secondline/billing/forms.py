@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from secondline.accounts.models import Contract
 from secondline.billing import worklogs
 from secondline.billing.models import Activity
+from secondline.common.forms import LocalDateTimeField
 
 DURATION_RE = re.compile(
     r"^\s*(?:(?P<h>\d+(?:[.,]\d+)?)\s*(?:h|ч)\s*)?(?:(?P<m>\d+)\s*(?:m|min|мин|м)?)?\s*$",
@@ -48,13 +49,6 @@ def _duration(text: str) -> dt.timedelta:
 
 def _plain_number(text: str) -> bool:
     return text.isascii() and text.isdigit()
-
-
-class LocalDateTimeField(forms.DateTimeField):
-    """A datetime-local input read in the contract calendar's zone (set by the form)."""
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
 class ZonedForm(forms.Form):
@@ -151,7 +145,19 @@ class DecisionForm(forms.Form):
 
 
 class DisputeForm(forms.Form):
-    comment = forms.CharField(label=gettext_lazy("What is wrong with this line?"), max_length=5000)
+    """The customer's dispute of one line of a statement; the page has one per line, so each
+    names its line (the ids of its fields, and where the page shows its errors)."""
+
+    comment = forms.CharField(
+        label=gettext_lazy("What is wrong with this line?"),
+        max_length=5000,  # as the API's DisputeSerializer
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("What is wrong?")}),
+    )
+
+    def __init__(self, *args: Any, line: int, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_line_{line}_%s")
+        super().__init__(*args, **kwargs)
+        self.line = line
 
 
 class GenerateStatementForm(forms.Form):

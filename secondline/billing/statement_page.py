@@ -15,17 +15,29 @@ from secondline.billing.models import Statement, StatementCorrection
 
 def page_context(user: User, statement: Statement, **bound: Any) -> dict[str, Any]:
     """The whole page; ``bound`` are closing forms to show again with their errors."""
-    return _statement(user, statement) | _closing(user, statement, bound)
+    return _statement(user, statement, bound) | _closing(user, statement, bound)
 
 
-def _statement(user: User, statement: Statement) -> dict[str, Any]:
+def _statement(user: User, statement: Statement, bound: dict[str, Any]) -> dict[str, Any]:
+    lines = export.lines_of(statement)
+    can_decide = _can_decide(user, statement)
+    disputing: forms.DisputeForm | None = bound.get("dispute_form")
     return {
         "statement": statement,
-        "lines": export.lines_of(statement),
-        "can_decide": _can_decide(user, statement),
+        "lines": lines,
+        # each line with the form that disputes it: the refused one again with its errors
+        "rows": [
+            (line, _dispute_form(line.pk, disputing) if can_decide else None) for line in lines
+        ],
+        "can_decide": can_decide,
         "can_prepare": user.is_manager,
-        "dispute_form": forms.DisputeForm(),
     }
+
+
+def _dispute_form(line: int, disputing: forms.DisputeForm | None) -> forms.DisputeForm:
+    if disputing is not None and disputing.line == line:
+        return disputing
+    return forms.DisputeForm(line=line)
 
 
 def _can_decide(user: User, statement: Statement) -> bool:

@@ -28,7 +28,7 @@ from secondline.billing import (
     statements,
     worklogs,
 )
-from secondline.billing.models import OutOfHoursRequest, WorkLog
+from secondline.billing.models import OutOfHoursRequest, Statement, WorkLog
 from secondline.billing.statement_page import page_context
 from secondline.tickets.access import get_ticket_for
 from secondline.tickets.models import Ticket
@@ -217,6 +217,8 @@ def generate(request: HttpRequest) -> HttpResponse:
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     statement = access.get_statement_for(user, pk)
+    if request.method == "POST" and request.POST.get("action") == "dispute":
+        return _dispute(request, user, statement)
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -224,15 +226,31 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 statements.issue_statement(statement, user)
             elif action == "approve":
                 statements.approve_statement(statement, user)
-            elif action == "dispute":
-                line = access.get_line_for(user, statement, request.POST.get("line", ""))
-                statements.dispute_line(line, user, request.POST.get("comment", ""))
         except (ValidationError, AccessDenied) as error:
             text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
             messages.error(request, text)
         return redirect("billing:statement", pk=statement.pk)
     context = page_context(user, statement)
     return render(request, "billing/statement.html", context)
+
+
+def _dispute(request: HttpRequest, user: User, statement: Statement) -> HttpResponse:
+    """The customer disputes a line; a refused comment is the page again with the message by
+    that line and the comment kept."""
+    line = access.get_line_for(user, statement, request.POST.get("line", ""))
+    form = forms.DisputeForm(request.POST, line=line.pk)
+    if form.is_valid():
+        try:
+            statements.dispute_line(line, user, form.cleaned_data["comment"])
+        except ValidationError as error:
+            _form_errors(form, error)
+        except AccessDenied as denied:
+            messages.error(request, str(denied))
+            return redirect("billing:statement", pk=statement.pk)
+        else:
+            return redirect("billing:statement", pk=statement.pk)
+    context = page_context(user, statement, dispute_form=form)
+    return render(request, "billing/statement.html", context, status=400)
 
 
 @login_required

@@ -39,3 +39,10 @@ def on_this_site(target: str, request: HttpRequest) -> bool:
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return False
     return target.startswith("/") or bool(urlsplit(target).netloc)
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A datetime-local input; the form reads it in the zone it is about (a contract's)."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +19,7 @@ from secondline.accounts.access import AccessDenied
 from secondline.accounts.api import acting_user
 from secondline.accounts.models import User
 from secondline.common.ids import row_named
-from secondline.releases import duty, installing, plans, windows
+from secondline.releases import duty, forms, installing, plans, windows
 from secondline.releases.access import installations_visible_to, plans_visible_to
 from secondline.releases.models import (
     DutyShift,
@@ -97,33 +96,10 @@ def _aware(text: str | None) -> dt.datetime | None:
     return value
 
 
-def _decimal(text: str | None) -> Decimal | None:
-    try:
-        value = Decimal(text or "")
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
-
-
 def _plan_action(request: HttpRequest, plan: UpdatePlan) -> Callable[[], object] | None:
     user = acting_user(request)
     action = request.POST.get("action")
     window = row_named(InstallationWindow.objects.filter(plan=plan), request.POST.get("window"))
-    if action == "propose":
-        engineer = row_named(User.objects.all(), request.POST.get("engineer"))
-        starts, ends = _aware(request.POST.get("starts_at")), _aware(request.POST.get("ends_at"))
-        estimate = _decimal(request.POST.get("estimate_hours"))
-        if engineer is None or starts is None or ends is None or estimate is None:
-            raise ValidationError(_("Fill in the start, end, engineer and estimate."))
-        return lambda: windows.propose_window(
-            plan,
-            user,
-            starts_at=starts,
-            ends_at=ends,
-            engineer=engineer,
-            estimate_hours=estimate,
-            note=request.POST.get("note", ""),
-        )
     if action == "accept" and window is not None:
         return lambda: windows.accept_window(window, user)
     if action == "ask_another" and window is not None:
@@ -158,7 +134,12 @@ def plan_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
     if plan is None:
         raise Http404
     errors: list[str] = []
-    if request.method == "POST":
+    window_form = forms.WindowForm()
+    if request.method == "POST" and request.POST.get("action") == "propose":
+        window_form = forms.WindowForm(request.POST)
+        if _propose(plan, user, window_form):
+            return redirect("releases:plan", ticket_id=ticket_id)
+    elif request.method == "POST":
         try:
             step = _plan_action(request, plan)
             if step is None:
@@ -169,6 +150,7 @@ def plan_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
             errors.append(str(denied))
         except ValidationError as error:
             errors.extend(_errors(error))
+    if errors or window_form.errors:
         plan.refresh_from_db()
     context = {
         "plan": plan,
@@ -177,14 +159,29 @@ def plan_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "is_staff": user.is_contractor,
         "is_responsible": user.is_responsible
         and user.organization_id == plan.ticket.organization_id,
-        "engineers": User.objects.filter(
-            is_active=True, role__in=sorted(User.CONTRACTOR_ROLES)
-        ).order_by("first_name", "last_name"),
         "versions": ProductVersion.objects.filter(product=plan.installation.product),
         "errors": errors,
         "form": request.POST if errors else {},
+        "window_form": window_form,
     }
-    return render(request, "releases/plan.html", context, status=400 if errors else 200)
+    failed = errors or window_form.errors
+    return render(request, "releases/plan.html", context, status=400 if failed else 200)
+
+
+def _propose(plan: UpdatePlan, user: User, form: forms.WindowForm) -> bool:
+    """The contractor proposes a window; what is refused goes on the form's fields."""
+    if not form.is_valid():
+        return False
+    try:
+        windows.propose_window(plan, user, **form.cleaned_data)
+    except AccessDenied as denied:
+        form.add_error(None, str(denied))
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            form.add_error(None, error)
+        for field, problems in getattr(error, "error_dict", {}).items():
+            form.add_error(field if field in form.fields else None, problems)
+    return not form.errors
 
 
 def _date(text: str | None) -> dt.date | None:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import Organization, User
+from secondline.common.moments import out_of_span
 from secondline.releases import events
 from secondline.releases.access import require_responsible_of, require_update_entitlement
 from secondline.releases.models import InstallationWindow, UpdatePlan
@@ -38,10 +39,14 @@ MAX_WINDOW = dt.timedelta(hours=24)
 def _check_window_times(
     starts_at: dt.datetime, ends_at: dt.datetime, estimate_hours: Decimal
 ) -> None:
+    """The window's times on their own, for every channel: aware, within the years of the
+    desk's records (``out_of_span``), in the future, at most a day long, the estimate in it."""
     errors: dict[str, list[str]] = {}
     for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
         if timezone.is_naive(value):
             errors[name] = [_("Give a time with its time zone.")]
+        elif reason := out_of_span(value):
+            errors[name] = [reason]
     if errors:
         raise ValidationError(errors)
     if ends_at <= starts_at:

@@ -7,6 +7,7 @@ service verb then announces it through ``tickets.signals.announce``, as the tick
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from secondline.accounts.models import User
 from secondline.billing.models import (
@@ -94,7 +95,7 @@ def worklog_removed(ticket: Ticket, actor: User, channel: str, summary: str) -> 
         channel,
         field="worklog",
         old=summary,
-        reason=_("Work log removed."),
+        reason=gettext_noop("Work log removed."),
     )
 
 

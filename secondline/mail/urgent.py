@@ -18,6 +18,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from secondline.accounts.models import User
 from secondline.common.email import automatic_headers
@@ -101,6 +102,8 @@ def confirm(confirmation: UrgentConfirmation) -> bool:
         old = ticket.priority
         ticket.priority = Priority.URGENT
         ticket.save(update_fields=["priority", "updated_at"])
-        reason = _("The contact confirmed the Urgent incident by the link sent to their email.")
+        reason = gettext_noop(
+            "The contact confirmed the Urgent incident by the link sent to their email."
+        )
         announce(events.priority_changed(ticket, confirmation.contact, Channel.EMAIL, old, reason))
     return True

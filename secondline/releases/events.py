@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from secondline.accounts.models import User
 from secondline.releases.models import (
@@ -128,7 +129,11 @@ def duty_alerted(ticket: Ticket, level: int, names: str) -> TicketEvent:
         field=DUTY_ALERT,
         old=level,
         new=names,
-        reason=_("Engineer on duty alerted.") if level == 0 else _("Not acknowledged; escalated."),
+        reason=(
+            gettext_noop("Engineer on duty alerted.")
+            if level == 0
+            else gettext_noop("Not acknowledged; escalated.")
+        ),
         public=False,
     )
 
@@ -141,7 +146,7 @@ def alert_acknowledged(ticket: Ticket, user: User, channel: str) -> TicketEvent:
         channel,
         field=DUTY_ALERT,
         new=user,
-        reason=_("Urgent alert acknowledged."),
+        reason=gettext_noop("Urgent alert acknowledged."),
         public=False,
     )
 

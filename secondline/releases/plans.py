@@ -8,8 +8,10 @@ audit trail.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from secondline.accounts import access
@@ -124,16 +126,18 @@ def propose_update(
             _("%(org)s has not named a responsible employee to agree the update with.")
             % {"org": contract.customer.name}
         )
-    draft = tickets.NewTicket(
-        type=TicketType.UPDATE_INSTALLATION,
-        subject=_("Update %(installation)s to %(version)s")
-        % {"installation": installation.name, "version": version},
-        description=_proposal_text(installation, version, message, responsible.language),
-        target_version=version.version,
-        preferred_windows=_("No preference given yet: the contractor proposes a window."),
-        environment="production" if "prod" in installation.name.lower() else "",
-        contract=contract,
-    )
+    with translation.override(responsible.language or settings.LANGUAGE_CODE):
+        # the customer's ticket, in the words of the person who agrees the update
+        draft = tickets.NewTicket(
+            type=TicketType.UPDATE_INSTALLATION,
+            subject=_("Update %(installation)s to %(version)s")
+            % {"installation": installation.name, "version": version},
+            description=_proposal_text(installation, version, message, responsible.language),
+            target_version=version.version,
+            preferred_windows=_("No preference given yet: the contractor proposes a window."),
+            environment="production" if "prod" in installation.name.lower() else "",
+            contract=contract,
+        )
     with transaction.atomic():
         ticket = tickets.file_ticket(responsible, draft, Channel.SYSTEM)
         return plan_update(

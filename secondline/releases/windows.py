@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from secondline.accounts import access
 from secondline.accounts.models import Organization, User
@@ -197,7 +198,7 @@ def propose_window(
             actor,
             Status.WAITING_FOR_CUSTOMER,
             channel,
-            _("Waiting for the customer to agree the installation window."),
+            gettext_noop("Waiting for the customer to agree the installation window."),
         )
         _after_commit("window_proposed", window.pk)
     return window

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from secondline.tickets import automatic
@@ -372,11 +373,12 @@ class TicketEvent(AppendOnly):
 
     @property
     def shown_reason(self) -> str:
-        """The reason in the active language: an automatic rule's is worded now, for the reader;
-        a person's is what they wrote."""
+        """The reason in the active language: an automatic rule's is worded now, for the reader,
+        and so is a fixed reason the system gives (stored as its English text, ``gettext_noop``:
+        "Engineer on duty alerted."); a person's is what they wrote."""
         if self.rule:
             return automatic.rule_text(self.rule, self.rule_params) or self.reason
-        return self.reason
+        return gettext(self.reason) if self.reason else ""
 
 
 class TicketLink(models.Model):

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from secondline.accounts import access
 from secondline.accounts.models import Contract, User
@@ -323,7 +324,9 @@ def add_comment(
         ]
         event = events.commented(ticket, author, channel, public)
         if author.is_customer and ticket.status == Status.WAITING_FOR_CUSTOMER:
-            _move(ticket, author, Status.IN_PROGRESS, channel, _("The customer answered."))
+            _move(
+                ticket, author, Status.IN_PROGRESS, channel, gettext_noop("The customer answered.")
+            )
         else:
             ticket.save(update_fields=["updated_at"])
         announce(event, comment=comment, attachments=stored)

@@ -11,7 +11,7 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import Contract, User
@@ -383,3 +383,20 @@ def test_a_plan_needs_an_update_ticket(
     with pytest.raises(ValidationError) as refused:
         plans.plan_update(incident, agent, installation, versions["4.2.0"])
     assert "Only an Update installation ticket" in refused.value.message_dict["ticket"][0]
+
+
+def test_the_update_ticket_is_written_in_the_responsible_persons_language(
+    installation: Installation,
+    versions: dict[str, ProductVersion],
+    manager: User,
+    responsible: User,
+    sent: Any,
+) -> None:
+    responsible.language = "ru"
+    responsible.save()
+    with translation.override("en"), sent():  # the manager works in English
+        ticket = plans.propose_update(installation, versions["4.2.1"], manager).ticket
+    assert "We propose" not in ticket.description
+    assert "Production" in ticket.description  # the installation's own name
+    assert "No preference given yet" not in ticket.preferred_windows
+    assert ticket.subject.startswith("Обнов")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from decimal import Decimal
 
@@ -25,6 +26,8 @@ def march(clock, personas, member, agent, outsider):
 
     def filed(at, draft, who=member):
         clock.move_to(at)
+        if draft.occurred_at is not None:  # it happened then, not when the draft was made
+            draft = dataclasses.replace(draft, occurred_at=at)
         return file_ticket(who, draft)
 
     def accepted(ticket, at):

@@ -1,15 +1,19 @@
-"""Forms of the release pages. They read what was typed into values; the rules of a window (the
-span of years, its length, the estimate against it) are the service's, shared with the API."""
+"""Forms of the release pages. They read what was typed into values; the rules of a window or an
+installation (the span of years, its length, the estimate against it, the override's reason)
+are the services', shared with the API."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy
 
 from secondline.accounts.models import User
 from secondline.common.forms import LocalDateTimeField
+from secondline.releases.installing import OVERRIDE_REASON_LENGTH
+from secondline.releases.models import ProductVersion, UpdatePlan
 from secondline.releases.windows import MAX_ESTIMATE_HOURS
 
 
@@ -41,3 +45,33 @@ class WindowForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class InstallationDoneForm(forms.Form):
+    """The engineer records the installation (``installing.record_installation_done``)."""
+
+    started_at = LocalDateTimeField(label=gettext_lazy("Started"))
+    finished_at = LocalDateTimeField(label=gettext_lazy("Finished"))
+    installed_version = forms.ModelChoiceField(
+        label=gettext_lazy("Installed version"),
+        queryset=ProductVersion.objects.none(),
+        empty_label=None,
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    override_reason = forms.CharField(
+        label=gettext_lazy("Reason, if installed outside the agreed window or as a downgrade"),
+        required=False,
+        max_length=OVERRIDE_REASON_LENGTH,
+    )
+
+    def __init__(self, *args: Any, plan: UpdatePlan, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        versions = ProductVersion.objects.filter(product=plan.installation.product)
+        field = self.fields["installed_version"]
+        field.queryset = versions  # type: ignore[attr-defined]
+        field.initial = plan.target_version_id

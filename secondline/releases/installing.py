@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from secondline.accounts import access
 from secondline.accounts.models import User
 from secondline.billing import worklogs as billing
+from secondline.common.moments import out_of_span
 from secondline.releases import events
 from secondline.releases.access import require_responsible_of, require_update_entitlement
 from secondline.releases.catalogue import change_version
@@ -62,6 +63,8 @@ def record_installation_done(
     for name, value in (("started_at", started_at), ("finished_at", finished_at)):
         if timezone.is_naive(value):
             errors[name] = [_("Give a time with its time zone.")]
+        elif reason := out_of_span(value):
+            errors[name] = [reason]
     if not errors and finished_at <= started_at:
         errors["finished_at"] = [_("The installation must finish after it starts.")]
     if not errors and finished_at > timezone.now() + dt.timedelta(minutes=5):

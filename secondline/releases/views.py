@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -83,19 +84,6 @@ def propose(request: HttpRequest, installation_id: int) -> HttpResponse:
     return redirect("releases:plan", ticket_id=plan.ticket_id)
 
 
-def _aware(text: str | None) -> dt.datetime | None:
-    """A datetime-local form value, read in the current time zone."""
-    if not text:
-        return None
-    try:
-        value = parse_datetime(text)
-    except ValueError:
-        return None
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
-
-
 def _plan_action(request: HttpRequest, plan: UpdatePlan) -> Callable[[], object] | None:
     user = acting_user(request)
     action = request.POST.get("action")
@@ -104,23 +92,6 @@ def _plan_action(request: HttpRequest, plan: UpdatePlan) -> Callable[[], object]
         return lambda: windows.accept_window(window, user)
     if action == "ask_another" and window is not None:
         return lambda: windows.ask_another_window(window, user, request.POST.get("comment", ""))
-    if action == "installed":
-        version = row_named(ProductVersion.objects.all(), request.POST.get("installed_version"))
-        started, finished = (
-            _aware(request.POST.get("started_at")),
-            _aware(request.POST.get("finished_at")),
-        )
-        if version is None or started is None or finished is None:
-            raise ValidationError(_("Fill in when the installation started and finished."))
-        return lambda: installing.record_installation_done(
-            plan,
-            user,
-            started,
-            finished,
-            version,
-            note=request.POST.get("note", ""),
-            override_reason=request.POST.get("override_reason", ""),
-        )
     if action == "confirm":
         return lambda: installing.confirm_installation(plan, user)
     return None
@@ -135,9 +106,14 @@ def plan_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
         raise Http404
     errors: list[str] = []
     window_form = forms.WindowForm()
+    installed_form = forms.InstallationDoneForm(plan=plan)
     if request.method == "POST" and request.POST.get("action") == "propose":
         window_form = forms.WindowForm(request.POST)
         if _propose(plan, user, window_form):
+            return redirect("releases:plan", ticket_id=ticket_id)
+    elif request.method == "POST" and request.POST.get("action") == "installed":
+        installed_form = forms.InstallationDoneForm(request.POST, plan=plan)
+        if _installed(plan, user, installed_form):
             return redirect("releases:plan", ticket_id=ticket_id)
     elif request.method == "POST":
         try:
@@ -150,7 +126,7 @@ def plan_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
             errors.append(str(denied))
         except ValidationError as error:
             errors.extend(_errors(error))
-    if errors or window_form.errors:
+    if errors or window_form.errors or installed_form.errors:
         plan.refresh_from_db()
     context = {
         "plan": plan,
@@ -159,21 +135,45 @@ def plan_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "is_staff": user.is_contractor,
         "is_responsible": user.is_responsible
         and user.organization_id == plan.ticket.organization_id,
-        "versions": ProductVersion.objects.filter(product=plan.installation.product),
         "errors": errors,
-        "form": request.POST if errors else {},
         "window_form": window_form,
+        "installed_form": installed_form,
     }
-    failed = errors or window_form.errors
+    failed = errors or window_form.errors or installed_form.errors
     return render(request, "releases/plan.html", context, status=400 if failed else 200)
 
 
 def _propose(plan: UpdatePlan, user: User, form: forms.WindowForm) -> bool:
     """The contractor proposes a window; what is refused goes on the form's fields."""
+    return form.is_valid() and _done(
+        form, lambda: windows.propose_window(plan, user, **form.cleaned_data)
+    )
+
+
+def _installed(plan: UpdatePlan, user: User, form: forms.InstallationDoneForm) -> bool:
+    """The engineer records the installation; what is refused goes on the form's fields."""
     if not form.is_valid():
         return False
+    data = form.cleaned_data
+    return _done(
+        form,
+        lambda: installing.record_installation_done(
+            plan,
+            user,
+            data["started_at"],
+            data["finished_at"],
+            data["installed_version"],
+            note=data["note"],
+            override_reason=data["override_reason"],
+        ),
+    )
+
+
+def _done(form: Any, step: Callable[[], object]) -> bool:
+    """Run the service ``step`` for a valid ``form``; a refusal goes on the form's fields (on
+    the form itself when it names none of them)."""
     try:
-        windows.propose_window(plan, user, **form.cleaned_data)
+        step()
     except AccessDenied as denied:
         form.add_error(None, str(denied))
     except ValidationError as error:

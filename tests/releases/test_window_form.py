@@ -10,8 +10,9 @@ import pytest
 from django.test import Client
 
 from secondline.accounts.models import User
+from secondline.releases import windows
 from secondline.releases.models import InstallationWindow, UpdatePlan
-from tests.releases.conftest import next_weekday_evening
+from tests.releases.conftest import next_weekday_evening, window_kwargs
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +101,44 @@ def test_a_good_window_is_proposed(
     window = InstallationWindow.objects.get()
     assert window.engineer == engineer and window.note == "Back up first"
     assert window.starts_at == next_weekday_evening(days=3)
+
+
+@pytest.mark.parametrize(
+    ("typed", "field", "refusal"),
+    [
+        ({"started_at": "2026-02-30T10:00"}, "started_at", "Enter a valid date/time."),
+        ({"installed_version": "4.2.1"}, "installed_version", "Select a valid choice."),
+        ({"finished_at": "0001-01-01T10:00"}, "finished_at", "2099"),  # in her Russian
+        ({"override_reason": "x" * 301}, "override_reason", "at most 300 characters"),
+    ],
+)
+def test_a_bad_installation_record_is_refused_on_its_field(
+    plan: UpdatePlan,
+    manager: User,
+    engineer: User,
+    responsible: User,
+    sent: Any,
+    typed: dict[str, str],
+    field: str,
+    refusal: str,
+) -> None:
+    """Not "Fill in when the installation started and finished." over the whole form: each
+    value's own message, the others kept."""
+    start = next_weekday_evening(days=3)
+    with sent():
+        window = windows.propose_window(plan, manager, **window_kwargs(engineer, start))
+        windows.accept_window(window, responsible)
+    record = {
+        "action": "installed",
+        "started_at": "2026-11-20T20:00",
+        "finished_at": "2026-11-20T21:00",
+        "installed_version": str(plan.target_version_id),
+        "note": "Keep this note",
+    } | typed
+    answer = _client(engineer).post(f"/releases/plans/{plan.ticket_id}/", record)
+    assert answer.status_code == 400
+    form = answer.context["installed_form"]
+    assert refusal in " ".join(form.errors[field]), form.errors
+    assert "Keep this note" in answer.content.decode()
+    plan.refresh_from_db()
+    assert plan.state == UpdatePlan.State.WINDOW_AGREED

@@ -71,9 +71,11 @@ def test_it_adds_to_the_same_people_when_run_again() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--tickets", "-5"], "at least 0"),
+        (["--tickets", "-5"], "from 0 to 10,000,000"),
         (["--tickets", "many"], "not a whole number"),
-        (["--tickets", "5", "--organizations", "0"], "at least 1"),
+        (["--tickets", "5", "--organizations", "0"], "from 1 to 100,000"),
+        (["--tickets", "5", "--years", "99999999999"], "from 1 to 20; got 99,999,999,999"),
+        (["--tickets", "5", "--open-percent", "101"], "from 0 to 100"),
     ],
 )
 @pytest.mark.django_db
@@ -85,7 +87,7 @@ def test_bad_numbers_are_refused_and_nothing_is_written(args: list[str], message
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("many", "'many' is not a whole number"), ("-5", "must be at least 0; got -5")],
+    [("many", "'many' is not a whole number"), ("-5", "must be from 0 to 10,000,000; got -5")],
 )
 def test_a_bad_number_on_the_command_line_is_a_message_not_a_traceback(
     value: str, message: str, tmp_path: Path

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from secondline.demo.seed import SEED_PASSWORD, seed
 
 
-def _count(minimum: int) -> Any:
+def _count(minimum: int, maximum: int) -> Any:
     """An argparse type: a refusal names the option and exits 2 on the command line (a
     CommandError here would escape argparse as a traceback), a CommandError from call_command."""
 
@@ -18,8 +18,10 @@ def _count(minimum: int) -> Any:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}; got {value}")
+        if not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"must be from {minimum} to {maximum:,}; got {value:,}"
+            )
         return value
 
     return parse
@@ -32,20 +34,20 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--tickets", type=_count(0), required=True)
-        parser.add_argument("--organizations", type=_count(1), default=20)
-        parser.add_argument("--agents", type=_count(1), default=10)
-        parser.add_argument("--years", type=_count(1), default=3, help="spread of filing dates")
+        parser.add_argument("--tickets", type=_count(0, 10_000_000), required=True)
+        parser.add_argument("--organizations", type=_count(1, 100_000), default=20)
+        parser.add_argument("--agents", type=_count(1, 10_000), default=10)
+        parser.add_argument("--years", type=_count(1, 20), default=3, help="spread of filing dates")
         parser.add_argument("--random-seed", type=int, default=1)
         parser.add_argument(
             "--open-percent",
-            type=_count(0),
+            type=_count(0, 100),
             default=8,
             help="share of the tickets still open (0: history only, e.g. to grow a database)",
         )
         parser.add_argument(
             "--jobs",
-            type=_count(1),
+            type=_count(1, 64),
             default=1,
             help="processes writing side by side (e.g. the number of cores)",
         )

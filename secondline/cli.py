@@ -54,11 +54,33 @@ def main(argv: list[str] | None = None) -> int:
         print(f"secondline: the argument {shown} is not UTF-8 text", file=sys.stderr)
         return 2
     from django.core.management import execute_from_command_line
+    from django.db import DatabaseError
 
     # Commands are Python modules (erase_contact); people type words (erase-contact).
     args[0] = HYPHENATED.get(args[0], args[0])
-    execute_from_command_line(["secondline", *args])
+    try:
+        execute_from_command_line(["secondline", *args])
+    except DatabaseError as exc:  # unreachable, or not set up: a message, not a traceback
+        print(f"secondline {args[0]}: the database refused: {str(exc).strip()}", file=sys.stderr)
+        if args[0] != "migrate" and _not_migrated():
+            print(
+                "Run `secondline migrate` first: the database is not set up for this version.",
+                file=sys.stderr,
+            )
+        return 1
     return 0
+
+
+def _not_migrated() -> bool:
+    """Does the database lack this version's tables (a new install, an upgrade)?"""
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    except DatabaseError:
+        return False  # not even that can be asked: the error says why
 
 
 def _not_text(arg: str) -> bool:

@@ -378,3 +378,18 @@ def test_an_argument_that_is_not_utf_8_is_refused_with_a_message(
     assert cli.main(["export-organization", odd, "/tmp/never-written.json"]) == 2
     assert "the argument Volga\\xff is not UTF-8 text" in capsys.readouterr().err
     assert not Path("/tmp/never-written.json").exists()
+
+
+def test_a_database_not_set_up_is_a_message_that_says_to_migrate(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "SECONDLINE_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/new.sqlite3",
+    }
+    command = [sys.executable, "-m", "secondline.cli", "sla", "due", "--at"]
+    command += ["2026-12-01T10:00+03:00", "--type", "incident"]
+    shown = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+    assert shown.returncode == 1
+    assert "secondline sla: the database refused: no such table" in shown.stderr
+    assert "Run `secondline migrate` first" in shown.stderr
+    assert "Traceback" not in shown.stderr

@@ -107,7 +107,9 @@ def _receive_for_the_mta(args: list[str]) -> int:
     try:
         execute_from_command_line(["secondline", *args])
     except SystemExit as exit_:
-        return exit_.code if isinstance(exit_.code, int) else EX_TEMPFAIL
+        # A mistyped option in the MTA's configuration (argparse's 2) must not bounce the
+        # customer's message either: only success is final.
+        return 0 if exit_.code in (0, None) else EX_TEMPFAIL
     except Exception as exc:
         print(f"secondline mail receive: cannot take the message now: {exc}", file=sys.stderr)
         return EX_TEMPFAIL

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from secondline import cli
 from secondline.mail import intake
 from secondline.mail.models import InboundMessage
 from tests.mail.test_intake import plain
@@ -58,6 +59,13 @@ def test_receive_exits_75_from_the_shell_when_the_database_is_unreachable(tmp_pa
         timeout=60,
     )
     assert result.returncode == 75, result.stderr.decode()
+
+
+def test_receive_with_a_mistyped_option_asks_the_mta_to_try_again(capsys) -> None:
+    """Exit 2 would bounce the customer's message; 75 keeps it queued until the pipe's
+    configuration is fixed."""
+    assert cli.main(["mail", "receive", "--bogus"]) == 75
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
 
 
 def test_import_reads_eml_maildir_and_mbox(member, tmp_path, capsys) -> None:

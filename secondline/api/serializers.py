@@ -25,6 +25,7 @@ from secondline.tickets.choices import (
     TicketType,
 )
 from secondline.tickets.models import Attachment, Comment, DeclineReason, Ticket, TicketEvent
+from secondline.tickets.rules import TEXT_LIMIT
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -215,16 +216,20 @@ class TicketCreateSerializer(serializers.Serializer):
         help_text="Only incidents keep the priority you choose; other types get the plan's.",
     )
     subject = serializers.CharField(max_length=250)
-    description = serializers.CharField()
+    description = serializers.CharField(max_length=TEXT_LIMIT)
     affected_module = serializers.CharField(max_length=200, required=False, allow_blank=True)
     environment = serializers.ChoiceField(
         choices=Environment.choices, required=False, allow_blank=True
     )
     occurred_at = serializers.DateTimeField(required=False, allow_null=True)
-    impact = serializers.CharField(required=False, allow_blank=True)
-    steps_to_reproduce = serializers.CharField(required=False, allow_blank=True)
+    impact = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    steps_to_reproduce = serializers.CharField(
+        max_length=TEXT_LIMIT, required=False, allow_blank=True
+    )
     target_version = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    preferred_windows = serializers.CharField(required=False, allow_blank=True)
+    preferred_windows = serializers.CharField(
+        max_length=TEXT_LIMIT, required=False, allow_blank=True
+    )
     contract = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=MAX_ID
     )
@@ -232,16 +237,20 @@ class TicketCreateSerializer(serializers.Serializer):
 
 class TicketUpdateSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=250, required=False)
-    description = serializers.CharField(required=False)
+    description = serializers.CharField(max_length=TEXT_LIMIT, required=False)
     affected_module = serializers.CharField(max_length=200, required=False, allow_blank=True)
     environment = serializers.ChoiceField(
         choices=Environment.choices, required=False, allow_blank=True
     )
     occurred_at = serializers.DateTimeField(required=False, allow_null=True)
-    impact = serializers.CharField(required=False, allow_blank=True)
-    steps_to_reproduce = serializers.CharField(required=False, allow_blank=True)
+    impact = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    steps_to_reproduce = serializers.CharField(
+        max_length=TEXT_LIMIT, required=False, allow_blank=True
+    )
     target_version = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    preferred_windows = serializers.CharField(required=False, allow_blank=True)
+    preferred_windows = serializers.CharField(
+        max_length=TEXT_LIMIT, required=False, allow_blank=True
+    )
 
 
 class CommentSerializer(serializers.ModelSerializer):
@@ -254,12 +263,12 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class CommentCorrectionSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=100_000, help_text="The corrected text.")
+    body = serializers.CharField(max_length=TEXT_LIMIT, help_text="The corrected text.")
     reason = serializers.CharField(max_length=2000, help_text="Kept with the old text.")
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=100_000)
+    body = serializers.CharField(max_length=TEXT_LIMIT)
     public = serializers.BooleanField(
         default=True, help_text="Staff only: false writes an internal note."
     )

@@ -29,6 +29,7 @@ from secondline.tickets.access import can_see_ticket
 from secondline.tickets.choices import Channel, Priority, TicketType
 from secondline.tickets.choices import Status as TicketStatus
 from secondline.tickets.models import Comment, Ticket, TicketEvent
+from secondline.tickets.rules import TEXT_LIMIT
 
 Status = InboundMessage.Status
 #: A customer's answer to these opens a new ticket that names them (tickets.services).
@@ -120,6 +121,25 @@ def with_skipped_note(text: str, skipped: list[str], message: InboundMessage) ->
     return f"{text}\n\n[{note}]"
 
 
+def fitted(
+    text: str, uploads: list[attachments.UploadedFile]
+) -> tuple[str, list[attachments.UploadedFile]]:
+    """A text over what a ticket's text holds (``rules.TEXT_LIMIT``: a long pasted log) is cut,
+    and the whole of it goes along as ``message.txt``, so nothing the customer wrote is lost
+    and the email is never refused for its length."""
+    if len(text) <= TEXT_LIMIT:
+        return text, uploads
+    note = _("[Cut here: the whole text is attached as message.txt.]")
+    whole = text.encode()
+    full = attachments.UploadedFile(
+        name="message.txt",
+        content=ContentFile(whole, name="message.txt"),
+        size=len(whole),
+        content_type="text/plain",
+    )
+    return f"{text[: TEXT_LIMIT - len(note) - 2]}\n\n{note}", [*uploads, full]
+
+
 def comment(
     message: InboundMessage, parsed: ParsedMessage, ticket: Ticket, author: User | None, how: str
 ) -> None:
@@ -153,6 +173,7 @@ def post_comment(
     body = with_skipped_note(body, skipped, message)
     if not body.strip() and (not uploads or parsed.encrypted):
         body = flags.empty_body(parsed)
+    body, uploads = fitted(body, uploads)
     stripped = len(body) < len(parsed.text.strip())
     comment = tickets.add_comment(
         ticket,
@@ -300,6 +321,7 @@ def open_ticket(
     to_confirm = _urgent_unproven(message, parsed, contact, draft)
     uploads, skipped = uploads_from(parsed)
     draft.description = with_skipped_note(draft.description, skipped, message)
+    draft.description, uploads = fitted(draft.description, uploads)
     try:
         # No savepoint of our own: file_ticket writes in its own atomic block, so a refusal
         # (raised before or inside it) leaves nothing behind.

@@ -78,7 +78,11 @@ class NewTicketForm(forms.Form):
         label=_("Priority"), choices=Priority.choices, required=False, widget=forms.RadioSelect
     )
     subject = forms.CharField(label=_("Subject"), max_length=250)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 6}))
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=rules.TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
     occurred_at = forms.DateTimeField(
         label=_("When did it happen?"),
         required=False,
@@ -222,7 +226,10 @@ def _only(data: dict[str, Any], name: str, shown: tuple[str, ...]) -> str:
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        label=_("Your message"), widget=forms.Textarea(attrs={"rows": 5}), required=False
+        label=_("Your message"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        max_length=rules.TEXT_LIMIT,
     )
     internal = forms.BooleanField(
         label=_("Internal note (never shown to the customer)"), required=False

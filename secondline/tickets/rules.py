@@ -36,6 +36,22 @@ FIELD_HINTS = {
     "subject": _("Give the ticket a short subject."),
 }
 
+#: The most a text a person writes holds: a description, a comment (about 40 pages). A longer
+#: log belongs in an attachment; the email channel attaches the whole text of a longer email.
+TEXT_LIMIT = 100_000
+LONG_TEXTS = ("description", "impact", "steps_to_reproduce", "preferred_windows")
+
+
+def too_long(texts: dict[str, object]) -> dict[str, list[str]]:
+    """The errors of the texts longer than ``TEXT_LIMIT``, by field."""
+    message = _("Keep this text under %(limit)s characters; attach a longer log as a file.")
+    return {
+        name: [str(message) % {"limit": f"{TEXT_LIMIT:,}"}]
+        for name, text in texts.items()
+        if isinstance(text, str) and len(text) > TEXT_LIMIT
+    }
+
+
 # Who may move a ticket from one status to another.
 CONTRACTOR_TRANSITIONS: dict[str, frozenset[str]] = {
     Status.NEW: frozenset(

@@ -90,6 +90,8 @@ def _validate_new_ticket(draft: NewTicket) -> None:
         )
     if len(draft.subject) > 250:
         errors.setdefault("subject", []).append(_("Keep the subject under 250 characters."))
+    for name, problems in rules.too_long({n: getattr(draft, n) for n in rules.LONG_TEXTS}).items():
+        errors.setdefault(name, []).extend(problems)
     if errors:
         raise ValidationError(errors)
 
@@ -301,6 +303,8 @@ def add_comment(
     """
     if not body.strip() and not files:
         raise ValidationError({"body": [_("Write something or attach a file.")]})
+    if errors := rules.too_long({"body": body}):
+        raise ValidationError(errors)
     if not author.is_contractor:
         public = True
     files = list(files)
@@ -406,6 +410,7 @@ def update_ticket(
     for name in rules.REQUIRED_FIELDS[ticket.type]:
         if name in changes and changes[name] in (None, ""):
             errors[name] = [_("This field is required for this type of ticket.")]
+    errors.update(rules.too_long({n: changes[n] for n in rules.LONG_TEXTS if n in changes}))
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -11,7 +11,7 @@ from django.db import OperationalError
 from secondline.mail import filing, headers, intake
 from secondline.mail.models import InboundMessage, Notification, SenderReply
 from secondline.mail.parse import parse
-from secondline.tickets import events
+from secondline.tickets import events, rules
 from secondline.tickets import services as tickets
 from secondline.tickets.choices import Channel, Priority, TicketType
 from secondline.tickets.models import Ticket, TicketEvent
@@ -337,3 +337,15 @@ def test_one_reply_by_email_asks_the_database_only_what_it_must(
     with django_assert_num_queries(24 if assigned else 21):
         outcome = intake.ingest_message(raw)
     assert outcome.status == Status.COMMENT
+
+
+def test_a_body_longer_than_a_ticket_holds_is_cut_and_attached_whole(member) -> None:
+    """A pasted log of 150,000 characters: the ticket is filed, its description cut with a
+    note, and the whole text is attached, so nothing the customer wrote is lost."""
+    log = "".join(f"{n:06d} ERROR posting failed\n" for n in range(6000))  # 162,000 chars
+    ticket = intake.ingest_message(plain(member.email, body=log)).message.result_ticket
+    assert len(ticket.description) <= rules.TEXT_LIMIT
+    assert ticket.description.startswith("000000 ERROR")
+    assert ticket.description.endswith("[Cut here: the whole text is attached as message.txt.]")
+    whole = ticket.attachments.get(filename="message.txt")
+    assert whole.file.read().decode().strip() == log.strip()

@@ -1,5 +1,6 @@
-"""A 1 MB description or comment is folded on the ticket page (desk and portal) and cut in the
-emails, which link to the whole text in the reader's language."""
+"""A description or comment as long as a text may be (``rules.TEXT_LIMIT``, about 200 KB of
+Cyrillic) is folded on the ticket page (desk and portal) and cut in the emails, which link to
+the whole text in the reader's language."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from typing import Any
 from django.core import mail
 from django.test import Client
 
-from secondline.tickets import services
+from secondline.tickets import rules, services
 from tests.factories import file_ticket, incident_draft
 
-HUGE = ("Строка журнала с ошибкой проведения отгрузки. " * 24 + "\n") * 900  # about 1 MB
+LINE = "Строка журнала с ошибкой проведения отгрузки. " * 24 + "\n"
+HUGE = LINE * (rules.TEXT_LIMIT // len(LINE))
 
 
 def signed_in(user: Any) -> Client:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from secondline.accounts.access import AccessDenied, NotAContact
 from secondline.accounts.models import Contract, User
 from secondline.sla import services as sla
-from secondline.tickets import attachments, services, watchers
+from secondline.tickets import attachments, rules, services, watchers
 from secondline.tickets.choices import Channel, Priority, Status, TicketType
 from secondline.tickets.models import AppendOnlyError, Ticket, TicketEvent
 from tests.factories import UserFactory, consultation_draft, file_ticket, incident_draft
@@ -312,3 +312,19 @@ def test_the_filing_time_must_be_an_aware_past_moment(member: User, when: str) -
     with pytest.raises(ValidationError) as refused:
         services.file_ticket(member, incident_draft(filed_at=filed_at))
     assert "filed_at" in refused.value.message_dict
+
+
+def test_a_text_longer_than_a_ticket_holds_is_refused_on_its_field(member: User, agent) -> None:
+    """About 40 pages; a longer log belongs in an attachment (the email channel attaches it)."""
+    long = "x" * (rules.TEXT_LIMIT + 1)
+    with pytest.raises(ValidationError) as refused:
+        file_ticket(member, incident_draft(description=long, impact=long))
+    assert set(refused.value.message_dict) == {"description", "impact"}
+    assert not Ticket.objects.exists()
+    ticket = file_ticket(member, incident_draft(description="x" * rules.TEXT_LIMIT))
+    with pytest.raises(ValidationError) as refused:
+        services.add_comment(ticket, agent, long)
+    assert "attach a longer log as a file" in refused.value.message_dict["body"][0]
+    with pytest.raises(ValidationError) as refused:
+        services.update_ticket(ticket, member, {"steps_to_reproduce": long})
+    assert set(refused.value.message_dict) == {"steps_to_reproduce"}

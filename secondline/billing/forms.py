@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from secondline.accounts.models import Contract
-from secondline.billing import worklogs
+from secondline.billing import out_of_hours, worklogs
 from secondline.billing.models import Activity
 from secondline.common.forms import LocalDateTimeField
 
@@ -131,7 +131,11 @@ class OutOfHoursRequestForm(ZonedForm):
         max_digits=6,
         decimal_places=2,
     )
-    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=out_of_hours.REASON_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

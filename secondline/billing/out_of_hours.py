@@ -85,6 +85,10 @@ def _check_window(
         )
 
 
+#: The longest reason a request gives (the API's and the page's limit too).
+REASON_LIMIT = 5000
+
+
 def _window_errors(ticket: Ticket, start: dt.datetime, end: dt.datetime) -> dict[str, list[str]]:
     """Why a window is none for this ticket, per field: its times lie in the span of the desk's
     records, and only work on a filed ticket is billed, so it starts no earlier than the minute
@@ -130,6 +134,8 @@ def raise_out_of_hours_request(
     errors: dict[str, list[str]] = {}
     if not (reason or "").strip():
         errors["reason"] = [_("Say why the work must be done outside business hours.")]
+    elif len(reason) > REASON_LIMIT:
+        errors["reason"] = [_("Keep the reason under 5,000 characters.")]
     logs = list(worklogs)
     if any(log.ticket_id != ticket.pk for log in logs):
         errors["worklogs"] = [_("Work logs must belong to this ticket.")]

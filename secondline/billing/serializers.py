@@ -16,6 +16,7 @@ from secondline.billing.models import (
     StatementLine,
     WorkLog,
 )
+from secondline.billing.out_of_hours import REASON_LIMIT
 from secondline.billing.serializers_closing import CorrectionSerializer, StatementEventSerializer
 from secondline.common.ids import MAX_ID
 
@@ -131,7 +132,7 @@ class OutOfHoursRequestCreateSerializer(serializers.Serializer):
     ticket = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     window_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
     window_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    reason = serializers.CharField(max_length=5000)
+    reason = serializers.CharField(max_length=REASON_LIMIT)
     estimated_hours = serializers.DecimalField(
         max_digits=6, decimal_places=2, required=False, allow_null=True, default=None
     )

@@ -181,3 +181,18 @@ def test_approvers_are_emailed_when_a_request_is_raised(
     billing_mail = [m for m in mailoutbox if "approval" in m.subject]
     assert sorted(m.to[0] for m in billing_mail) == sorted([manager.email, responsible.email])
     assert "8000.00 RUB" in billing_mail[0].body
+
+
+def test_a_reason_over_5000_characters_is_refused(ticket: Any, responsible: Any) -> None:
+    """The API's and the page's limit, kept by the service for every channel."""
+    with pytest.raises(ValidationError) as refused:
+        out_of_hours.raise_out_of_hours_request(
+            ticket,
+            responsible,
+            window_start=msk(2024, 11, 9, 10),
+            window_end=msk(2024, 11, 9, 14),
+            estimated_hours="3",
+            reason="x" * 5001,
+        )
+    assert set(refused.value.message_dict) == {"reason"}
+    assert not OutOfHoursRequest.objects.exists()

@@ -3,6 +3,7 @@ every path that sets a password."""
 
 from __future__ import annotations
 
+import io
 import os
 from unittest import mock
 
@@ -89,3 +90,10 @@ def test_the_reset_form_refuses_a_weak_new_password() -> None:
     form = SetPasswordForm(user, {"new_password1": "12345678", "new_password2": "12345678"})
     assert not form.is_valid()
     assert "This password is too short. It must contain at least 10 characters." in str(form.errors)
+
+
+def test_an_administrator_asked_for_without_a_terminal_is_a_clear_failure() -> None:
+    """Django skips with exit 0 and names manage.py; a script must see that nothing was made."""
+    with pytest.raises(CommandError, match="No terminal to ask in"):
+        call_command("createsuperuser", stdin=io.StringIO())
+    assert not User.objects.filter(is_superuser=True).exists()

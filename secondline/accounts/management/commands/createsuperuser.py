@@ -9,6 +9,7 @@ administrator with the password ``password``. This app comes before ``django.con
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from django.contrib.auth.management.commands import createsuperuser
@@ -21,6 +22,13 @@ from secondline.accounts.models import User
 
 class Command(createsuperuser.Command):
     def handle(self, *args: Any, **options: Any) -> None:
+        stdin = options.get("stdin", sys.stdin)
+        if options["interactive"] and hasattr(stdin, "isatty") and not stdin.isatty():
+            # Django skips with exit 0 and names manage.py: a script would think it worked.
+            raise CommandError(
+                "No terminal to ask in: run `secondline createsuperuser` in one, or give "
+                "--no-input with --username, --email and DJANGO_SUPERUSER_PASSWORD."
+            )
         password = os.environ.get("DJANGO_SUPERUSER_PASSWORD")
         if not options["interactive"] and password is not None:
             username = options.get("username") or os.environ.get("DJANGO_SUPERUSER_USERNAME", "")

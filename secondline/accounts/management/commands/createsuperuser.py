@@ -22,8 +22,8 @@ from secondline.accounts.models import User
 
 class Command(createsuperuser.Command):
     def handle(self, *args: Any, **options: Any) -> None:
-        stdin = options.get("stdin", sys.stdin)
-        if options["interactive"] and hasattr(stdin, "isatty") and not stdin.isatty():
+        stdin: Any = options.get("stdin") or sys.stdin
+        if options["interactive"] and not stdin.isatty():
             # Django skips with exit 0 and names manage.py: a script would think it worked.
             raise CommandError(
                 "No terminal to ask in: run `secondline createsuperuser` in one, or give "

@@ -20,11 +20,12 @@ import io
 import json
 import os
 import tarfile
-import tempfile
 import time
 import zlib
 from pathlib import Path
 from typing import IO, Any, cast
+
+from secondline.common.files import written_whole
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -65,28 +66,19 @@ def write(target: Path, members: dict[str, Path], manifest: dict[str, Any]) -> d
     the secret key) beside ``target`` and renamed over it when complete, so a failed backup
     never leaves a half-written archive under the expected name. Returns the full manifest.
     """
-    descriptor, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-")
     files = []
-    try:
-        with os.fdopen(descriptor, "wb") as raw:
-            with tarfile.open(fileobj=raw, mode="w:gz") as tar:
-                for name, path in sorted(members.items()):
-                    with path.open("rb") as file:
-                        reader = _Hashing(file)
-                        size = os.fstat(file.fileno()).st_size
-                        tar.addfile(_info(name, size), cast(IO[bytes], reader))
-                        if reader.size != size:  # tarfile has raised already, but be sure
-                            raise BackupError(f"{path} changed size while it was read.")
-                    files.append({"path": name, "size": size, "sha256": reader.digest.hexdigest()})
-                manifest = {**manifest, "files": files}
-                text = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
-                tar.addfile(_info(MANIFEST, len(text)), io.BytesIO(text))
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(partial, target)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
+    with written_whole(target) as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+        for name, path in sorted(members.items()):
+            with path.open("rb") as file:
+                reader = _Hashing(file)
+                size = os.fstat(file.fileno()).st_size
+                tar.addfile(_info(name, size), cast(IO[bytes], reader))
+                if reader.size != size:  # tarfile has raised already, but be sure
+                    raise BackupError(f"{path} changed size while it was read.")
+            files.append({"path": name, "size": size, "sha256": reader.digest.hexdigest()})
+        manifest = {**manifest, "files": files}
+        text = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
+        tar.addfile(_info(MANIFEST, len(text)), io.BytesIO(text))
     return manifest
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 
 from secondline.accounts.models import Organization
+from secondline.common.files import written_whole
 from secondline.common.ids import row_named
 from secondline.privacy.export import organization_export
 
@@ -54,19 +53,6 @@ def refuse_unless_a_file(path: Path) -> None:
 
 def write_privately(path: Path, export: dict[str, Any]) -> None:
     """Write ``export`` to ``path`` as JSON, mode 0600 whatever ``path`` had (docs/security.md,
-    Personal data).
-
-    The JSON goes to a temporary file beside ``path`` (mkstemp creates it 0600) that is
-    renamed over ``path`` only when complete: a full disk or any other failure leaves a
-    previous export as it was, and no partial file behind.
-    """
-    descriptor, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as output:
-            json.dump(export, output, cls=DjangoJSONEncoder, indent=1)
-            output.flush()
-            os.fsync(output.fileno())
-        os.replace(partial, path)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
+    Personal data); a full disk or any other failure leaves a previous export as it was."""
+    with written_whole(path, "w", encoding="utf-8") as output:
+        json.dump(export, output, cls=DjangoJSONEncoder, indent=1)

@@ -30,16 +30,9 @@ from secondline.billing import (
 )
 from secondline.billing.models import OutOfHoursRequest, Statement, WorkLog
 from secondline.billing.statement_page import page_context
+from secondline.common.forms import apply_errors
 from secondline.tickets.access import get_ticket_for
 from secondline.tickets.models import Ticket
-
-
-def _form_errors(form: Any, error: ValidationError, renamed: dict[str, str] | None = None) -> None:
-    """The service's errors on the form's fields (``renamed``: where the form names a field
-    otherwise); an error on no field of the form goes above it."""
-    for field, problems in error.message_dict.items():
-        field = (renamed or {}).get(field, field)
-        form.add_error(field if field in form.fields else None, problems)
 
 
 def worklog_context(request: HttpRequest, ticket: Ticket, form: Any = None) -> dict[str, Any]:
@@ -100,7 +93,7 @@ def ticket_worklogs(request: HttpRequest, ticket_id: int) -> HttpResponse:
                     ),
                 )
             except ValidationError as error:
-                _form_errors(form, error)
+                apply_errors(form, error)
             else:
                 if not request.headers.get("HX-Request"):
                     return redirect("billing:ticket_worklogs", ticket_id=ticket.pk)
@@ -127,7 +120,7 @@ def raise_request(request: HttpRequest, ticket_id: int) -> HttpResponse:
         try:
             created = out_of_hours.raise_out_of_hours_request(ticket, user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_errors(form, error)
         except AccessDenied as denied:
             raise PermissionDenied(str(denied)) from denied
         else:
@@ -171,7 +164,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 ooh, user, approve, form.cleaned_data["comment"]
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_errors(form, error)
         except AccessDenied as denied:
             form.add_error(None, str(denied))
         else:
@@ -206,7 +199,7 @@ def generate(request: HttpRequest) -> HttpResponse:
         try:
             statement = statements.generate_statement(contract, month, user)
         except ValidationError as error:
-            _form_errors(form, error, renamed={"period": "month"})
+            apply_errors(form, error, renamed={"period": "month"})
         else:
             return redirect("billing:statement", pk=statement.pk)
     return render(request, "billing/index.html", _index_context(user, form), status=400)
@@ -243,7 +236,7 @@ def _dispute(request: HttpRequest, user: User, statement: Statement) -> HttpResp
         try:
             statements.dispute_line(line, user, form.cleaned_data["comment"])
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_errors(form, error)
         except AccessDenied as denied:
             messages.error(request, str(denied))
             return redirect("billing:statement", pk=statement.pk)

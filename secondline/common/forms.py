@@ -1,5 +1,5 @@
-"""Form pieces every app's pages use: typed ids checked before the database sees them, and the
-page a person is sent back to."""
+"""Form pieces every app's pages use: typed ids checked before the database sees them, the page
+a person is sent back to, a service's refusal put on a form, the datetime-local field."""
 
 from __future__ import annotations
 
@@ -46,3 +46,16 @@ class LocalDateTimeField(forms.DateTimeField):
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+def apply_errors(
+    form: forms.Form, error: ValidationError, renamed: dict[str, str] | None = None
+) -> None:
+    """Put a service's per-field errors on the form (``renamed``: where the form names a field
+    otherwise); an error on no field of the form, or on none at all, goes above it."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for name, problems in error.message_dict.items():
+        name = (renamed or {}).get(name, name)
+        form.add_error(name if name in form.fields else None, problems)

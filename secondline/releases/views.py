@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.api import acting_user
 from secondline.accounts.models import User
+from secondline.common.forms import apply_errors
 from secondline.common.ids import row_named
 from secondline.releases import duty, forms, installing, plans, windows
 from secondline.releases.access import installations_visible_to, plans_visible_to
@@ -177,10 +178,7 @@ def _done(form: Any, step: Callable[[], object]) -> bool:
     except AccessDenied as denied:
         form.add_error(None, str(denied))
     except ValidationError as error:
-        if not hasattr(error, "error_dict"):
-            form.add_error(None, error)
-        for field, problems in getattr(error, "error_dict", {}).items():
-            form.add_error(field if field in form.fields else None, problems)
+        apply_errors(form, error)
     return not form.errors
 
 

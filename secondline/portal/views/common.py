@@ -1,5 +1,5 @@
-"""Small helpers the portal's views share: mapping service errors onto forms, the home page and
-the language switch."""
+"""Small helpers the portal's views share: uploads from a form, the home page and the language
+switch."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils import translation
@@ -18,15 +16,6 @@ from secondline.accounts.models import User
 from secondline.accounts.requests import SignedInRequest
 from secondline.common.forms import on_this_site
 from secondline.tickets.attachments import UploadedFile
-
-
-def apply_errors(form: Form, error: ValidationError) -> None:
-    """Put a service's per-field errors on the form; unknown fields become form-wide errors."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def uploads(files: list[Any]) -> list[UploadedFile]:

@@ -18,11 +18,12 @@ from django.views.decorators.http import require_GET
 from secondline.accounts import access
 from secondline.accounts.models import Contract, User
 from secondline.accounts.requests import SignedInRequest
+from secondline.common.forms import apply_errors
 from secondline.portal import presenters
 from secondline.portal.forms import (
     NewTicketForm,
 )
-from secondline.portal.views.common import apply_errors, uploads
+from secondline.portal.views.common import uploads
 from secondline.releases import duty
 from secondline.releases.models import DutyCallout
 from secondline.releases.urgent import instructions_for

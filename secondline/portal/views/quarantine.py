@@ -21,13 +21,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.requests import SignedInRequest, staff_member
+from secondline.common.forms import apply_errors
 from secondline.mail import flags, quarantine, routing
 from secondline.mail.limits import parse_raw
 from secondline.mail.models import InboundMessage
 from secondline.mail.parse import ParsedMessage
 from secondline.mail.subject_tags import subject_tags
 from secondline.portal.quarantine_forms import QuarantineDiscardForm, QuarantineTicketForm
-from secondline.portal.views.common import apply_errors
 from secondline.tickets.choices import Priority, TicketType
 
 RAW_PREVIEW_BYTES = 512 * 1024

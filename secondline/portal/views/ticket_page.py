@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from secondline.accounts import access
 from secondline.accounts.models import User
 from secondline.accounts.requests import SignedInRequest
+from secondline.common.forms import apply_errors
 from secondline.common.ids import row_named
 from secondline.portal import panels, presenters
 from secondline.portal.forms import (
@@ -33,7 +34,7 @@ from secondline.portal.forms import (
     StatusForm,
     WatcherForm,
 )
-from secondline.portal.views.common import apply_errors, uploads
+from secondline.portal.views.common import uploads
 from secondline.releases import duty
 from secondline.releases.urgent import instructions_for
 from secondline.tickets import rules, services, watchers

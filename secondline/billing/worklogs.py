@@ -23,6 +23,7 @@ from secondline.billing.models import (
 )
 from secondline.billing.periods import check_month_open, zone_of
 from secondline.billing.prepaid import check_prepaid
+from secondline.common.moments import EARLIEST
 from secondline.sla.calendars import calendar_of
 from secondline.tickets.choices import Channel
 from secondline.tickets.models import Ticket
@@ -32,7 +33,7 @@ from secondline.tickets.signals import announce
 MAX_WORKLOG = dt.timedelta(hours=24)
 #: The first moment work can be logged at: an earlier date is a typing mistake, and towards
 #: year 1 the calendars (years 2-9997) and the datetime arithmetic run out of years.
-EARLIEST_WORK = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+EARLIEST_WORK = EARLIEST  # the first moment of the desk's records (common.moments)
 #: How far ahead of the server's clock a start may be (the agent's clock may run fast).
 CLOCK_SKEW = dt.timedelta(minutes=5)
 

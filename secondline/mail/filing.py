@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
+from secondline.common.moments import out_of_span
 from secondline.mail import flags, notes, proof, routing, urgent
 from secondline.mail.automatic import ROBOT_LOCALPARTS, Bounce
 from secondline.mail.models import InboundMessage, Notification, SenderReply
@@ -274,7 +275,7 @@ def _first_line(text: str) -> str:
 
 def _occurred_at(date: dt.datetime | None) -> dt.datetime:
     now = timezone.now()
-    if date is None or date > now + dt.timedelta(minutes=5) or date.year < 2000:
+    if date is None or date > now + dt.timedelta(minutes=5) or out_of_span(date):
         return now
     return date
 

@@ -242,15 +242,20 @@ def test_a_database_in_use_is_refused_without_force(
     )
 
 
-def test_a_refusal_is_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "secondline.cli", "restore", str(tmp_path / "missing.tar.gz")],
+def secondline(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The console command run as an operator runs it, with its own data folder."""
+    return subprocess.run(
+        [sys.executable, "-m", "secondline.cli", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=60,
         env={**os.environ, "SECONDLINE_VAR_DIR": str(tmp_path / "var")},
     )
+
+
+def test_a_refusal_is_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
+    result = secondline(tmp_path, "restore", str(tmp_path / "missing.tar.gz"))
     assert result.returncode == 1
     assert result.stderr == f"CommandError: {tmp_path / 'missing.tar.gz'} does not exist.\n"
 
@@ -352,14 +357,7 @@ def test_an_empty_postgresql_dump_is_refused_and_the_database_kept(
 def test_a_named_pipe_is_refused_as_a_backup_target_and_left_alone(tmp_path: Path) -> None:
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
-    result = subprocess.run(
-        [sys.executable, "-m", "secondline.cli", "backup", str(pipe)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        env={**os.environ, "SECONDLINE_VAR_DIR": str(tmp_path / "var")},
-    )
+    result = secondline(tmp_path, "backup", str(pipe))
     assert result.returncode == 1
     assert result.stderr == (
         f"CommandError: {pipe} is a named pipe, not a file; give the archive's file name.\n"

@@ -20,6 +20,7 @@ from secondline.billing.models import (
 from secondline.billing.periods import zone_of
 from secondline.tickets.events import record
 from secondline.tickets.models import Ticket, TicketEvent
+from secondline.tickets.reasons import NOTE, Reason
 
 Kind = TicketEvent.Kind
 Side = OutOfHoursRequest.Side
@@ -45,21 +46,39 @@ def _hm(seconds: int) -> str:
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}"
 
 
+#: One side's decision on an out-of-hours request, with the window and price it decided on.
+DECIDED = {
+    Side.CUSTOMER: gettext_noop(
+        "Customer: window %(start)s – %(end)s, about %(hours)s h at %(rate)s %(currency)s per "
+        "hour (%(base)s × %(multiplier)s)"
+    ),
+    Side.CONTRACTOR: gettext_noop(
+        "Contractor: window %(start)s – %(end)s, about %(hours)s h at %(rate)s %(currency)s "
+        "per hour (%(base)s × %(multiplier)s)"
+    ),
+}
+
+
 def request_summary(request: OutOfHoursRequest) -> str:
     """The window and the snapshotted price both parties approve."""
-    zone = zone_of(request.ticket.contract)
-    start, end = request.window_start.astimezone(zone), request.window_end.astimezone(zone)
     return _(
         "Window %(start)s – %(end)s, about %(hours)s h at %(rate)s %(currency)s per hour "
         "(%(base)s × %(multiplier)s)"
-    ) % {
+    ) % request_figures(request)
+
+
+def request_figures(request: OutOfHoursRequest) -> dict[str, str]:
+    """The window in the contract's time zone and the price, as the summary names them."""
+    zone = zone_of(request.ticket.contract)
+    start, end = request.window_start.astimezone(zone), request.window_end.astimezone(zone)
+    return {
         "start": start.strftime("%Y-%m-%d %H:%M"),
         "end": end.strftime("%Y-%m-%d %H:%M"),
-        "hours": request.estimated_hours,
-        "rate": request.out_of_hours_rate,
+        "hours": str(request.estimated_hours),
+        "rate": str(request.out_of_hours_rate),
         "currency": request.currency,
-        "base": request.hourly_rate,
-        "multiplier": request.multiplier,
+        "base": str(request.hourly_rate),
+        "multiplier": str(request.multiplier),
     }
 
 
@@ -122,12 +141,7 @@ def out_of_hours_decided(
     comment: str,
 ) -> TicketEvent:
     """One side's decision, with the request's status before and after it."""
-    reason = _("%(side)s: %(summary)s") % {
-        "side": Side(side).label,
-        "summary": request_summary(request),
-    }
-    if comment:
-        reason += f"\n{comment}"
+    figures: dict[str, str | int] = {**request_figures(request), NOTE: comment}
     return record(
         request.ticket,
         actor,
@@ -136,7 +150,7 @@ def out_of_hours_decided(
         field="out_of_hours",
         old=old_status,
         new=request.status,
-        reason=reason,
+        reason=Reason(DECIDED[Side(side)], figures),
     )
 
 
@@ -150,7 +164,7 @@ def statement_line_disputed(
         channel,
         field="statement_line",
         new=f"{statement} {line.work_date} {line.amount} {statement.currency}",
-        reason=_("Statement line disputed: %(comment)s") % {"comment": line.dispute_comment},
+        reason=Reason(gettext_noop("Statement line disputed."), {NOTE: line.dispute_comment}),
     )
 
 
@@ -166,5 +180,5 @@ def statement_line_corrected(
         field="statement_line",
         old=f"{statement} {correction.old_amount} {statement.currency}",
         new=f"{statement} {correction.new_amount} {statement.currency}",
-        reason=_("Statement line corrected: %(reason)s") % {"reason": correction.reason},
+        reason=Reason(gettext_noop("Statement line corrected."), {NOTE: correction.reason}),
     )

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from secondline.accounts import access
 from secondline.accounts.models import User
@@ -40,6 +41,7 @@ from secondline.tickets import services as tickets
 from secondline.tickets.access import can_see_ticket
 from secondline.tickets.choices import Channel
 from secondline.tickets.models import Comment, Ticket, TicketEvent
+from secondline.tickets.reasons import Reason
 
 Status = InboundMessage.Status
 log = logging.getLogger(__name__)
@@ -100,8 +102,10 @@ def turn_into_ticket(
             actor,
             TicketEvent.Kind.OTHER,
             Channel.EMAIL,
-            reason=_("Filed from quarantined email #%(id)s from %(sender)s.")
-            % {"id": message.pk, "sender": message.sender or "?"},
+            reason=Reason(
+                gettext_noop("Filed from quarantined email #%(id)s from %(sender)s."),
+                {"id": message.pk, "sender": message.sender or "?"},
+            ),
             public=False,
         )
         notes.note_on_ticket(ticket, message, parsed)
@@ -185,15 +189,17 @@ def accept_as_sender(message: InboundMessage, actor: User) -> Comment:
             Channel.EMAIL,
             field="sender_proof",
             new=author.email,
-            reason=_(
-                "%(agent)s accepted quarantined email #%(id)s as a comment from %(sender)s "
-                "without the sender proof."
-            )
-            % {
-                "agent": actor.get_full_name() or actor.username,
-                "id": message.pk,
-                "sender": author.email,
-            },
+            reason=Reason(
+                gettext_noop(
+                    "%(agent)s accepted quarantined email #%(id)s as a comment from %(sender)s "
+                    "without the sender proof."
+                ),
+                {
+                    "agent": actor.get_full_name() or actor.username,
+                    "id": message.pk,
+                    "sender": author.email,
+                },
+            ),
             public=False,
         )
         message.processed_at = timezone.now()

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -142,11 +143,19 @@ def _erase_from_tickets(
             counts["comments"] += 1
             touched.add(comment.ticket_id)
     history = ["old_value", "new_value", "reason"]
-    events = TicketEvent.objects.filter(ticket__in=scope).only("pk", "ticket_id", *history)
+    events = TicketEvent.objects.filter(ticket__in=scope).only(
+        "pk", "ticket_id", "reason_params", *history
+    )
     for event in events.iterator(chunk_size=200):
-        changes = _scrubbed(event, history, pattern)
-        if changes:
-            TicketEvent.objects.filter(pk=event.pk).update(**changes)
+        scrubbed: dict[str, object] = {**_scrubbed(event, history, pattern)}
+        params = {
+            name: pattern.sub(REDACTED, value) if isinstance(value, str) else value
+            for name, value in event.reason_params.items()
+        }
+        if params != event.reason_params:
+            scrubbed["reason_params"] = params  # the figures a system reason names
+        if scrubbed:
+            TicketEvent.objects.filter(pk=event.pk).update(**scrubbed)
             counts["events"] += 1
             touched.add(event.ticket_id)
     return touched
@@ -214,7 +223,8 @@ def _record_on_tickets(tickets: set[int], erasure: Erasure, by: User | None, cha
             kind=TicketEvent.Kind.OTHER,
             channel=channel,
             field="personal_data",
-            reason=f"Personal data of a contact erased (erasure #{erasure.pk}).",
+            reason=gettext_noop("Personal data of a contact erased (erasure #%(id)s)."),
+            reason_params={"id": erasure.pk},
             is_public=False,
         )
         for pk in sorted(tickets)

@@ -9,7 +9,6 @@ the ticket core hear about updates and duty alerts too.
 from __future__ import annotations
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from secondline.accounts.models import User
@@ -24,6 +23,7 @@ from secondline.releases.models import (
 from secondline.tickets.choices import Channel
 from secondline.tickets.events import record
 from secondline.tickets.models import Ticket, TicketEvent
+from secondline.tickets.reasons import Reason
 
 OTHER = TicketEvent.Kind.OTHER
 
@@ -52,8 +52,10 @@ def update_planned(
         field=UPDATE_PLAN,
         old=installation.current_version or "",
         new=version,
-        reason=_("Planned: %(version)s on %(installation)s.")
-        % {"version": version, "installation": installation.name},
+        reason=Reason(
+            gettext_noop("Planned: %(version)s on %(installation)s."),
+            {"version": str(version), "installation": installation.name},
+        ),
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from secondline.tickets.models import Attachment, Comment, DeclineReason, Ticket, TicketEvent
 
@@ -42,12 +43,21 @@ EVENT_FIELDS = (
     "field",
     "old_value",
     "new_value",
-    "reason",
+    "worded_reason",
     "is_public",
 )
 
 
-class EventInline(ViewOnly, admin.TabularInline[TicketEvent, Ticket]):
+class EventReason:
+    """An event's reason as the reader's language words it (``TicketEvent.shown_reason``): a
+    system reason is stored as its English text and figures."""
+
+    @admin.display(description=_("reason"))
+    def worded_reason(self, event: TicketEvent) -> str:
+        return event.shown_reason
+
+
+class EventInline(EventReason, ViewOnly, admin.TabularInline[TicketEvent, Ticket]):
     model = TicketEvent
     extra = 0
     fields = EVENT_FIELDS
@@ -76,11 +86,12 @@ class TicketAdmin(ViewOnly, admin.ModelAdmin[Ticket]):
 
 
 @admin.register(TicketEvent)
-class TicketEventAdmin(ViewOnly, admin.ModelAdmin[TicketEvent]):
+class TicketEventAdmin(EventReason, ViewOnly, admin.ModelAdmin[TicketEvent]):
     list_display = ["created_at", "ticket", "kind", "actor", "channel", "is_public"]
     list_filter = ["kind", "channel", "is_public"]
     list_select_related = ["ticket", "actor"]
     fields = ("ticket", *EVENT_FIELDS)
+    readonly_fields = ("worded_reason",)
 
 
 @admin.register(Comment)

@@ -49,7 +49,7 @@ def row(event: TicketEvent) -> dict[str, object]:
         "field": event.field,
         "old_value": event.old_value,
         "new_value": event.new_value,
-        "reason": event.reason,
+        "reason": event.shown_reason,
         "is_public": event.is_public,
     }
 

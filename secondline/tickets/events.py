@@ -5,6 +5,7 @@ from __future__ import annotations
 from secondline.accounts.models import User
 from secondline.tickets.choices import Channel
 from secondline.tickets.models import Comment, Ticket, TicketEvent
+from secondline.tickets.reasons import Reason
 
 Kind = TicketEvent.Kind
 
@@ -18,13 +19,19 @@ def record(
     field: str = "",
     old: object = "",
     new: object = "",
-    reason: str = "",
+    reason: str | Reason = "",
     public: bool = True,
     rule: tuple[str, dict[str, int]] = ("", {}),
     save: bool = True,
 ) -> TicketEvent:
-    """``rule``: the automatic rule that acted and its figures (``tickets.automatic``). With
-    ``save=False`` the event is returned unwritten, for the caller to write with others."""
+    """``reason``: a person's words, or a Reason the system gives, worded when read
+    (``tickets.reasons``); ``rule``: the automatic rule that acted and its figures
+    (``tickets.automatic``). With ``save=False`` the event is returned unwritten, for the
+    caller to write with others."""
+    params: dict[str, object] = dict(rule[1])
+    if isinstance(reason, Reason):
+        params = dict(reason.params)
+        reason = reason.text
     event = TicketEvent(
         ticket=ticket,
         actor=actor,
@@ -36,7 +43,7 @@ def record(
         reason=reason,
         is_public=public,
         rule=rule[0],
-        rule_params=rule[1],
+        reason_params=params,
     )
     if save:
         event.save()

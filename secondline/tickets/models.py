@@ -12,10 +12,9 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from secondline.tickets import automatic
+from secondline.tickets import automatic, reasons
 from secondline.tickets.choices import (
     OPEN_STATUSES,
     Channel,
@@ -356,9 +355,9 @@ class TicketEvent(AppendOnly):
     old_value = models.TextField(_("old value"), blank=True)
     new_value = models.TextField(_("new value"), blank=True)
     reason = models.TextField(_("reason"), blank=True)
-    # An automatic action's rule and its figures: its reason is worded for each reader
+    # An automatic action's rule, or a system reason's figures: worded for each reader
     rule = models.CharField(_("automatic rule"), max_length=40, blank=True)
-    rule_params = models.JSONField(_("the rule's figures"), default=dict, blank=True)
+    reason_params = models.JSONField(_("the reason's figures"), default=dict, blank=True)
     is_public = models.BooleanField(_("shown to the customer"), default=True)
     # Read per ticket (by its key) and in order; no query spans tickets by time, so no index.
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
@@ -374,11 +373,12 @@ class TicketEvent(AppendOnly):
     @property
     def shown_reason(self) -> str:
         """The reason in the active language: an automatic rule's is worded now, for the reader,
-        and so is a fixed reason the system gives (stored as its English text, ``gettext_noop``:
-        "Engineer on duty alerted."); a person's is what they wrote."""
+        and so is a reason the system gives (stored as its English text and figures,
+        ``tickets.reasons``: "Planned: 8.4 on the main server."); a person's is what they
+        wrote."""
         if self.rule:
-            return automatic.rule_text(self.rule, self.rule_params) or self.reason
-        return gettext(self.reason) if self.reason else ""
+            return automatic.rule_text(self.rule, self.reason_params) or self.reason
+        return reasons.worded(self.reason, self.reason_params)
 
 
 class TicketLink(models.Model):

@@ -87,7 +87,7 @@ def test_both_decisions_are_in_the_tickets_history(
         (manager, "approved"),
     ]
     assert all(e.created_at and e.is_public for e in decisions)
-    assert "8000.00 RUB" in decisions[0].reason
+    assert "8000.00 RUB" in decisions[0].shown_reason
     assert ticket.events.filter(kind=Kind.OUT_OF_HOURS_REQUESTED, actor=responsible).exists()
 
 

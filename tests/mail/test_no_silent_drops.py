@@ -49,7 +49,7 @@ def test_a_message_id_used_again_with_other_content_is_filed_and_flagged(member)
     assert ticket != first.message.result_ticket
     assert ticket.description.startswith("A different problem")
     note = TicketEvent.objects.get(ticket=ticket, kind=TicketEvent.Kind.OTHER)
-    assert f"#{first.message.pk}" in note.reason and not note.is_public
+    assert f"#{first.message.pk}" in note.shown_reason and not note.is_public
     assert not TicketEvent.objects.filter(
         ticket=first.message.result_ticket, kind=TicketEvent.Kind.OTHER
     ).exists()

@@ -207,7 +207,7 @@ def test_an_agent_accepts_an_unproven_customer_reply_as_its_senders(member, agen
     assert comment.body.startswith("It works now.")
     audit = ticket.events.get(field="sender_proof")
     assert audit.actor == agent and not audit.is_public
-    assert agent.get_full_name() in audit.reason and f"#{message.pk}" in audit.reason
+    assert agent.get_full_name() in audit.shown_reason and f"#{message.pk}" in audit.shown_reason
     with pytest.raises(ValidationError, match="Only a quarantined reply"):  # once only
         quarantine.accept_as_sender(message, agent)
 

@@ -60,7 +60,7 @@ def test_a_contact_with_another_address_in_the_name_is_filed_and_flagged(member)
     ticket = intake.ingest_message(raw).message.result_ticket
     assert ticket.requester == member
     note = ticket.events.get(kind=TicketEvent.Kind.OTHER, is_public=False)
-    assert "old-address@customer.example" in note.reason
+    assert "old-address@customer.example" in note.shown_reason
 
 
 def test_an_ordinary_name_is_not_flagged(member) -> None:

@@ -6,9 +6,11 @@ import hashlib
 from typing import Any
 
 import pytest
+from django.utils.translation import gettext_noop
 
 from secondline.mail.models import InboundMessage
-from secondline.tickets import services
+from secondline.tickets import events, services
+from secondline.tickets.reasons import Reason
 from tests.factories import consultation_draft, file_ticket
 
 
@@ -44,4 +46,12 @@ def her_ticket(marina: Any, personas: Any) -> Any:
     services.add_comment(ticket, personas.agent, "Hello Marina Orlova, we are on it.")
     services.add_comment(ticket, marina, "Thanks.\n--\nOrlova Marina, +79161234567")
     services.add_comment(ticket, personas.responsible, "I am the responsible one.")
+    filed_from = gettext_noop("Filed from quarantined email #%(id)s from %(sender)s.")
+    events.record(  # a system reason that names her among its figures
+        ticket,
+        personas.agent,
+        "other",
+        "email",
+        reason=Reason(filed_from, {"id": 7, "sender": marina.email}),
+    )
     return ticket

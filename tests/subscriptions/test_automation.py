@@ -210,7 +210,7 @@ def test_an_automatic_reason_reads_in_each_readers_language(
     assert automation.run_due(at(14, 11, 1)) == 1
     settings.AUTO_CLOSE_RESOLVED_DAYS = 9
     event = TicketEvent.objects.get(ticket=ticket, rule="close-resolved")
-    assert event.rule_params == {"days": 5}
+    assert event.reason_params == {"days": 5}
     assert event.reason.startswith("Closed: resolved 5 business days ago")  # the audit's copy
 
     history = api_as(agent).get(f"/api/tickets/{ticket.pk}/events/").json()

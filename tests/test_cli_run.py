@@ -393,3 +393,13 @@ def test_a_database_not_set_up_is_a_message_that_says_to_migrate(tmp_path: Path)
     assert "secondline sla: the database refused: no such table" in shown.stderr
     assert "Run `secondline migrate` first" in shown.stderr
     assert "Traceback" not in shown.stderr
+
+
+@pytest.mark.parametrize("word", ["erase-contact", "export-organization"])
+def test_a_hyphenated_commands_help_names_it_as_typed(
+    word: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        cli.main([word, "--help"])
+    assert stopped.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: secondline {word} ")

@@ -113,6 +113,12 @@ def _media_files() -> dict[str, Path]:
     return files
 
 
+def _not_an_archive(source: Path) -> str:
+    if not source.exists():
+        return f"{source} does not exist."
+    return f"{source} is not a file: give the archive `secondline backup` wrote (a .tar.gz file)."
+
+
 def restore(source: Path, *, force: bool = False, alias: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
     """Replace the database, the attachments and the generated secret key with the archive's.
 
@@ -125,7 +131,7 @@ def restore(source: Path, *, force: bool = False, alias: str = DEFAULT_DB_ALIAS)
     """
     source = source.absolute()
     if not source.is_file():
-        raise BackupError(f"{source} does not exist.")
+        raise BackupError(_not_an_archive(source))
     media_root = Path(settings.MEDIA_ROOT).absolute()
     media_root.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=media_root.parent, prefix=".secondline-restore-") as work:

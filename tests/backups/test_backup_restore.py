@@ -260,6 +260,11 @@ def test_a_refusal_is_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
     assert result.stderr == f"CommandError: {tmp_path / 'missing.tar.gz'} does not exist.\n"
 
 
+def test_a_folder_is_refused_as_not_an_archive(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="is not a file: give the archive `secondline backup`"):
+        call_command("restore", str(tmp_path))
+
+
 # A dump unlike its manifest: checksummed and intact, but not the database the manifest counted.
 
 

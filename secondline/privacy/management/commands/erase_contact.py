@@ -15,6 +15,10 @@ from secondline.tickets.choices import Channel
 class Command(BaseCommand):
     help = "Erase a customer contact's personal data (152-FZ) and record the erasure."
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        """Its usage names the command as people type it: ``secondline erase-contact``."""
+        return super().create_parser(prog_name, "erase-contact", **kwargs)
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("email", help="the contact's email address")
         parser.add_argument("--reason", required=True, help="why; kept with the record")

@@ -19,6 +19,10 @@ from secondline.privacy.export import organization_export
 class Command(BaseCommand):
     help = "Write an organisation's tickets, comments, file list and contacts to a JSON file."
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        """Its usage names the command as people type it: ``secondline export-organization``."""
+        return super().create_parser(prog_name, "export-organization", **kwargs)
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("organization", help="its name or number (id)")
         parser.add_argument("file", help="where to write the JSON (readable by its owner only)")

@@ -23,6 +23,7 @@ from rest_framework.routers import BaseRouter
 from secondline.accounts import access
 from secondline.accounts.api import acting_user, validated
 from secondline.accounts.models import User
+from secondline.common.moments import out_of_span
 from secondline.releases import catalogue, duty, installing, plans, windows
 from secondline.releases import serializers as s
 from secondline.releases.access import (
@@ -216,8 +217,8 @@ class PlanningTimeField(django_filters.fields.IsoDateTimeField):
         moment = super().clean(value)
         if moment is None:
             return None
-        if not 2000 <= moment.year <= 2100:
-            raise forms.ValidationError("Give a time between the years 2000 and 2100.")
+        if reason := out_of_span(moment):
+            raise forms.ValidationError(reason)
         # PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows; UTC is the same moment.
         return moment.astimezone(dt.UTC)
 

@@ -66,8 +66,11 @@ def find_ticket(parsed: ParsedMessage, lookups: Lookups | None = None) -> tuple[
     In order of trust: the signed reply address support+123-<signature>@ ("signed", checked
     against its sender by ``proof``), our own Message-IDs in In-Reply-To/References
     (notifications and the message that opened the ticket: "thread"; the ticket's thread id,
-    which anyone can write: "thread-id"), the [SL-123] tag in the subject, the plus address
-    support+SL-123@. ``lookups`` holds what the importer's batch looked up at once.
+    which anyone can write: "thread-id"), the Message-ID of any other email we received
+    about the ticket, which its sender chose ("inbound-thread"), the [SL-123] tag in the
+    subject, the plus address support+SL-123@. Only "thread" may act without the sender
+    proof (docs/email.md, issue 16). ``lookups`` holds what the importer's batch looked up
+    at once.
     """
     lookups = lookups or Lookups()
     signed = proof.signed_ticket_pk(parsed)
@@ -82,6 +85,9 @@ def find_ticket(parsed: ParsedMessage, lookups: Lookups | None = None) -> tuple[
         ticket_id = lookups.thread_ticket_id(ids)
         if ticket_id is not None:
             return lookups.ticket(ticket_id), "thread"
+        ticket_id = lookups.inbound_thread_ticket_id(ids)
+        if ticket_id is not None:
+            return lookups.ticket(ticket_id), "inbound-thread"
     number = Ticket.pk_from_number(parsed.subject)
     if number is not None:
         return lookups.ticket(number), "subject"
@@ -112,14 +118,32 @@ def named_tickets(parsed: ParsedMessage) -> list[int]:
 
 def thread_ticket_id(ids: list[str]) -> int | None:
     """The ticket of the newest notification we sent with one of these Message-IDs, else of
-    the newest filed message with one (the models' default order: newest first)."""
+    the newest email that opened a ticket with one (the models' default order: newest
+    first): the mail a reply may thread on without the sender proof (docs/email.md)."""
     return (
         Notification.objects.filter(message_id__in=ids).values_list("ticket_id", flat=True).first()
     ) or (
-        InboundMessage.objects.filter(message_id__in=ids, result_ticket__isnull=False)
+        _filed_with(ids)
+        .filter(status=Status.TICKET)
         .values_list("result_ticket_id", flat=True)
         .first()
     )
+
+
+def inbound_thread_ticket_id(ids: list[str]) -> int | None:
+    """The ticket of the newest other filed message with one of these Message-IDs (a reply,
+    an automatic reply, a bounce): its sender chose its Message-ID, so it names the ticket
+    only as a subject tag does, and the reply needs the sender proof (docs/email.md)."""
+    return (
+        _filed_with(ids)
+        .exclude(status=Status.TICKET)
+        .values_list("result_ticket_id", flat=True)
+        .first()
+    )
+
+
+def _filed_with(ids: list[str]) -> QuerySet[InboundMessage]:
+    return InboundMessage.objects.filter(message_id__in=ids, result_ticket__isnull=False)
 
 
 def _ticket(pk: int) -> Ticket | None:
@@ -201,18 +225,18 @@ class Lookups:
         # its commit, so no reply in the batch can name one written during the batch.
         self._threads = {mid for mid in thread_ids if mid} - self._ids
         self._notified: dict[str, list[Any]] = {}
-        self._filed: dict[str, list[Any]] = {}
+        self._opened: dict[str, list[Any]] = {}  # thread_ticket_id's filed messages
+        self._answered: dict[str, list[Any]] = {}  # inbound_thread_ticket_id's
         if self._threads:
             sent = Notification.objects.filter(message_id__in=self._threads)
             for mid, *row in sent.values_list("message_id", "created_at", "pk", "ticket_id"):
                 self._notified[mid] = max(self._notified.get(mid, row), row)
-            filed = InboundMessage.objects.filter(
-                message_id__in=self._threads, result_ticket__isnull=False
-            )
-            columns = ("message_id", "received_at", "pk", "result_ticket_id")
-            for mid, *row in filed.values_list(*columns):
-                self._filed[mid] = max(self._filed.get(mid, row), row)
-        threads = [row[2] for rows in (self._notified, self._filed) for row in rows.values()]
+            columns = ("message_id", "status", "received_at", "pk", "result_ticket_id")
+            for mid, status, *row in _filed_with(list(self._threads)).values_list(*columns):
+                kind = self._opened if status == Status.TICKET else self._answered
+                kind[mid] = max(kind.get(mid, row), row)
+        found = (self._notified, self._opened, self._answered)
+        threads = [row[2] for rows in found for row in rows.values()]
         wanted_tickets = {pk for pk in [*tickets, *threads] if pk is not None}
         self._tickets = Ticket.objects.in_bulk(wanted_tickets) if wanted_tickets else {}
 
@@ -220,11 +244,13 @@ class Lookups:
         """``thread_ticket_id(ids)``, from the batch's rows when it looked all of ids up."""
         if not ids or not set(ids) <= self._threads:
             return thread_ticket_id(ids)
-        for rows in (self._notified, self._filed):  # the newest row of each, as ordered
-            newest = max((rows[mid] for mid in ids if mid in rows), default=None)
-            if newest and newest[2]:
-                return int(newest[2])
-        return None
+        return _newest_ticket(ids, self._notified, self._opened)
+
+    def inbound_thread_ticket_id(self, ids: list[str]) -> int | None:
+        """``inbound_thread_ticket_id(ids)``, likewise."""
+        if not ids or not set(ids) <= self._threads:
+            return inbound_thread_ticket_id(ids)
+        return _newest_ticket(ids, self._answered)
 
     def ticket(self, pk: int) -> Ticket | None:
         """The ticket with this id: as the batch read it, else read now (one filed during the
@@ -240,6 +266,16 @@ class Lookups:
         if message.message_id not in self._ids:
             return earlier_with_message_id(message)
         return earlier_of(message, self._with_id.get(message.message_id, []))
+
+
+def _newest_ticket(ids: list[str], *found: dict[str, list[Any]]) -> int | None:
+    """The ticket of the newest row of ids in the first of ``found`` that has one (rows of
+    ``Lookups``: when, pk, ticket; the models' default order)."""
+    for rows in found:
+        newest = max((rows[mid] for mid in ids if mid in rows), default=None)
+        if newest and newest[2]:
+            return int(newest[2])
+    return None
 
 
 def find_contact(address: str) -> User | None:

@@ -17,23 +17,58 @@ ROBOT_LOCALPARTS = re.compile(
     r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|auto-?reply|daemon)([+-].*)?$",
     re.IGNORECASE,
 )
+# What a bounce's subject says. Customers write the same words ("Заказ не доставлен",
+# "Delivery report shows wrong totals"), so a subject counts only beside a null return path:
+# it never makes a bounce on its own (``bounce_of``).
 BOUNCE_SUBJECT = re.compile(
     r"undeliver|delivery (status notification|failure|has failed|failed)|returned mail|"
     r"failure notice|mail delivery (failed|failure|system)|non[- ]?delivery|"
     r"delivery report|недоставлен|не доставлен|не удалось доставить|возвращен",
     re.IGNORECASE,
 )
+# The senders of delivery reports: the MTA's own (RFC 5321 section 4.5.1 reserves postmaster).
+MAILER_SENDER = re.compile(r"^(mailer-daemon|postmaster)", re.IGNORECASE)
+# A From the address parser reads no address from, as MTAs write it: "MAILER-DAEMON <>" (DMA,
+# qmail), "Mail Delivery Subsystem <MAILER-DAEMON>" (Sendmail, with no domain).
+MAILER_FROM = re.compile(r"\bmailer-daemon\b|<\s*>", re.IGNORECASE)
+# Mailing-list header fields: RFC 2919 (List-Id) and RFC 2369 section 3 (the others). A list
+# sends them on every post it distributes, a person's mail client never.
+LIST_HEADERS = (
+    "List-Id",
+    "List-Post",
+    "List-Unsubscribe",
+    "List-Subscribe",
+    "List-Help",
+    "List-Owner",
+    "List-Archive",
+)
 
 
 def suppresses_auto_replies(msg: Message) -> bool:
-    """The sender asks for no automatic answers (Microsoft's X-Auto-Response-Suppress).
+    """No automatic answer may go back: the sender asks for none (Microsoft's
+    X-Auto-Response-Suppress), or a mailing list delivered the message (``list_header``).
 
     Honoured by sending none; the message itself may well be a person's and is routed as such.
     """
-    return any(
+    asked = any(
         value.strip().lower() not in {"", "none"}
         for value in headers(msg, "X-Auto-Response-Suppress")
     )
+    return asked or bool(list_header(msg))
+
+
+def list_header(msg: Message) -> str:
+    """The first mailing-list header the message carries (``LIST_HEADERS``), or "".
+
+    RFC 3834 section 2: a responder should not answer mail from a mailing list; the answer
+    would reach the list, and through it every subscriber. The message is not automatic for
+    that: a contact may write to the desk through their own company's list, and what they
+    wrote is filed as usual; only the answers (the how-to-file reply) are not sent.
+    """
+    for name in LIST_HEADERS:
+        if any(value.strip() for value in headers(msg, name)):
+            return name
+    return ""
 
 
 def automatic_reason(msg: Message, sender: str) -> str:
@@ -49,12 +84,25 @@ def automatic_reason(msg: Message, sender: str) -> str:
             return f"{name} header"
     if msg.get_content_type() == "multipart/report":
         return "delivery or read report"
-    return_path = header(msg, "Return-Path").strip()
-    if return_path == "<>":
+    if null_return_path(msg):
         return "null return path"
     if sender and ROBOT_LOCALPARTS.match(sender.partition("@")[0]):
         return f"sent by {sender}"
     return ""
+
+
+def null_return_path(msg: Message) -> bool:
+    """The envelope sender was empty (``Return-Path: <>``), as it is on delivery reports and
+    should be on auto-replies (RFC 5321 section 4.5.5, RFC 3834 section 3.3)."""
+    return header(msg, "Return-Path").strip() == "<>"
+
+
+def from_a_mailer(msg: Message, sender: str) -> bool:
+    """The message comes from a mail server itself: MAILER-DAEMON or postmaster, or a From
+    with no address an MTA writes (``MAILER_FROM``)."""
+    if sender:
+        return bool(MAILER_SENDER.match(sender))
+    return bool(MAILER_FROM.search(header(msg, "From")))
 
 
 @dataclass(frozen=True)
@@ -71,6 +119,14 @@ def _report_fields(part: Message) -> list[tuple[str, str]]:
 
 
 def bounce_of(msg: Message, walk: Walk, text: str, subject: str, sender: str) -> Bounce | None:
+    """The delivery failure report this message is, or None.
+
+    A bounce is a machine's report, known by its shape or its sender: an RFC 3464 report
+    (``multipart/report; report-type=delivery-status``), a message from the mail server
+    itself (``from_a_mailer``: the plain-text bounces of qmail, Exim, Postfix, Exchange), or
+    a bounce's subject on a message with a null return path. A subject alone is a customer's
+    ("Товар не доставлен"), never a bounce.
+    """
     ctype = content_type(msg)
     report_type = ""
     try:
@@ -78,10 +134,10 @@ def bounce_of(msg: Message, walk: Walk, text: str, subject: str, sender: str) ->
     except Exception:
         report_type = ""
     is_dsn = ctype == "multipart/report" and report_type in {"delivery-status", ""}
-    looks_like = bool(BOUNCE_SUBJECT.search(subject)) or bool(
-        sender and re.match(r"^(mailer-daemon|postmaster)", sender, re.IGNORECASE)
+    by_machine = from_a_mailer(msg, sender) or (
+        null_return_path(msg) and bool(BOUNCE_SUBJECT.search(subject))
     )
-    if not is_dsn and not looks_like:
+    if not is_dsn and not by_machine:
         return None
     if ctype == "multipart/report" and report_type == "disposition-notification":
         return None

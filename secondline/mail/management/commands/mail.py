@@ -113,10 +113,11 @@ class Command(BaseCommand):
             file=sys.stderr,
         )
         unreadable: list[str] = []
+        passed_over: list[str] = []
         messages = (
             (raw, "import:" + label[-110:])
             for path in paths
-            for label, raw in sources.messages(path, unreadable)
+            for label, raw in sources.messages(path, unreadable, passed_over)
         )
         try:
             for outcome in batches.ingest_many(messages, answer_unknown_senders=answer):
@@ -130,6 +131,11 @@ class Command(BaseCommand):
         finally:
             bar.close()
         self.stdout.write(summary(received, statuses))
+        if passed_over:
+            self.stdout.write(
+                "Not imported: trash, spam, drafts and sent mail (give a folder's path to import "
+                "it): " + ", ".join(passed_over)
+            )
         if unreadable:
             raise CommandError(
                 f"{len(unreadable)} could not be read, the rest is imported:\n"

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from secondline.accounts import access
 from secondline.accounts.models import User
@@ -36,7 +37,13 @@ Status = InboundMessage.Status
 #: A customer's answer to these opens a new ticket that names them (tickets.services).
 FINISHED = frozenset({TicketStatus.CLOSED, TicketStatus.DECLINED})
 
-NOT_GIVEN = "(not given in the email)"
+NOT_GIVEN = gettext_noop("(not given in the email)")
+
+
+def in_language_of(contact: User) -> translation.override:
+    """What the desk writes into a contact's ticket or comment for them (a placeholder, a note
+    on a cut text) is in their language, whatever language the intake runs in."""
+    return translation.override(contact.language or settings.LANGUAGE_CODE)
 
 
 def delivery_failure(message: InboundMessage, parsed: ParsedMessage, bounce: Bounce) -> None:
@@ -171,10 +178,11 @@ def post_comment(
     and is proven, or accepted by an agent: ``quarantine.accept_as_sender``)."""
     body = parsed.reply_text
     uploads, skipped = uploads_from(parsed)
-    body = with_skipped_note(body, skipped, message)
-    if not body.strip() and (not uploads or parsed.encrypted):
-        body = flags.empty_body(parsed)
-    body, uploads = fitted(body, uploads)
+    with in_language_of(author):
+        body = with_skipped_note(body, skipped, message)
+        if not body.strip() and (not uploads or parsed.encrypted):
+            body = flags.empty_body(parsed)
+        body, uploads = fitted(body, uploads)
     stripped = len(body) < len(parsed.text.strip())
     comment = tickets.add_comment(
         ticket,
@@ -251,11 +259,9 @@ def draft_from(
     )
     if ticket_type == TicketType.INCIDENT:
         draft.occurred_at = _occurred_at(parsed.date)
-        draft.impact = NOT_GIVEN
-        draft.steps_to_reproduce = NOT_GIVEN
+        draft.impact = draft.steps_to_reproduce = _(NOT_GIVEN)
     elif ticket_type == TicketType.UPDATE_INSTALLATION:
-        draft.target_version = NOT_GIVEN
-        draft.preferred_windows = NOT_GIVEN
+        draft.target_version = draft.preferred_windows = _(NOT_GIVEN)
     return draft
 
 
@@ -315,14 +321,15 @@ def open_ticket(
 ) -> Ticket | None:
     """The message as a new ticket of ``contact``'s; ``follows``: the closed or declined ticket
     it answers, which its description names (as the portal asks a customer to do)."""
-    draft = draft_from(parsed, default_type or settings.MAIL_DEFAULT_TICKET_TYPE)
-    if follows is not None:
-        draft.description = f"{_follow_up_line(follows, contact)}\n\n{draft.description}"
+    uploads, skipped = uploads_from(parsed)
+    with in_language_of(contact):
+        draft = draft_from(parsed, default_type or settings.MAIL_DEFAULT_TICKET_TYPE)
+        if follows is not None:
+            draft.description = f"{_follow_up_line(follows)}\n\n{draft.description}"
+        draft.description = with_skipped_note(draft.description, skipped, message)
+        draft.description, uploads = fitted(draft.description, uploads)
     draft.filed_at = arrived_at(message)
     to_confirm = _urgent_unproven(message, parsed, contact, draft)
-    uploads, skipped = uploads_from(parsed)
-    draft.description = with_skipped_note(draft.description, skipped, message)
-    draft.description, uploads = fitted(draft.description, uploads)
     try:
         # No savepoint of our own: file_ticket writes in its own atomic block, so a refusal
         # (raised before or inside it) leaves nothing behind.
@@ -343,13 +350,12 @@ def open_ticket(
     return ticket
 
 
-def _follow_up_line(finished: Ticket, contact: User) -> str:
-    with translation.override(contact.language or settings.LANGUAGE_CODE):
-        if finished.status == TicketStatus.DECLINED:
-            line = _("Follow-up to %(number)s, which was declined.")
-        else:
-            line = _("Follow-up to %(number)s, which is closed.")
-        return line % {"number": finished.number}
+def _follow_up_line(finished: Ticket) -> str:
+    if finished.status == TicketStatus.DECLINED:
+        line = _("Follow-up to %(number)s, which was declined.")
+    else:
+        line = _("Follow-up to %(number)s, which is closed.")
+    return line % {"number": finished.number}
 
 
 def _urgent_unproven(

@@ -29,6 +29,8 @@ from secondline.mail import limits, notes, routing
 from secondline.mail.filing import (
     arrived_at,
     draft_from,
+    fitted,
+    in_language_of,
     post_comment,
     uploads_from,
     with_skipped_note,
@@ -92,10 +94,12 @@ def turn_into_ticket(
             raise ValidationError(_("Only messages that were not filed can become tickets."))
         message.refresh_from_db()
         parsed = limits.parse_raw(bytes(message.raw))
-        draft = draft_from(parsed, settings.MAIL_DEFAULT_TICKET_TYPE, chosen_type=ticket_type)
-        draft.filed_at = arrived_at(message)
         uploads, skipped = uploads_from(parsed)
-        draft.description = with_skipped_note(draft.description, skipped, message)
+        with in_language_of(contact):  # the placeholders and notes are the contact's to read
+            draft = draft_from(parsed, settings.MAIL_DEFAULT_TICKET_TYPE, chosen_type=ticket_type)
+            draft.description = with_skipped_note(draft.description, skipped, message)
+            draft.description, uploads = fitted(draft.description, uploads)
+        draft.filed_at = arrived_at(message)
         ticket = tickets.file_ticket(contact, draft, channel=Channel.EMAIL, files=uploads)
         events.record(
             ticket,

@@ -44,6 +44,14 @@ def test_receive_exits_75_when_the_message_cannot_be_stored(db, monkeypatch) -> 
     assert failure.value.returncode == 75
 
 
+def test_receive_of_nothing_exits_65_so_the_mta_does_not_retry_it_for_days(db, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", Stdin(b""))
+    with pytest.raises(CommandError, match="No message on standard input") as failure:
+        call_command("mail", "receive")
+    assert failure.value.returncode == 65
+    assert not InboundMessage.objects.exists()
+
+
 def test_receive_exits_75_from_the_shell_when_the_database_is_unreachable(tmp_path) -> None:
     env = {
         **os.environ,

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+EX_DATAERR = 65  # sysexits.h: the input is not a message; trying again cannot help
 EX_TEMPFAIL = 75  # sysexits.h: the MTA keeps the message and tries again later
 
 SUMMARY_ORDER = [
@@ -55,14 +56,15 @@ class Command(BaseCommand):
             self.import_paths(options["paths"], options)
 
     def receive(self, source: str) -> None:
-        """Exit 0 once the message is safely stored, 75 (EX_TEMPFAIL) when it could not be."""
+        """Exit 0 once the message is safely stored, 75 (EX_TEMPFAIL) when it could not be,
+        65 (EX_DATAERR) for empty input: no message to keep, so the MTA should not retry it."""
         try:
             from secondline.mail import intake, limits, sources
 
             # Past MAIL_MAX_MESSAGE_BYTES only the beginning is held; the rest is hashed.
             read = limits.read_stream(sys.stdin.buffer)
             if not read.raw:
-                raise CommandError("No message on standard input.", returncode=EX_TEMPFAIL)
+                raise CommandError("No message on standard input.", returncode=EX_DATAERR)
             outcome = intake.ingest_message(
                 read.raw, source=sources.label(source), total_size=read.size, digest=read.sha256
             )

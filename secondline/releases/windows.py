@@ -26,6 +26,7 @@ from secondline.releases import events
 from secondline.releases.access import require_responsible_of, require_update_entitlement
 from secondline.releases.models import InstallationWindow, UpdatePlan
 from secondline.releases.plans import move_ticket, require_update_ticket
+from secondline.tickets.access import can_see_ticket
 from secondline.tickets.choices import Channel, Status
 from secondline.tickets.signals import announce
 
@@ -72,29 +73,51 @@ def overlapping_windows(
 
 
 def _require_engineer_free(
-    engineer: User, starts_at: dt.datetime, ends_at: dt.datetime, exclude: int | None = None
+    actor: User,
+    engineer: User,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    exclude: int | None = None,
 ) -> None:
-    """Contract rule: one engineer installs one update at a time."""
+    """Contract rule: one engineer installs one update at a time. The clashing window may be
+    another customer's: only someone who may see its ticket (the contractor's staff, its own
+    customer) learns its number and time; anyone else hears only that the engineer is busy."""
     # Lock the engineer's row so two acceptances for one engineer are decided one at a time.
     User.objects.select_for_update().filter(pk=engineer.pk).first()
-    clash = overlapping_windows(engineer, starts_at, ends_at, exclude).first()
-    if clash is not None:
-        local = timezone.localtime(clash.starts_at)
+    clash = (
+        overlapping_windows(engineer, starts_at, ends_at, exclude)
+        .select_related("plan__ticket")
+        .first()
+    )
+    if clash is None:
+        return
+    if not can_see_ticket(actor, clash.plan.ticket):
         raise ValidationError(
             {
                 "starts_at": [
                     _(
-                        "%(engineer)s already has an agreed window from %(start)s on %(number)s; "
-                        "choose another time or engineer."
+                        "The engineer already has an agreed window at this time; "
+                        "ask for another window."
                     )
-                    % {
-                        "engineer": engineer,
-                        "start": local.strftime("%Y-%m-%d %H:%M"),
-                        "number": clash.plan.ticket.number,
-                    }
                 ]
             }
         )
+    local = timezone.localtime(clash.starts_at)
+    raise ValidationError(
+        {
+            "starts_at": [
+                _(
+                    "%(engineer)s already has an agreed window from %(start)s on %(number)s; "
+                    "choose another time or engineer."
+                )
+                % {
+                    "engineer": engineer,
+                    "start": local.strftime("%Y-%m-%d %H:%M"),
+                    "number": clash.plan.ticket.number,
+                }
+            ]
+        }
+    )
 
 
 def customer_windows(
@@ -144,9 +167,9 @@ def _require_customer_free(
         )
 
 
-def _require_free(window: InstallationWindow, exclude: int | None = None) -> None:
-    """Both no-overlap rules: the engineer's and the customer's."""
-    _require_engineer_free(window.engineer, window.starts_at, window.ends_at, exclude)
+def _require_free(window: InstallationWindow, actor: User, exclude: int | None = None) -> None:
+    """Both no-overlap rules: the engineer's and the customer's, worded for ``actor``."""
+    _require_engineer_free(actor, window.engineer, window.starts_at, window.ends_at, exclude)
     _require_customer_free(window.customer_id, window.starts_at, window.ends_at, exclude)
 
 
@@ -185,7 +208,7 @@ def propose_window(
             note=note.strip(),
             proposed_by=actor,
         )
-        _require_free(window)
+        _require_free(window, actor)
         plan.windows.filter(status=WindowStatus.PROPOSED).update(
             status=WindowStatus.SUPERSEDED, decided_at=timezone.now()
         )
@@ -221,7 +244,7 @@ def accept_window(
                 raise ValidationError(
                     {"window": [_("This window has passed; ask for another one.")]}
                 )
-            _require_free(window, window.pk)
+            _require_free(window, actor, window.pk)
             window.status = WindowStatus.ACCEPTED
             window.decided_by = actor
             window.decided_at = timezone.now()

@@ -28,6 +28,7 @@ from django.utils import timezone
 from secondline.accounts.models import User
 from secondline.mail import batching
 from secondline.mail.models import Notification
+from secondline.tickets.access import can_see_ticket
 from secondline.tickets.models import Comment, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,10 @@ def recipients_for(event: TicketEvent, watchers: Iterable[User] | None = None) -
         candidates.append(ticket.assignee)
     for user in candidates:
         if user is None or not user.is_active or not user.email:
+            continue
+        # A requester or watcher who has moved to another organisation no longer sees the
+        # ticket, so no longer hears about it (a rule without a query: tickets/access.py).
+        if not can_see_ticket(user, ticket):
             continue
         if not event.is_public and not user.is_contractor:
             continue

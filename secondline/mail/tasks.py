@@ -13,21 +13,34 @@ from secondline.mail import batching, imap, intake, notify, oauth2
 from secondline.mail.models import Notification, SenderReply, UrgentConfirmation
 from secondline.mail.outbound import build_message, build_sender_reply
 from secondline.mail.urgent import confirmation_email
+from secondline.tickets.access import can_see_ticket
 
 log = logging.getLogger(__name__)
+
+# The outbox's note on a notification left unsent because its recipient lost sight of the ticket.
+NO_LONGER_SEES = "not sent: the recipient can no longer see this ticket"
 
 
 def _send(notification_id: int) -> tuple[str, Exception | None]:
     """Send one notification if it is still pending, together with every other pending one
     for the same person about the same ticket: ("sent", "skipped" or "waiting", None), or
     ("retry", the SMTP server's error). "waiting": the ticket changed a moment ago, so the
-    email waits for the batching window to end (``batching``)."""
+    email waits for the batching window to end (``batching``). One whose recipient may no
+    longer see the ticket (``can_see_ticket``) is skipped unsent, with the reason."""
     claimed = (
         Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING)
         .select_related("ticket", "event", "comment", "ticket__requester", "recipient")
         .first()
     )
     if claimed is None:
+        return "skipped", None
+    recipient = claimed.recipient
+    if recipient is not None and not can_see_ticket(recipient, claimed.ticket):
+        # Queued before the person moved to another organisation (or was deactivated): the
+        # email would carry a ticket they may no longer read. Its pending siblings go with it.
+        Notification.objects.filter(
+            ticket_id=claimed.ticket_id, recipient=recipient, status=Notification.Status.PENDING
+        ).update(status=Notification.Status.SKIPPED, last_error=NO_LONGER_SEES)
         return "skipped", None
     group = batching.group_of(claimed)
     if batching.too_early(group, timezone.now()):

@@ -18,10 +18,14 @@ from secondline.mail.charsets import decode_text
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]{1,250}@[^<>\s]{1,250}>")
 SURROGATE_RE = re.compile("[\udc80-\udcff]")
 FOLD_RE = re.compile(r"\r?\n(?=[ \t])|\r(?=[ \t])")
-SPLIT_WORD_RE = re.compile(r"=\?[^?\s]{1,40}\?[bBqQ]\?[^?]*\s[^?]*\?=")
+# The text before the first space is ``[^?\s]*``, not ``[^?]*``: either way the same words
+# match, but this way a long run of spaces costs linear time, not quadratic.
+SPLIT_WORD_RE = re.compile(r"=\?[^?\s]{1,40}\?[bBqQ]\?[^?\s]*\s[^?]*\?=")
 QUOTED_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
 COMMENT_RE = re.compile(r"\([^()]*\)")
-ANGLE_ADDR_RE = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
+# "<...>" with the "@" checked afterwards (``_angled``): "<[^<>\s]+@[^<>\s]+>" backtracks
+# over every "@" of a long "<a@a@a@..." and takes quadratic time.
+ANGLE_ADDR_RE = re.compile(r"<([^<>\s]+)>")
 FIELD_RE = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]*:")
 STRICT_FIELD_RE = re.compile(rb"^[\x21-\x39\x3b-\x7e]+:")
 FIELD_SPACE_RE = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]+:")
@@ -31,6 +35,20 @@ KNOWN_FIELDS = frozenset(
     b"mime-version content-type content-transfer-encoding received return-path".split()
 )
 EMAIL_IN_TEXT_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+
+# Issue 15: "parsing and sanitising have a size and time budget". The standard library's
+# decode_header takes time quadratic in the number of encoded words (80,000 of them, a 1 MB
+# Subject, took 12 s), so a header value is cut to this many characters before it is decoded:
+# far more than any field keeps (a subject 250 characters, a display name 150), and this much
+# decodes in milliseconds.
+MAX_HEADER_CHARS = 16 * 1024
+# Message-IDs kept of In-Reply-To and References: the first, the thread's root (RFC 5537
+# 3.4.4 keeps it when a long chain is trimmed), and the most recent; routing looks them all
+# up at once (``routing.Lookups``, a batch's worth in one query).
+MAX_THREAD_IDS = 100
+# A display name is searched for a claimed address in its first characters only: the search
+# is quadratic in a long run of letters without an "@", and staff see 150 characters of it.
+MAX_CLAIM_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -68,8 +86,9 @@ def _joined_words(value: str) -> str:
 
 
 def decode_header_value(value: str, hint: str | None = None) -> str:
-    """An RFC 2047 header value to text, tolerating bad encodings and unknown charsets."""
-    value = clean(unfold(_unescape(str(value), hint)))
+    """An RFC 2047 header value to text, tolerating bad encodings and unknown charsets; of a
+    value longer than ``MAX_HEADER_CHARS``, only its beginning (``within_budget``)."""
+    value = within_budget(clean(unfold(_unescape(str(value), hint))))
     if "=?" not in value:
         return " ".join(value.split())
     try:
@@ -87,10 +106,21 @@ def decode_header_value(value: str, hint: str | None = None) -> str:
     return clean(" ".join("".join(parts).split()))
 
 
+def within_budget(value: str, limit: int = MAX_HEADER_CHARS) -> str:
+    """``value`` cut to at most ``limit`` characters at its last space, so that no encoded
+    word is cut in two (an encoded word holds no space, RFC 2047 section 2); cut at the limit
+    itself when it has none."""
+    if len(value) <= limit:
+        return value
+    head = value[: limit + 1]  # a space right after the limit keeps the last word whole
+    cut = max(head.rfind(" "), head.rfind("\t"))
+    return head[:cut] if cut > 0 else head[:limit]
+
+
 def header(msg: Message, name: str, hint: str | None = None) -> str:
     """The first value of a header as text; "" if missing or unreadable."""
-    values = headers(msg, name, hint)
-    return values[0] if values else ""
+    values = raw_headers(msg, name, hint)
+    return decode_header_value(values[0], hint) if values else ""
 
 
 def headers(msg: Message, name: str, hint: str | None = None) -> list[str]:
@@ -141,11 +171,16 @@ def _address(addr: str) -> str:
 def sender_of(values: list[str]) -> tuple[str, str]:
     """The (display name, address) of a From header's raw value: of its first mailbox, the
     one address in angle brackets when there is exactly one (an unquoted address before it
-    is part of the name, not a second sender), else what the address parser reads."""
+    is part of the name, not a second sender), else what the address parser reads.
+
+    Only the first ``MAX_HEADER_CHARS`` characters of the values are read: the sender stands
+    at their start, and the address parser takes time in proportion to all it is given.
+    """
+    values = _first_chars(values)
     if not values:
         return "", ""
     first = _first_mailbox(values[0])
-    angled = ANGLE_ADDR_RE.findall(QUOTED_RE.sub('""', COMMENT_RE.sub("", first)))
+    angled = _angled(QUOTED_RE.sub('""', COMMENT_RE.sub("", first)))
     literal = f"<{angled[0]}>" if len(angled) == 1 else ""
     if literal and literal in first and _address(angled[0]):
         name = first.replace(literal, "", 1).strip().strip('"').strip()
@@ -154,6 +189,24 @@ def sender_of(values: list[str]) -> tuple[str, str]:
         return decode_header_value(name), _address(angled[0])
     found = addresses([first]) or addresses(values)
     return found[0] if found else ("", "")
+
+
+def _first_chars(values: list[str]) -> list[str]:
+    """``values`` up to ``MAX_HEADER_CHARS`` characters in all, each cut by ``within_budget``."""
+    kept: list[str] = []
+    left = MAX_HEADER_CHARS
+    for value in values:
+        if left <= 0:
+            break
+        kept.append(within_budget(value, left))
+        left -= len(value)
+    return kept
+
+
+def _angled(value: str) -> list[str]:
+    """What ``value`` holds in angle brackets that has an "@" with text before and after it
+    (an address in a name-addr, RFC 5322 3.4)."""
+    return [found for found in ANGLE_ADDR_RE.findall(value) if "@" in found[1:-1]]
 
 
 def _first_mailbox(value: str) -> str:
@@ -179,7 +232,7 @@ def _first_mailbox(value: str) -> str:
 def claimed_address(name: str, address: str) -> str:
     """An address written in a display name that is not the sender's own address ("" if
     none): it is shown to staff as a warning and never used to find a contact."""
-    for claimed in EMAIL_IN_TEXT_RE.findall(name):
+    for claimed in EMAIL_IN_TEXT_RE.findall(name[:MAX_CLAIM_CHARS]):
         if claimed.lower() != address.lower():
             return claimed.lower()[:254]
     return ""
@@ -187,6 +240,23 @@ def claimed_address(name: str, address: str) -> str:
 
 def find_message_ids(value: str) -> list[str]:
     return MESSAGE_ID_RE.findall(value)
+
+
+def thread_ids_in(values: list[str]) -> list[str]:
+    """The Message-IDs of raw In-Reply-To or References values (``raw_headers``), read
+    without decoding them (an encoded word may not stand in a msg-id, RFC 2047 section 5).
+
+    Of a long chain, the first and the most recent: the first and last ``MAX_HEADER_CHARS``
+    characters are read (an ID cut at either end lacks a bracket and is not read), and of
+    more than ``MAX_THREAD_IDS`` IDs, the first and the last.
+    """
+    text = " ".join(values)
+    if len(text) > 2 * MAX_HEADER_CHARS:
+        text = f"{text[:MAX_HEADER_CHARS]} {text[-MAX_HEADER_CHARS:]}"
+    ids = find_message_ids(text)
+    if len(ids) <= MAX_THREAD_IDS:
+        return ids
+    return [ids[0], *ids[len(ids) - MAX_THREAD_IDS + 1 :]]
 
 
 def date_of(value: str) -> dt.datetime | None:
@@ -233,23 +303,24 @@ def repair_folding(raw: bytes) -> bytes:
     lines = block.split(b"\n")
     if all(STRICT_FIELD_RE.match(line) or line[:1] in b" \t" for line in lines[1:]):
         return raw
+    # Found once: looking ahead from every bad line would take time quadratic in their number.
+    last_known = max(
+        (index for index, line in enumerate(lines) if _is_known_field(line)), default=-1
+    )
     repaired = [FIELD_SPACE_RE.sub(b"\\1:", lines[0], count=1)]
     for index, line in enumerate(lines[1:], start=1):
         if FIELD_RE.match(line):  # "Subject  :" (RFC 5322 obsolete syntax) made "Subject:"
             repaired.append(FIELD_SPACE_RE.sub(b"\\1:", line, count=1))
-        elif line[:1] in b" \t" or not _known_field_after(lines, index):
+        elif line[:1] in b" \t" or index > last_known:
             repaired.append(line)
         else:
             repaired.append(b" " + line)
     return b"\n".join(repaired) + raw[len(block) :]
 
 
-def _known_field_after(lines: list[bytes], index: int) -> bool:
-    for line in lines[index + 1 :]:
-        match = FIELD_RE.match(line)
-        if match and match.group(1).lower() in KNOWN_FIELDS:
-            return True
-    return False
+def _is_known_field(line: bytes) -> bool:
+    match = FIELD_RE.match(line)
+    return match is not None and match.group(1).lower() in KNOWN_FIELDS
 
 
 def content_hash(raw: bytes) -> str:

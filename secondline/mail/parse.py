@@ -26,10 +26,10 @@ from secondline.mail.headers import (
     envelope_of,
     find_message_ids,
     header,
-    headers,
     raw_headers,
     repair_folding,
     sender_of,
+    thread_ids_in,
 )
 from secondline.mail.headers import (
     envelope as read_envelope,
@@ -150,8 +150,8 @@ def _parse(
     defects = [*walk.defects, *(type(d).__name__ for d in getattr(msg, "defects", []))]
     return ParsedMessage(
         message_id=message_ids[0][:250] if message_ids else "",
-        in_reply_to=find_message_ids(header(msg, "In-Reply-To")),
-        references=find_message_ids(" ".join(headers(msg, "References"))),
+        in_reply_to=thread_ids_in(raw_headers(msg, "In-Reply-To")[:1]),
+        references=thread_ids_in(raw_headers(msg, "References")),
         subject=subject,
         sender=sender[:254],
         sender_name=sender_name[:150],

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from secondline.accounts import access
-from secondline.accounts.models import Contract, User
-from secondline.common.moments import out_of_span
-from secondline.tickets import events, merging, rules
+from secondline.accounts.models import User
+from secondline.tickets import drafts, events, merging, rules
 from secondline.tickets.attachments import UploadedFile, check_size, store_attachment
 from secondline.tickets.choices import Channel, Environment, Priority, Status, TicketType
+from secondline.tickets.drafts import NewTicket
 from secondline.tickets.locking import locked
 from secondline.tickets.models import Comment, DeclineReason, Ticket, TicketEvent
 from secondline.tickets.signals import announce
@@ -40,74 +39,6 @@ EDITABLE_FIELDS = (
 )
 
 
-@dataclass
-class NewTicket:
-    """What a customer submits; which fields are required depends on the type."""
-
-    type: str
-    subject: str
-    description: str
-    requested_priority: str = ""
-    affected_module: str = ""
-    environment: str = ""
-    occurred_at: dt.datetime | None = None
-    impact: str = ""
-    steps_to_reproduce: str = ""
-    target_version: str = ""
-    preferred_windows: str = ""
-    contract: Contract | None = None
-    watchers: list[User] = field(default_factory=list)
-    # When the customer asked: a channel that stored the request first (an email's arrival)
-    # gives it, and the SLA counts from it; None is now.
-    filed_at: dt.datetime | None = None
-
-
-def _check_choice(errors: dict[str, list[str]], name: str, value: str, choices: type) -> None:
-    if value and value not in choices.values:  # type: ignore[attr-defined]
-        errors.setdefault(name, []).append(
-            _("“%(value)s” is not a valid choice.") % {"value": value}
-        )
-
-
-def _validate_new_ticket(draft: NewTicket) -> None:
-    errors: dict[str, list[str]] = {}
-    if draft.type not in TicketType.values:
-        errors["type"] = [
-            _("Choose one of: %(choices)s.") % {"choices": ", ".join(TicketType.values)}
-        ]
-        raise ValidationError(errors)
-    _check_choice(errors, "requested_priority", draft.requested_priority, Priority)
-    _check_choice(errors, "environment", draft.environment, Environment)
-    if draft.occurred_at is not None and (reason := _occurred_error(draft.occurred_at)):
-        errors["occurred_at"] = [reason]
-    if draft.filed_at is not None and (
-        timezone.is_naive(draft.filed_at) or draft.filed_at > timezone.now()
-    ):
-        errors["filed_at"] = [_("The filing time must be a past moment with its time zone.")]
-    for name in rules.missing_fields(draft.type, vars(draft)):
-        errors.setdefault(name, []).append(
-            str(rules.FIELD_HINTS.get(name, _("This field is required.")))
-        )
-    if len(draft.subject) > 250:
-        errors.setdefault("subject", []).append(_("Keep the subject under 250 characters."))
-    for name, problems in rules.too_long({n: getattr(draft, n) for n in rules.LONG_TEXTS}).items():
-        errors.setdefault(name, []).extend(problems)
-    if errors:
-        raise ValidationError(errors)
-
-
-def _occurred_error(moment: dt.datetime) -> str | None:
-    """Why an incident cannot have happened at ``moment``, or None (the reporter's clock may
-    run a few minutes fast)."""
-    if timezone.is_naive(moment):
-        return _("Give a time with its time zone.")
-    if reason := out_of_span(moment):
-        return reason
-    if moment > timezone.now() + dt.timedelta(minutes=5):
-        return _("This time is in the future.")
-    return None
-
-
 def file_ticket(
     requester: User,
     draft: NewTicket,
@@ -122,7 +53,7 @@ def file_ticket(
     the request's arrival: ``draft.filed_at`` when the channel stored it earlier (an email).
     """
     contract = access.filing_contract(requester, draft.contract)
-    _validate_new_ticket(draft)
+    drafts.validate(draft)
     files = list(files)
     for upload in files:
         check_size(upload)
@@ -403,9 +334,9 @@ def update_ticket(
             _("A closed ticket cannot be edited; reopen it or file a new one.")
         )
     errors: dict[str, list[str]] = {}
-    _check_choice(errors, "environment", str(changes.get("environment", "")), Environment)
+    drafts.check_choice(errors, "environment", str(changes.get("environment", "")), Environment)
     occurred = changes.get("occurred_at")
-    if isinstance(occurred, dt.datetime) and (reason := _occurred_error(occurred)):
+    if isinstance(occurred, dt.datetime) and (reason := drafts.occurred_error(occurred)):
         errors["occurred_at"] = [reason]
     for name in rules.REQUIRED_FIELDS[ticket.type]:
         if name in changes and changes[name] in (None, ""):

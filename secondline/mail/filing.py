@@ -5,12 +5,10 @@ a day. Every write goes through ``tickets.services``."""
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -19,9 +17,9 @@ from django.utils.translation import gettext_noop
 from secondline.accounts import access
 from secondline.accounts.models import User
 from secondline.common.moments import out_of_span
-from secondline.mail import flags, notes, proof, routing, urgent
-from secondline.mail.automatic import ROBOT_LOCALPARTS, Bounce
-from secondline.mail.models import InboundMessage, Notification, SenderReply
+from secondline.mail import flags, notes, proof, routing, sender_replies, urgent
+from secondline.mail.automatic import Bounce
+from secondline.mail.models import InboundMessage, Notification
 from secondline.mail.outbound import refusal_reasons
 from secondline.mail.parse import ParsedMessage
 from secondline.mail.subject_tags import subject_tags
@@ -299,7 +297,7 @@ def new_ticket(
         why = _("%(sender)s is not a known contact of any customer.") % {"sender": parsed.sender}
         message.settle(Status.QUARANTINED, why)
         if answer_unknown_senders and not parsed.suppress_auto_replies:
-            _answer_sender(parsed)
+            sender_replies.answer(parsed)
         return
     if contact.is_contractor:
         message.settle(
@@ -337,7 +335,7 @@ def open_ticket(
     except access.NotAContact as exc:
         message.settle(Status.QUARANTINED, str(exc))
         if answer_unknown_senders and not parsed.suppress_auto_replies:
-            _answer_sender(parsed, *refusal_reasons(contact))
+            sender_replies.answer(parsed, *refusal_reasons(contact))
         return None
     except ValidationError as exc:
         message.settle(Status.QUARANTINED, "; ".join(exc.messages))
@@ -369,42 +367,3 @@ def _urgent_unproven(
         return False
     draft.requested_priority = Priority.HIGH
     return True
-
-
-def _answerable(address: str) -> bool:
-    ours = {settings.SUPPORT_EMAIL.lower(), settings.DEFAULT_FROM_EMAIL.lower()}
-    local, _, domain = address.partition("@")
-    return (
-        bool(local and domain)
-        and address not in ours
-        and domain != settings.MAIL_DOMAIN.lower()
-        and not ROBOT_LOCALPARTS.match(local)
-    )
-
-
-def _answer_sender(parsed: ParsedMessage, reason: str = "", reason_ru: str = "") -> None:
-    """Explain how to file a ticket: at most one such email per sender per day."""
-    if not _answerable(parsed.sender):
-        return
-    day = timezone.localdate()
-    if SenderReply.objects.filter(email=parsed.sender, day=day).exists():
-        return
-    try:
-        with transaction.atomic():
-            reply = SenderReply.objects.create(
-                email=parsed.sender,
-                day=day,
-                reason=reason,
-                reason_ru=reason_ru,
-                in_reply_to=parsed.message_id,
-                subject=parsed.subject[:250],
-            )
-    except IntegrityError:
-        return
-    transaction.on_commit(partial(_send_sender_reply_later, reply.pk))
-
-
-def _send_sender_reply_later(pk: int) -> None:
-    from secondline.mail.tasks import send_sender_reply
-
-    send_sender_reply.delay(pk)

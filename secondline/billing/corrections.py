@@ -310,7 +310,13 @@ def apply_vat(statement: Statement) -> None:
 
 def adjustment_lines(statement: Statement) -> list[StatementLine]:
     """Adjustments of the contract's earlier, approved months not yet carried (or carried to
-    this statement, when it is rebuilt), as lines of this statement; marks them carried."""
+    this statement, when it is rebuilt), as lines of this statement; marks them carried.
+
+    Contract rule: an adjustment is money in its own statement's currency, and the desk
+    converts no currency. One made in another currency (the contract changed currency since)
+    is not added to the total: it is carried as a line of 0.00 that names it, so both sides
+    see it once, and the manager settles it by hand (a credit line, or a separate invoice).
+    """
     pending = StatementCorrection.objects.filter(
         kind=Kind.ADJUSTMENT,
         statement__contract_id=statement.contract_id,
@@ -318,12 +324,26 @@ def adjustment_lines(statement: Statement) -> list[StatementLine]:
     ).filter(Q(carried_to__isnull=True) | Q(carried_to=statement))
     lines = []
     for correction in pending.select_related("statement"):
-        text = _("Adjustment of %(month)s: %(line)s (%(reason)s)") % {
+        names = {
             "month": f"{correction.statement.period:%Y-%m}",
             "line": correction.line_label,
             "reason": correction.reason,
+            "amount": correction.difference,
+            "currency": correction.statement.currency,
         }
-        lines.append(_extra_line(statement, LineKind.ADJUSTMENT, text, correction.difference))
+        if correction.statement.currency == statement.currency:
+            text = _("Adjustment of %(month)s: %(line)s (%(reason)s)") % names
+            amount = correction.difference
+        else:
+            text = (
+                _(
+                    "Adjustment of %(month)s: %(line)s (%(reason)s): %(amount)s %(currency)s, "
+                    "not carried into another currency; settled separately."
+                )
+                % names
+            )
+            amount = rules.ZERO
+        lines.append(_extra_line(statement, LineKind.ADJUSTMENT, text, amount))
     if lines:
         pending.update(carried_to=statement)
     return lines

@@ -166,6 +166,17 @@ class WorkLog(models.Model):
     billed_out_of_hours_minutes = models.PositiveIntegerField(
         _("billed out-of-hours minutes"), default=0
     )
+    out_of_hours_rate = models.DecimalField(
+        _("approved out-of-hours rate"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "The rate of the approved request its billed out-of-hours minutes are priced at; "
+            "empty: the statement's out-of-hours rate."
+        ),
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from secondline.accounts.models import Contract, User
 from secondline.billing import access, events, notify, rules
 from secondline.billing.models import OutOfHoursRequest, WorkLog
-from secondline.billing.periods import zone_of
+from secondline.billing.periods import approved_months, zone_of
 from secondline.billing.prepaid import check_prepaid
 from secondline.billing.worklogs import reapply_rules
 from secondline.common.moments import out_of_span
@@ -113,6 +113,24 @@ def _window_errors(ticket: Ticket, start: dt.datetime, end: dt.datetime) -> dict
     return {}
 
 
+def _closed_month_error(contract: Contract, start: dt.datetime, end: dt.datetime) -> str | None:
+    """Why out-of-hours work in the window can no longer be verified, or None.
+
+    Contract rule: an approved statement is final, so work of its month is neither asked for
+    nor approved any more (approving it would bill minutes and draw prepaid hours that no
+    statement shows). A window lasts at most 14 days, so its first and last moments name every
+    month it touches.
+    """
+    closed = approved_months(contract, start, end - dt.timedelta(microseconds=1))
+    if not closed:
+        return None
+    return _(
+        "The statement for %(month)s is approved and final: out-of-hours work in that month can "
+        "no longer be asked for or approved. A manager can correct the approved statement "
+        "instead (the correction is carried to the next statement)."
+    ) % {"month": f"{min(closed):%Y-%m}"}
+
+
 def raise_out_of_hours_request(
     ticket: Ticket,
     actor: User,
@@ -158,6 +176,8 @@ def raise_out_of_hours_request(
     if any(log.started_at < window_start or log.ended_at > window_end for log in logs):
         raise ValidationError({"worklogs": [_("The window must cover the work logs it names.")]})
     contract = ticket.contract
+    if closed := _closed_month_error(contract, window_start, window_end):
+        raise ValidationError({"window_start": [closed]})
     if estimated_hours is None and logs:
         estimated_hours = _estimate(contract, logs, window_start, window_end)
     hours = _parse_hours(estimated_hours)
@@ -225,6 +245,9 @@ def decide_out_of_hours_request(
             )
         if request.decision_of(side):
             raise ValidationError({"status": [_("Your side has already decided.")]})
+        contract = request.ticket.contract
+        if closed := _closed_month_error(contract, request.window_start, request.window_end):
+            raise ValidationError({"status": [closed]})
         decision = Decision.APPROVED if approve else Decision.REJECTED
         now = timezone.now()
         prefix = "customer" if side == Side.CUSTOMER else "contractor"

@@ -17,6 +17,7 @@ from secondline.billing.models import (
     PrepaidPackage,
     Statement,
     StatementCorrection,
+    StatementLine,
     WorkLog,
 )
 from secondline.billing.periods import month_bounds, zone_of
@@ -129,9 +130,29 @@ def draw_for_statement(statement: Statement) -> None:
     )
     statement.prepaid_minutes_used = used
     statement.prepaid_minutes_left = left
-    covered = min(rules.amount(used, statement.hourly_rate), statement.total_amount)
+    covered = min(_covered(statement, drawn), statement.total_amount)
     statement.prepaid_amount = max(covered, rules.ZERO)
     statement.amount_due = statement.total_amount - statement.prepaid_amount
+
+
+def _covered(statement: Statement, drawn: dict[dt.date, Decimal]) -> Decimal:
+    """The money the month's drawn minutes cover, priced by the statement's work lines of
+    each day (``rules.covered_amount``); the lines hold the corrected hours, as the draw does."""
+    multiplier = statement.contract.out_of_hours_multiplier
+    days = (
+        statement.lines.filter(kind=StatementLine.Kind.WORK)
+        .values("work_date")
+        .annotate(a=Sum("amount"), b=Sum("business_minutes"), o=Sum("out_of_hours_minutes"))
+        .order_by()
+    )
+    return rules.covered_amount(
+        rules.DayOfWork(
+            amount=row["a"],
+            weighted=rules.weighted_minutes(row["b"], row["o"], multiplier),
+            drawn=drawn.get(row["work_date"], rules.ZERO),
+        )
+        for row in days
+    )
 
 
 def prepaid_balance(contract: Contract) -> list[PackageBalance]:

@@ -103,6 +103,24 @@ def out_of_hours_within(
     return covered
 
 
+def agreed_rate(
+    calendar: Calendar,
+    start: datetime,
+    end: datetime,
+    windows: Iterable[tuple[datetime, datetime, Decimal]],
+) -> Decimal | None:
+    """The out-of-hours rate both parties approved for the work from ``start`` to ``end``: that
+    of the approved request (window, snapshotted rate) whose window holds out-of-hours time of
+    the work; of several, the lowest, so no part is billed above a price the customer approved
+    for it. None when no window holds any."""
+    rates = [
+        rate
+        for window_start, window_end, rate in windows
+        if out_of_hours_within(calendar, start, end, [(window_start, window_end)])
+    ]
+    return min(rates, default=None)
+
+
 def round_up(value: int, increment: int) -> int:
     """``value`` minutes rounded up to a multiple of ``increment`` minutes (1 or 0: as is)."""
     if increment <= 1 or value <= 0:
@@ -216,6 +234,28 @@ def weighted_minutes(business: int, out_of_hours: int, multiplier: Decimal) -> D
     """Minutes a prepaid package is charged: out-of-hours minutes weigh the multiplier (an hour
     at double rate uses two prepaid hours), so a package is worth the same money either way."""
     return Decimal(business) + Decimal(out_of_hours) * multiplier
+
+
+@dataclass(frozen=True, slots=True)
+class DayOfWork:
+    """One day of a statement's work lines: their amount and their prepaid-weighted minutes
+    (``weighted_minutes``), and the prepaid minutes the packages gave that day."""
+
+    amount: Decimal
+    weighted: Decimal
+    drawn: Decimal
+
+
+def covered_amount(days: Iterable[DayOfWork]) -> Decimal:
+    """What the prepaid minutes drawn are worth, priced as the statement's lines price the
+    work: each day, the share of its weighted minutes drawn times its lines' amount, rounded
+    once. A day drawn whole is covered at exactly its lines' amount, so prepaid hours that
+    cover every billed minute leave nothing due, not the cent the lines' own rounding made."""
+    covered = ZERO
+    for day in days:
+        if day.weighted > 0 and day.drawn > 0:
+            covered += day.amount * min(day.drawn / day.weighted, Decimal(1))
+    return money(covered)
 
 
 def used_share(used: Decimal, total: Decimal) -> Decimal:

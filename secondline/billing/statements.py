@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.db.models import (
     Case,
     Count,
+    DecimalField,
     Exists,
     F,
     IntegerField,
@@ -37,7 +39,7 @@ from secondline.billing.models import (
     StatementLine,
     WorkLog,
 )
-from secondline.billing.periods import month_bounds, zone_of
+from secondline.billing.periods import month_bounds, month_term_error, zone_of
 from secondline.billing.prepaid import draw_for_statement
 from secondline.common.moments import out_of_span
 from secondline.tickets.choices import Channel
@@ -58,14 +60,25 @@ def month_worklogs(contract: Contract, first: dt.datetime, after: dt.datetime) -
     )
 
 
-def _groups(contract: Contract, first: dt.datetime, after: dt.datetime) -> QuerySet[Any]:
+def _groups(
+    contract: Contract, first: dt.datetime, after: dt.datetime, ooh_rate: Decimal
+) -> QuerySet[Any]:
     """One row per ticket, day (in the contract's zone) and activity: the minutes the logs
-    stored at write time, summed by the database, and what the logs share (agent, text)."""
+    stored at write time, summed by the database, and what the logs share (agent, text).
+
+    Out-of-hours minutes approved at a rate other than the statement's ``ooh_rate`` (the rate
+    on the request, ``WorkLog.out_of_hours_rate``) make a row of their own, so each line has
+    one rate; ``agreed_rate`` is that rate, or None for the statement's."""
     unverified = (F("out_of_hours_seconds") - F("verified_out_of_hours_seconds") + 59) / 60
+    agreed_rate = Case(
+        When(out_of_hours_rate=ooh_rate, then=Value(None)),
+        default=F("out_of_hours_rate"),
+        output_field=DecimalField(max_digits=12, decimal_places=2),
+    )
     return (
         month_worklogs(contract, first, after)
-        .annotate(day=TruncDate("started_at", tzinfo=zone_of(contract)))
-        .values("ticket_id", "day", "activity")
+        .annotate(day=TruncDate("started_at", tzinfo=zone_of(contract)), agreed_rate=agreed_rate)
+        .values("ticket_id", "day", "activity", "agreed_rate")
         .annotate(
             logs=Count("pk"),
             first_log=Min("pk"),
@@ -95,13 +108,14 @@ def _lines(
     statement: Statement, contract: Contract, first: dt.datetime, after: dt.datetime
 ) -> list[StatementLine]:
     """A line per ticket, day and activity of the month's billable work logs: the billed
-    minutes at each rate, priced once per line, and the out-of-hours time that was not
-    verified, shown but never billed. The line references its logs (``worklog_count``,
-    ``StatementLine.worklogs()``) and snapshots the rates, the ticket's subject and, when its
-    logs share them, the agent's name and the description, so later edits never change it.
+    minutes at each rate, priced once per line (verified out-of-hours minutes at the rate their
+    request approved), and the out-of-hours time that was not verified, shown but never
+    billed. The line references its logs (``worklog_count``, ``StatementLine.worklogs()``) and
+    snapshots the rates, the ticket's subject and, when its logs share them, the agent's name
+    and the description, so later edits never change it.
     """
-    rate, ooh_rate = statement.hourly_rate, statement.out_of_hours_rate
-    groups = list(_groups(contract, first, after))
+    rate = statement.hourly_rate
+    groups = list(_groups(contract, first, after, statement.out_of_hours_rate))
     agents = {
         u.pk: u.get_full_name() or u.username
         for u in User.objects.filter(pk__in={g["agent"] for g in groups}).only(
@@ -113,6 +127,7 @@ def _lines(
     )
     lines = []
     for g in groups:
+        ooh_rate = statement.out_of_hours_rate if g["agreed_rate"] is None else g["agreed_rate"]
         business_amount = rules.amount(g["business"], rate)
         ooh_amount = rules.amount(g["ooh"], ooh_rate)
         one_agent = g["agent"] == g["other_agent"]
@@ -146,19 +161,21 @@ def _lines(
 
 def _period_error(contract: Contract, first_day: dt.date) -> str | None:
     """Why the month that starts on ``first_day`` cannot be billed, or None: it lies in the
-    span of the desk's records and has begun in the contract's time zone."""
+    span of the desk's records, has begun in the contract's time zone and is not wholly
+    outside the contract's term."""
     if reason := out_of_span(first_day):
         return reason
     if first_day > timezone.localdate(timezone=zone_of(contract)):
         return _("A month can be billed once it has begun.")
-    return None
+    return month_term_error(contract, first_day)
 
 
 def generate_statement(contract: Contract, period: dt.date, actor: User | None = None) -> Statement:
-    """Build (or rebuild) the contract's statement for the month of ``period``.
+    """Build the contract's statement for the month of ``period``, or rebuild its draft.
 
     A line per ticket, day and activity, totals that are the sums of the lines, and the prepaid
-    hours drawn this month and left after it. An approved statement is final.
+    hours drawn this month and left after it. Only a draft is rebuilt: an issued statement is
+    the customer's to decide on, a disputed one is corrected, an approved one is final.
     The work logs are aggregated by the database, never loaded one by one, and the lines go in
     as one INSERT on PostgreSQL (its bulk insert sends a column per array, so it has no limit
     on rows; SQLite's variable limit splits it), so the number of queries does not grow with
@@ -172,6 +189,10 @@ def generate_statement(contract: Contract, period: dt.date, actor: User | None =
     first, after = month_bounds(contract, first_day)
     terms = BillingTerms.for_contract(contract.pk)
     with transaction.atomic():
+        # Lock the contract first: two managers generating a month with no statement yet find
+        # no row to lock, and the second INSERT would break the one-statement-per-month rule.
+        # Queued on the contract, the second finds the first's draft and rebuilds it.
+        Contract.objects.select_for_update().only("pk").get(pk=contract.pk)
         statement: Statement | None = (
             Statement.objects.select_for_update()
             .filter(contract=contract, period=first_day)
@@ -183,6 +204,23 @@ def generate_statement(contract: Contract, period: dt.date, actor: User | None =
         if statement is not None and statement.is_final():
             raise ValidationError(
                 {"period": [_("The statement for this month is approved and final.")]}
+            )
+        # Only a draft is rebuilt: an issued revision is the customer's to decide on, and a
+        # disputed one keeps its disputed lines and comments for the manager's corrections.
+        if statement is not None and statement.status == Statement.Status.ISSUED:
+            raise ValidationError(
+                {"period": [_("The customer is deciding on this revision; wait for their answer.")]}
+            )
+        if statement is not None and statement.status == Statement.Status.DISPUTED:
+            raise ValidationError(
+                {
+                    "period": [
+                        _(
+                            "The customer disputed lines of this statement; correct those lines "
+                            "or add a credit, then issue it again."
+                        )
+                    ]
+                }
             )
         if statement is not None and statement.corrected:  # type: ignore[attr-defined]
             raise ValidationError(
@@ -285,7 +323,7 @@ def dispute_line(
     line: StatementLine, actor: User, comment: str, channel: str = Channel.WEB
 ) -> StatementLine:
     """The customer's responsible person disputes one line with a comment; the statement goes
-    back to the contractor, who corrects the work and issues it again."""
+    back to the contractor, who corrects its lines (``corrections``) and issues it again."""
     if not (comment or "").strip():
         raise ValidationError({"comment": [_("Say what is wrong with this line.")]})
     with transaction.atomic():
@@ -312,16 +350,21 @@ def dispute_line(
 
 def line_worklogs(line: StatementLine) -> QuerySet[WorkLog]:
     """The work logs a line of work adds up: its ticket's billable logs of that day (in the
-    contract's zone) and activity. Stable once the month is approved (its logs are frozen)."""
+    contract's zone) and activity, out of hours at the line's rate (``_groups``). Stable once
+    the month is approved (its logs are frozen)."""
     statement = line.statement
     first, after = month_bounds(statement.contract, statement.period)
     if line.kind != StatementLine.Kind.WORK or line.ticket_id is None:
         return WorkLog.objects.none()
     zone = zone_of(statement.contract)
     day = dt.datetime.combine(line.work_date, dt.time(), tzinfo=zone)
+    at_its_rate = Q(out_of_hours_rate=line.out_of_hours_rate)
+    if line.out_of_hours_rate == statement.out_of_hours_rate:
+        at_its_rate |= Q(out_of_hours_rate__isnull=True)
     return (
         month_worklogs(statement.contract, first, after)
         .filter(ticket_id=line.ticket_id, activity=line.activity)
         .filter(started_at__gte=day, started_at__lt=day + dt.timedelta(days=1))
+        .filter(at_its_rate)
         .order_by("started_at", "pk")
     )

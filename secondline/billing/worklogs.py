@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,7 +23,13 @@ from secondline.billing.models import (
     OutOfHoursStatus,
     WorkLog,
 )
-from secondline.billing.periods import check_month_open, zone_of
+from secondline.billing.periods import (
+    approved_months,
+    check_month_open,
+    month_of,
+    term_errors,
+    zone_of,
+)
 from secondline.billing.prepaid import check_prepaid
 from secondline.common.moments import EARLIEST
 from secondline.sla.calendars import calendar_of
@@ -37,7 +45,16 @@ EARLIEST_WORK = EARLIEST  # the first moment of the desk's records (common.momen
 #: How far ahead of the server's clock a start may be (the agent's clock may run fast).
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
-Windows = dict[str, list[tuple[dt.datetime, dt.datetime]]]
+
+class Window(NamedTuple):
+    """An out-of-hours request's window and the out-of-hours rate it snapshotted."""
+
+    start: dt.datetime
+    end: dt.datetime
+    rate: Decimal
+
+
+Windows = dict[str, list[Window]]
 
 
 @dataclass
@@ -122,6 +139,8 @@ def _validate_entry(entry: WorkEntry, ticket: Ticket) -> tuple[dt.datetime, dt.d
         raise ValidationError({"ended_at": [reason]})
     if errors := life_errors(ticket, start, end):
         raise ValidationError(errors)
+    if errors := term_errors(ticket.contract, start, end):
+        raise ValidationError(errors)
     return start, end
 
 
@@ -204,15 +223,15 @@ def windows_of(ticket_id: int) -> Windows:
     """Out-of-hours request windows of a ticket, by request status."""
     by_status: Windows = {}
     rows = OutOfHoursRequest.objects.filter(ticket_id=ticket_id).values_list(
-        "status", "window_start", "window_end"
+        "status", "window_start", "window_end", "out_of_hours_rate"
     )
-    for status, start, end in rows:
-        by_status.setdefault(status, []).append((start, end))
+    for status, start, end, rate in rows:
+        by_status.setdefault(status, []).append(Window(start, end, rate))
     return by_status
 
 
-def _overlaps(log: WorkLog, windows: Iterable[tuple[dt.datetime, dt.datetime]]) -> bool:
-    return any(start < log.ended_at and log.started_at < end for start, end in windows)
+def _overlaps(log: WorkLog, windows: Iterable[Window]) -> bool:
+    return any(w.start < log.ended_at and log.started_at < w.end for w in windows)
 
 
 def apply_rules(log: WorkLog, contract: Contract, windows: Windows, terms: BillingTerms) -> None:
@@ -223,7 +242,9 @@ def apply_rules(log: WorkLog, contract: Contract, windows: Windows, terms: Billi
     log.out_of_hours_seconds = int(parts.out_of_hours.total_seconds())
     approved = windows.get(OutOfHoursRequest.Status.APPROVED, [])
     verified = (
-        rules.out_of_hours_within(calendar, log.started_at, log.ended_at, approved)
+        rules.out_of_hours_within(
+            calendar, log.started_at, log.ended_at, [(w.start, w.end) for w in approved]
+        )
         if log.out_of_hours_seconds and approved
         else dt.timedelta()
     )
@@ -236,6 +257,13 @@ def apply_rules(log: WorkLog, contract: Contract, windows: Windows, terms: Billi
         billed = rules.BilledMinutes(0, 0)
     log.billed_business_minutes = billed.business
     log.billed_out_of_hours_minutes = billed.out_of_hours
+    # priced at the rate both parties approved on the request, not the contract's rate of the
+    # day the statement is generated
+    log.out_of_hours_rate = (
+        rules.agreed_rate(calendar, log.started_at, log.ended_at, approved)
+        if billed.out_of_hours
+        else None
+    )
 
 
 def _out_of_hours_status(log: WorkLog, windows: Windows) -> str:
@@ -251,15 +279,25 @@ def _out_of_hours_status(log: WorkLog, windows: Windows) -> str:
 
 
 def reapply_rules(ticket: Ticket, window: tuple[dt.datetime, dt.datetime]) -> None:
-    """Recompute the logs a request's window touches, after the request changed status."""
+    """Recompute the logs a request's window touches, after the request changed status.
+
+    Contract rule: an approved statement is final, so the logs of an approved month are never
+    recomputed (their billed minutes and the prepaid hours they drew stay as approved).
+    """
+    contract = ticket.contract
     windows = windows_of(ticket.pk)
     terms = BillingTerms.for_contract(ticket.contract_id)
-    logs = WorkLog.objects.select_for_update().filter(
-        ticket=ticket, started_at__lt=window[1], ended_at__gt=window[0]
+    logs = list(
+        WorkLog.objects.select_for_update().filter(
+            ticket=ticket, started_at__lt=window[1], ended_at__gt=window[0]
+        )
     )
+    closed = approved_months(contract, *(log.started_at for log in logs))
     changed = []
     for log in logs:
-        apply_rules(log, ticket.contract, windows, terms)
+        if month_of(contract, log.started_at) in closed:
+            continue
+        apply_rules(log, contract, windows, terms)
         changed.append(log)
     WorkLog.objects.bulk_update(
         changed,
@@ -268,5 +306,6 @@ def reapply_rules(ticket: Ticket, window: tuple[dt.datetime, dt.datetime]) -> No
             "out_of_hours_status",
             "billed_business_minutes",
             "billed_out_of_hours_minutes",
+            "out_of_hours_rate",
         ],
     )

@@ -282,3 +282,19 @@ def test_a_window_holds_its_time_rounded_up_to_the_cent_of_an_hour(seconds: int)
     assert held * 3600 < seconds + 36  # and never more than a cent of an hour beyond it
     assert rules.estimate_fits(held, seconds)
     assert not rules.estimate_fits(held + rules.CENT, seconds)
+
+
+amounts = st.decimals(min_value=0, max_value=100000, places=2)
+minutes = st.integers(min_value=1, max_value=24 * 60).map(Decimal)
+
+
+@given(st.lists(st.tuples(amounts, minutes, st.decimals(0, 2, places=2)), max_size=31))
+def test_prepaid_never_covers_more_than_the_lines_and_all_of_them_when_drawn_whole(
+    days: list[tuple[Decimal, Decimal, Decimal]],
+) -> None:
+    """``drawn`` as a share of the day's weighted minutes: up to twice them (a draw is capped)."""
+    work = [rules.DayOfWork(amount, weighted, weighted * share) for amount, weighted, share in days]
+    lines = sum((day.amount for day in work), Decimal(0))
+    assert Decimal(0) <= rules.covered_amount(work) <= lines
+    whole = [rules.DayOfWork(day.amount, day.weighted, day.weighted) for day in work]
+    assert rules.covered_amount(whole) == lines

@@ -88,8 +88,12 @@ def test_the_worked_example_matches_the_hand_computation(
     Business 135+30+60+10+10+30 = 275 min = 4.58 h: 9000+2000+4000+666.67+666.67+2000 = 18333.34
     Out of hours 60+80+5 = 145 min = 2.42 h: 8000+10666.67+666.67 = 19333.34; total 37666.68
     Unverified 60+10+60 = 130 min, not billed.
-    Prepaid 8 h = 480 min; the month weighs 275 + 145 x 2 = 565 min, so all 480 min are drawn:
-    480 x 4000/60 = 32000.00 covered; due 37666.68 - 32000.00 = 5666.68; 0 h left.
+    Prepaid 8 h = 480 min; the month weighs 275 + 145 x 2 = 565 min, so all 480 min are drawn,
+    day by day, and priced as the lines price that day's work (``rules.covered_amount``):
+    1 Nov (135 + 30 + 60 x 2 = 285 min) and 2 Nov (60 min) whole, 19000.00 + 4000.00; 3 Nov
+    135 of its 10 + 80 x 2 = 170 min, 11333.34 x 135/170 = 9000.005...; 32000.01 covered (the
+    cent is 3 Nov's line rounding, which 480 x 4000/60 = 32000.00 used to leave due);
+    due 37666.68 - 32000.01 = 5666.67; 0 h left.
     """
     statement = statements.generate_statement(personas.contract, NOVEMBER, manager)
     lines = list(statement.lines.order_by("started_at"))
@@ -125,8 +129,8 @@ def test_the_worked_example_matches_the_hand_computation(
     assert statement.out_of_hours_amount == Decimal("19333.34")
     assert statement.total_amount == Decimal("37666.68")
     assert statement.prepaid_minutes_used == Decimal(480)
-    assert statement.prepaid_amount == Decimal("32000.00")
-    assert statement.amount_due == Decimal("5666.68")
+    assert statement.prepaid_amount == Decimal("32000.01")
+    assert statement.amount_due == Decimal("5666.67")
     assert statement.prepaid_hours_left == Decimal("0.00")
     assert lines[1].hourly_rate == Decimal("4000.00")
     assert lines[1].out_of_hours_rate == Decimal("8000.00")
@@ -188,10 +192,12 @@ def test_a_disputed_line_sends_the_statement_back(
     assert line.ticket.events.filter(
         kind=TicketEvent.Kind.OTHER, field="statement_line", actor=responsible
     ).exists()
-    worklogs.update_worklog(november[0], manager, {"ended_at": msk(2024, 11, 1, 12)})
-    statement = statements.generate_statement(personas.contract, NOVEMBER, manager)
-    assert statement.status == Statement.Status.DRAFT
-    assert statement.total_amount == Decimal("36666.68")
+    # the contractor answers with corrections (corrections.py): rebuilding the lines from the
+    # work logs would drop the disputed line and its comment
+    with pytest.raises(ValidationError) as refused:
+        statements.generate_statement(personas.contract, NOVEMBER, manager)
+    assert "disputed" in refused.value.message_dict["period"][0]
+    assert statement.lines.get(pk=line.pk).dispute_comment == "We agreed on two hours"
 
 
 def test_statement_generation_takes_the_same_queries_for_any_number_of_logs_in_a_batch(
@@ -226,7 +232,7 @@ def test_the_csv_lists_every_line_and_the_totals(
     assert rows[1].startswith("2024-11-01,SL-")
     assert ",2.25,0.00,0.00,4000.00,8000.00,9000.00,0.00,9000.00," in rows[1]
     assert rows[-3].startswith("Total,") and ",37666.68," in rows[-3]
-    assert rows[-1].endswith(",5666.68,RUB")
+    assert rows[-1].endswith(",5666.67,RUB")
     russian = export.statement_csv(statement, "ru")
     assert "Дата" in russian and "Итого" in russian and "Анализ" in russian
 
@@ -238,8 +244,8 @@ def _pdf_text(pdf: bytes) -> str:
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("en", ["Statement of support work", "November 2024", "Amount due", "5666.68"]),
-        ("ru", ["Акт", "Ноябрь 2024", "К оплате", "5666,68", "Консультация"]),
+        ("en", ["Statement of support work", "November 2024", "Amount due", "5666.67"]),
+        ("ru", ["Акт", "Ноябрь 2024", "К оплате", "5666,67", "Консультация"]),
     ],
 )
 def test_the_pdf_renders_in_english_and_russian(

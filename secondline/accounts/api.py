@@ -8,8 +8,10 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.request import Request
 
@@ -60,6 +62,35 @@ class AwareTimeField(django_filters.fields.IsoDateTimeField):
             raise forms.ValidationError(
                 _("Give a time between the years 1 and 9999 in UTC."), code="range"
             ) from None
+
+
+class BodyTimeField(serializers.DateTimeField):
+    """A time in a request body, read as DRF reads it, but one that cannot be a moment in
+    UTC is a 400 naming the field: a naive ``0001-01-01`` (or ``0001-01-01T00:00``) in the
+    current time zone, Moscow, ahead of UTC, falls before the first UTC day, and DRF's check
+    of the local time (``enforce_timezone``) raised an ``OverflowError``, a 500. Every time field
+    a client writes is one of these; ``TimeModelSerializer`` makes a model's columns one."""
+
+    default_error_messages = {
+        # DRF's own message for an aware time that overflows, worded as the filters word it
+        "overflow": gettext_lazy("Give a time between the years 1 and 9999 in UTC."),
+    }
+
+    def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
+        try:
+            return super().enforce_timezone(value)
+        except (OverflowError, ValueError):
+            self.fail("overflow")
+
+
+class TimeModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer that reads its model's time columns with ``BodyTimeField``: the
+    base of every one a client writes through."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: BodyTimeField,
+    }
 
 
 class AwareTimeFilter(django_filters.IsoDateTimeFilter):

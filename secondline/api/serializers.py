@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from secondline.accounts.api import PersonSerializer
+from secondline.accounts.api import BodyTimeField, PersonSerializer
 from secondline.accounts.models import Contract, Organization
 from secondline.billing.prepaid import PrepaidSummary, prepaid_summary
 from secondline.common.ids import MAX_ID
@@ -221,7 +221,7 @@ class TicketCreateSerializer(serializers.Serializer):
     environment = serializers.ChoiceField(
         choices=Environment.choices, required=False, allow_blank=True
     )
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+    occurred_at = BodyTimeField(required=False, allow_null=True)
     impact = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
     steps_to_reproduce = serializers.CharField(
         max_length=TEXT_LIMIT, required=False, allow_blank=True
@@ -242,7 +242,7 @@ class TicketUpdateSerializer(serializers.Serializer):
     environment = serializers.ChoiceField(
         choices=Environment.choices, required=False, allow_blank=True
     )
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+    occurred_at = BodyTimeField(required=False, allow_null=True)
     impact = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
     steps_to_reproduce = serializers.CharField(
         max_length=TEXT_LIMIT, required=False, allow_blank=True

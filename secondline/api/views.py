@@ -138,7 +138,7 @@ class TicketViewSet(
                 .first()
             )
             if contract is None:
-                return Response({"contract": ["No such contract."]}, status=400)
+                return Response({"contract": [_("No such contract.")]}, status=400)
         draft = services.NewTicket(
             type=data["type"],
             subject=data["subject"],
@@ -208,7 +208,7 @@ class TicketViewSet(
         if data["assignee"] is not None:
             assignee = people_on(ticket).filter(pk=data["assignee"]).first()
             if assignee is None:  # missing, or another customer's: the same answer
-                return Response({"assignee": ["No such user."]}, status=400)
+                return Response({"assignee": [_("No such user.")]}, status=400)
         return self._answer(services.assign(ticket, acting_user(request), assignee, Channel.API))
 
     @extend_schema(request=s.WatcherSerializer, responses=s.TicketSerializer)
@@ -218,7 +218,7 @@ class TicketViewSet(
         data = validated(s.WatcherSerializer, request.data)
         watcher = people_on(ticket).filter(pk=data["user"]).first()
         if watcher is None:  # missing, or another customer's: the same answer
-            return Response({"user": ["No such user."]}, status=400)
+            return Response({"user": [_("No such user.")]}, status=400)
         if request.method == "DELETE":
             watchers.remove_watcher(ticket, acting_user(request), watcher, Channel.API)
         else:

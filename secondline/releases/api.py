@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -56,7 +57,7 @@ def _get(queryset: QuerySet[Any], pk: object, field: str) -> Any:
     """A related object the caller may see, or a 400 naming the field (never a 500 or a leak)."""
     found = queryset.filter(pk=pk).first()
     if found is None:
-        raise ValidationError({field: ["No such object."]})
+        raise ValidationError({field: [_("No such object.")]})
     return found
 
 
@@ -111,7 +112,7 @@ class InstallationViewSet(viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         if "current_version" in data:
             raise ValidationError(
-                {"current_version_id": ["Record a new version with POST …/version/."]}
+                {"current_version_id": [_("Record a new version with POST …/version/.")]}
             )
         for name, value in data.items():
             setattr(installation, name, value)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from secondline.accounts.api import BodyTimeField, TimeModelSerializer
 from secondline.common.ids import MAX_ID
 from secondline.releases.models import (
     AlertWebhook,
@@ -65,7 +67,7 @@ class InstallationSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "customer", "current_version", "updated_at"]
         # the answer the view gives a contract the caller may not see (api._get), so that
         # another customer's contract and a missing one cannot be told apart
-        extra_kwargs = {"contract": {"error_messages": {"does_not_exist": "No such object."}}}
+        extra_kwargs = {"contract": {"error_messages": {"does_not_exist": _("No such object.")}}}
         # Uniqueness is checked by the model's full_clean in the service, with a clear message.
         validators: list[object] = []
 
@@ -113,8 +115,8 @@ class WindowSerializer(serializers.ModelSerializer):
 
 
 class WindowProposalSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = BodyTimeField()
+    ends_at = BodyTimeField()
     engineer = _id_field()
     estimate_hours = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=Decimal("0.25"), max_value=Decimal("24")
@@ -166,8 +168,8 @@ class ProposeUpdateSerializer(serializers.Serializer):
 
 
 class InstallationDoneSerializer(serializers.Serializer):
-    started_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField()
+    started_at = BodyTimeField()
+    finished_at = BodyTimeField()
     installed_version = _id_field()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
     override_reason = serializers.CharField(
@@ -180,7 +182,7 @@ class InstallationDoneSerializer(serializers.Serializer):
     )
 
 
-class DutyShiftSerializer(serializers.ModelSerializer):
+class DutyShiftSerializer(TimeModelSerializer):
     engineer_name = serializers.CharField(source="engineer.__str__", read_only=True)
 
     class Meta:
@@ -231,7 +233,7 @@ class UrgentAlertSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PhoneCallSerializer(serializers.ModelSerializer):
+class PhoneCallSerializer(TimeModelSerializer):
     agent = serializers.CharField(source="agent.__str__", read_only=True)
 
     class Meta:
@@ -252,4 +254,4 @@ class PhoneCallCreateSerializer(serializers.Serializer):
         max_length=50, required=False, allow_blank=True, default=""
     )
     summary = serializers.CharField(max_length=20000)
-    at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    at = BodyTimeField(required=False, allow_null=True, default=None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -158,10 +159,12 @@ class SubscriptionView(APIView):
 
     @extend_schema(request=SubscriptionSerializer, responses=SubscriptionSerializer)
     def patch(self, request: Request) -> Response:
-        subscription = audience.subscription_of(acting_user(request))
-        serializer = SubscriptionSerializer(subscription, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        return Response(SubscriptionSerializer(serializer.save()).data)
+        with transaction.atomic():  # a refused change leaves no row behind
+            subscription = audience.subscription_to_change(acting_user(request))
+            serializer = SubscriptionSerializer(subscription, data=request.data, partial=True)
+            serializer.is_valid(raise_exception=True)
+            saved = serializer.save()
+        return Response(SubscriptionSerializer(saved).data)
 
 
 class WatchedTicketSerializer(serializers.ModelSerializer):

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,7 +102,12 @@ def save_version(actor: User, version: ProductVersion) -> ProductVersion:
     """Add or correct a catalogue entry (contractor managers)."""
     require_manager(actor)
     version.full_clean()
-    version.save()
+    try:
+        with transaction.atomic():  # a savepoint: the refusal below still reads the database
+            version.save()
+    except IntegrityError:
+        _refuse_twin(version)
+        raise
     return version
 
 
@@ -115,13 +120,26 @@ def save_installation(actor: User, installation: Installation) -> Installation:
         and installation.current_version.product != installation.product
     ):
         raise ValidationError({"current_version": [_("This is a version of another product.")]})
-    with transaction.atomic():
-        is_new = installation.pk is None
-        version = installation.current_version
-        if is_new:
-            installation.current_version = None
-        installation.save()
-        if is_new and version is not None:
-            record_version(installation, version, actor, note=_("Recorded at registration."))
-            installation.refresh_from_db()
+    is_new = installation.pk is None
+    version = installation.current_version
+    try:
+        with transaction.atomic():
+            if is_new:
+                installation.current_version = None
+            installation.save()
+            if is_new and version is not None:
+                record_version(installation, version, actor, note=_("Recorded at registration."))
+                installation.refresh_from_db()
+    except IntegrityError:
+        installation.current_version = version
+        _refuse_twin(installation, exclude=["current_version"])
+        raise
     return installation
+
+
+def _refuse_twin(instance: Model, exclude: list[str] | None = None) -> None:
+    """After the save's IntegrityError: the refusal ``full_clean`` gives a duplicate natural key,
+    when a concurrent request saved the twin between our ``full_clean`` and our save (two
+    clicks, two scripts). Returns when the error was something else, for the caller to raise."""
+    instance.validate_unique(exclude=exclude)
+    instance.validate_constraints(exclude=exclude)

@@ -55,6 +55,15 @@ def subscription_of(person: User) -> Subscription:
         return Subscription(person=person)
 
 
+def subscription_to_change(person: User) -> Subscription:
+    """The person's saved subscription, created with the defaults on their first change, and
+    locked for the caller's transaction. Two first changes at once (two tabs, a retried
+    request) land on the one row: ``get_or_create`` takes the row the other has just made
+    instead of failing on the one-per-person constraint, and the lock orders the two saves."""
+    Subscription.objects.get_or_create(person=person)
+    return Subscription.objects.select_for_update().get(person=person)
+
+
 def followable_organizations() -> QuerySet[Organization]:
     """The organisations a subscription may follow: the customers (the desk's form and the API)."""
     return Organization.objects.filter(kind=Organization.Kind.CUSTOMER).order_by("name")

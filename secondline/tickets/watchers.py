@@ -14,6 +14,7 @@ from secondline.accounts import access
 from secondline.accounts.models import User
 from secondline.tickets import events
 from secondline.tickets.choices import Channel
+from secondline.tickets.locking import locked
 from secondline.tickets.models import Ticket
 from secondline.tickets.signals import announce
 
@@ -36,6 +37,9 @@ def add_watcher(ticket: Ticket, actor: User, watcher: User, channel: str = Chann
     if actor.is_customer and watcher.is_contractor:
         raise access.AccessDenied(_("Customers can add only their own colleagues as watchers."))
     with transaction.atomic():
+        # the ticket's lock orders two adds of one watcher at once (a double click, a retry):
+        # the second sees the first's row, so the event and its notifications happen once
+        ticket = locked(ticket)
         if not ticket.watchers.filter(pk=watcher.pk).exists():
             ticket.watchers.add(watcher)
             announce(events.watcher_changed(ticket, actor, channel, watcher, added=True))
@@ -47,6 +51,7 @@ def remove_watcher(ticket: Ticket, actor: User, watcher: User, channel: str = Ch
     if actor.is_customer and watcher.organization_id != actor.organization_id:
         raise access.AccessDenied(_("Customers can remove only their own colleagues as watchers."))
     with transaction.atomic():
+        ticket = locked(ticket)  # as in add_watcher: two removals at once record one event
         if ticket.watchers.filter(pk=watcher.pk).exists():
             ticket.watchers.remove(watcher)
             announce(events.watcher_changed(ticket, actor, channel, watcher, added=False))

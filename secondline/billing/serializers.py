@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from secondline.accounts.api import PersonSerializer
+from secondline.accounts.api import BodyTimeField, PersonSerializer
 from secondline.billing.models import (
     Activity,
     OutOfHoursRequest,
@@ -67,8 +67,8 @@ class WorkLogSerializer(serializers.ModelSerializer):
 class WorkLogCreateSerializer(serializers.Serializer):
     ticket = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     activity = serializers.ChoiceField(choices=Activity.choices)
-    started_at = serializers.DateTimeField()
-    ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    started_at = BodyTimeField()
+    ended_at = BodyTimeField(required=False, allow_null=True, default=None)
     duration_minutes = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=1, max_value=24 * 60
     )
@@ -83,8 +83,8 @@ class WorkLogCreateSerializer(serializers.Serializer):
 
 class WorkLogUpdateSerializer(serializers.Serializer):
     activity = serializers.ChoiceField(choices=Activity.choices, required=False)
-    started_at = serializers.DateTimeField(required=False)
-    ended_at = serializers.DateTimeField(required=False)
+    started_at = BodyTimeField(required=False)
+    ended_at = BodyTimeField(required=False)
     billable = serializers.BooleanField(required=False)
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
     internal_note = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
@@ -130,8 +130,8 @@ class OutOfHoursRequestSerializer(serializers.ModelSerializer):
 
 class OutOfHoursRequestCreateSerializer(serializers.Serializer):
     ticket = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    window_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    window_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    window_start = BodyTimeField(required=False, allow_null=True, default=None)
+    window_end = BodyTimeField(required=False, allow_null=True, default=None)
     reason = serializers.CharField(max_length=REASON_LIMIT)
     estimated_hours = serializers.DecimalField(
         max_digits=6, decimal_places=2, required=False, allow_null=True, default=None

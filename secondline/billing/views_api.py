@@ -12,6 +12,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -136,7 +137,7 @@ class OutOfHoursRequestViewSet(
         ticket = get_ticket_for(user, data["ticket"])
         logs = list(access.worklogs_visible_to(user).filter(pk__in=data["worklogs"]))
         if len(logs) != len(set(data["worklogs"])):
-            raise DRFValidationError({"worklogs": ["No such work log."]})
+            raise DRFValidationError({"worklogs": [_("No such work log.")]})
         created = out_of_hours.raise_out_of_hours_request(
             ticket,
             user,
@@ -204,7 +205,7 @@ class StatementViewSet(
         access.require_can_prepare_statements(user)
         contract = accounts_access.contracts_visible_to(user).filter(pk=data["contract"]).first()
         if contract is None:
-            raise DRFValidationError({"contract": ["No such contract."]})
+            raise DRFValidationError({"contract": [_("No such contract.")]})
         return self._answer(
             statements.generate_statement(contract, data["period"], user), status.HTTP_201_CREATED
         )

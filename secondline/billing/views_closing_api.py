@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers
@@ -76,7 +77,7 @@ class StatementClosingActions:
         access.require_can_prepare_statements(acting_user(request))
         item = PriceListItem.objects.filter(pk=data["item"], contract=statement.contract).first()
         if item is None:
-            raise DRFValidationError({"item": ["No such item on the contract's price list."]})
+            raise DRFValidationError({"item": [_("No such item on the contract's price list.")]})
         corrections.add_price_item(
             statement, acting_user(request), item=item, quantity=data["quantity"]
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -80,9 +81,14 @@ def _fragment(
 @require_POST
 def subscription(request: SignedInRequest) -> HttpResponse:
     person = staff_member(request)
-    form = SubscriptionForm(request.POST, instance=audience.subscription_of(person))
-    if form.is_valid():
-        form.save()
+    with transaction.atomic():  # two first saves at once land on one row (the API's way)
+        form = SubscriptionForm(request.POST, instance=audience.subscription_to_change(person))
+        saved = form.is_valid()
+        if saved:
+            form.save()
+        else:
+            transaction.set_rollback(True)  # a refused first change leaves no row behind
+    if saved:
         messages.success(request, _("Your subscriptions are saved."))
         return redirect("subscriptions:list")
     page = Paginator(notices.notices_of(person), PAGE_SIZE).get_page(1)

@@ -87,6 +87,13 @@ def test_a_person_chooses_what_they_follow(client, personas, agent) -> None:
     assert bad.status_code == 400
 
 
+def test_a_refused_first_choice_saves_no_subscription(client, agent) -> None:
+    client.force_login(agent)
+    bad = client.post(reverse("subscriptions:subscription"), {"organizations": ["nope"]})
+    assert bad.status_code == 400
+    assert not Subscription.objects.filter(person=agent).exists()
+
+
 def test_the_russian_list_speaks_russian(client, agent, member) -> None:
     filed_for(agent, member)
     agent.language = "ru"

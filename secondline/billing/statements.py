@@ -170,6 +170,24 @@ def _period_error(contract: Contract, first_day: dt.date) -> str | None:
     return month_term_error(contract, first_day)
 
 
+def _why_not_rebuilt(statement: Statement) -> str | None:
+    """Why the month's statement is not built again, or None: only a draft without corrections
+    is. An approved one is final, an issued revision is the customer's to decide on, and a
+    disputed one keeps its disputed lines and comments for the manager's corrections."""
+    if statement.is_final():
+        return _("The statement for this month is approved and final.")
+    if statement.status == Statement.Status.ISSUED:
+        return _("The customer is deciding on this revision; wait for their answer.")
+    if statement.status == Statement.Status.DISPUTED:
+        return _(
+            "The customer disputed lines of this statement; correct those lines or add a "
+            "credit, then issue it again."
+        )
+    if statement.corrected:  # type: ignore[attr-defined]
+        return _("This statement has corrections; correct its lines instead.")
+    return None
+
+
 def generate_statement(contract: Contract, period: dt.date, actor: User | None = None) -> Statement:
     """Build the contract's statement for the month of ``period``, or rebuild its draft.
 
@@ -201,31 +219,8 @@ def generate_statement(contract: Contract, period: dt.date, actor: User | None =
             )
             .first()
         )
-        if statement is not None and statement.is_final():
-            raise ValidationError(
-                {"period": [_("The statement for this month is approved and final.")]}
-            )
-        # Only a draft is rebuilt: an issued revision is the customer's to decide on, and a
-        # disputed one keeps its disputed lines and comments for the manager's corrections.
-        if statement is not None and statement.status == Statement.Status.ISSUED:
-            raise ValidationError(
-                {"period": [_("The customer is deciding on this revision; wait for their answer.")]}
-            )
-        if statement is not None and statement.status == Statement.Status.DISPUTED:
-            raise ValidationError(
-                {
-                    "period": [
-                        _(
-                            "The customer disputed lines of this statement; correct those lines "
-                            "or add a credit, then issue it again."
-                        )
-                    ]
-                }
-            )
-        if statement is not None and statement.corrected:  # type: ignore[attr-defined]
-            raise ValidationError(
-                {"period": [_("This statement has corrections; correct its lines instead.")]}
-            )
+        if statement is not None and (refusal := _why_not_rebuilt(statement)):
+            raise ValidationError({"period": [refusal]})
         if statement is None:
             statement = Statement(contract=contract, period=first_day)
         statement.contract = contract

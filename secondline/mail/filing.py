@@ -319,14 +319,9 @@ def open_ticket(
 ) -> Ticket | None:
     """The message as a new ticket of ``contact``'s; ``follows``: the closed or declined ticket
     it answers, which its description names (as the portal asks a customer to do)."""
-    uploads, skipped = uploads_from(parsed)
-    with in_language_of(contact):
-        draft = draft_from(parsed, default_type or settings.MAIL_DEFAULT_TICKET_TYPE)
-        if follows is not None:
-            draft.description = f"{_follow_up_line(follows)}\n\n{draft.description}"
-        draft.description = with_skipped_note(draft.description, skipped, message)
-        draft.description, uploads = fitted(draft.description, uploads)
-    draft.filed_at = arrived_at(message)
+    draft, uploads = drafted(
+        message, parsed, contact, default_type or settings.MAIL_DEFAULT_TICKET_TYPE, follows=follows
+    )
     to_confirm = _urgent_unproven(message, parsed, contact, draft)
     try:
         # No savepoint of our own: file_ticket writes in its own atomic block, so a refusal
@@ -346,6 +341,30 @@ def open_ticket(
     message.result_ticket = ticket
     message.settle(Status.TICKET)
     return ticket
+
+
+def drafted(
+    message: InboundMessage,
+    parsed: ParsedMessage,
+    contact: User,
+    default_type: str,
+    *,
+    chosen_type: str = "",
+    follows: Ticket | None = None,
+) -> tuple[tickets.NewTicket, list[attachments.UploadedFile]]:
+    """The ticket ``message`` files for ``contact`` and its files, by the intake or an agent
+    from the quarantine alike: what the desk writes into it in the contact's language, the
+    follow-up line naming ``follows``, attachments over the limit named, a text over the limit
+    cut and attached whole, filed at the email's arrival."""
+    uploads, skipped = uploads_from(parsed)
+    with in_language_of(contact):
+        draft = draft_from(parsed, default_type, chosen_type)
+        if follows is not None:
+            draft.description = f"{_follow_up_line(follows)}\n\n{draft.description}"
+        draft.description = with_skipped_note(draft.description, skipped, message)
+        draft.description, uploads = fitted(draft.description, uploads)
+    draft.filed_at = arrived_at(message)
+    return draft, uploads
 
 
 def _follow_up_line(finished: Ticket) -> str:

@@ -26,15 +26,7 @@ from django.utils.translation import gettext_noop
 from secondline.accounts import access
 from secondline.accounts.models import User
 from secondline.mail import limits, notes, routing
-from secondline.mail.filing import (
-    arrived_at,
-    draft_from,
-    fitted,
-    in_language_of,
-    post_comment,
-    uploads_from,
-    with_skipped_note,
-)
+from secondline.mail.filing import drafted, post_comment
 from secondline.mail.intake import process
 from secondline.mail.models import InboundMessage
 from secondline.mail.parse import ParsedMessage
@@ -94,12 +86,9 @@ def turn_into_ticket(
             raise ValidationError(_("Only messages that were not filed can become tickets."))
         message.refresh_from_db()
         parsed = limits.parse_raw(bytes(message.raw))
-        uploads, skipped = uploads_from(parsed)
-        with in_language_of(contact):  # the placeholders and notes are the contact's to read
-            draft = draft_from(parsed, settings.MAIL_DEFAULT_TICKET_TYPE, chosen_type=ticket_type)
-            draft.description = with_skipped_note(draft.description, skipped, message)
-            draft.description, uploads = fitted(draft.description, uploads)
-        draft.filed_at = arrived_at(message)
+        draft, uploads = drafted(
+            message, parsed, contact, settings.MAIL_DEFAULT_TICKET_TYPE, chosen_type=ticket_type
+        )
         ticket = tickets.file_ticket(contact, draft, channel=Channel.EMAIL, files=uploads)
         events.record(
             ticket,

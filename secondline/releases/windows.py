@@ -91,33 +91,20 @@ def _require_engineer_free(
     )
     if clash is None:
         return
-    if not can_see_ticket(actor, clash.plan.ticket):
-        raise ValidationError(
-            {
-                "starts_at": [
-                    _(
-                        "The engineer already has an agreed window at this time; "
-                        "ask for another window."
-                    )
-                ]
-            }
-        )
-    local = timezone.localtime(clash.starts_at)
-    raise ValidationError(
-        {
-            "starts_at": [
-                _(
-                    "%(engineer)s already has an agreed window from %(start)s on %(number)s; "
-                    "choose another time or engineer."
-                )
-                % {
-                    "engineer": engineer,
-                    "start": local.strftime("%Y-%m-%d %H:%M"),
-                    "number": clash.plan.ticket.number,
-                }
-            ]
+    if can_see_ticket(actor, clash.plan.ticket):
+        refusal = _(
+            "%(engineer)s already has an agreed window from %(start)s on %(number)s; "
+            "choose another time or engineer."
+        ) % {
+            "engineer": engineer,
+            "start": timezone.localtime(clash.starts_at).strftime("%Y-%m-%d %H:%M"),
+            "number": clash.plan.ticket.number,
         }
-    )
+    else:
+        refusal = _(
+            "The engineer already has an agreed window at this time; ask for another window."
+        )
+    raise ValidationError({"starts_at": [refusal]})
 
 
 def customer_windows(

@@ -31,7 +31,7 @@ from secondline.billing.periods import (
     zone_of,
 )
 from secondline.billing.prepaid import check_prepaid
-from secondline.common.moments import EARLIEST
+from secondline.common.moments import EARLIEST, typed_time_error
 from secondline.sla.calendars import calendar_of
 from secondline.tickets.choices import Channel
 from secondline.tickets.models import Ticket
@@ -117,14 +117,12 @@ def _validate_entry(entry: WorkEntry, ticket: Ticket) -> tuple[dt.datetime, dt.d
         errors["activity"] = [
             _("Choose one of: %(choices)s.") % {"choices": ", ".join(Activity.values)}
         ]
-    if timezone.is_naive(entry.started_at):
-        errors["started_at"] = [_("Give a time with its time zone.")]
-    elif reason := start_error(entry.started_at):
+    if reason := typed_time_error(entry.started_at) or start_error(entry.started_at):
         errors["started_at"] = [reason]
     if (entry.ended_at is None) == (entry.duration is None):
         errors["ended_at"] = [_("Give either the end or the duration of the work.")]
-    elif entry.ended_at is not None and timezone.is_naive(entry.ended_at):
-        errors["ended_at"] = [_("Give a time with its time zone.")]
+    elif entry.ended_at is not None and (reason := typed_time_error(entry.ended_at)):
+        errors["ended_at"] = [reason]
     if len(entry.description) > 500:
         errors["description"] = [_("Keep the description under 500 characters.")]
     if errors:

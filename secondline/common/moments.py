@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -28,3 +29,11 @@ def out_of_span(moment: dt.datetime | dt.date) -> str | None:
         "first": EARLIEST.year,
         "last": LATEST.year - 1,
     }
+
+
+def typed_time_error(moment: dt.datetime) -> str | None:
+    """Why a time a person typed cannot be used, or None: it carries its time zone (a time is
+    never guessed) and lies in the span of the desk's records."""
+    if timezone.is_naive(moment):
+        return _("Give a time with its time zone.")
+    return out_of_span(moment)

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.common.moments import out_of_span
+from secondline.common.moments import typed_time_error
 from secondline.releases import events, public_address
 from secondline.releases.access import require_manager
 from secondline.releases.models import AlertWebhook, DutyCallout, DutyShift, PhoneCall, UrgentAlert
@@ -290,9 +290,7 @@ def record_phone_call(
         errors["caller_name"] = [_("Who called?")]
     if not summary.strip():
         errors["summary"] = [_("Summarise the call.")]
-    if at is not None and timezone.is_naive(at):
-        errors["at"] = [_("Give a time with its time zone.")]
-    elif at is not None and (reason := out_of_span(at)):
+    if at is not None and (reason := typed_time_error(at)):
         errors["at"] = [reason]
     elif at is not None and at > timezone.now() + dt.timedelta(minutes=5):
         errors["at"] = [_("A call cannot be in the future.")]
@@ -338,8 +336,8 @@ def check_shift(shift: DutyShift) -> None:
         errors["engineer"] = [_("Only the contractor's active staff can be on duty.")]
     for name in ("starts_at", "ends_at"):
         value = getattr(shift, name)
-        if value is not None and timezone.is_naive(value):
-            errors[name] = [_("Give a time with its time zone.")]
+        if value is not None and (reason := typed_time_error(value)):
+            errors[name] = [reason]
     if not errors and shift.starts_at and shift.ends_at and shift.ends_at <= shift.starts_at:
         errors["ends_at"] = [_("The shift must end after it starts.")]
     if engineer is not None and not shift.phone:

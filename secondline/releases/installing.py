@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from secondline.accounts import access
 from secondline.accounts.models import User
 from secondline.billing import worklogs as billing
-from secondline.common.moments import out_of_span
+from secondline.common.moments import typed_time_error
 from secondline.releases import events
 from secondline.releases.access import require_responsible_of, require_update_entitlement
 from secondline.releases.catalogue import change_version
@@ -61,9 +61,7 @@ def record_installation_done(
     access.require_contractor(engineer)
     errors: dict[str, list[str]] = {}
     for name, value in (("started_at", started_at), ("finished_at", finished_at)):
-        if timezone.is_naive(value):
-            errors[name] = [_("Give a time with its time zone.")]
-        elif reason := out_of_span(value):
+        if reason := typed_time_error(value):
             errors[name] = [reason]
     if not errors and finished_at <= started_at:
         errors["finished_at"] = [_("The installation must finish after it starts.")]

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 
 from secondline.accounts import access
 from secondline.accounts.models import Organization, User
-from secondline.common.moments import out_of_span
+from secondline.common.moments import typed_time_error
 from secondline.releases import events
 from secondline.releases.access import require_responsible_of, require_update_entitlement
 from secondline.releases.models import InstallationWindow, UpdatePlan
@@ -45,9 +45,7 @@ def _check_window_times(
     desk's records (``out_of_span``), in the future, at most a day long, the estimate in it."""
     errors: dict[str, list[str]] = {}
     for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
-        if timezone.is_naive(value):
-            errors[name] = [_("Give a time with its time zone.")]
-        elif reason := out_of_span(value):
+        if reason := typed_time_error(value):
             errors[name] = [reason]
     if errors:
         raise ValidationError(errors)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from secondline.accounts.models import Contract, User
-from secondline.common.moments import out_of_span
+from secondline.common.moments import typed_time_error
 from secondline.tickets import rules
 from secondline.tickets.choices import Environment, Priority, TicketType
 
@@ -77,9 +77,7 @@ def validate(draft: NewTicket) -> None:
 def occurred_error(moment: dt.datetime) -> str | None:
     """Why an incident cannot have happened at ``moment``, or None (the reporter's clock may
     run a few minutes fast)."""
-    if timezone.is_naive(moment):
-        return _("Give a time with its time zone.")
-    if reason := out_of_span(moment):
+    if reason := typed_time_error(moment):
         return reason
     if moment > timezone.now() + dt.timedelta(minutes=5):
         return _("This time is in the future.")

@@ -183,6 +183,24 @@ def test_managers_edit_the_roster_and_agents_read_it(
     assert moved.status_code == 200 and DutyShift.objects.get().position == 2
 
 
+def test_a_shift_in_the_next_century_is_refused_on_its_field(
+    api_as: Any, manager: User, agent: User
+) -> None:
+    """The API's and the back office's shifts pass one check: aware, within 2000-2099."""
+    start = dt.datetime(2150, 1, 1, 19, tzinfo=dt.UTC)
+    shift = {
+        "engineer": agent.pk,
+        "starts_at": start.isoformat(),
+        "ends_at": (start + dt.timedelta(hours=15)).isoformat(),
+        "phone": "+7 900 000-00-01",
+    }
+    refused = api_as(manager).post("/api/releases/duty-shifts/", shift, format="json")
+    assert refused.status_code == 400
+    assert set(refused.json()) == {"starts_at", "ends_at"}
+    assert "2000" in refused.json()["starts_at"][0]
+    assert not DutyShift.objects.exists()
+
+
 def test_webhooks_are_for_managers_and_never_show_the_secret(
     api_as: Any, manager: User, agent: User, settings: Any
 ) -> None:

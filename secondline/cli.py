@@ -171,7 +171,8 @@ def run(args: list[str]) -> int:
     for queue_folder in settings.CELERY_BROKER_TRANSPORT_OPTIONS.values():
         if isinstance(queue_folder, str):
             Path(queue_folder).mkdir(parents=True, exist_ok=True)
-    call_command("migrate", interactive=False, verbosity=0)
+    # Warnings of the system checks (a year's missing calendar decree) reach the operator here.
+    call_command("migrate", interactive=False, verbosity=0, skip_checks=False)
     commands = parts(settings, bind, workers, with_worker)
     banner = (
         f"\nSecondLine is running on http://{bind}/  (API docs: /api/docs/, back office: /admin/)"

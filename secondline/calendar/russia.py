@@ -9,8 +9,11 @@ Sources, in the order they apply:
   the same decree makes some Saturdays working days;
 * days that presidential decrees made non-working with pay (2020-2021, ``NON_WORKING_DECREES``).
 
-The first two come from the ``holidays`` package (python-holidays, pinned), which keeps the
-yearly decrees as data; only the presidential decrees, which it does not carry, are listed here.
+The first two come from the ``holidays`` package (python-holidays, pinned), which keeps both the
+yearly decrees and the part 2 moves as data per year; only the presidential decrees, which it does
+not carry, are listed here. For a year the package has no decree for (``decree_known``), the part
+2 moves are computed here (``_statutory_moves``) and nothing else is moved: the Government's
+choices cannot be guessed, so administrators add them as calendar exceptions.
 """
 
 from __future__ import annotations
@@ -86,7 +89,7 @@ def _official_days(year: int) -> dict[date, SpecialDay]:
     observed = holidays.country_holidays("RU", years=year, language="en_US")
     statutory = holidays.country_holidays("RU", years=year, language="en_US", observed=False)
     moves = _substitutions(observed, year)
-    days: dict[date, SpecialDay] = {}
+    days: dict[date, SpecialDay] = {} if decree_known(year) else _statutory_moves(statutory)
     for day, name in observed.items():
         if day in moves:
             days[day] = SpecialDay(
@@ -98,6 +101,44 @@ def _official_days(year: int) -> dict[date, SpecialDay]:
             days[day] = SpecialDay("holiday", name)
     days |= _working_weekends(observed.weekend_workdays, moves, year)
     return days
+
+
+def decree_known(year: int) -> bool:
+    """Does python-holidays carry the year's transfers of days off (the Government's decree)?
+
+    It keeps them as data per year: the decree's moves in ``special_public_holidays``, the art.
+    112 part 2 moves in ``special_public_holidays_observed``. Every year since 2013 has a decree
+    (art. 112 part 2: the Government moves two of the New Year days that fall on a weekend, and
+    1-8 January always covers a weekend), so a year in neither table is one whose decree came
+    after the pinned release, or that has not been signed yet.
+    """
+    return any(year in table for table in _transfer_tables())
+
+
+@cache
+def _transfer_tables() -> tuple[frozenset[int], ...]:
+    calendar = holidays.country_holidays("RU")
+    return (
+        frozenset(calendar.special_public_holidays),
+        frozenset(calendar.special_public_holidays_observed),
+    )
+
+
+def _statutory_moves(statutory: Mapping[date, str]) -> dict[date, SpecialDay]:
+    """Labour Code art. 112 part 2 without a decree: a public holiday on a Saturday or Sunday
+    gives a day off on the next working day. The New Year holidays and Christmas (1-8 January,
+    art. 112 part 1 paragraphs 2 and 3) are excluded: the Government moves two of them by its
+    decree, which is not known yet. "Next working day" skips holidays and days already taken by
+    an earlier move, so two weekend holidays in a row would give two days off in a row."""
+    moves: dict[date, SpecialDay] = {}
+    for holiday, name in sorted(statutory.items()):
+        if holiday.weekday() < 5 or holiday.month == 1:
+            continue
+        day_off = holiday + timedelta(days=1)
+        while day_off.weekday() >= 5 or day_off in statutory or day_off in moves:
+            day_off += timedelta(days=1)
+        moves[day_off] = SpecialDay("transferred_day_off", f"{name} (observed)")
+    return moves
 
 
 def _working_weekends(

@@ -7,8 +7,12 @@ class SlaConfig(AppConfig):
     verbose_name = _("Calendars and SLA")
 
     def ready(self) -> None:
+        from django.core import checks
+
         from secondline.celery import register_periodic
         from secondline.sla import receivers, signals  # noqa: F401 - connect the listeners
+        from secondline.sla.checks import russian_decree_check
         from secondline.sla.tasks import SWEEP_EVERY_SECONDS
 
+        checks.register(russian_decree_check)
         register_periodic("sla-sweep", "secondline.sla.tasks.sweep_sla", SWEEP_EVERY_SECONDS)

@@ -3,7 +3,8 @@
 Each year: the Government decree on moving days off (Labour Code art. 112 part 5), the weekdays
 that are not worked, the weekend days that are, the working days per month, the shortened eves
 of holidays (art. 95) and the resulting norm of hours for a 40-hour week. The presidential
-non-working days of 2020-2021 come on top (``DECREE_DAYS``).
+non-working days of 2020-2021 come on top (``DECREE_DAYS``). For the years python-holidays has no
+decree for (2028 on, with 0.108) only the moves of art. 112 part 2 apply (``WITHOUT_DECREE``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from secondline.calendar import BusinessCalendar, russian_calendar, russian_special_days
+from secondline.calendar.russia import _statutory_moves, decree_known
 
 MSK = ZoneInfo("Europe/Moscow")
 H = timedelta(hours=1)
@@ -263,3 +265,114 @@ def test_other_hours_and_time_zone() -> None:
     cal = russian_calendar(tz=vladivostok, hours={d: ((time(9), time(18)),) for d in range(5)})
     start = datetime(2024, 11, 1, 17, tzinfo=vladivostok)
     assert cal.add(start, 2 * H) == datetime(2024, 11, 2, 10, tzinfo=vladivostok)
+
+
+KNOWN_2027 = [
+    # (date, kind, rule): Government Decree of 2026 for 2027, as python-holidays 0.108 has it
+    ("2027-02-20", "working_weekend", "Saturday worked for Monday 22 February"),
+    ("2027-02-22", "transferred_day_off", "from Saturday 20 February"),
+    ("2027-05-03", "transferred_day_off", "art. 112 part 2: Saturday 1 May"),
+    ("2027-05-10", "transferred_day_off", "art. 112 part 2: Sunday 9 May"),
+    ("2027-06-14", "transferred_day_off", "art. 112 part 2: Saturday 12 June"),
+    ("2027-11-05", "transferred_day_off", "decree: from Saturday 2 January"),
+    ("2027-12-31", "transferred_day_off", "decree: from Sunday 3 January"),
+    ("2027-01-08", "holiday", "New Year holidays"),
+    ("2027-01-11", "workday", "the first workday of 2027"),
+]
+
+
+@pytest.mark.parametrize(("day", "kind", "rule"), KNOWN_2027)
+def test_a_year_with_its_decree_in_the_data(day: str, kind: str, rule: str) -> None:
+    assert OFFICIAL.day_info(date.fromisoformat(day)).kind == kind, rule
+
+
+WITHOUT_DECREE = [
+    # (date, kind, name contains, rule): years python-holidays 0.108 has no decree for
+    ("2028-11-04", "holiday", "Unity Day", "art. 112 part 1: a Saturday"),
+    ("2028-11-06", "transferred_day_off", "Unity Day (observed)", "art. 112 part 2: -> Monday"),
+    ("2028-11-07", "workday", "", "one day off per holiday"),
+    ("2028-01-10", "workday", "", "1-2 Jan 2028 on a weekend: excluded from part 2"),
+    ("2029-11-05", "transferred_day_off", "Unity Day", "Sunday 4 Nov 2029 -> Monday"),
+    ("2030-02-25", "transferred_day_off", "Defender of the Fatherland Day", "Saturday 23 Feb"),
+    ("2031-02-24", "transferred_day_off", "Defender of the Fatherland Day", "Sunday 23 Feb"),
+    ("2031-03-10", "transferred_day_off", "Women's Day", "Saturday 8 Mar 2031 -> Monday"),
+    ("2032-05-03", "transferred_day_off", "Spring and Labor", "Saturday 1 May 2032"),
+    ("2032-05-10", "transferred_day_off", "Victory Day", "Sunday 9 May 2032"),
+    ("2032-06-14", "transferred_day_off", "Russia Day", "Saturday 12 June 2032"),
+    ("2032-05-08", "weekend", "", "no working Saturday without a decree"),
+    ("2033-05-02", "transferred_day_off", "Spring and Labor", "Sunday 1 May 2033"),
+    ("2033-06-13", "transferred_day_off", "Russia Day", "Sunday 12 June 2033"),
+]
+
+
+@pytest.mark.parametrize(("day", "kind", "name", "rule"), WITHOUT_DECREE)
+def test_a_year_without_its_decree_has_the_statutory_moves(
+    day: str, kind: str, name: str, rule: str
+) -> None:
+    info = ACTUAL.day_info(date.fromisoformat(day))
+    assert info.kind == kind, rule
+    assert name in info.name, rule
+
+
+@pytest.mark.parametrize(
+    ("year", "known"),
+    [(2015, True), (2020, True), (2026, True), (2027, True), (2028, False), (2035, False)],
+)
+def test_decree_known(year: int, known: bool) -> None:
+    assert decree_known(year) is known
+
+
+MOVES = [
+    # (holidays, days off they give, rule)
+    ({"2028-11-04": "A"}, {"2028-11-06": "A (observed)"}, "Saturday -> Monday"),
+    ({"2028-11-05": "A"}, {"2028-11-06": "A (observed)"}, "Sunday -> Monday"),
+    (
+        {"2028-11-04": "A", "2028-11-05": "B"},
+        {"2028-11-06": "A (observed)", "2028-11-07": "B (observed)"},
+        "Saturday and Sunday: Monday is taken, so Tuesday",
+    ),
+    (
+        {"2028-11-05": "A", "2028-11-06": "B"},
+        {"2028-11-07": "A (observed)"},
+        "Sunday, and Monday a holiday itself: Tuesday",
+    ),
+    ({"2028-01-01": "A", "2028-01-02": "B"}, {}, "1-8 January are excluded from part 2"),
+    ({"2028-11-03": "A"}, {}, "a holiday on a Friday moves nothing"),
+]
+
+
+@pytest.mark.parametrize(("holidays", "moves", "rule"), MOVES)
+def test_statutory_moves(holidays: dict[str, str], moves: dict[str, str], rule: str) -> None:
+    result = _statutory_moves({date.fromisoformat(d): name for d, name in holidays.items()})
+    assert {d.isoformat(): s.name for d, s in result.items()} == moves, rule
+    assert {s.kind for s in result.values()} <= {"transferred_day_off"}
+
+
+def test_a_deadline_across_a_statutory_move() -> None:
+    assert ACTUAL.add(at("2028-11-03 18:30"), H) == at("2028-11-07 10:30")
+
+
+#: Labour Code art. 112 part 1: the non-working public holidays (month, day).
+ART_112 = [(1, d) for d in range(1, 9)] + [(2, 23), (3, 8), (5, 1), (5, 9), (6, 12), (11, 4)]
+
+
+@pytest.mark.parametrize("year", range(2015, 2036))
+def test_art_112_in_every_year(year: int) -> None:
+    """Every holiday is a day off; a weekend one outside January gives a day off on a weekday,
+    within a week where no decree moved it elsewhere; and the year's balance holds: weekdays
+    off less weekend days worked = holidays on weekdays + weekend holidays outside January +
+    the two New Year days the Government moves (art. 112 part 2) when its decree is known."""
+    holidays = [date(year, month, day) for month, day in ART_112]
+    for day in holidays:
+        assert OFFICIAL.day_info(day).kind == "holiday", day
+    moved = [d for d in holidays if d.weekday() >= 5 and d.month > 1]
+    if not decree_known(year):
+        for day in moved:
+            week = [day + timedelta(days=n) for n in range(1, 8)]
+            kinds = {OFFICIAL.day_info(d).kind for d in week if d.weekday() < 5}
+            assert "transferred_day_off" in kinds, day
+    worked = working(OFFICIAL, year)
+    weekdays_off = sum(1 for d in year_days(year) if d.weekday() < 5 and d not in worked)
+    weekends_worked = sum(1 for d in worked if d.weekday() >= 5)
+    on_weekdays = sum(1 for d in holidays if d.weekday() < 5)
+    assert weekdays_off - weekends_worked == on_weekdays + len(moved) + 2 * decree_known(year)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from secondline.common.files import stored_name
 from secondline.tickets import automatic, reasons
 from secondline.tickets.choices import (
     OPEN_STATUSES,
@@ -287,8 +287,8 @@ class Comment(AppendOnly):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
-    safe_name = PurePath(filename).name[-150:] or "attachment"
-    return f"attachments/{instance.ticket_id}/{safe_name}"
+    """Where the file is stored; its name as given stays whole in ``Attachment.filename``."""
+    return f"attachments/{instance.ticket_id}/{stored_name(filename)}"
 
 
 class Attachment(models.Model):

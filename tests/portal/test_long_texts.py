@@ -58,3 +58,23 @@ def test_a_short_comment_reaches_the_email_whole(personas: Any, sent: Any) -> No
         services.add_comment(ticket, personas.agent, "Short answer.")
     message = [m for m in mail.outbox if m.to == [personas.member.email]][-1]
     assert "Short answer." in message.body and "read the whole text" not in message.body
+
+
+def test_a_file_with_a_long_cyrillic_name_is_attached_with_its_name_whole(personas: Any) -> None:
+    """200 Cyrillic letters are 400 bytes, past a file system's 255 a name: the stored file's
+    name is cut (common.files.stored_name), the name shown is the one given."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from secondline.tickets.models import Attachment
+
+    ticket = file_ticket(personas.member)
+    name = "отчёт" * 40 + ".txt"
+    upload = SimpleUploadedFile(name, b"log", content_type="text/plain")
+    client = signed_in(personas.member)
+    client.raise_request_exception = False
+    answer = client.post(f"/tickets/{ticket.pk}/reply/", {"body": "see", "attachments": [upload]})
+    assert answer.status_code == 302
+    attachment = Attachment.objects.get(ticket=ticket)
+    assert attachment.filename == name
+    assert attachment.file.name.endswith(".txt")
+    assert attachment.file.read() == b"log"

@@ -7,12 +7,16 @@ Pure Python, no Django import. Contract rules applied here:
   stops while it waits for the customer, after it is resolved or closed, and while declined;
 * once a clock's goal is reached (the first reaction, the resolution) its deadline is fixed:
   pauses after that moment no longer move it;
+* the contractor corrects a wrongly set priority, and a wrong priority never counts against
+  it: a clock still running has the current priority's target, counted from its start as now;
+  a goal already reached is met if it met the target in force when it was reached or the
+  current one (``goal_clock``);
 * a ticket is at risk once 80 % of a running target has elapsed; a breach stays a breach.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -112,25 +116,72 @@ def since(spans: Sequence[Span], start: datetime) -> list[Span]:
     return [(max(a, start), b) for a, b in spans if b is None or b > start]
 
 
+def in_force(history: Sequence[tuple[datetime, str]], at: datetime) -> str:
+    """The value in force at ``at``: the last one set before it.
+
+    ``history`` is ``(when, value)`` in time order, the first being the filing's (a moment
+    before it gets that first value). A change at ``at`` itself is not yet in force: a goal
+    reached in the same instant as a priority correction is judged by the priority it was
+    reached under as well.
+    """
+    value = history[0][1]
+    for when, new in history[1:]:
+        if when >= at:
+            break
+        value = new
+    return value
+
+
+def goal_clock(
+    calendar: Calendar,
+    spans: Sequence[Span],
+    now: datetime,
+    budget: timedelta,
+    reached_at: datetime | None,
+    budget_then: timedelta | None,
+) -> Clock:
+    """One clock on its ``goal_spans``, under the rule on priority corrections.
+
+    The contractor corrects a wrongly set priority, and a customer's wrong priority never
+    counts against it (docs/sla.md, Rules). While the clock runs it has ``budget``, the
+    current priority's target, counted from its start as now. Once its goal is reached it is
+    met if the goal met either that target or ``budget_then``, the target in force when the
+    goal was reached (``None``: none was, so nothing was owed then). Its deadline is the later
+    of the two, so the deadline shown and the verdict agree.
+    """
+    due = deadline(calendar, budget, spans, now)
+    if reached_at is None:
+        return Clock(budget, due)
+    if budget_then is None:  # nothing owed when the goal was reached: met whenever it was
+        return Clock(budget, max(due, reached_at), reached_at)
+    due_then = deadline(calendar, budget_then, spans, now)
+    if due_then > due:
+        return Clock(budget_then, due_then, reached_at)
+    return Clock(budget, due, reached_at)
+
+
 def update_clocks(
     calendar: Calendar,
     budget: timedelta,
     spans: Sequence[Span],
     updates: Sequence[datetime],
     now: datetime,
+    budget_at: Callable[[datetime], timedelta | None] | None = None,
 ) -> list[Clock]:
     """The clocks of the plan's update interval.
 
     After the first reaction the contractor owes the customer a public update within
     ``budget`` of running business time of each previous one; ``updates`` are those moments in
     time order, the first reaction first. Each gap is a clock, reached by the next update; the
-    last one is still running.
+    last one is still running. ``budget_at(moment)`` is the interval in force at a moment (by
+    default ``budget``): an update already given is judged as ``goal_clock`` says.
     """
     clocks = []
     for index, start in enumerate(updates):
         reached = updates[index + 1] if index + 1 < len(updates) else None
         window = goal_spans(since(spans, start), reached)
-        clocks.append(Clock(budget, deadline(calendar, budget, window, now), reached))
+        then = budget if reached is None or budget_at is None else budget_at(reached)
+        clocks.append(goal_clock(calendar, window, now, budget, reached, then))
     return clocks
 
 

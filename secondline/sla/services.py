@@ -12,6 +12,7 @@ while the ticket waits for the customer; declined tickets never count.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -28,7 +29,7 @@ from secondline.sla.clock import Clock, State
 from secondline.sla.explain import explain
 from secondline.sla.models import ReactionTarget
 from secondline.tickets import events
-from secondline.tickets.choices import Status
+from secondline.tickets.choices import Priority, Status
 from secondline.tickets.models import Comment, Ticket, TicketEvent
 from secondline.tickets.signals import announce
 
@@ -96,20 +97,45 @@ def initial_fields(
 # -- the clocks of one ticket ---------------------------------------------------------------
 
 
-def _status_changes(ticket: int) -> QuerySet[TicketEvent, tuple[dt.datetime, str]]:
+def _trail(ticket: int) -> QuerySet[TicketEvent, tuple[dt.datetime, str, str, str]]:
+    """The status moves and priority corrections of the ticket, in one query."""
     return (
-        TicketEvent.objects.filter(ticket_id=ticket, field="status")
+        TicketEvent.objects.filter(ticket_id=ticket)
+        .filter(Q(field="status") | Q(kind=TicketEvent.Kind.PRIORITY_CHANGED))
         .exclude(kind=TicketEvent.Kind.CREATED)
         .order_by("created_at", "id")
-        .values_list("created_at", "new_value")
+        .values_list("created_at", "kind", "old_value", "new_value")
     )
+
+
+@dataclass(frozen=True)
+class History:
+    """What the clocks need of a ticket's audit trail, each list in time order and starting
+    with the filing: its statuses and its priorities."""
+
+    statuses: list[tuple[dt.datetime, str]]
+    priorities: list[tuple[dt.datetime, str]]
+
+
+def history(ticket: Ticket) -> History:
+    """The ticket's statuses and priorities from its audit trail, starting with its filing
+    (the priority it was filed with is the one the first correction replaced)."""
+    statuses = [(ticket.created_at, str(Status.NEW))]
+    priorities: list[tuple[dt.datetime, str]] = []
+    for at, kind, old, new in _trail(ticket.pk):
+        at = max(at, ticket.created_at)
+        if kind != TicketEvent.Kind.PRIORITY_CHANGED:
+            statuses.append((at, new))
+            continue
+        if not priorities:
+            priorities.append((ticket.created_at, old))
+        priorities.append((at, new))
+    return History(statuses, priorities or [(ticket.created_at, ticket.priority)])
 
 
 def status_history(ticket: Ticket) -> list[tuple[dt.datetime, str]]:
     """The ticket's statuses in time order, from its audit trail, starting with its filing."""
-    history = [(ticket.created_at, str(Status.NEW))]
-    history += [(max(at, ticket.created_at), status) for at, status in _status_changes(ticket.pk)]
-    return history
+    return history(ticket).statuses
 
 
 def _finished_at(ticket: Ticket) -> dt.datetime | None:
@@ -131,6 +157,9 @@ class Clocks:
     state: str
     paused_since: dt.datetime | None
     paused_seconds: int
+    #: The earlier priority whose target the reaction, reached, is judged by ("" for the
+    #: current one): the priority was corrected after the reaction (``clock.goal_clock``).
+    reaction_judged_by: str = ""
 
     def all(self) -> list[Clock]:
         return [c for c in (self.reaction, self.resolution) if c is not None] + self.updates
@@ -143,26 +172,54 @@ class Clocks:
 
 
 def clocks_of(ticket: Ticket, now: dt.datetime) -> Clocks:
-    """Recompute the ticket's deadlines from its filing and its status history."""
+    """Recompute the ticket's deadlines from its filing and its status history; a goal
+    already reached is judged by the priority in force then or the current one
+    (``clock.goal_clock``)."""
     calendar = calendar_of(ticket.contract)
     target = target_for(ticket)
-    history = status_history(ticket)
-    spans = clock.running_spans(history)
+    trail = history(ticket)
+    spans = clock.running_spans(trail.statuses)
     finished = _finished_at(ticket)
     reaction = resolution = None
-    reaction_spans = clock.goal_spans(spans, ticket.first_reaction_at or finished)
+    judged_by = ""
+    reached = ticket.first_reaction_at or finished
+    reaction_spans = clock.goal_spans(spans, reached)
     resolution_spans = clock.goal_spans(spans, finished)
+
+    def target_at(moment: dt.datetime) -> ReactionTarget | None:
+        priority = clock.in_force(trail.priorities, moment)
+        return ticket.contract.sla_plan.target_for(ticket.type, priority)
+
     if target is not None:
+        then = target_at(reached) if reached else None
         budget = dt.timedelta(minutes=target.reaction_minutes)
-        reached = ticket.first_reaction_at or finished
-        due = clock.deadline(calendar, budget, reaction_spans, now)
-        reaction = Clock(budget, due, reached)
+        reaction = clock.goal_clock(
+            calendar,
+            reaction_spans,
+            now,
+            budget,
+            reached,
+            _minutes(then.reaction_minutes) if then else None,
+        )
+        if reached and then is not None and reaction.target != budget:
+            judged_by = clock.in_force(trail.priorities, reached)
         if target.resolution_minutes is not None:
-            budget = dt.timedelta(minutes=target.resolution_minutes)
-            due = clock.deadline(calendar, budget, resolution_spans, now)
-            resolution = Clock(budget, due, finished)
-    updates = _update_clocks(ticket, calendar, target, spans, finished, now)
-    paused_since = history[-1][0] if ticket.status == Status.WAITING_FOR_CUSTOMER else None
+            then = target_at(finished) if finished else None
+            resolution = clock.goal_clock(
+                calendar,
+                resolution_spans,
+                now,
+                dt.timedelta(minutes=target.resolution_minutes),
+                finished,
+                _minutes(then.resolution_minutes) if then else None,
+            )
+
+    def interval_at(moment: dt.datetime) -> dt.timedelta | None:
+        then = target_at(moment)
+        return _minutes(then.update_minutes or None) if then else None
+
+    updates = _update_clocks(ticket, calendar, target, spans, finished, now, interval_at)
+    paused_since = trail.statuses[-1][0] if ticket.status == Status.WAITING_FOR_CUSTOMER else None
     stood_still = sum(
         (calendar.between(a, b) for a, b in clock.stops(resolution_spans)), dt.timedelta()
     )
@@ -176,6 +233,7 @@ def clocks_of(ticket: Ticket, now: dt.datetime) -> Clocks:
         state=clock.ticket_state(calendar, clocks, ticket.status, now),
         paused_since=paused_since,
         paused_seconds=int(stood_still.total_seconds()),
+        reaction_judged_by=judged_by,
     )
 
 
@@ -203,14 +261,17 @@ def _update_clocks(
     spans: list[clock.Span],
     finished: dt.datetime | None,
     now: dt.datetime,
+    interval_at: Callable[[dt.datetime], dt.timedelta | None],
 ) -> list[Clock]:
     """Contract rule (optional update interval): after its reaction the contractor keeps the
     customer informed, a public update at least every so many business minutes while the
-    ticket is with it. Nothing more is owed once the ticket is resolved."""
+    ticket is with it. Nothing more is owed once the ticket is resolved. ``interval_at``: the
+    interval in force at a moment, for the updates already given."""
     if target is None or not target.update_minutes:
         return []
     budget = dt.timedelta(minutes=target.update_minutes)
-    clocks = clock.update_clocks(calendar, budget, spans, public_updates(ticket), now)
+    answers = public_updates(ticket)
+    clocks = clock.update_clocks(calendar, budget, spans, answers, now, interval_at)
     if finished is not None and clocks and clocks[-1].reached_at is None:
         clocks.pop()
     return clocks
@@ -389,6 +450,11 @@ def explanation(ticket: Ticket, now: dt.datetime | None = None) -> str:
             late = wording.duration_label(calendar.between(reaction.due, ticket.first_reaction_at))
             lines.append(
                 _("first reaction %(when)s, %(late)s late") % {"when": reacted, "late": late}
+            )
+        if result.reaction_judged_by:
+            lines.append(
+                _("judged by the target of the priority then in force (%(priority)s)")
+                % {"priority": Priority(result.reaction_judged_by).label}
             )
     if result.paused_since is not None:
         since = wording.moment_label(result.paused_since.astimezone(calendar.tz))

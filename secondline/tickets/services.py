@@ -111,7 +111,8 @@ def change_priority(
     """A contractor agent or manager corrects a wrongly set priority.
 
     Contract rule: a reason is required, the change is audited and the requester notified.
-    The reaction deadline is recomputed from the ticket's creation.
+    The SLA listens and recomputes the deadlines; a wrong priority never counts against the
+    contractor (docs/sla.md, "Priority corrections").
     """
     access.require_contractor(actor)
     errors: dict[str, list[str]] = {}

@@ -134,3 +134,68 @@ def test_the_ticket_shows_the_worst_of_its_clocks(states, status, expected) -> N
     }
     clocks = [made[state] for state in states]
     assert clock.ticket_state(CAL, clocks, status, now) == expected
+
+
+PRIORITIES = [(at(2, 10), "normal"), (at(2, 13), "urgent"), (at(3, 10), "low")]
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected", "rule"),
+    [
+        (at(2, 10), "normal", "the priority it was filed with"),
+        (at(2, 12, 59), "normal", "before the first correction"),
+        (at(2, 13), "normal", "a correction in the same instant is not yet in force"),
+        (at(2, 13, 1), "urgent", "after the first correction"),
+        (at(4, 10), "low", "after the last correction"),
+    ],
+)
+def test_the_priority_in_force(moment, expected, rule) -> None:
+    assert clock.in_force(PRIORITIES, moment) == expected, rule
+    assert clock.in_force([(at(2, 10), "high")], moment) == "high", "never corrected"
+
+
+# Filed Mon 2 Mar 10:00, running without a stop: 1 h -> 11:00, 4 h -> 14:00, 9 h -> 19:00.
+FROM_FILING = [(at(2, 10), None)]
+
+
+@pytest.mark.parametrize(
+    ("budget", "reached", "then", "expected", "rule"),
+    [
+        (H, None, 9 * H, Clock(H, at(2, 11)), "running: the current target only"),
+        (H, at(2, 12), 9 * H, Clock(9 * H, at(2, 19), at(2, 12)), "raised after a reaction"),
+        (27 * H, at(2, 13), H, Clock(27 * H, at(4, 19), at(2, 13)), "lowered after a late one"),
+        (H, at(2, 15), 4 * H, Clock(4 * H, at(2, 14), at(2, 15)), "late for both: the kinder"),
+        (4 * H, at(2, 12), 4 * H, Clock(4 * H, at(2, 14), at(2, 12)), "never corrected"),
+        (H, at(2, 12), None, Clock(H, at(2, 12), at(2, 12)), "nothing owed then: met"),
+        (9 * H, at(2, 12), None, Clock(9 * H, at(2, 19), at(2, 12)), "nothing owed, in time"),
+    ],
+)
+def test_a_goal_reached_is_judged_by_the_target_then_or_now(
+    budget, reached, then, expected, rule
+) -> None:
+    made = clock.goal_clock(CAL, FROM_FILING, at(3, 12), budget, reached, then)
+    assert made == expected, rule
+    if reached is not None:
+        assert clock.clock_state(CAL, made, at(3, 12)) in (State.MET, State.BREACHED)
+        in_time = reached <= clock.deadline(CAL, budget, FROM_FILING, at(3, 12)) or (
+            then is None or reached <= clock.deadline(CAL, then, FROM_FILING, at(3, 12))
+        )
+        assert (clock.clock_state(CAL, made, at(3, 12)) == State.MET) == in_time, rule
+
+
+def test_updates_given_are_judged_by_the_interval_then_in_force() -> None:
+    """Updates every 2 h until the raise at 12:10, then every 30 min: the update of 12:00
+    (90 min after the reaction) is in time; the next one is owed 30 min after it."""
+    updates = [at(2, 10, 30), at(2, 12)]
+
+    def interval(moment: datetime) -> timedelta:
+        return 2 * H if moment <= at(2, 12, 10) else H / 2  # raised at 12:10
+
+    clocks = clock.update_clocks(CAL, H / 2, FROM_FILING, updates, at(2, 12, 20), interval)
+    assert clocks == [
+        Clock(2 * H, at(2, 12, 30), at(2, 12)),
+        Clock(H / 2, at(2, 12, 30)),
+    ]
+    assert clock.ticket_state(CAL, clocks, "in_progress", at(2, 12, 20)) == State.ON_TRACK
+    judged_now = clock.update_clocks(CAL, H / 2, FROM_FILING, updates, at(2, 12, 20))
+    assert judged_now[0] == Clock(H / 2, at(2, 11), at(2, 12)), "without: the current interval"

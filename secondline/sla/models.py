@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
+from secondline import calendar as bc
+from secondline.calendar.days import to_seconds
 from secondline.sla.cache import VersionedCache
 from secondline.tickets.choices import Priority, TicketType
 
@@ -53,6 +59,82 @@ class WorkingCalendar(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """Refuse what the business calendar cannot be built from (``sla.calendars.build``):
+        saved, it would make every filing on this calendar fail."""
+        errors: dict[str, ValidationError] = {}
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors["time_zone"] = ValidationError(
+                _(
+                    "Unknown time zone “%(zone)s”: give a name from the IANA database, "
+                    "e.g. Europe/Moscow."
+                ),
+                code="unknown_time_zone",
+                params={"zone": self.time_zone},
+            )
+        hours_error = weekly_hours_error(self.weekly_hours)
+        if hours_error is not None:
+            errors["weekly_hours"] = hours_error
+        if errors:
+            raise ValidationError(errors)
+
+
+WEEKLY_HOURS_SHAPE = _(
+    'Give the weekly hours as weekdays "0" (Monday) to "6" (Sunday), each with a list of '
+    'intervals, e.g. {"0": [["10:00", "19:00"]]}.'
+)
+
+
+def weekly_hours_error(value: object) -> ValidationError | None:
+    """Why the calendar cannot use these weekly hours (the JSON that ``sla.calendars`` turns
+    into wall intervals), or None. The intervals of each day are checked by the calendar's own
+    rule (``secondline.calendar.days.to_seconds``)."""
+    if not isinstance(value, dict):
+        return ValidationError(WEEKLY_HOURS_SHAPE, code="weekly_hours_shape")
+    working = False
+    for day, intervals in value.items():
+        hours = _wall_intervals(day, intervals)
+        if hours is None:
+            return ValidationError(WEEKLY_HOURS_SHAPE, code="weekly_hours_shape")
+        try:
+            to_seconds(hours)
+        except ValueError:
+            return ValidationError(
+                _(
+                    "%(weekday)s: each interval must end after it starts (00:00 as an end "
+                    "means midnight) and must not overlap another."
+                ),
+                code="weekly_hours_intervals",
+                params={"weekday": WEEKDAYS[int(day)]},
+            )
+        working = working or bool(hours)
+    if not working:
+        # Without weekly hours no deadline can be computed: every filing would fail.
+        return ValidationError(
+            _("Give working hours for at least one weekday."), code="weekly_hours_none"
+        )
+    return None
+
+
+def _wall_intervals(day: object, intervals: object) -> list[tuple[dt.time, dt.time]] | None:
+    """One weekday's ``[["10:00", "19:00"], ...]`` as times, or None when it is not that."""
+    if day not in {str(weekday) for weekday in range(7)} or not isinstance(intervals, list):
+        return None
+    result = []
+    for interval in intervals:
+        if not (isinstance(interval, list) and len(interval) == 2):
+            return None
+        try:
+            start, end = (dt.time.fromisoformat(text) for text in interval)
+        except (TypeError, ValueError):
+            return None
+        if start.microsecond or end.microsecond or start.tzinfo or end.tzinfo:
+            return None
+        result.append((start, end))
+    return result
+
 
 class CalendarException(models.Model):
     """An administrator's correction: a company day off, an extra working day, a late decree."""
@@ -80,6 +162,31 @@ class CalendarException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        """Refuse hours the business calendar would refuse (``secondline.calendar``
+        ``CalendarException``): saved, they would make every filing on the calendar fail."""
+        opens, closes = self.opens_at, self.closes_at
+        if opens is None and closes is None:
+            return  # a day off, or a working day with the weekday's usual hours
+        if self.kind == self.Kind.DAY_OFF:
+            message = _("A day off has no working hours: leave the times empty.")
+            raise ValidationError({"opens_at": ValidationError(message, code="day_off_hours")})
+        if opens is None or closes is None:
+            missing = "opens_at" if opens is None else "closes_at"
+            message = _("Give both the opening and the closing time, or neither.")
+            raise ValidationError({missing: ValidationError(message, code="half_hours")})
+        for name, value in (("opens_at", opens), ("closes_at", closes)):
+            if value.microsecond:
+                message = _("Give the time in whole seconds.")
+                raise ValidationError({name: ValidationError(message, code="fractional_time")})
+        try:
+            bc.CalendarException(self.date, "working_day", ((opens, closes),))
+        except ValueError:
+            message = _("The closing time must come after the opening time (00:00 means midnight).")
+            raise ValidationError(
+                {"closes_at": ValidationError(message, code="reversed_hours")}
+            ) from None
 
 
 class SLAPlan(models.Model):
@@ -134,10 +241,17 @@ class SLAPlan(models.Model):
         return PLAN_TARGETS.get(self.pk, self.version)
 
     def target_for(self, ticket_type: str, priority: str) -> ReactionTarget | None:
+        """The target for this type and priority; a target with no priority ("any priority
+        of this type", see ``ReactionTarget.priority``) only when none names the priority."""
+        fallback = None
         for target in self.reaction_targets():
-            if target.ticket_type == ticket_type and target.priority in (priority, ""):
+            if target.ticket_type != ticket_type:
+                continue
+            if target.priority == priority:
                 return target
-        return None
+            if target.priority == "":
+                fallback = target
+        return fallback
 
 
 class ReactionTarget(models.Model):

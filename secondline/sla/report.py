@@ -1,8 +1,10 @@
 """The monthly SLA report of one customer: tickets by type and priority, reactions in time,
-reaction times in business hours and the breaches.
+reaction times in business hours and the breaches (of the reaction, resolution and update
+clocks).
 
 Contract rules: declined tickets never count; a reaction's business time is
-``calendar.between(filed, first reaction)`` on the contract's calendar.
+``calendar.between(filed, first reaction)`` on the contract's calendar; a missed update is a
+breach that stays on the record (docs/sla.md).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.utils import timezone
 
 from secondline.accounts.models import Organization
 from secondline.common import spreadsheet
-from secondline.sla.services import calendar_of
+from secondline.sla.services import calendar_of, clocks_of, target_for
 from secondline.tickets.choices import PRIORITY_RANK, Priority, Status, TicketType
 from secondline.tickets.models import Ticket
 
@@ -94,9 +96,9 @@ class Line:
 @dataclass
 class Breach:
     ticket: Ticket
-    clock: str  # "reaction" or "resolution"
+    clock: str  # "reaction", "resolution" or "update"
     due: dt.datetime
-    done_at: dt.datetime | None  # the reaction or resolution, None while still missing
+    done_at: dt.datetime | None  # the reaction, resolution or update, None while still missing
     overdue: dt.timedelta  # business time past the deadline
 
     @property
@@ -172,6 +174,7 @@ def build(organization: Organization, month: dt.date, now: dt.datetime | None = 
 
 def _judge(report: Report, line: Line, ticket: Ticket, now: dt.datetime) -> None:
     _judge_resolution(report, ticket, now)
+    _judge_updates(report, ticket, now)
     calendar = calendar_of(ticket.contract)
     due, reacted = ticket.reaction_due_at, ticket.first_reaction_at
     if reacted is not None:
@@ -202,6 +205,21 @@ def _judge_resolution(report: Report, ticket: Ticket, now: dt.datetime) -> None:
     if late:
         overdue = calendar_of(ticket.contract).between(due, resolved or now)
         report.breaches.append(Breach(ticket, "resolution", due, resolved, overdue))
+
+
+def _judge_updates(report: Report, ticket: Ticket, now: dt.datetime) -> None:
+    """Each update owed after the reaction and given late, or still missing past its deadline."""
+    target = target_for(ticket)
+    if target is None or not target.update_minutes or ticket.first_reaction_at is None:
+        return  # nothing was owed: spare the history queries
+    result = clocks_of(ticket, now)
+    calendar = calendar_of(ticket.contract)
+    for update in result.updates:
+        # A missing update stops counting when the ticket waits for the customer.
+        end = update.reached_at or result.paused_since or now
+        if update.due < end:
+            overdue = calendar.between(update.due, end)
+            report.breaches.append(Breach(ticket, "update", update.due, update.reached_at, overdue))
 
 
 def as_csv(report: Report) -> str:

@@ -12,7 +12,7 @@ from django.test import Client
 
 from secondline.sla import report
 from secondline.tickets import services
-from secondline.tickets.choices import Priority, Status
+from secondline.tickets.choices import Priority, Status, TicketType
 from tests.factories import consultation_draft, file_ticket, incident_draft
 from tests.sla.conftest import msk
 
@@ -140,3 +140,57 @@ def test_the_range_is_said_in_russian_too(personas, agent) -> None:
 def test_strangers_are_sent_to_sign_in(db) -> None:
     response = Client().get("/sla/report/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.fixture
+def late_updates(clock, personas, member, agent):
+    """Two High incidents under an hourly update interval, each missing one update: given late,
+    and still missing when the ticket went to wait for the customer."""
+    for target in personas.contract.sla_plan.targets.filter(ticket_type=TicketType.INCIDENT):
+        target.update_minutes = 60
+        target.save()
+
+    def at(moment, action, *args):
+        clock.move_to(moment)
+        action(*args)
+
+    given_late = file_ticket(member)  # Mon 2 Mar 10:00
+    at(msk(2026, 3, 2, 10, 30), services.add_comment, given_late, agent, "Looking.")
+    at(msk(2026, 3, 2, 14), services.add_comment, given_late, agent, "Found it.")  # due 11:30
+    at(msk(2026, 3, 2, 14, 30), services.add_comment, given_late, agent, "Fixed.")  # in time
+    at(msk(2026, 3, 2, 15), services.change_status, given_late, agent, Status.RESOLVED)
+    clock.move_to(msk(2026, 3, 3, 10))
+    missing = file_ticket(member)
+    at(msk(2026, 3, 3, 10, 15), services.add_comment, missing, agent, "Looking.")  # due 11:15
+    at(msk(2026, 3, 3, 12, 15), services.change_status, missing, agent, Status.WAITING_FOR_CUSTOMER)
+    clock.move_to(NOW)
+    return {"given_late": given_late, "missing": missing}
+
+
+def test_missed_updates_are_breaches_of_the_month(late_updates, personas) -> None:
+    """docs/sla.md: a missed update is a breach that stays on the record; a missing one stops
+    counting while the ticket waits for the customer."""
+    result = report.build(personas.customer, report.parse_month("2026-03"))
+    assert [(b.ticket.pk, b.clock, b.due, b.done_at, b.overdue_hours) for b in result.breaches] == [
+        (
+            late_updates["given_late"].pk,
+            "update",
+            msk(2026, 3, 2, 11, 30),
+            msk(2026, 3, 2, 14),
+            Decimal("2.50"),
+        ),
+        (late_updates["missing"].pk, "update", msk(2026, 3, 3, 11, 15), None, Decimal("1.00")),
+    ]
+    assert result.in_time == 2, "the reactions themselves were in time"
+
+
+def test_the_page_and_csv_list_missed_updates(late_updates, personas, agent) -> None:
+    page = _get(agent, organization=personas.customer.pk, month="2026-03").content.decode()
+    assert page.count("<td>update interval</td>") == 2
+    response = _get(agent, organization=personas.customer.pk, month="2026-03", format="csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    breaches = [row for row in rows if row and row[0].startswith("SL-")]
+    assert [(row[0], row[4], row[7]) for row in breaches] == [
+        (late_updates["given_late"].number, "update", "2.50"),
+        (late_updates["missing"].number, "update", "1.00"),
+    ]

@@ -1,10 +1,12 @@
-"""SLA work done by the worker: the sweep every minute and the alerts it raises."""
+"""SLA work done by the worker: the sweep every minute, the alerts it raises, and the
+recomputation of open tickets after a change of a calendar, a plan or a contract's terms."""
 
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
+from django.db import OperationalError
 
 from secondline.accounts.models import User
 from secondline.celery import retry_countdown
@@ -23,6 +25,24 @@ def sweep_sla() -> int:
     if moved:
         log.info("SLA sweep moved %s ticket(s)", moved)
     return moved
+
+
+@shared_task(
+    ignore_result=True,
+    acks_late=True,
+    # A deadlock with a ticket verb, a lost connection: run again (each recount is idempotent).
+    autoretry_for=(OperationalError,),
+    retry_backoff=30,
+    max_retries=5,
+)
+def recompute_deadlines(scope: str, pk: int, version: str | None = None) -> int:
+    """Recount the deadlines and state of every open ticket a changed calendar, plan or
+    contract touches (``scope``: "calendar", "plan", "contract"; see
+    ``sweep.changed_contracts``); enqueued by ``signals`` once the change commits."""
+    done = sweep.recompute_open(sweep.changed_contracts(scope, pk, version))
+    if done:
+        log.info("SLA deadlines of %s open ticket(s) recomputed after a %s change", done, scope)
+    return done
 
 
 @shared_task(bind=True, max_retries=8, default_retry_delay=30, acks_late=True)

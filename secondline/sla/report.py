@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from secondline.accounts.models import Organization
 from secondline.common import spreadsheet
-from secondline.sla.services import calendar_of, clocks_of, target_for
+from secondline.sla.calendars import calendar_of
+from secondline.sla.ticket_clocks import clocks_of, target_for
 from secondline.tickets.choices import PRIORITY_RANK, Priority, Status, TicketType
 from secondline.tickets.models import Ticket
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from secondline.accounts.models import Contract
 from secondline.billing import out_of_hours, worklogs
 from secondline.billing.models import Activity
-from secondline.common.forms import LocalDateTimeField
+from secondline.common.forms import LocalDateTimeField, read_times_in
 
 DURATION_RE = re.compile(
     r"^\s*(?:(?P<h>\d+(?:[.,]\d+)?)\s*(?:h|ч)\s*)?(?:(?P<m>\d+)\s*(?:m|min|мин|м)?)?\s*$",
@@ -52,14 +52,12 @@ def _plain_number(text: str) -> bool:
 
 
 class ZonedForm(forms.Form):
+    """A form whose times are typed in ``zone``, the contract calendar's, which its page names."""
+
     def __init__(self, *args: Any, zone: ZoneInfo, **kwargs: Any) -> None:
         self.zone = zone
         super().__init__(*args, **kwargs)
-
-    def aware(self, value: dt.datetime | None) -> dt.datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=self.zone) if timezone.is_naive(value) else value
+        read_times_in(self, zone)
 
 
 class WorkLogForm(ZonedForm):
@@ -87,7 +85,7 @@ class WorkLogForm(ZonedForm):
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        start, end = self.aware(data.get("started_at")), self.aware(data.get("ended_at"))
+        start, end = data.get("started_at"), data.get("ended_at")
         duration = None
         if data.get("duration"):
             try:
@@ -137,15 +135,26 @@ class OutOfHoursRequestForm(ZonedForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def clean(self) -> dict[str, object]:
-        data = super().clean() or {}
-        for name in ("window_start", "window_end"):
-            data[name] = self.aware(data.get(name))
-        return data
-
 
 class DecisionForm(forms.Form):
-    comment = forms.CharField(label=gettext_lazy("Comment"), required=False, max_length=5000)
+    """One party's decision on an out-of-hours request: the button pressed, and a comment."""
+
+    # Only a button the page offers decides: a missing or unknown value once recorded a
+    # rejection, which is final.
+    decision = forms.ChoiceField(
+        choices=[("approve", gettext_lazy("Approve")), ("reject", gettext_lazy("Reject"))],
+        error_messages={
+            "required": gettext_lazy("Choose Approve or Reject."),
+            "invalid_choice": gettext_lazy("Choose Approve or Reject."),
+        },
+    )
+    # a textarea: Enter in a one-line box would submit the form with its first button, Approve
+    comment = forms.CharField(
+        label=gettext_lazy("Comment"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class DisputeForm(forms.Form):

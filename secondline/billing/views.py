@@ -156,9 +156,9 @@ def _index_context(user: User, generate_form: Any) -> dict[str, Any]:
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     ooh = access.get_request_for(user, pk)
-    form = forms.DecisionForm(request.POST or None)
+    form = forms.DecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        approve = request.POST.get("decision") == "approve"
+        approve = form.cleaned_data["decision"] == "approve"
         try:
             out_of_hours.decide_out_of_hours_request(
                 ooh, user, approve, form.cleaned_data["comment"]

@@ -3,6 +3,7 @@ a person is sent back to, a service's refusal put on a form, the datetime-local 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -10,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from secondline.common.ids import row_id
@@ -42,10 +44,33 @@ def on_this_site(target: str, request: HttpRequest) -> bool:
 
 
 class LocalDateTimeField(forms.DateTimeField):
-    """A datetime-local input; the form reads it in the zone it is about (a contract's)."""
+    """A datetime-local input, read in ``zone``: the zone its page names by it. The form sets it
+    (``read_times_in``); a field left without one reads in the server's zone (``TIME_ZONE``).
+    Django's field reads in whatever zone is active, which is not the zone the page names (a
+    contract's, say): 11:00 typed for Vladivostok was stored as 11:00 Moscow. A time the zone
+    skips or repeats at a clock change is a form error, not a guess."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+    zone: dt.tzinfo | None = None
+
+    def _zone(self) -> dt.tzinfo:
+        return self.zone or timezone.get_default_timezone()
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        with timezone.override(self._zone()):
+            return super().to_python(value)
+
+    def prepare_value(self, value: Any) -> Any:
+        with timezone.override(self._zone()):
+            return super().prepare_value(value)
+
+
+def read_times_in(form: forms.Form, zone: dt.tzinfo) -> None:
+    """Have the form's ``LocalDateTimeField`` fields read what is typed in ``zone``."""
+    for field in form.fields.values():
+        if isinstance(field, LocalDateTimeField):
+            field.zone = zone
 
 
 def apply_errors(

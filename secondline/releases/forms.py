@@ -8,16 +8,31 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from secondline.accounts.models import User
-from secondline.common.forms import LocalDateTimeField
+from secondline.common.forms import LocalDateTimeField, read_times_in
 from secondline.releases.installing import OVERRIDE_REASON_LENGTH
 from secondline.releases.models import ProductVersion, UpdatePlan
 from secondline.releases.windows import MAX_ESTIMATE_HOURS
 
 
-class WindowForm(forms.Form):
+class ServerZoneForm(forms.Form):
+    """A form whose times are typed in the server's zone (``TIME_ZONE``), the zone the release
+    pages, their clash messages and emails show windows in; each time's label names it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = timezone.get_default_timezone()
+        read_times_in(self, self.zone)
+        for field in self.fields.values():
+            if isinstance(field, LocalDateTimeField):
+                field.label = format_lazy("{} ({})", field.label, self.zone.key)
+
+
+class WindowForm(ServerZoneForm):
     """The contractor proposes an installation window (``windows.propose_window``)."""
 
     starts_at = LocalDateTimeField(label=gettext_lazy("Starts"))
@@ -47,7 +62,7 @@ class WindowForm(forms.Form):
     )
 
 
-class InstallationDoneForm(forms.Form):
+class InstallationDoneForm(ServerZoneForm):
     """The engineer records the installation (``installing.record_installation_done``)."""
 
     started_at = LocalDateTimeField(label=gettext_lazy("Started"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.crypto import get_random_string
@@ -155,6 +158,18 @@ class Mailbox(models.Model):
     poll_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # The server refused the sign-in this many times in a row: the worker waits until
+    # ``next_login_at`` (doubling, up to half an hour), as providers lock an account and
+    # fail2ban bans an address that keeps failing (``imap``). Saving the mailbox clears both.
+    login_failures = models.PositiveSmallIntegerField(
+        _("refused sign-ins in a row"), default=0, editable=False
+    )
+    next_login_at = models.DateTimeField(
+        _("next attempt at"), null=True, blank=True, editable=False
+    )
+    # UIDs the server would not hand over or let us flag at the last poll: taken after the
+    # new mail, so that a message that keeps failing never holds later ones back (``imap``).
+    failing_uids = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -164,6 +179,17 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Saved as a whole (the back office: a new password, say): the next poll signs in at
+        # once. The worker's own writes name their fields and leave the wait alone.
+        if kwargs.get("update_fields") is None:
+            self.login_failures, self.next_login_at = 0, None
+        super().save(*args, **kwargs)
+
+    def is_waiting_to_sign_in(self, now: dt.datetime) -> bool:
+        """The server refused the last sign-in and the worker waits before the next one."""
+        return self.next_login_at is not None and now < self.next_login_at
 
 
 class InboundMessage(models.Model):

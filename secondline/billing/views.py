@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -31,6 +32,7 @@ from secondline.billing import (
 from secondline.billing.models import OutOfHoursRequest, Statement, WorkLog
 from secondline.billing.statement_page import page_context
 from secondline.common.forms import apply_errors
+from secondline.tickets import submissions
 from secondline.tickets.access import get_ticket_for
 from secondline.tickets.models import Ticket
 
@@ -69,20 +71,29 @@ def _totals(logs: list[WorkLog]) -> dict[str, int]:
 def ticket_worklogs(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """The ticket's time: a list with the split and a quick entry form (the portal includes
     this fragment on the ticket page; htmx posts come back as the fragment)."""
-    ticket = get_ticket_for(acting_user(request), ticket_id)
+    user = acting_user(request)
+    ticket = get_ticket_for(user, ticket_id)
     form = None
-    if request.method == "POST":
+    # Enter pressed twice sends the entry twice: its one-time key logs (and bills) it once,
+    # and the repeat is answered with the list the entry is in
+    key = submissions.key_of(request.POST)
+    repeat = submissions.earlier(user, key) if request.method == "POST" else None
+    if repeat is not None:
+        if not request.headers.get("HX-Request"):
+            return redirect(repeat.url)
+    elif request.method == "POST":
         try:
-            access.require_can_log_work(acting_user(request), ticket)
+            access.require_can_log_work(user, ticket)
         except AccessDenied as denied:
             raise PermissionDenied(str(denied)) from denied
         form = forms.WorkLogForm(request.POST, zone=periods.zone_of(ticket.contract))
         if form.is_valid():
             data = form.cleaned_data
-            try:
+
+            def log() -> submissions.Result:
                 worklogs.log_work(
                     ticket,
-                    acting_user(request),
+                    user,
                     worklogs.WorkEntry(
                         activity=data["activity"],
                         started_at=data["started_at"],
@@ -92,6 +103,10 @@ def ticket_worklogs(request: HttpRequest, ticket_id: int) -> HttpResponse:
                         internal_note=data["internal_note"],
                     ),
                 )
+                return submissions.Result(reverse("billing:ticket_worklogs", args=[ticket.pk]))
+
+            try:
+                submissions.submit_once(user, key, log)
             except ValidationError as error:
                 apply_errors(form, error)
             else:

@@ -407,3 +407,22 @@ class TicketLink(models.Model):
 
     def __str__(self) -> str:
         return f"{TICKET_NUMBER_PREFIX}-{self.first_id} ↔ {TICKET_NUMBER_PREFIX}-{self.second_id}"
+
+
+class SubmissionKey(models.Model):
+    """A form's one-time key and what its first POST made (``tickets.submissions``): a double
+    click sends the same key twice, and the second POST is shown the first one's result."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    url = models.CharField(max_length=500)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="submission_key_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key}"

@@ -99,11 +99,9 @@ def test_it_keeps_customers_out_of_the_desk_and_its_actions(personas: Any) -> No
     assert customer.get("/desk/").status_code == 302
     assert customer.get("/desk/dashboard/").status_code == 302
     response = customer.post(
-        f"/tickets/{ticket.pk}/priority/",
-        {"priority": "urgent", "reason": "I want it"},
-        follow=True,
+        f"/tickets/{ticket.pk}/priority/", {"priority": "urgent", "reason": "I want it"}
     )
-    assert "Only the contractor" in response.content.decode()
+    assert response.status_code == 404  # a staff form is not there for a customer
     ticket.refresh_from_db()
     assert ticket.priority == Priority.HIGH
 

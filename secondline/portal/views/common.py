@@ -1,11 +1,12 @@
-"""Small helpers the portal's views share: uploads from a form, the home page and the language
-switch."""
+"""Small helpers the portal's views share: uploads from a form, the answer to a form sent twice,
+the home page and the language switch."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 from secondline.accounts.models import User
 from secondline.accounts.requests import SignedInRequest
 from secondline.common.forms import on_this_site
+from secondline.tickets import submissions
 from secondline.tickets.attachments import UploadedFile
 
 
@@ -25,6 +27,14 @@ def uploads(files: list[Any]) -> list[UploadedFile]:
         )
         for f in files
     ]
+
+
+def submitted(request: HttpRequest, result: submissions.Result) -> HttpResponse:
+    """Where a form's submission leads, with its message: the same for its first POST and for
+    a repeat of its one-time key (a double click)."""
+    if result.message:
+        messages.success(request, result.message)
+    return redirect(result.url)
 
 
 @login_required

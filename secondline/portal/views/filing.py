@@ -3,7 +3,6 @@ page that follows filing one."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -23,12 +22,12 @@ from secondline.portal import presenters
 from secondline.portal.forms import (
     NewTicketForm,
 )
-from secondline.portal.views.common import uploads
+from secondline.portal.views.common import submitted, uploads
 from secondline.releases import duty
 from secondline.releases.models import DutyCallout
 from secondline.releases.urgent import instructions_for
 from secondline.sla.models import SLAPlan
-from secondline.tickets import services, urgent
+from secondline.tickets import services, submissions, urgent
 from secondline.tickets.access import (
     get_ticket_for,
 )
@@ -59,12 +58,11 @@ def _active_contracts(user: User) -> QuerySet[Contract]:
 
 
 def _new_ticket_page(
-    request: SignedInRequest, form: NewTicketForm, status: int = 200, fields_only: bool = False
+    request: SignedInRequest, form: NewTicketForm, status: int = 200
 ) -> HttpResponse:
-    """The form's whole page, or only its fields for htmx (``fields_only`` asks for them)."""
+    """The form's whole page, or only its fields for htmx."""
     user = request.user
-    fields = fields_only or request.htmx
-    template = "portal/new_ticket_fields.html" if fields else "portal/new_ticket.html"
+    template = "portal/new_ticket_fields.html" if request.htmx else "portal/new_ticket.html"
     contracts = form.fields["contract"].queryset  # type: ignore[attr-defined]
     targets = _reaction_targets(user)
     several_contracts = contracts.count() > 1
@@ -80,38 +78,53 @@ def _new_ticket_page(
     return render(request, template, context, status=status)
 
 
+def _refusal(request: SignedInRequest) -> HttpResponse | None:
+    """Why the person cannot file (the contractor's staff, a contact without a contract), or
+    None when they can."""
+    try:
+        access.filing_contract(request.user)
+    except access.NotAContact as exc:
+        return render(request, "portal/cannot_file.html", {"reason": str(exc)}, status=403)
+    return None
+
+
 @login_required
 def ticket_new(request: SignedInRequest) -> HttpResponse:
     """File a ticket: the fields follow the chosen type, the priority appears only for incidents."""
     user = request.user
-    try:
-        access.filing_contract(user)
-    except access.NotAContact as exc:
-        return render(request, "portal/cannot_file.html", {"reason": str(exc)}, status=403)
+    if (refusal := _refusal(request)) is not None:
+        return refusal
     contracts = _active_contracts(user)
     if request.method != "POST":
         form = NewTicketForm(initial={"type": request.GET.get("type", "")}, contracts=contracts)
         return _new_ticket_page(request, form)
+    key = submissions.key_of(request.POST)
+    if (result := submissions.earlier(user, key)) is not None:
+        return submitted(request, result)  # a double click: the ticket is filed already
     form = NewTicketForm(request.POST, request.FILES, contracts=contracts)
     if not form.is_valid():
         return _new_ticket_page(request, form)
-    try:
+
+    def file() -> submissions.Result:
         ticket = services.file_ticket(
             user, form.draft(), files=uploads(form.cleaned_data["attachments"])
         )
+        if urgent.is_urgent_incident(ticket):
+            return submissions.Result(reverse("portal:ticket_urgent", args=[ticket.pk]))
+        return submissions.Result(
+            reverse("portal:ticket_detail", args=[ticket.pk]),
+            _("Ticket %(number)s is filed. We will react by %(due)s.")
+            % {"number": ticket.number, "due": _due_text(ticket)},
+        )
+
+    try:
+        result, _repeated = submissions.submit_once(user, key, file)
     except ValidationError as exc:
         apply_errors(form, exc)
         return _new_ticket_page(request, form)
     except access.NotAContact as exc:
         return render(request, "portal/cannot_file.html", {"reason": str(exc)}, status=403)
-    if urgent.is_urgent_incident(ticket):
-        return redirect("portal:ticket_urgent", pk=ticket.pk)
-    messages.success(
-        request,
-        _("Ticket %(number)s is filed. We will react by %(due)s.")
-        % {"number": ticket.number, "due": _due_text(ticket)},
-    )
-    return redirect("portal:ticket_detail", pk=ticket.pk)
+    return submitted(request, result)
 
 
 def _due_text(ticket: Ticket) -> str:
@@ -125,13 +138,16 @@ def _due_text(ticket: Ticket) -> str:
 @login_required
 @require_GET
 def ticket_fields(request: SignedInRequest) -> HttpResponse:
-    """The part of the new-ticket form that depends on the type (htmx swaps it in)."""
+    """The part of the new-ticket form that depends on the type (htmx swaps it in); opened
+    directly (a link copied, a reload), the whole new-ticket page with those fields."""
     user = request.user
+    if (refusal := _refusal(request)) is not None:
+        return refusal
     form = NewTicketForm(
         initial={"type": request.GET.get("type", "")}, contracts=_active_contracts(user)
     )
     form.initial.update({k: v for k, v in request.GET.items() if k in form.fields})
-    response = _new_ticket_page(request, form, fields_only=True)
+    response = _new_ticket_page(request, form)
     if form.chosen_type:
         response["HX-Replace-Url"] = f"{reverse('portal:ticket_new')}?type={form.chosen_type}"
     return response

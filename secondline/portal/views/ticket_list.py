@@ -39,16 +39,26 @@ def chosen_sort(request: HttpRequest, default: str) -> str:
     return "relevance" if request.GET.get("q", "").strip() else default
 
 
+# The status filter's values: each state, and the groups of the open and the finished ones.
+STATUS_FILTERS = frozenset({"open", "finished", *Status.values})
+
+
+def _known(value: str, values: list[str]) -> str:
+    return value if value in values else ""
+
+
 def list_filter(
     request: SignedInRequest, default_status: str = "", default_sort: str = "updated"
 ) -> queries.TicketFilter:
     """The list's filter from the query string; what it cannot use is left out."""
     get = request.GET
     organization = row_id(get.get("organization"))
+    status = get.get("status", default_status)
     return queries.TicketFilter(
-        status=get.get("status", default_status),
-        type=get.get("type", ""),
-        priority=get.get("priority", ""),
+        # an unknown value (an old bookmark, a typo) would match nothing: the list shows all
+        status=status if status in STATUS_FILTERS else default_status,
+        type=_known(get.get("type", ""), TicketType.values),
+        priority=_known(get.get("priority", ""), Priority.values),
         q=get.get("q", "")[:200],
         sort=chosen_sort(request, default_sort),
         organization=str(organization) if organization else "",

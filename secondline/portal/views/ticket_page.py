@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from secondline.accounts import access
 from secondline.accounts.models import User
-from secondline.accounts.requests import SignedInRequest
+from secondline.accounts.requests import SignedInRequest, staff_member
 from secondline.common.forms import apply_errors
 from secondline.common.ids import row_named
 from secondline.portal import panels, presenters
@@ -34,10 +34,10 @@ from secondline.portal.forms import (
     StatusForm,
     WatcherForm,
 )
-from secondline.portal.views.common import uploads
+from secondline.portal.views.common import submitted, uploads
 from secondline.releases import duty
 from secondline.releases.urgent import instructions_for
-from secondline.tickets import rules, services, watchers
+from secondline.tickets import rules, services, submissions, watchers
 from secondline.tickets.access import (
     comments_visible_to,
     events_visible_to,
@@ -235,18 +235,25 @@ def act(
 @require_POST
 def ticket_reply(request: SignedInRequest, pk: int) -> HttpResponse:
     user = request.user
+    key = submissions.key_of(request.POST)
+    if (result := submissions.earlier(user, key)) is not None:
+        return submitted(request, result)  # a double click: the reply is sent already
     form = ReplyForm(request.POST, request.FILES)
     internal = user.is_contractor and request.POST.get("internal") == "on"
     done = _("Internal note added.") if internal else _("Reply sent.")
 
     def action(ticket: Ticket, data: dict[str, Any]) -> None:
-        services.add_comment(
-            ticket,
-            user,
-            data["body"] or "",
-            public=not internal,
-            files=uploads(data["attachments"]),
-        )
+        def send() -> submissions.Result:
+            services.add_comment(
+                ticket,
+                user,
+                data["body"] or "",
+                public=not internal,
+                files=uploads(data["attachments"]),
+            )
+            return submissions.Result(reverse("portal:ticket_detail", args=[ticket.pk]), done)
+
+        submissions.submit_once(user, key, send)
 
     return act(request, pk, "reply", form, action, done)
 
@@ -297,7 +304,7 @@ def ticket_status(request: SignedInRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def ticket_priority(request: SignedInRequest, pk: int) -> HttpResponse:
-    user = request.user
+    user = staff_member(request)  # customers never see these forms: a 404, as for merging
     form = PriorityForm(request.POST)
 
     def action(ticket: Ticket, data: dict[str, Any]) -> None:
@@ -316,7 +323,7 @@ def ticket_priority(request: SignedInRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def ticket_decline(request: SignedInRequest, pk: int) -> HttpResponse:
-    user = request.user
+    user = staff_member(request)
     form = DeclineForm(request.POST, language=get_language() or "en")
 
     def action(ticket: Ticket, data: dict[str, Any]) -> None:
@@ -330,7 +337,7 @@ def ticket_decline(request: SignedInRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def ticket_assign(request: SignedInRequest, pk: int) -> HttpResponse:
-    user = request.user
+    user = staff_member(request)
     data = request.POST.copy()
     if data.get("assignee") == "me":
         data["assignee"] = str(user.pk)

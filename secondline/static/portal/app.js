@@ -105,6 +105,30 @@
       field.focus({ preventScroll: true });
     }
   }
+  /* A form with a one-time key (a new ticket, a reply) is sent once: after the first submit its
+     buttons wait for the next page. A moment later, not at once: a disabled button's name and
+     value would be left out of the form being sent. htmx forms use hx-disabled-elt instead. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || form.hasAttribute("hx-post")) return;
+    if (!form.querySelector('input[name="submission_key"]')) return;
+    if (event.submitter && event.submitter.getAttribute("formmethod") === "get") return;
+    setTimeout(function () {
+      form.querySelectorAll("button").forEach(function (button) {
+        if (button.type !== "submit" || button.disabled) return;
+        button.disabled = true;
+        button.dataset.sent = "1";
+      });
+    }, 0);
+  });
+  /* Back to a page the browser kept: its buttons work again. */
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("button[data-sent]").forEach(function (button) {
+      button.disabled = false;
+      delete button.dataset.sent;
+    });
+  });
   document.addEventListener("DOMContentLoaded", function () { init(document); focusFirstError(); });
   document.addEventListener("htmx:afterSwap", function (event) { init(event.target); });
 })();

@@ -1,5 +1,7 @@
 from typing import Any
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -7,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from secondline.accounts.models import ApiToken, Contract, LegalEntity, Organization, User
+from secondline.common.admin import BoundedDates
 
 
 class ContractInline(admin.TabularInline[Contract, Organization]):
@@ -79,7 +82,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(LogEntry)
-class AdminHistoryAdmin(admin.ModelAdmin[LogEntry]):
+class AdminHistoryAdmin(BoundedDates, admin.ModelAdmin[LogEntry]):
     """What administrators changed in the back office, as Django's admin records it on every
     add, change and delete (the fields a change touched are in its message). View-only: the
     history of the administrators is not theirs to edit."""
@@ -126,3 +129,19 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
 
     def has_change_permission(self, request: Any, obj: Any = None) -> bool:
         return False
+
+
+# django-axes' sign-in records (AXES_ENABLE_ADMIN is off so that they are registered here).
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(BoundedDates, axes_admin.AccessAttemptAdmin):
+    pass
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(BoundedDates, axes_admin.AccessLogAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(BoundedDates, axes_admin.AccessFailureLogAdmin):
+    pass

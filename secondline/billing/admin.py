@@ -21,6 +21,7 @@ from secondline.accounts.access import AccessDenied
 from secondline.accounts.requests import back_office_user
 from secondline.billing import statements
 from secondline.billing.models import BillingTerms, PrepaidPackage, Statement, StatementLine
+from secondline.common.admin import BoundedDates
 
 
 @admin.register(BillingTerms)
@@ -87,7 +88,7 @@ class StatementLineInline(admin.TabularInline[StatementLine, Statement]):
 
 
 @admin.register(Statement)
-class StatementAdmin(admin.ModelAdmin[Statement]):
+class StatementAdmin(BoundedDates, admin.ModelAdmin[Statement]):
     list_display = ["contract", "period", "status", "total_amount", "amount_due", "issued_at"]
     list_filter = ["status", "period"]
     list_select_related = ["contract__customer"]

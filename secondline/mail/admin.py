@@ -18,13 +18,23 @@ from django.utils.translation import ngettext
 from secondline.accounts.access import AccessDenied
 from secondline.accounts.models import User
 from secondline.accounts.requests import back_office_user
-from secondline.mail import flags, imap, oauth2, proof, quarantine
+from secondline.common.admin import BoundedDates
+from secondline.common.ids import row_id
+from secondline.mail import crypto, flags, imap, oauth2, proof, quarantine
+from secondline.mail.admin_forms import MailboxForm
 from secondline.mail.consent_admin import ConsentAdminMixin
 from secondline.mail.limits import parse_raw
 from secondline.mail.models import InboundMessage, Mailbox, Notification, ReplyKey, SenderReply
+from secondline.mail.secrets import SECRET_FIELDS
 from secondline.tickets.choices import TicketType
 
 RAW_PREVIEW_BYTES = 512 * 1024
+SECRET_LABELS = {
+    "password": _("password"),
+    "oauth2_client_secret": _("client secret"),
+    "oauth2_refresh_token": _("refresh token"),
+    "oauth2_access_token": _("access token"),
+}
 
 
 @admin.register(Notification)
@@ -43,109 +53,17 @@ class NotificationAdmin(admin.ModelAdmin[Notification]):
     ]
 
 
-OAUTH2_FIELDS = [
-    "oauth2_provider",
-    "oauth2_authorize_url",
-    "oauth2_token_url",
-    "oauth2_scope",
-    "oauth2_client_id",
-    "oauth2_client_secret",
-    "oauth2_refresh_token",
-]
-
-
-class MailboxForm(forms.ModelForm[Mailbox]):
-    password = forms.CharField(
-        label=_("password"),
-        widget=forms.PasswordInput(render_value=True),
-        required=False,
-        max_length=255,
-    )
-    oauth2_token_url = forms.URLField(
-        label=_("token URL"),
-        required=False,
-        assume_scheme="https",
-        help_text=_("Filled in for the known providers."),
-    )
-    oauth2_authorize_url = forms.URLField(
-        label=_("authorize URL"),
-        required=False,
-        assume_scheme="https",
-        help_text=_("Where the administrator gives consent; filled in for the known providers."),
-    )
-    oauth2_client_secret = forms.CharField(
-        label=_("client secret"),
-        widget=forms.PasswordInput(render_value=True),
-        required=False,
-        max_length=255,
-    )
-    # Never shown again once stored (``Connect`` gets it); left empty, the stored one is kept.
-    oauth2_refresh_token = forms.CharField(
-        label=_("refresh token"),
-        widget=forms.PasswordInput(render_value=False),
-        required=False,
-        help_text=_(
-            "Got by “Connect” after saving; or paste one. Never shown: "
-            "left empty, the stored one is kept."
-        ),
-    )
-
-    class Meta:
-        model = Mailbox
-        fields = [
-            "name",
-            "host",
-            "port",
-            "security",
-            "username",
-            "auth",
-            "password",
-            *OAUTH2_FIELDS,
-            "folder",
-            "default_ticket_type",
-            "processed_action",
-            "processed_folder",
-            "is_active",
-        ]
-
-    def clean_oauth2_refresh_token(self) -> str:
-        return self.cleaned_data.get("oauth2_refresh_token") or self.instance.oauth2_refresh_token
-
-    def clean(self) -> dict[str, Any]:
-        """OAuth2 needs the app's client ID, and a refresh token or a way to get one (the
-        authorize URL ``Connect`` goes to); a known provider's URLs and scope are filled in
-        (``oauth2.PROVIDERS``)."""
-        data = super().clean() or {}
-        if data.get("auth") != Mailbox.Auth.OAUTH2:
-            return data
-        for name in ("oauth2_provider", "oauth2_client_id"):
-            if not data.get(name):
-                self.add_error(name, _("Needed for an OAuth2 sign-in."))
-        known = oauth2.PROVIDERS.get(data.get("oauth2_provider") or "")
-        if known is not None:
-            data["oauth2_token_url"] = data.get("oauth2_token_url") or known.token_url
-            data["oauth2_authorize_url"] = data.get("oauth2_authorize_url") or known.authorize_url
-            data["oauth2_scope"] = data.get("oauth2_scope") or known.scope
-            return data
-        if not data.get("oauth2_token_url"):
-            self.add_error("oauth2_token_url", _("Give the provider's token URL."))
-        if not data.get("oauth2_authorize_url") and not data.get("oauth2_refresh_token"):
-            self.add_error(
-                "oauth2_authorize_url", _("Give the provider's authorize URL, or a refresh token.")
-            )
-        return data
-
-    def _oauth2_changed(self) -> bool:
-        initial = {name: getattr(self.instance, name) for name in OAUTH2_FIELDS}
-        if self.instance.pk is not None:
-            initial = dict(Mailbox.objects.filter(pk=self.instance.pk).values(*OAUTH2_FIELDS)[0])
-        return any(self.cleaned_data.get(name, "") != initial[name] for name in OAUTH2_FIELDS)
-
-    def save(self, commit: bool = True) -> Mailbox:
-        if self.instance.pk is None or self._oauth2_changed():
-            self.instance.oauth2_access_token = ""  # got again with the new settings
-            self.instance.oauth2_expires_at = None
-        return super().save(commit)
+def unreadable_secrets(object_id: str) -> list[str]:
+    """What of the mailbox ``object_id`` names no configured key opens, by label."""
+    rows = Mailbox.objects.filter(pk=row_id(object_id) or 0)
+    stored = rows.values_list(*map(crypto.raw, SECRET_FIELDS)).first()  # as stored: no decryption
+    unreadable = []
+    for name, value in zip(SECRET_FIELDS, stored or (), strict=False):
+        try:
+            crypto.decrypt(value or "")
+        except crypto.UndecryptableSecret:
+            unreadable.append(str(SECRET_LABELS.get(name, name)))
+    return unreadable
 
 
 @admin.register(Mailbox)
@@ -153,26 +71,63 @@ class MailboxAdmin(ConsentAdminMixin):
     form = MailboxForm
     list_display = ["name", "host", "username", "folder", "is_active", "last_polled_at"]
     list_filter = ["is_active"]
-    readonly_fields = ["last_polled_at", "last_error", "oauth2_expires_at"]
+    readonly_fields = [
+        "last_polled_at",
+        "last_error",
+        "login_failures",
+        "next_login_at",
+        "oauth2_expires_at",
+    ]
+    # The form's order: its write-only secrets, kept off the model form, would come last.
+    fields = [*MailboxForm.Meta.fields, *readonly_fields]
     actions = ["poll_now", "refresh_oauth2_token"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Mailbox]:
+        # Nothing here shows a secret, and one that no key opens would make the page a 500:
+        # the actions and the worker read each mailbox in full on its own.
+        return super().get_queryset(request).defer(*SECRET_FIELDS)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        unreadable = unreadable_secrets(object_id)
+        if not unreadable:
+            return super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET":
+            self.message_user(
+                request,
+                _(
+                    "This mailbox's %(secrets)s cannot be decrypted with the keys configured: "
+                    "put the key back in MAIL_ENCRYPTION_KEYS (or its SECRET_KEY in "
+                    "SECRET_KEY_FALLBACKS), or type the secrets again and save."
+                )
+                % {"secrets": ", ".join(unreadable)},
+                messages.ERROR,
+            )
+        # ConsentAdminMixin reads the secrets for its Connect button: skipped until they open.
+        return super(ConsentAdminMixin, self).change_view(
+            request, object_id, form_url, extra_context
+        )
 
     @admin.action(description=_("Refresh the OAuth2 access token now"))
     def refresh_oauth2_token(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
-        for mailbox in queryset.filter(auth=Mailbox.Auth.OAUTH2):
-            try:
-                oauth2.refresh(mailbox)
-            except oauth2.OAuth2Error as exc:
-                self.message_user(request, f"{mailbox.name}: {exc}", messages.ERROR)
+        for name, error in oauth2.refresh_each(queryset.filter(auth=Mailbox.Auth.OAUTH2)):
+            if error:
+                self.message_user(request, f"{name}: {error}", messages.ERROR)
             else:
-                self.message_user(request, _("%(name)s: token refreshed.") % {"name": mailbox.name})
+                self.message_user(request, _("%(name)s: token refreshed.") % {"name": name})
 
     @admin.action(description=_("Poll the selected mailboxes now"))
     def poll_now(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
-        for mailbox in queryset:
-            result = imap.poll(mailbox)
+        # Each read on its own (one no key opens fails alone); it waits after a refused sign-in.
+        for name, result in imap.poll_each(queryset, by_hand=False):
             level = messages.ERROR if result.error else messages.SUCCESS
             text = _("%(name)s: %(count)s messages fetched.") % {
-                "name": mailbox.name,
+                "name": name,
                 "count": result.fetched,
             }
             self.message_user(request, f"{text} {result.error}".strip(), level)
@@ -199,7 +154,7 @@ class DiscardForm(forms.Form):
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
+class InboundMessageAdmin(BoundedDates, admin.ModelAdmin[InboundMessage]):
     """The quarantine agents work through: every message ever received, with its raw source."""
 
     list_display = ["received_at", "status", "sender", "subject", "source", "result_ticket"]

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from secondline.mail.models import Mailbox
-from secondline.mail.oauth2 import PROVIDERS, OAuth2Error, post_form
+from secondline.mail.oauth2 import PROVIDERS, OAuth2Error, lifetime, post_form
 
 SESSION_KEY = "mail_oauth2_consent"
 PENDING_LIMIT = 5  # flows started in one session and not finished: the oldest is forgotten
@@ -150,8 +150,7 @@ def _exchange(mailbox: Mailbox, code: str, consent: Consent) -> None:
     known = PROVIDERS.get(mailbox.oauth2_provider)
     answer = post_form(mailbox.oauth2_token_url or (known.token_url if known else ""), form)
     access, refresh = answer.get("access_token"), answer.get("refresh_token")
-    lifetime = answer.get("expires_in", 3600)
-    if not isinstance(access, str) or not access or not isinstance(lifetime, int | str):
+    if not isinstance(access, str) or not access:
         raise OAuth2Error(_("The provider's answer has no access token."))
     if not isinstance(refresh, str) or not refresh:
         raise OAuth2Error(
@@ -160,15 +159,12 @@ def _exchange(mailbox: Mailbox, code: str, consent: Consent) -> None:
                 "and start again."
             )
         )
-    try:
-        seconds = int(lifetime)
-    except ValueError:
-        seconds = 3600
     mailbox.auth = Mailbox.Auth.OAUTH2
     mailbox.oauth2_refresh_token = refresh
     mailbox.oauth2_access_token = access
-    mailbox.oauth2_expires_at = timezone.now() + dt.timedelta(seconds=seconds)
+    mailbox.oauth2_expires_at = timezone.now() + lifetime(answer)
     mailbox.last_error = ""
+    mailbox.login_failures, mailbox.next_login_at = 0, None  # a new consent: sign in at once
     mailbox.save(
         update_fields=[
             "auth",
@@ -176,5 +172,7 @@ def _exchange(mailbox: Mailbox, code: str, consent: Consent) -> None:
             "oauth2_access_token",
             "oauth2_expires_at",
             "last_error",
+            "login_failures",
+            "next_login_at",
         ]
     )

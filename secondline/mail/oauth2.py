@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +29,10 @@ from secondline.mail.models import Mailbox
 Provider = Mailbox.Provider
 TIMEOUT_S = 30
 EARLY = dt.timedelta(minutes=10)  # refreshed this long before it expires
+DEFAULT_LIFETIME = dt.timedelta(hours=1)  # an answer that gives no usable ``expires_in``
+# A longer one is taken as this: refreshing early is harmless, a huge timedelta overflows.
+MAX_LIFETIME = dt.timedelta(days=1)
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
 @dataclass(frozen=True)
@@ -70,8 +79,6 @@ class OAuth2Error(Exception):
 
 def access_token(mailbox: Mailbox) -> str:
     """A valid access token of the mailbox, refreshed first when it is missing or expiring."""
-    if not mailbox.oauth2_refresh_token:
-        raise OAuth2Error(_("Not connected yet: use “Connect” on the mailbox's page."))
     if not mailbox.oauth2_access_token or _expiring(mailbox, timezone.now()):
         refresh(mailbox)
     return mailbox.oauth2_access_token
@@ -81,8 +88,36 @@ def _expiring(mailbox: Mailbox, now: dt.datetime) -> bool:
     return mailbox.oauth2_expires_at is None or mailbox.oauth2_expires_at - EARLY <= now
 
 
+def lifetime(answer: dict[str, object]) -> dt.timedelta:
+    """How long the access token of a token answer lives: its ``expires_in`` (RFC 6749, 5.1:
+    seconds, only recommended), taken leniently. A number or a numeric string ("3600",
+    "3600.0"); anything else, or none, is ``DEFAULT_LIFETIME``; more than ``MAX_LIFETIME`` is
+    that."""
+    value = answer.get("expires_in")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return DEFAULT_LIFETIME
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int too large for a float: huge, as "1e400" (inf) is
+        return MAX_LIFETIME
+    except ValueError:
+        return DEFAULT_LIFETIME
+    if math.isnan(seconds) or seconds <= 0:
+        return DEFAULT_LIFETIME
+    return dt.timedelta(seconds=min(seconds, MAX_LIFETIME.total_seconds()))
+
+
+def fields_of(answer: dict[str, object]) -> str:
+    """The names of an answer's fields, for an error: never their values, which are tokens."""
+    names = sorted(CONTROL.sub("", str(key))[:40] for key in answer)
+    return ", ".join(names[:20]) or "—"
+
+
 def refresh(mailbox: Mailbox) -> None:
-    """Get a new access token with the refresh token and store it; ``OAuth2Error`` if not."""
+    """Get a new access token with the refresh token and store it, and the refresh token the
+    provider rotated, if it did; ``OAuth2Error`` if not."""
+    if not mailbox.oauth2_refresh_token:
+        raise OAuth2Error(_("Not connected yet: use “Connect” on the mailbox's page."))
     form = {
         "grant_type": "refresh_token",
         "refresh_token": mailbox.oauth2_refresh_token,
@@ -92,14 +127,14 @@ def refresh(mailbox: Mailbox) -> None:
     if mailbox.oauth2_scope:
         form["scope"] = mailbox.oauth2_scope
     answer = post_form(mailbox.oauth2_token_url, form)
-    token, lifetime = answer.get("access_token"), answer.get("expires_in", 3600)
-    if not isinstance(token, str) or not token or not isinstance(lifetime, int | str):
+    token = answer.get("access_token")
+    if not isinstance(token, str) or not token:
         raise OAuth2Error(
-            _("The token endpoint's answer has no access token: %(answer)s")
-            % {"answer": f"{answer!r:.300}"}
+            _("The token endpoint's answer has no access token (its fields: %(fields)s).")
+            % {"fields": fields_of(answer)}
         )
     mailbox.oauth2_access_token = token
-    mailbox.oauth2_expires_at = timezone.now() + dt.timedelta(seconds=int(lifetime))
+    mailbox.oauth2_expires_at = timezone.now() + lifetime(answer)
     fields = ["oauth2_access_token", "oauth2_expires_at"]
     rotated = answer.get("refresh_token")
     if isinstance(rotated, str) and rotated:
@@ -120,7 +155,8 @@ def post_form(url: str, form: dict[str, str]) -> dict[str, object]:
     )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
-            answer = json.load(response)
+            # (urllib's answers have a status; another opener's may not)
+            status, body = getattr(response, "status", "?"), response.read()
     except urllib.error.HTTPError as exc:  # RFC 6749, 5.2: the error in a JSON body
         detail = exc.read()[:500].decode("utf-8", "replace")
         raise OAuth2Error(
@@ -131,22 +167,47 @@ def post_form(url: str, form: dict[str, str]) -> dict[str, object]:
         raise OAuth2Error(
             _("The token endpoint could not be reached: %(error)s") % {"error": exc}
         ) from exc
+    try:
+        answer = json.loads(body)
+    except ValueError as exc:  # a proxy's or a maintenance page, say: no token in it
+        start = CONTROL.sub(" ", body[:200].decode("utf-8", "replace")).strip()
+        raise OAuth2Error(
+            _(
+                "The token endpoint answered with something that is not JSON "
+                "(HTTP %(status)s): %(start)s"
+            )
+            % {"status": status, "start": start}
+        ) from exc
     if not isinstance(answer, dict):
         raise OAuth2Error(_("The token endpoint's answer is not a JSON object."))
     return answer
 
 
-def refresh_due() -> dict[str, str]:
-    """Refresh every active OAuth2 mailbox's token that expires soon; the errors by name."""
-    errors: dict[str, str] = {}
-    soon = timezone.now() + EARLY
-    due = Mailbox.objects.filter(is_active=True, auth=Mailbox.Auth.OAUTH2).exclude(
-        oauth2_expires_at__gt=soon
-    )
-    for mailbox in due:
+def refresh_each(boxes: QuerySet[Mailbox]) -> Iterator[tuple[str, str]]:
+    """Refresh the token of each mailbox in turn: (name, the error or ""). A mailbox is read
+    only when its turn comes (as ``imap.poll_each``): one whose secrets no configured key
+    opens fails alone, and each error is kept in the mailbox's *last error*."""
+    for pk, name in boxes.order_by("pk").values_list("pk", "name"):
         try:
+            mailbox = Mailbox.objects.filter(pk=pk).first()  # decrypts its secrets
+            if mailbox is None:
+                continue  # deleted meanwhile
             refresh(mailbox)
-        except OAuth2Error as exc:
-            errors[mailbox.name] = str(exc)
-            Mailbox.objects.filter(pk=mailbox.pk).update(last_error=f"OAuth2: {exc}"[:2000])
-    return errors
+        except (OAuth2Error, ImproperlyConfigured) as exc:
+            Mailbox.objects.filter(pk=pk).update(last_error=f"OAuth2: {exc}"[:2000])
+            yield name, str(exc)
+        else:
+            yield name, ""
+
+
+def refresh_due() -> dict[str, str]:
+    """Refresh every connected, active OAuth2 mailbox's token that expires soon; the errors by
+    name. A mailbox not connected yet has no refresh token to use and is left alone (its poll
+    says so)."""
+    soon = timezone.now() + EARLY
+    due = (
+        Mailbox.objects.filter(is_active=True, auth=Mailbox.Auth.OAUTH2)
+        .exclude(oauth2_refresh_token="")  # the empty value is stored as it is, not encrypted
+        .exclude(oauth2_expires_at__gt=soon)
+    )
+    return {name: error for name, error in refresh_each(due) if error}

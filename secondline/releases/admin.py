@@ -15,6 +15,7 @@ from django.http import HttpRequest
 
 from secondline.accounts.models import User
 from secondline.accounts.requests import back_office_user
+from secondline.common.admin import BoundedDates
 from secondline.releases import catalogue, duty
 from secondline.releases.models import (
     AlertWebhook,
@@ -105,14 +106,14 @@ class UpdatePlanAdmin(ReadOnlyAdmin):
 
 
 @admin.register(InstallationWindow)
-class InstallationWindowAdmin(ReadOnlyAdmin):
+class InstallationWindowAdmin(BoundedDates, ReadOnlyAdmin):
     list_display = ["plan", "starts_at", "ends_at", "engineer", "status"]
     list_filter = ["status", "engineer"]
     date_hierarchy = "starts_at"
 
 
 @admin.register(DutyShift)
-class DutyShiftAdmin(admin.ModelAdmin[DutyShift]):
+class DutyShiftAdmin(BoundedDates, admin.ModelAdmin[DutyShift]):
     """Managers edit the roster here; the service checks the engineer is staff."""
 
     list_display = ["starts_at", "ends_at", "position", "engineer", "phone"]

@@ -23,6 +23,8 @@ LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", 50)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 15))
 AXES_HANDLER = "secondline.accounts.lockout.LoginLockoutHandler"
+# accounts/admin.py registers axes' lists itself, with the bounded date drill-down.
+AXES_ENABLE_ADMIN = False
 AXES_LOCKOUT_CALLABLE = "secondline.accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "secondline.accounts.lockout.client_address"
 # Behind a reverse proxy every request comes from the proxy's address: name the header in which

@@ -5,6 +5,7 @@ provider is a real HTTP server on 127.0.0.1 (``oauth2_server``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -96,6 +97,19 @@ def test_connect_gets_a_refresh_token_the_worker_then_uses(admin_client, provide
     assert oauth2.access_token(mailbox) in provider.access_tokens
     oauth2.refresh(mailbox)  # the worker's refresh_token grant with what was stored
     assert provider.refreshes == 1
+
+
+def test_a_new_consent_ends_the_wait_after_refused_sign_ins(admin_client, provider, mailbox):
+    """A revoked token made the server refuse the sign-in and the worker wait; connecting again
+    is the fix, so the next poll signs in at once."""
+    from django.utils import timezone
+
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        login_failures=3, next_login_at=timezone.now() + dt.timedelta(minutes=8)
+    )
+    come_back(admin_client, consent_at_provider(connect(admin_client, mailbox)))
+    mailbox.refresh_from_db()
+    assert (mailbox.login_failures, mailbox.next_login_at) == (0, None)
 
 
 def test_a_refused_consent_is_said_and_changes_nothing(admin_client, provider, mailbox):

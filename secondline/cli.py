@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         shown = os.fsencode(odd).decode("utf-8", "backslashreplace")
         print(f"secondline: the argument {shown} is not UTF-8 text", file=sys.stderr)
         return 2
+    if error := _configuration_error():
+        print(f"secondline {args[0]}: {error}", file=sys.stderr)
+        return 1
     from django.core.management import execute_from_command_line
     from django.db import DatabaseError
 
@@ -69,6 +72,20 @@ def main(argv: list[str] | None = None) -> int:
             )
         return 1
     return 0
+
+
+def _configuration_error() -> str | None:
+    """What is wrong with the settings read from the environment (a mistyped number, a URL
+    without its scheme), as the one line the settings say it in; None when they load. A
+    traceback would bury the variable's name under lines about Django's own code."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018  (reading one setting loads them all)
+    except ImproperlyConfigured as exc:
+        return str(exc)
+    return None
 
 
 def _not_migrated() -> bool:
@@ -159,6 +176,9 @@ def run(args: list[str]) -> int:
     from secondline.scheduler import scheduler_running
 
     options = _run_options(args)
+    if error := _configuration_error():
+        print(f"secondline run: {error}", file=sys.stderr)
+        return 1
     django.setup()
     bind, workers, with_worker = options.bind, str(options.workers), not options.no_worker
     os.environ.setdefault("SITE_URL", f"http://{bind}")  # the links the worker's emails carry

@@ -7,6 +7,7 @@ import contextlib
 import os
 import secrets
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -34,6 +35,25 @@ def envint(name: str, default: int) -> int:
 
 def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def envurl(name: str, default: str, schemes: Collection[str], example: str) -> str:
+    """A URL whose scheme is one of ``schemes``, or ``default`` when unset or blank. A value
+    without a known scheme (``localhost:6379``) would pass the start and fail only when the
+    first request uses it. The value is never repeated in the error: it may hold a password.
+    Several URLs separated by ``;`` (a broker's fail-over list) are each checked; a scheme
+    such as ``redis+socket`` is checked by its first word."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    for url in value.split(";"):
+        scheme, separator, _rest = url.strip().partition("://")
+        if not separator or scheme.split("+")[0] not in schemes:
+            listed = ", ".join(f"{known}://" for known in sorted(schemes))
+            listed = f" (starting {listed})" if len(schemes) <= 5 else ""
+            got = f"got {scheme}://, which is unknown" if separator else "got no scheme"
+            raise ImproperlyConfigured(f"{name} must be a URL such as {example}{listed}; {got}.")
+    return value
 
 
 MIN_SECRET_KEY_LENGTH = 50  # what `check --deploy` asks for (security.W009)

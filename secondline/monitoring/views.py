@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from django.conf import settings
@@ -10,8 +11,10 @@ from django.views.decorators.cache import never_cache
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from secondline.monitoring.checks import failures
+from secondline.monitoring.checks import results
 from secondline.monitoring.metrics import SecondLineCollector
+
+logger = logging.getLogger(__name__)
 
 
 @never_cache
@@ -23,12 +26,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready: the database, the broker and the storage answer (and the cache with REDIS_URL);
-    503 naming each part that failed."""
-    failed = failures()
-    if failed:
-        return JsonResponse({"status": "unavailable", "failed": failed}, status=503)
-    return JsonResponse({"status": "ready"})
+    """Ready: the database, the broker and the storage answer (and the cache with REDIS_URL),
+    each within TIMEOUT_SECONDS; else 503 with each part and whether it is ok or failing. Why
+    a part failed goes to the log only: /readyz is public behind the proxy, and the reasons
+    name paths, hosts and ports."""
+    found = results()
+    if not any(found.values()):
+        return JsonResponse({"status": "ready"})
+    for name, error in found.items():
+        if error:
+            logger.warning("/readyz: the %s is failing: %s", name, error)
+    parts = {name: "failing" if error else "ok" for name, error in found.items()}
+    return JsonResponse({"status": "unavailable", "parts": parts}, status=503)
 
 
 @never_cache

@@ -84,6 +84,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # first and (nearly) last: request latency and counts for /metrics (secondline.monitoring)
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # /healthz, /readyz and /metrics, answered before anything reads the Host header: a probe
+    # or a scrape addresses the node (10.0.0.5:8000), not a name in ALLOWED_HOSTS
+    "secondline.monitoring.middleware.ProbeMiddleware",
     "secondline.mail.middleware.NotifyAfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "secondline.common.csp.SitePolicyMiddleware",
@@ -126,9 +129,18 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'secondline.sqlite3'}")
-DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60))
-}
+_DB_CONN_MAX_AGE = envint("DB_CONN_MAX_AGE", 60)
+try:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=_DB_CONN_MAX_AGE)}
+except ValueError as exc:  # its unknown scheme or unquoted part, never the URL (a password)
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must be a database URL, e.g. postgres://secondline@db:5432/secondline "
+        f"or sqlite:////srv/secondline/secondline.sqlite3; {str(exc).split('. ')[0].rstrip('.')}."
+    ) from None
+if DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")):
+    # A server that accepts the connection and never answers must not hold a web thread (or
+    # a /readyz check) for ever; a ?connect_timeout= in DATABASE_URL wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 10)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process and the worker read while the other writes. Temporary tables
     # and statement journals (the importer's savepoint per message) in memory rather than temp

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import os
 
-from secondline.environment import envbool, envint
+from kombu.transport import TRANSPORT_ALIASES
+
+from secondline.environment import envbool, envint, envurl
 from secondline.settings.core import VAR_DIR
 
 # Celery: the embedded default keeps its queue in files under var/, so no server is needed.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
+CELERY_BROKER_URL = envurl(
+    "CELERY_BROKER_URL",
+    "filesystem://localhost/",
+    TRANSPORT_ALIASES,  # every transport kombu knows by name
+    "redis://redis:6379/0 or amqp://guest@rabbit//",
+)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "queue"
@@ -37,7 +44,8 @@ CELERY_BEAT_SCHEDULER = "secondline.scheduler:SingleScheduler"
 # REDIS_URL set, every node shares the cache (cached contracts, rate limits) and the sessions
 # live in it, so a person signed in on one node is signed in on all; the scheduler takes its
 # lock there too (secondline/scheduler.py), so exactly one celery beat runs among all nodes.
-REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+# what redis-py's from_url takes (the cache, the sessions and the scheduler lock use it)
+REDIS_URL = envurl("REDIS_URL", "", {"redis", "rediss", "unix"}, "redis://redis:6379/0")
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "secondline").strip()
 SCHEDULER_LOCK_KEY = f"{CACHE_KEY_PREFIX}:scheduler"
 if REDIS_URL:

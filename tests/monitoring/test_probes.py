@@ -32,18 +32,20 @@ def test_readyz_names_the_broker_and_the_storage_that_failed(
 ) -> None:
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    (tmp_path / "a-file").write_text("")  # a missing folder is ready if it can be created
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "not-mounted")},
+            "OPTIONS": {"location": str(tmp_path / "a-file" / "media")},
         },
     }
     response = client.get("/readyz")
     assert response.status_code == 503
-    body = response.json()
-    assert body["status"] == "unavailable"
-    assert set(body["failed"]) == {"broker", "storage"}
+    assert response.json() == {
+        "status": "unavailable",
+        "parts": {"database": "ok", "broker": "failing", "storage": "failing"},
+    }
 
 
 @pytest.mark.django_db

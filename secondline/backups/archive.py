@@ -22,6 +22,7 @@ import os
 import tarfile
 import time
 import zlib
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -59,24 +60,41 @@ def _info(name: str, size: int) -> tarfile.TarInfo:
     return info
 
 
-def write(target: Path, members: dict[str, Path], manifest: dict[str, Any]) -> dict[str, Any]:
+def write(
+    target: Path,
+    members: dict[str, Path],
+    manifest: dict[str, Any],
+    may_vanish: Collection[str] = (),
+    vanished: Iterable[str] = (),
+) -> dict[str, Any]:
     """Pack ``members`` (name in the archive -> file) and the manifest into ``target``.
 
     The archive is written to a private temporary file (mode 0600: it holds every ticket and
     the secret key) beside ``target`` and renamed over it when complete, so a failed backup
-    never leaves a half-written archive under the expected name. Returns the full manifest.
+    never leaves a half-written archive under the expected name. A member named in
+    ``may_vanish`` (an attachment) that is gone by the time it is read is left out; the
+    manifest's ``vanished`` lists those and the ``vanished`` already left out before.
+    Returns the full manifest.
     """
     files = []
+    gone = list(vanished)
     with written_whole(target) as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
         for name, path in sorted(members.items()):
-            with path.open("rb") as file:
+            try:
+                file = path.open("rb")
+            except FileNotFoundError:
+                if name not in may_vanish:
+                    raise
+                gone.append(name)  # deleted since it was listed: an orphan swept, say
+                continue
+            with file:
                 reader = _Hashing(file)
                 size = os.fstat(file.fileno()).st_size
                 tar.addfile(_info(name, size), cast(IO[bytes], reader))
                 if reader.size != size:  # tarfile has raised already, but be sure
                     raise BackupError(f"{path} changed size while it was read.")
             files.append({"path": name, "size": size, "sha256": reader.digest.hexdigest()})
-        manifest = {**manifest, "files": files}
+        manifest = {**manifest, "files": files, "vanished": sorted(gone)}
         text = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
         tar.addfile(_info(MANIFEST, len(text)), io.BytesIO(text))
     return manifest

@@ -1,10 +1,11 @@
 """The database, dumped and loaded by its own tools.
 
 SQLite: the online backup API (``sqlite3.Connection.backup``), a consistent copy while the
-web process and the worker keep running. PostgreSQL: ``pg_dump --format=custom`` and
-``pg_restore --clean --if-exists --no-owner`` in one transaction; the connection settings
-reach them through the environment (PGHOST, PGUSER, PGPASSWORD, ...), never the command line,
-where any user of the machine could read them (``ps``).
+web process and the worker keep running. PostgreSQL: ``pg_dump --format=custom``, and
+``pg_restore`` writing SQL into ``psql`` in one transaction that first drops every table of
+the schema (see load); the connection settings reach them through the environment (PGHOST,
+PGUSER, PGPASSWORD, ...), never the command line, where any user of the machine could read
+them (``ps``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -107,12 +110,124 @@ def load(alias: str, dump_file: Path) -> None:
             target.close()
             source.close()
         return
-    _run(
+    _pg_load(dump_file, settings)
+
+
+#: Run before the dump's SQL, in its transaction: drops every table and view of the schema
+#: public (with their sequences; --clean drops the dump's other ones). ``pg_restore --clean``
+#: drops only the dump's own objects, and cannot drop those a newer release's tables point
+#: at (an older archive restored into a migrated database, or back over a failed upgrade);
+#: what is dropped here is what the restore replaces anyway. Not DROP SCHEMA public: before
+#: PostgreSQL 15 its owner is usually not our user.
+PG_DROP_TABLES = """
+DO $secondline$
+DECLARE relation record;
+BEGIN
+  FOR relation IN
+    SELECT format('%I.%I', n.nspname, c.relname) AS name, c.relkind AS kind
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  LOOP
+    EXECUTE format('DROP %s IF EXISTS %s CASCADE', CASE relation.kind
+      WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE'
+      ELSE 'TABLE' END, relation.name);
+  END LOOP;
+END
+$secondline$;
+"""
+
+
+PG_RESTORE_OPTIONS = ("--clean", "--if-exists", "--no-owner", "--no-privileges", "--exit-on-error")
+
+
+def _pg_load(dump_file: Path, settings: dict[str, Any]) -> None:
+    """Replace the database's tables with the dump's, all or nothing.
+
+    ``pg_restore`` writes the dump as SQL into ``psql``, after BEGIN and PG_DROP_TABLES;
+    COMMIT is sent only once pg_restore has written all of it, so a failure on either side
+    (psql stops at the first error) ends the session with the transaction rolled back.
+    ``--clean --if-exists`` still drops the dump's other objects (functions, types);
+    ``--no-owner`` and ``--no-privileges``: the new server need not have the old one's roles.
+    """
+    psql, pg_restore = _program("psql"), _program("pg_restore")
+    environment = pg_environment(settings)
+    # psql's messages go to a file, not a pipe: a pipe nobody reads while pg_restore writes
+    # would fill and stop both
+    with (
+        tempfile.TemporaryFile() as messages,
+        subprocess.Popen(
+            [psql, "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1", "--output", os.devnull],
+            stdin=subprocess.PIPE,
+            stderr=messages,
+            env=environment,
+        ) as loader,
+    ):
+        assert loader.stdin is not None
+        prefix = f"SET client_min_messages = warning;\nBEGIN;\n{PG_DROP_TABLES}\n"
+        loader.stdin.write(prefix.encode())
+        loader.stdin.flush()
+        dumped = subprocess.run(
+            [pg_restore, *PG_RESTORE_OPTIONS, "--file", "-", str(dump_file)],
+            stdout=loader.stdin,
+            stderr=subprocess.PIPE,
+            env=environment,
+            check=False,
+        )
+        try:
+            if dumped.returncode == 0:
+                loader.stdin.write(b"COMMIT;\n")
+            loader.stdin.close()
+        except BrokenPipeError:  # psql stopped at an error: its message says which
+            pass
+        loader.wait()
+        messages.seek(0)
+        errors = messages.read().decode(errors="replace")
+    if loader.returncode != 0:
+        raise BackupError(f"psql failed (exit code {loader.returncode}): {_reason(errors)}")
+    if dumped.returncode != 0:
+        reason = _reason(dumped.stderr.decode(errors="replace"))
+        raise BackupError(f"pg_restore failed (exit code {dumped.returncode}): {reason}")
+
+
+def archived_migrations(alias: str, dump_file: Path) -> set[tuple[str, str]]:
+    """The migrations (app, name) the dump's django_migrations table records as applied."""
+    if connections[alias].vendor == "sqlite":
+        dump = sqlite3.connect(dump_file)
+        try:
+            tables = dump.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if "django_migrations" not in {name for (name,) in tables}:
+                return set()
+            return set(dump.execute("SELECT app, name FROM django_migrations"))
+        except sqlite3.DatabaseError as exc:
+            raise BackupError(
+                f"The archive's database dump is not a SQLite database ({exc})."
+            ) from None
+        finally:
+            dump.close()
+    contents = _run(
         "pg_restore",
-        *("--clean", "--if-exists", "--no-owner", "--exit-on-error", "--single-transaction"),
-        *("--dbname", settings["NAME"], str(dump_file)),
-        settings=settings,
+        *("--data-only", "--table", "django_migrations", "--file", "-", str(dump_file)),
+        settings=connections[alias].settings_dict,
     )
+    return {(app, name) for app, name in _copied_rows(contents, ("app", "name"))}
+
+
+def _copied_rows(script: str, columns: Iterable[str]) -> Iterable[tuple[str, ...]]:
+    """The ``columns`` of the rows in a SQL script's ``COPY ... FROM stdin`` block (the text
+    format: tab-separated, ending with ``\\.``; names of migrations need no unescaping)."""
+    rows = iter(script.splitlines())
+    for line in rows:
+        if match := PG_COPY.match(line):
+            names = [name.strip().strip('"') for name in match["columns"].split(",")]
+            wanted = [names.index(column) for column in columns]
+            for row in rows:
+                if row == "\\.":
+                    return
+                values = row.split("\t")
+                yield tuple(values[index] for index in wanted)
+
+
+PG_COPY = re.compile(r"COPY \S+ \((?P<columns>[^)]*)\) FROM stdin;")
 
 
 def dump_mismatches(alias: str, dump_file: Path, tables: dict[str, int]) -> list[str]:
@@ -199,19 +314,29 @@ def pg_environment(settings: dict[str, Any]) -> dict[str, str]:
     return environment
 
 
-def _run(program: str, *args: str, settings: dict[str, Any]) -> str:
-    """Run a PostgreSQL client tool; returns what it wrote on stdout."""
+def _program(program: str) -> str:
     path = shutil.which(program)
     if path is None:
         raise BackupError(
             f"{program} is not installed; install the PostgreSQL client tools "
             "(Debian: apt-get install postgresql-client) of the server's version or newer."
         )
+    return path
+
+
+def _reason(stderr: str) -> str:
+    """The line of a client tool's stderr that says what went wrong."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return next((line for line in lines if "error" in line.lower()), lines[0] if lines else "")
+
+
+def _run(program: str, *args: str, settings: dict[str, Any]) -> str:
+    """Run a PostgreSQL client tool; returns what it wrote on stdout."""
     result = subprocess.run(
-        [path, *args], env=pg_environment(settings), capture_output=True, text=True
+        [_program(program), *args], env=pg_environment(settings), capture_output=True, text=True
     )
     if result.returncode != 0:
-        lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
-        reason = next((line for line in lines if "error" in line), lines[0] if lines else "")
-        raise BackupError(f"{program} failed (exit code {result.returncode}): {reason}")
+        raise BackupError(
+            f"{program} failed (exit code {result.returncode}): {_reason(result.stderr)}"
+        )
     return result.stdout

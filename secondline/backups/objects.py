@@ -35,16 +35,24 @@ def names(storage: Storage, folder: str = "") -> Iterator[str]:
         yield from names(storage, prefix + subfolder)
 
 
-def download(storage: Storage, folder: Path, member_prefix: str) -> dict[str, Path]:
+def download(
+    storage: Storage, folder: Path, member_prefix: str, vanished: list[str]
+) -> dict[str, Path]:
     """Copy every file of ``storage`` into ``folder`` (same relative names); returns the
-    archive members (``member_prefix/name`` -> the copy)."""
+    archive members (``member_prefix/name`` -> the copy). A file deleted between the listing
+    and its copying (an orphan swept) is skipped and its member name added to ``vanished``."""
     members = {}
     for name in names(storage):
         copy = folder / name
         if folder.resolve() not in copy.resolve().parents:  # a key like "../x": never outside
             raise BackupError(f"The storage holds a file whose name is not safe: {name!r}.")
         copy.parent.mkdir(parents=True, exist_ok=True)
-        with storage.open(name, "rb") as source, copy.open("wb") as target:
+        try:
+            source = storage.open(name, "rb")
+        except FileNotFoundError:
+            vanished.append(f"{member_prefix}/{name}")
+            continue
+        with source, copy.open("wb") as target:
             shutil.copyfileobj(source, target)
         members[f"{member_prefix}/{name}"] = copy
     return members

@@ -15,11 +15,13 @@ KEY = "k" * 64
 
 @pytest.fixture
 def folders(tmp_path: Path, settings: Any) -> Path:
-    """This process's MEDIA_ROOT and VAR_DIR (with a generated key) under tmp_path/source."""
+    """This process's MEDIA_ROOT and VAR_DIR (with a generated key, the key in force) under
+    tmp_path/source."""
     settings.MEDIA_ROOT = tmp_path / "source" / "media"
     settings.VAR_DIR = tmp_path / "source" / "var"
     settings.VAR_DIR.mkdir(parents=True)
     (settings.VAR_DIR / "secret_key").write_text(KEY)
+    settings.SECRET_KEY = KEY
     return tmp_path
 
 

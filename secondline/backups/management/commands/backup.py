@@ -43,7 +43,14 @@ class Command(BaseCommand):
         with said_in_one_line("The backup"):
             manifest = services.back_up(Path(options["file"]), options["database"])
         rows = sum(manifest["tables"].values())
+        vanished = len(manifest["vanished"])
+        skipped = f" ({vanished} deleted while the backup ran, skipped)" if vanished else ""
         self.stdout.write(
             f"Backed up {rows} rows in {len(manifest['tables'])} tables and "
-            f"{len(manifest['files'])} files to {options['file']}."
+            f"{len(manifest['files'])} files{skipped} to {options['file']}."
         )
+        if services.SECRET_KEY not in {member["path"] for member in manifest["files"]}:
+            self.stdout.write(
+                "The secret key is not in the archive (SECRET_KEY comes from the environment): "
+                "keep it with your other secrets; the mailbox secrets need it."
+            )

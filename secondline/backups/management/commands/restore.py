@@ -16,14 +16,16 @@ class Command(BaseCommand):
     help = (
         "Restore a `secondline backup` archive: the database, the attachments (into MEDIA_ROOT, "
         "or the bucket with STORAGE_BUCKET) and the secret key. "
-        "Refuses a damaged archive, another database vendor's, and a database in use unless "
-        "--force. Stop the web server and the worker first."
+        "Refuses a damaged archive, another database vendor's, a newer SecondLine's, and a "
+        "database or file storage in use unless --force. Stop SecondLine first."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="the archive `secondline backup` wrote")
         parser.add_argument(
-            "--force", action="store_true", help="replace a database that is in use"
+            "--force",
+            action="store_true",
+            help="replace a database and file storage that are in use",
         )
         parser.add_argument(
             "--database", default=DEFAULT_DB_ALIAS, help=f"(default: {DEFAULT_DB_ALIAS})"
@@ -40,6 +42,8 @@ class Command(BaseCommand):
             f"{len(manifest['files'])} files from {options['file']} "
             f"(backed up {manifest['created_at']})."
         )
+        for note in manifest["notes"]:
+            self.stderr.write(note)
         for table in sorted(t for t in expected if counts.get(t) != expected[t]):
             # Only a PostgreSQL backup of a running system may differ: see database.dump.
             self.stderr.write(

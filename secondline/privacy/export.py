@@ -1,8 +1,9 @@
 """One organisation's data, for its own people (152-FZ; docs/security.md, Personal data).
 
 What a viewer may see of it: the contractor's managers get everything (internal notes and
-files too), the customer's responsible person what their organisation's people see; the
-command line (no viewer) everything. JSON, one document.
+files, internal events and the phone calls recorded too), the customer's responsible person
+what their organisation's people see; the command line (no viewer) everything, so its file is
+for the contractor's own use. JSON, one document.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from secondline.accounts.models import Organization, User
+from secondline.releases.models import PhoneCall
 from secondline.tickets.access import tickets_visible_to
-from secondline.tickets.models import Attachment, Comment, Ticket
+from secondline.tickets.models import Attachment, Comment, Ticket, TicketEvent
 
 TICKET_FIELDS = [
     "type",
@@ -34,8 +36,10 @@ TICKET_FIELDS = [
 
 
 def organization_export(organization: Organization, viewer: User | None) -> dict[str, Any]:
-    """The organisation, its contacts, and its tickets with their comments and files (the
-    files as a list: name, type, size, who and when; their bytes are downloaded one by one)."""
+    """The organisation, its contacts, and its tickets with their comments, files (as a list:
+    name, type, size, who and when; their bytes are downloaded one by one), history (each
+    event with its old and new values) and, for the contractor, the phone calls recorded (who
+    called, from which number, what about: the portal shows them to staff only)."""
     everything = viewer is None or viewer.is_contractor
     public = {} if everything else {"is_public": True}
     tickets = (Ticket.objects.all() if viewer is None else tickets_visible_to(viewer)).filter(
@@ -50,12 +54,16 @@ def organization_export(organization: Organization, viewer: User | None) -> dict
             "attachments",
             Attachment.objects.filter(**public).select_related("uploaded_by"),
         ),
+        Prefetch("events", TicketEvent.objects.filter(**public).select_related("actor")),
     )
+    if everything:
+        calls = PhoneCall.objects.select_related("agent").order_by("at", "pk")
+        tickets = tickets.prefetch_related(Prefetch("calls", calls))
     return {
         "organization": {"id": organization.pk, "name": organization.name},
         "exported_at": timezone.now().isoformat(),
         "contacts": [_person(user) for user in organization.members.order_by("pk")],
-        "tickets": [_ticket(ticket) for ticket in tickets.order_by("pk")],
+        "tickets": [_ticket(ticket, everything) for ticket in tickets.order_by("pk")],
     }
 
 
@@ -70,7 +78,8 @@ def _person(user: User) -> dict[str, Any]:
     }
 
 
-def _ticket(ticket: Ticket) -> dict[str, Any]:
+def _ticket(ticket: Ticket, everything: bool) -> dict[str, Any]:
+    calls = {"phone_calls": [_call(call) for call in ticket.calls.all()]} if everything else {}
     return {
         "number": ticket.number,
         "contract": ticket.contract.number,
@@ -98,4 +107,31 @@ def _ticket(ticket: Ticket) -> dict[str, Any]:
             }
             for attachment in ticket.attachments.all()
         ],
+        "events": [_event(event) for event in ticket.events.all()],
+        **calls,
+    }
+
+
+def _event(event: TicketEvent) -> dict[str, Any]:
+    return {
+        "kind": event.kind,
+        "actor": event.actor.email if event.actor else None,
+        "channel": event.channel,
+        "field": event.field,
+        "old_value": event.old_value,
+        "new_value": event.new_value,
+        "reason": event.shown_reason,
+        "is_public": event.is_public,
+        "created_at": event.created_at.isoformat(),
+    }
+
+
+def _call(call: PhoneCall) -> dict[str, Any]:
+    return {
+        "caller_name": call.caller_name,
+        "caller_phone": call.caller_phone,
+        "summary": call.summary,
+        "at": call.at.isoformat(),
+        "agent": call.agent.email,
+        "created_at": call.created_at.isoformat(),
     }

@@ -1,7 +1,8 @@
 """How long raw emails and attachments are kept (docs/security.md, Personal data).
 
 ``RAW_EMAIL_RETENTION_DAYS``: a processed email's raw bytes are dropped this many days after
-it arrived (the row stays: who sent it, when, what it became). ``ATTACHMENT_RETENTION_DAYS``:
+it arrived (the row stays: who sent it, when, what it became); one still waiting in the
+quarantine keeps them. ``ATTACHMENT_RETENTION_DAYS``:
 the files of a ticket closed this many days ago are deleted, rows and bytes. 0 keeps them
 for ever (the default). The nightly task (``tasks.apply_retention``) calls ``apply_retention``.
 """
@@ -19,6 +20,10 @@ from secondline.tickets.models import Attachment
 
 log = logging.getLogger(__name__)
 
+# Done with: a message waiting in the quarantine (quarantined, duplicate, ignored) may still be
+# retried or filed by hand, which parses its raw bytes again (``mail.quarantine``).
+DONE_WITH = InboundMessage.FINAL.difference(InboundMessage.NOT_FILED)
+
 
 def apply_retention(now: dt.datetime | None = None) -> dict[str, int]:
     """Drop what is past its retention period; how many raw emails and attachments went."""
@@ -26,9 +31,8 @@ def apply_retention(now: dt.datetime | None = None) -> dict[str, int]:
     counts = {"raw_emails": 0, "attachments": 0}
     if settings.RAW_EMAIL_RETENTION_DAYS > 0:
         cutoff = now - dt.timedelta(days=settings.RAW_EMAIL_RETENTION_DAYS)
-        # Only finished ones: a message waiting in quarantine or for a retry still needs them.
         counts["raw_emails"] = (
-            InboundMessage.objects.filter(received_at__lt=cutoff, status__in=InboundMessage.FINAL)
+            InboundMessage.objects.filter(received_at__lt=cutoff, status__in=DONE_WITH)
             .exclude(raw=b"")
             .update(raw=b"")
         )

@@ -15,6 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from secondline.privacy.management.commands import export_organization
+from secondline.releases.duty import record_phone_call
 from secondline.tickets import services
 
 
@@ -121,3 +122,47 @@ def test_a_fifo_or_a_folder_is_never_replaced(tmp_path: Path, personas: Any, not
         os.close(reader)
     assert stat.S_ISFIFO(pipe.stat().st_mode) and folder.is_dir()
     assert sorted(tmp_path.iterdir()) == [folder, pipe]
+
+
+@pytest.fixture
+def called(noted: Any, personas: Any) -> Any:
+    """Her ticket with an internal phone call recorded and a public status change."""
+    record_phone_call(
+        noted,
+        personas.agent,
+        caller_name="Marina Orlova",
+        caller_phone="+7 916 123-45-67",
+        summary="She called about the shipments report.",
+    )
+    services.change_status(noted, personas.agent, "in_progress")
+    return noted
+
+
+def test_the_export_holds_the_history_and_the_phone_calls(
+    api_as: Any, personas: Any, called: Any, tmp_path: Path
+) -> None:
+    """The contractor's view (the API for a manager, the command line) has every event, with
+    its old and new values, and the calls; the customer's the public events and no call."""
+    target = tmp_path / "volga.json"
+    call_command("export_organization", "Volga Logistics", str(target))
+    for data in (api_as(personas.manager).get(url(personas.customer)).json(), _read(target)):
+        (ticket,) = data["tickets"]
+        (call,) = ticket["phone_calls"]
+        assert (call["caller_name"], call["caller_phone"], call["summary"]) == (
+            "Marina Orlova",
+            "+7 916 123-45-67",
+            "She called about the shipments report.",
+        )
+        assert call["agent"] == personas.agent.email
+        changed = [e for e in ticket["events"] if e["kind"] == "status_changed"]
+        assert [(e["old_value"], e["new_value"]) for e in changed] == [("new", "in_progress")]
+        assert {e["is_public"] for e in ticket["events"]} == {True, False}
+        assert "Marina Orlova" in [e["new_value"] for e in ticket["events"]]  # the call's event
+    (ticket,) = api_as(personas.responsible).get(url(personas.customer)).json()["tickets"]
+    assert "phone_calls" not in ticket and "Marina Orlova" not in json.dumps(ticket["events"])
+    assert ticket["events"] and all(event["is_public"] for event in ticket["events"])
+    assert "status_changed" in [event["kind"] for event in ticket["events"]]
+
+
+def _read(path: Path) -> Any:
+    return json.loads(path.read_text())

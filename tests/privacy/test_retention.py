@@ -1,16 +1,19 @@
-"""Raw emails and closed tickets' files are dropped after their retention period, nightly."""
+"""Raw emails and closed tickets' files are dropped after their retention period, nightly;
+email still waiting in the quarantine keeps its bytes."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+import pytest
 from celery.schedules import crontab
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from secondline.celery import app
+from secondline.mail import quarantine
 from secondline.mail.models import InboundMessage
 from secondline.privacy import tasks
 from secondline.privacy.retention import apply_retention
@@ -71,3 +74,21 @@ def test_the_clean_up_runs_every_night(personas: Any, settings: Any) -> None:
     settings.RAW_EMAIL_RETENTION_DAYS = 1
     aged(inbound(b"x", "a@b.example"), 2)
     assert tasks.apply_retention.delay().get() == {"raw_emails": 1, "attachments": 0}
+
+
+@pytest.mark.parametrize("status", ["quarantined", "duplicate", "ignored"])
+def test_email_waiting_in_the_quarantine_keeps_its_bytes(
+    personas: Any, settings: Any, status: str
+) -> None:
+    """The quarantine may still retry it or file it by hand, from its raw bytes."""
+    settings.RAW_EMAIL_RETENTION_DAYS = 30
+    raw = f"From: {personas.responsible.email}\r\nSubject: Help\r\n\r\nThe report is empty.\r\n"
+    waiting = inbound(raw.encode(), personas.responsible.email, status=status)
+    discarded = inbound(b"From: spam@b.example\r\n\r\nspam", "spam@b.example", status="discarded")
+    aged(waiting, 31)
+    aged(discarded, 31)
+    assert apply_retention(NOW)["raw_emails"] == 1
+    assert bytes(InboundMessage.objects.get(pk=discarded.pk).raw) == b""
+    waiting.refresh_from_db()
+    ticket = quarantine.turn_into_ticket(waiting, None, personas.agent)
+    assert "The report is empty." in ticket.description

@@ -17,18 +17,18 @@ from django.utils.translation import gettext_noop
 from secondline.accounts import access
 from secondline.accounts.models import User
 from secondline.common.moments import out_of_span
-from secondline.mail import flags, notes, proof, routing, sender_replies, urgent
+from secondline.mail import flags, notes, notify, proof, routing, sender_replies, urgent
 from secondline.mail.automatic import Bounce
-from secondline.mail.models import InboundMessage, Notification
+from secondline.mail.models import InboundMessage
 from secondline.mail.outbound import refusal_reasons
 from secondline.mail.parse import ParsedMessage
 from secondline.mail.subject_tags import subject_tags
-from secondline.tickets import attachments, events
+from secondline.tickets import attachments
 from secondline.tickets import services as tickets
 from secondline.tickets.access import can_see_ticket
 from secondline.tickets.choices import Channel, Priority, TicketType
 from secondline.tickets.choices import Status as TicketStatus
-from secondline.tickets.models import Comment, Ticket, TicketEvent
+from secondline.tickets.models import Comment, Ticket
 from secondline.tickets.rules import TEXT_LIMIT
 
 Status = InboundMessage.Status
@@ -56,21 +56,8 @@ def delivery_failure(message: InboundMessage, parsed: ParsedMessage, bounce: Bou
     recipient = (notification.to_email if notification else ", ".join(bounce.recipients)) or _(
         "unknown recipient"
     )
-    events.record(
-        ticket,
-        None,
-        TicketEvent.Kind.DELIVERY_FAILED,
-        Channel.EMAIL,
-        field="email",
-        new=recipient,
-        reason=bounce.diagnostic or parsed.subject,
-        public=False,
-    )
-    if notification is not None:
-        Notification.objects.filter(pk=notification.pk).update(
-            status=Notification.Status.FAILED,
-            last_error=(bounce.diagnostic or parsed.subject)[:2000],
-        )
+    rows = [notification] if notification is not None else []
+    notify.delivery_failed(ticket, rows, recipient, bounce.diagnostic or parsed.subject)
     message.result_ticket = ticket
     message.settle(Status.DELIVERY_FAILED)
 

@@ -62,12 +62,18 @@ class Notification(models.Model):
     )
     message_id = models.CharField(_("Message-ID"), max_length=250, unique=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
+    # Tries to deliver it: each SMTP try, and each hand-over whose task never finished (the
+    # relay hands it over again once its lease has run out: ``notify.sweep_unqueued``).
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # When a delivery task was published for it; the sweep hands over rows left without one.
+    # When a delivery task was published for it (for a retry: when the retry is due); the sweep
+    # hands over rows left without one, and again those whose lease has run out.
     queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When a worker took it (with its group) to send: another worker leaves it alone until
+    # this is NOTIFY_LEASE_SECONDS old (its worker died), so one email never goes out twice.
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

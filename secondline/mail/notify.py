@@ -8,6 +8,10 @@ sweep. Only with a window of 0 is each commit's batch published once it commits:
 all the rows of a commit or, inside ``held_publishes()`` (the importer, the mailbox poll), one
 task for many commits; then the relay hands over only rows whose task was never published (the
 process died while holding it, or the broker was down), a minute later.
+
+Whatever the window, a row handed over and still pending ``NOTIFY_LEASE_SECONDS`` later (its
+task died with the worker or failed on something other than the SMTP server) is handed over
+again, until ``NOTIFY_MAX_ATTEMPTS`` tries: then it is marked failed, for the staff to see.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
@@ -23,13 +27,16 @@ from time import monotonic
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from secondline.accounts.models import User
 from secondline.mail import batching
 from secondline.mail.models import Notification
+from secondline.tickets import events
 from secondline.tickets.access import can_see_ticket
-from secondline.tickets.models import Comment, TicketEvent
+from secondline.tickets.choices import Channel
+from secondline.tickets.models import Comment, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 Kind = TicketEvent.Kind
@@ -127,12 +134,45 @@ def queue(
     return rows
 
 
+def delivery_failed(
+    ticket: Ticket, rows: Iterable[Notification], recipient: str, reason: str
+) -> TicketEvent:
+    """An email of ours that will never arrive (a bounce, or the SMTP server's permanent
+    refusal) goes on its ticket as an internal *Email delivery failed* event naming
+    ``recipient``; its outbox ``rows`` are marked failed with ``reason``."""
+    event = events.record(
+        ticket,
+        None,
+        TicketEvent.Kind.DELIVERY_FAILED,
+        Channel.EMAIL,
+        field="email",
+        new=recipient,
+        reason=reason,
+        public=False,
+    )
+    Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
+        status=Notification.Status.FAILED, last_error=reason[:2000]
+    )
+    return event
+
+
 # --- handing notifications to the worker ------------------------------------------------------
 
 # A hold publishes at least this often, so that its rows never look abandoned to the sweep.
 HOLD_MAX_SECONDS = 10.0
 SWEEP_AFTER = dt.timedelta(minutes=1)
 SWEEP_TASKS = 20  # tasks a sweep publishes at most; the next sweep takes the rest
+# The outbox's note on a notification the relay gave up on.
+GAVE_UP = "not sent: handed to the worker {attempts} times without a result"
+
+
+def lease() -> dt.timedelta:
+    """How long a row handed to the worker, or claimed by one, is left to it."""
+    return dt.timedelta(seconds=int(getattr(settings, "NOTIFY_LEASE_SECONDS", 900)))
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "NOTIFY_MAX_ATTEMPTS", 10))
 
 
 class Hold:
@@ -246,7 +286,8 @@ def _unmark(ids: list[int], stamp: dt.datetime) -> None:
 def sweep_unqueued(older_than: dt.timedelta | None = None, limit: int = 500) -> int:
     """Hand the worker the pending notifications no task was published for, ``limit`` rows
     a task; returns how many. By default those whose batching window has closed, or with no
-    window those a minute old (their publisher died or the broker was down).
+    window those a minute old (their publisher died or the broker was down). Then those whose
+    task was published longer than the lease ago and never settled them (``sweep_stranded``).
 
     A sweep claims its rows with one conditional update stamped with its own time, so two
     sweeps never hand a row over twice; the delivery task itself sends only rows still pending.
@@ -257,12 +298,44 @@ def sweep_unqueued(older_than: dt.timedelta | None = None, limit: int = 500) -> 
     unqueued = Notification.objects.filter(
         status=Notification.Status.PENDING, queued_at__isnull=True, created_at__lte=cutoff
     )
+    handed = _hand_over(unqueued, limit, _claim)
+    return handed + sweep_stranded(limit)
+
+
+def sweep_stranded(limit: int = 500) -> int:
+    """Hand the worker again the pending notifications whose task was published longer than
+    the lease ago (``NOTIFY_LEASE_SECONDS``): it died with its worker, was lost with a broker
+    that keeps nothing, or failed on something other than the SMTP server (a database error).
+    Each hand-over is a try (``attempts``); a row tried ``NOTIFY_MAX_ATTEMPTS`` times is
+    marked failed instead, with the reason, where the outbox shows failed rows."""
+    cutoff = timezone.now() - lease()
+    stranded = Notification.objects.filter(
+        status=Notification.Status.PENDING, queued_at__lte=cutoff
+    )
+    for row in stranded.filter(attempts__gte=max_attempts()).only("pk", "attempts", "last_error"):
+        note = GAVE_UP.format(attempts=row.attempts)
+        if row.last_error:
+            note = f"{note}; the last error: {row.last_error}"
+        # conditional: a worker that settled it meanwhile keeps its word
+        stranded.filter(pk=row.pk).update(status=Notification.Status.FAILED, last_error=note[:2000])
+        log.error("notification %s failed for good: %s", row.pk, note)
+    return _hand_over(
+        stranded.filter(attempts__lt=max_attempts()), limit, partial(_reclaim, cutoff=cutoff)
+    )
+
+
+def _hand_over(
+    rows: QuerySet[Notification],
+    limit: int,
+    claim: Callable[[list[int]], tuple[list[int], dt.datetime]],
+) -> int:
+    """Publish ``rows`` ``limit`` a task, each batch claimed first; how many were handed over."""
     handed = 0
     for _ in range(SWEEP_TASKS):
-        ids = list(unqueued.order_by("pk").values_list("pk", flat=True)[:limit])
+        ids = list(rows.order_by("pk").values_list("pk", flat=True)[:limit])
         if not ids:
             break
-        claimed, stamp = _claim(ids)
+        claimed, stamp = claim(ids)
         if claimed and not _send_task(claimed):
             _unmark(claimed, stamp)
             break
@@ -276,5 +349,16 @@ def _claim(ids: list[int]) -> tuple[list[int], dt.datetime]:
     """Mark those of ``ids`` still unqueued as queued now; the ones this call marked."""
     stamp = timezone.now()
     _mark_queued(ids, stamp)
+    mine = Notification.objects.filter(pk__in=ids, queued_at=stamp)
+    return list(mine.order_by("pk").values_list("pk", flat=True)), stamp
+
+
+def _reclaim(ids: list[int], cutoff: dt.datetime) -> tuple[list[int], dt.datetime]:
+    """Mark those of ``ids`` still stranded (queued before ``cutoff``) as queued now, a try
+    more each; the ones this call marked."""
+    stamp = timezone.now()
+    Notification.objects.filter(
+        pk__in=ids, status=Notification.Status.PENDING, queued_at__lte=cutoff
+    ).update(queued_at=stamp, attempts=F("attempts") + 1)
     mine = Notification.objects.filter(pk__in=ids, queued_at=stamp)
     return list(mine.order_by("pk").values_list("pk", flat=True)), stamp

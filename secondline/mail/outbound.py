@@ -15,7 +15,7 @@ from secondline.accounts.models import User
 from secondline.common.email import automatic_headers, threading_headers
 from secondline.mail.models import InboundMessage, Notification, SenderReply
 from secondline.mail.proof import signed_reply_address
-from secondline.tickets.choices import Status
+from secondline.tickets.choices import Priority, Status
 from secondline.tickets.models import Comment, Ticket, TicketEvent
 
 # Both languages, as the body: the sender's language is not known.
@@ -66,6 +66,13 @@ class Item:
         """The status this change moved the ticket to, in the active language."""
         value = self.event.new_value if self.event is not None else ""
         return str(Status(value).label) if value in Status.values else value
+
+    @property
+    def priority(self) -> str:
+        """The priority this change set, in the active language (not the ticket's priority
+        now: a later change in the same email may have moved it again)."""
+        value = self.event.new_value if self.event is not None else ""
+        return str(Priority(value).label) if value in Priority.values else value
 
 
 def build_message(

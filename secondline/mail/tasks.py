@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
 
 from celery import shared_task
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from secondline.celery import retry_countdown
@@ -17,16 +20,20 @@ from secondline.tickets.access import can_see_ticket
 
 log = logging.getLogger(__name__)
 
-# The outbox's note on a notification left unsent because its recipient lost sight of the ticket.
+# The outbox's notes on a notification left unsent: its recipient lost sight of the ticket, or
+# is no longer one of its people (a watcher taken off within the batching window).
 NO_LONGER_SEES = "not sent: the recipient can no longer see this ticket"
+NO_LONGER_PARTY = "not sent: the recipient no longer follows this ticket"
 
 
 def _send(notification_id: int) -> tuple[str, Exception | None]:
     """Send one notification if it is still pending, together with every other pending one
-    for the same person about the same ticket: ("sent", "skipped" or "waiting", None), or
-    ("retry", the SMTP server's error). "waiting": the ticket changed a moment ago, so the
-    email waits for the batching window to end (``batching``). One whose recipient may no
-    longer see the ticket (``can_see_ticket``) is skipped unsent, with the reason."""
+    for the same person about the same ticket: ("sent", "skipped", "waiting" or "failed",
+    None), or ("retry", the SMTP server's error). "waiting": the ticket changed a moment ago,
+    so the email waits for the batching window to end (``batching``). One whose recipient may
+    no longer see the ticket (``can_see_ticket``), or a customer no longer its requester or a
+    watcher, is skipped unsent, with the reason. "failed": the SMTP server refused it for good
+    (``notify.delivery_failed``)."""
     claimed = (
         Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING)
         .select_related("ticket", "event", "comment", "ticket__requester", "recipient")
@@ -35,38 +42,105 @@ def _send(notification_id: int) -> tuple[str, Exception | None]:
     if claimed is None:
         return "skipped", None
     recipient = claimed.recipient
-    if recipient is not None and not can_see_ticket(recipient, claimed.ticket):
-        # Queued before the person moved to another organisation (or was deactivated): the
-        # email would carry a ticket they may no longer read. Its pending siblings go with it.
+    unsent = _why_not_sent(claimed)
+    if recipient is not None and unsent:
+        # Queued before the person moved to another organisation (or was deactivated, or was
+        # taken off the ticket): the email would tell them of a ticket that is no longer
+        # theirs. Its pending siblings go with it.
         Notification.objects.filter(
             ticket_id=claimed.ticket_id, recipient=recipient, status=Notification.Status.PENDING
-        ).update(status=Notification.Status.SKIPPED, last_error=NO_LONGER_SEES)
+        ).update(status=Notification.Status.SKIPPED, last_error=unsent)
         return "skipped", None
     group = batching.group_of(claimed)
     if batching.too_early(group, timezone.now()):
         batching.leave_for_later(group)
         return "waiting", None
-    message = build_message(claimed, group)
+    group = _claim(group)
+    if claimed.pk not in {row.pk for row in group}:
+        return "skipped", None  # another worker is sending it (with its group) right now
+    mine = Notification.objects.filter(pk__in=[row.pk for row in group])
+    try:
+        message = build_message(claimed, group)
+    except Exception:
+        mine.update(claimed_at=None)  # for the relay's next hand-over (``_send``'s caller logs)
+        raise
     try:
         message.send()
     except Exception as exc:
+        refusal = permanent_refusal(exc)
+        if refusal:
+            with transaction.atomic():
+                notify.delivery_failed(claimed.ticket, group, claimed.to_email, refusal)
+            log.warning("notification %s refused for good: %s", claimed.pk, refusal)
+            return "failed", None
+        # free for the retry at once (after a crash the claim would last the lease)
+        mine.update(claimed_at=None)
         Notification.objects.filter(pk=claimed.pk).update(
             attempts=claimed.attempts + 1, last_error=str(exc)[:2000]
         )
         return "retry", exc
     now, subject = timezone.now(), message.subject[:300]
-    pending = Notification.objects.filter(status=Notification.Status.PENDING)
+    pending = mine.filter(status=Notification.Status.PENDING)
     pending.filter(pk=claimed.pk).update(
         status=Notification.Status.SENT, sent_at=now, attempts=claimed.attempts + 1, subject=subject
     )
     # The others went out in this email: skipped, so that threading never names their ids.
-    pending.filter(pk__in=[row.pk for row in group if row.pk != claimed.pk]).update(
+    pending.exclude(pk=claimed.pk).update(
         status=Notification.Status.SKIPPED,
         sent_at=now,
         subject=subject,
         last_error=f"sent in one email with {claimed.message_id}",
     )
     return "sent", None
+
+
+def _why_not_sent(notification: Notification) -> str:
+    """Why the email may no longer go to its recipient, or "" when it may."""
+    recipient, ticket = notification.recipient, notification.ticket
+    if recipient is None:
+        return ""
+    if not can_see_ticket(recipient, ticket):
+        return NO_LONGER_SEES
+    if recipient.is_contractor or recipient.pk == ticket.requester_id:
+        return ""
+    # A customer hears of a ticket as its requester or a watcher (``notify.recipients_for``).
+    return "" if ticket.watchers.filter(pk=recipient.pk).exists() else NO_LONGER_PARTY
+
+
+def _claim(group: list[Notification]) -> list[Notification]:
+    """The rows of ``group`` this worker now holds to send: those still pending that no other
+    worker holds (or whose worker died: a claim older than the lease). In a short transaction
+    of its own, so that a worker that comes a moment later sees the claim, and before the SMTP
+    server is asked, so that two workers never send one email (SQLite serialises the writers;
+    PostgreSQL skips the rows another claim has locked)."""
+    now = timezone.now()
+    free = Q(claimed_at__isnull=True) | Q(claimed_at__lte=now - notify.lease())
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(free, pk__in=[row.pk for row in group], status=Notification.Status.PENDING)
+            .values_list("pk", flat=True)
+        )
+        Notification.objects.filter(pk__in=ids).update(claimed_at=now)
+    return [row for row in group if row.pk in ids]
+
+
+def permanent_refusal(exc: Exception) -> str:
+    """The SMTP server's reply when it refused this email for good (a 5xx: RFC 5321, 4.2.1),
+    else "": every recipient refused (550 5.1.1 user unknown), or the message itself (552 too
+    big, 554 rejected). A 4xx is retried; so is a refused sender or sign-in, which is our own
+    server's configuration, not this email's fault, and would fail every email at once."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = list(exc.recipients.values())
+        if replies and all(500 <= code < 600 for code, _reply in replies):
+            return "; ".join(f"{code} {_text(reply)}" for code, reply in replies)
+    elif isinstance(exc, smtplib.SMTPDataError) and 500 <= exc.smtp_code < 600:
+        return f"{exc.smtp_code} {_text(exc.smtp_error)}"
+    return ""
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
 
 
 @shared_task(bind=True, max_retries=8, default_retry_delay=30, acks_late=True)
@@ -79,7 +153,9 @@ def deliver_notification(self, notification_id: int) -> str:
         Notification.objects.filter(pk=notification_id).update(status=Notification.Status.FAILED)
         log.error("notification %s failed for good: %s", notification_id, exc)
         return "failed"
-    raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries, 30)) from exc
+    countdown = retry_countdown(self.request.retries, 30)
+    _lease_until(notification_id, countdown)
+    raise self.retry(exc=exc, countdown=countdown) from exc
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -87,16 +163,18 @@ def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
     """Send the notifications of one commit (or of a held batch) in one task.
 
     A notification the SMTP server refuses goes on alone as ``deliver_notification``, with
-    its back-off; one that cannot be built is logged and left pending, as a failing
-    ``deliver_notification`` leaves it, without stopping the others.
+    its back-off; one that cannot be built is logged and left pending, with the error, for
+    the relay to hand over again once its lease has run out (``notify.sweep_stranded``),
+    without stopping the others.
     """
-    counts = {"sent": 0, "skipped": 0, "waiting": 0, "retry": 0, "error": 0}
+    counts = {"sent": 0, "skipped": 0, "waiting": 0, "retry": 0, "failed": 0, "error": 0}
     for pk in notification_ids:
         try:
             result, exc = _send(pk)
-        except Exception:
+        except Exception as error:
             log.exception("notification %s could not be sent", pk)
             counts["error"] += 1
+            _note_error(pk, error)
             continue
         counts[result] += 1
         if exc is not None:
@@ -104,9 +182,25 @@ def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
     return counts
 
 
-def _retry_alone(pk: int) -> None:
+def _note_error(pk: int, error: Exception) -> None:
     try:
-        deliver_notification.apply_async((pk,), countdown=retry_countdown(0, 30))
+        Notification.objects.filter(pk=pk).update(last_error=str(error)[:2000])
+    except Exception:  # the database is what failed: the log has it
+        log.exception("notification %s: error not noted", pk)
+
+
+def _lease_until(pk: int, countdown: int) -> None:
+    """Its retry is due in ``countdown`` seconds: the relay's lease counts from then, so a
+    long back-off never looks like a lost task (``notify.sweep_stranded``)."""
+    due = timezone.now() + dt.timedelta(seconds=countdown)
+    Notification.objects.filter(pk=pk).update(queued_at=due)
+
+
+def _retry_alone(pk: int) -> None:
+    countdown = retry_countdown(0, 30)
+    _lease_until(pk, countdown)
+    try:
+        deliver_notification.apply_async((pk,), countdown=countdown)
     except Exception:  # broker down: the sweep hands it over again
         log.exception("notification %s: retry not queued; left for the sweep", pk)
         Notification.objects.filter(pk=pk).update(queued_at=None)

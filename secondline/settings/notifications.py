@@ -11,6 +11,11 @@ NOTIFY_BATCH_SECONDS = envint("NOTIFY_BATCH_SECONDS", 60)
 NOTIFY_BATCH_MAX_SECONDS = envint("NOTIFY_BATCH_MAX_SECONDS", 600)
 # How often beat hands the worker the notifications whose batching window has closed.
 NOTIFY_RELAY_SECONDS = envint("NOTIFY_RELAY_SECONDS", 10)
+# A notification handed to the worker and still pending this long later (its task died with
+# the worker, or failed on something other than the SMTP server) is handed over again; after
+# NOTIFY_MAX_ATTEMPTS tries it is marked failed. A worker's claim on it expires as long after.
+NOTIFY_LEASE_SECONDS = envint("NOTIFY_LEASE_SECONDS", 900)
+NOTIFY_MAX_ATTEMPTS = envint("NOTIFY_MAX_ATTEMPTS", 10)
 NOTIFY_UNASSIGNED_MINUTES = envint("NOTIFY_UNASSIGNED_MINUTES", 30)
 # How new tickets are assigned, tried in order: "account" (the customer's account engineer),
 # "duty" (round-robin among the engineers on duty). Empty: nobody is assigned automatically.

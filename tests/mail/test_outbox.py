@@ -91,6 +91,7 @@ def test_the_task_sends_each_notification_once(member, sent) -> None:
         "skipped": 1,
         "waiting": 0,
         "retry": 0,
+        "failed": 0,
         "error": 0,
     }
     assert tasks.deliver_notification(notification.pk) == "skipped"  # still works alone

@@ -312,12 +312,15 @@ def sweep_stranded(limit: int = 500) -> int:
     stranded = Notification.objects.filter(
         status=Notification.Status.PENDING, queued_at__lte=cutoff
     )
-    for row in stranded.filter(attempts__gte=max_attempts()).only("pk", "attempts", "last_error"):
+    given_up = stranded.filter(attempts__gte=max_attempts()).select_related("ticket")
+    for row in given_up:
         note = GAVE_UP.format(attempts=row.attempts)
         if row.last_error:
             note = f"{note}; the last error: {row.last_error}"
-        # conditional: a worker that settled it meanwhile keeps its word
-        stranded.filter(pk=row.pk).update(status=Notification.Status.FAILED, last_error=note[:2000])
+        with transaction.atomic():
+            # conditional: a worker that settled it meanwhile keeps its word
+            if stranded.filter(pk=row.pk).update(status=Notification.Status.FAILED):
+                delivery_failed(row.ticket, [row], row.to_email, note)
         log.error("notification %s failed for good: %s", row.pk, note)
     return _hand_over(
         stranded.filter(attempts__lt=max_attempts()), limit, partial(_reclaim, cutoff=cutoff)

@@ -150,12 +150,22 @@ def deliver_notification(self, notification_id: int) -> str:
     if exc is None:
         return result
     if self.request.retries >= self.max_retries:
-        Notification.objects.filter(pk=notification_id).update(status=Notification.Status.FAILED)
-        log.error("notification %s failed for good: %s", notification_id, exc)
+        _gave_up(notification_id, exc)
         return "failed"
     countdown = retry_countdown(self.request.retries, 30)
     _lease_until(notification_id, countdown)
     raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+def _gave_up(notification_id: int, exc: Exception) -> None:
+    """The SMTP server kept failing for every retry: the email will not arrive, and the
+    ticket says so as it does for a bounce (agents see no outbox)."""
+    row = Notification.objects.select_related("ticket").filter(pk=notification_id).first()
+    if row is not None:
+        reason = f"not sent: the mail server kept failing ({exc})"
+        with transaction.atomic():
+            notify.delivery_failed(row.ticket, [row], row.to_email, reason)
+    log.error("notification %s failed for good: %s", notification_id, exc)
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -95,6 +95,24 @@ def test_a_row_tried_max_attempts_times_is_marked_failed_with_the_reason(
     assert (row.status, row.attempts) == (Failed, 3)
     assert row.last_error == notify.GAVE_UP.format(attempts=3)
     assert to(member) == []
+    [event] = row.ticket.events.filter(kind=TicketEvent.Kind.DELIVERY_FAILED)
+    assert (event.new_value, event.reason, event.is_public) == (member.email, row.last_error, False)
+
+
+def test_an_smtp_server_failing_every_retry_shows_on_the_ticket(member, agent, sent):
+    """Agents see no outbox: the email that will not arrive is on the ticket, as a bounce is."""
+    row, _second = two_pending(member, agent, sent)
+    ticket = row.ticket
+    busy = smtplib.SMTPResponseException(451, b"4.3.0 Try again later")
+    with (
+        mock.patch("django.core.mail.EmailMessage.send", side_effect=busy),
+        mock.patch.object(tasks.deliver_notification, "max_retries", 0),
+    ):
+        assert tasks.deliver_notification.apply(args=[row.pk]).get() == "failed"
+    row.refresh_from_db()
+    assert row.status == Failed and "451" in row.last_error
+    [event] = ticket.events.filter(kind=TicketEvent.Kind.DELIVERY_FAILED)
+    assert event.new_value == member.email and "kept failing" in event.reason
 
 
 def test_a_retry_in_its_back_off_is_left_to_it_until_it_is_due(member, batched):

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from secondline.mail import oauth2
 from secondline.mail.crypto import UndecryptableSecret
@@ -31,14 +32,19 @@ PORTS = range(1, 65536)
 KEPT = _("Never shown: left empty, the stored one is kept.")
 
 
-class MailboxForm(forms.ModelForm[Mailbox]):
-    password = forms.CharField(
-        label=_("password"),
+def secret_field(label: StrOrPromise) -> forms.CharField:
+    """A secret typed here and never sent back: left empty, the stored one is kept."""
+    return forms.CharField(
+        label=label,
         widget=forms.PasswordInput(render_value=False),
         required=False,
         max_length=255,
         help_text=KEPT,
     )
+
+
+class MailboxForm(forms.ModelForm[Mailbox]):
+    password = secret_field(_("password"))
     oauth2_token_url = forms.URLField(
         label=_("token URL"),
         required=False,
@@ -51,13 +57,7 @@ class MailboxForm(forms.ModelForm[Mailbox]):
         assume_scheme="https",
         help_text=_("Where the administrator gives consent; filled in for the known providers."),
     )
-    oauth2_client_secret = forms.CharField(
-        label=_("client secret"),
-        widget=forms.PasswordInput(render_value=False),
-        required=False,
-        max_length=255,
-        help_text=KEPT,
-    )
+    oauth2_client_secret = secret_field(_("client secret"))
     oauth2_refresh_token = forms.CharField(
         label=_("refresh token"),
         widget=forms.PasswordInput(render_value=False),

@@ -2,13 +2,22 @@ from typing import Any
 
 from axes import admin as axes_admin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from secondline.accounts.models import ApiToken, Contract, LegalEntity, Organization, User
+from secondline.accounts.models import (
+    UNDELIVERABLE_FIELDS,
+    ApiToken,
+    Contract,
+    LegalEntity,
+    Organization,
+    User,
+)
 from secondline.common.admin import BoundedDates
 
 
@@ -70,15 +79,60 @@ class UserAdmin(DjangoUserAdmin):
         "role",
         "is_active",
     ]
-    list_filter = ["role", "organization", "is_active"]
+    list_filter = [
+        "role",
+        "organization",
+        "is_active",
+        ("email_undeliverable_since", admin.EmptyFieldListFilter),
+    ]
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        (_("Support"), {"fields": ("organization", "role", "phone", "language")}),
+        (
+            _("Support"),
+            {"fields": ("organization", "role", "phone", "language", *UNDELIVERABLE_FIELDS)},
+        ),
     )
+    # Set by the email channel; cleared by a new address or the action below.
+    readonly_fields = UNDELIVERABLE_FIELDS
+    actions = ["clear_undeliverable"]
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        """The clearing action stays when an app above lists its own actions instead (the
+        privacy app's erasure replaces ``actions`` on its subclass of this admin)."""
+        actions = super().get_actions(request)
+        if "clear_undeliverable" not in actions and self.has_change_permission(request):
+            action = self.get_action("clear_undeliverable")
+            if action is not None:
+                actions["clear_undeliverable"] = action
+        return actions
+
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
         (_("Support"), {"fields": ("email", "organization", "role", "language")}),
     )
+
+    @admin.action(description=_("Mail them again: clear the “emails bounce” mark"))
+    def clear_undeliverable(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """The staff know the address works again (the person emptied or restored their
+        mailbox): notifications go to it from now on; what was skipped stays skipped."""
+        marked = list(queryset.filter(email_undeliverable_since__isnull=False))
+        # as the admin words a change: the labels of the fields it changed
+        fields = [User._meta.get_field(name) for name in UNDELIVERABLE_FIELDS]
+        labels = [str(field.verbose_name) for field in fields]  # type: ignore[union-attr]
+        for user in marked:
+            user.email_undeliverable_since, user.email_undeliverable_reason = None, ""
+            user.save(update_fields=UNDELIVERABLE_FIELDS)
+            self.log_change(request, user, [{"changed": {"fields": labels}}])
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d person will be mailed again.",
+                "%(count)d people will be mailed again.",
+                len(marked),
+            )
+            % {"count": len(marked)},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(LogEntry)

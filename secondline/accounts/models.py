@@ -93,6 +93,15 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
+    # Set by the email channel when the mail server refused this address for good (a hard
+    # bounce, a 5xx for the recipient): no notification goes to it until the address changes
+    # (``save``) or the staff clear the mark (the back office). Mail from it is still read.
+    email_undeliverable_since = models.DateTimeField(
+        _("emails bounce since"), null=True, blank=True, editable=False
+    )
+    email_undeliverable_reason = models.CharField(
+        _("why emails bounce"), max_length=500, blank=True, editable=False
+    )
 
     objects = SupportUserManager()  # type: ignore[misc]
 
@@ -111,6 +120,23 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A new address (not merely the same one in other letter case) clears the mark of
+        the old one's bounces, however it is set: the back office, the API, a command."""
+        if self.email_undeliverable_since is not None and self._address_changed():
+            self.email_undeliverable_since, self.email_undeliverable_reason = None, ""
+            fields = kwargs.get("update_fields")
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, *UNDELIVERABLE_FIELDS}
+        super().save(*args, **kwargs)
+
+    def _address_changed(self) -> bool:
+        # Read only for a marked person, so an ordinary save costs no query.
+        if self.pk is None:
+            return False
+        stored = User.objects.filter(pk=self.pk).values_list("email", flat=True).first()
+        return stored is not None and stored.lower() != (self.email or "").lower()
 
     @property
     def display_name(self) -> str:
@@ -132,6 +158,10 @@ class User(AbstractUser):
     @property
     def is_responsible(self) -> bool:
         return self.role == self.Role.CUSTOMER_RESPONSIBLE
+
+
+#: The mark of an address the mail server refused for good (``User.email_undeliverable_*``).
+UNDELIVERABLE_FIELDS = ("email_undeliverable_since", "email_undeliverable_reason")
 
 
 @deconstructible

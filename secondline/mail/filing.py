@@ -45,7 +45,11 @@ def in_language_of(contact: User) -> translation.override:
 
 
 def delivery_failure(message: InboundMessage, parsed: ParsedMessage, bounce: Bounce) -> None:
-    """A bounce of one of our notifications goes on its ticket as an internal event."""
+    """A bounce of one of our notifications goes on its ticket as an internal event; a hard
+    bounce (``notify.address_is_gone``) also marks its address undeliverable. Only a bounce
+    naming one of our notifications (its Message-ID, which only its recipient's mail system
+    saw) marks it, and only that notification's address: anyone can write a bounce that names
+    a ticket's thread id or some address, and must not stop our mail to a customer with it."""
     notification, ticket = routing.bounced(bounce)
     if ticket is None:
         message.settle(
@@ -57,9 +61,20 @@ def delivery_failure(message: InboundMessage, parsed: ParsedMessage, bounce: Bou
         "unknown recipient"
     )
     rows = [notification] if notification is not None else []
-    notify.delivery_failed(ticket, rows, recipient, bounce.diagnostic or parsed.subject)
+    reason = bounce.diagnostic or parsed.subject
+    notify.delivery_failed(ticket, rows, recipient, reason)
+    if notification is not None and _hard_bounce_of(notification.to_email, bounce):
+        notify.mark_undeliverable(notification.to_email, reason)
     message.result_ticket = ticket
     message.settle(Status.DELIVERY_FAILED)
+
+
+def _hard_bounce_of(address: str, bounce: Bounce) -> bool:
+    """The bounce says ``address`` refuses mail for good: a permanent status about the address
+    (5.1.1, not a 4.X.X soft bounce), for it (a report naming only another final recipient,
+    such as the mailbox it forwards to, does not mark it)."""
+    named = not bounce.recipients or address.lower() in bounce.recipients
+    return named and notify.address_is_gone(bounce.diagnostic)
 
 
 def set_aside_automatic(

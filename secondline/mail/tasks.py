@@ -71,6 +71,8 @@ def _send(notification_id: int) -> tuple[str, Exception | None]:
         if refusal:
             with transaction.atomic():
                 notify.delivery_failed(claimed.ticket, group, claimed.to_email, refusal)
+                if refused_address(exc):
+                    notify.mark_undeliverable(claimed.to_email, refusal)
             log.warning("notification %s refused for good: %s", claimed.pk, refusal)
             return "failed", None
         # free for the retry at once (after a crash the claim would last the lease)
@@ -99,6 +101,10 @@ def _why_not_sent(notification: Notification) -> str:
     recipient, ticket = notification.recipient, notification.ticket
     if recipient is None:
         return ""
+    # The mail server refused this address for good: nothing goes to it until the address
+    # changes or the staff clear the mark (docs/email.md, *An address that bounces for good*).
+    if bounces := notify.undeliverable_note(recipient, notification.to_email):
+        return bounces
     if not can_see_ticket(recipient, ticket):
         return NO_LONGER_SEES
     if recipient.is_contractor or recipient.pk == ticket.requester_id:
@@ -137,6 +143,20 @@ def permanent_refusal(exc: Exception) -> str:
     elif isinstance(exc, smtplib.SMTPDataError) and 500 <= exc.smtp_code < 600:
         return f"{exc.smtp_code} {_text(exc.smtp_error)}"
     return ""
+
+
+def refused_address(exc: Exception) -> bool:
+    """Whether a permanent refusal (``permanent_refusal``) is about the address, which is then
+    marked undeliverable (``notify.mark_undeliverable``): a 5xx to ``RCPT TO`` unless its
+    enhanced status speaks of the message or of policy (5.7.1 relaying denied is our server's
+    standing, not the address's); a refusal of the message only with an addressing status
+    (a server that checks the mailbox after ``DATA``: 550 5.1.1)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = " ".join(_text(reply) for _code, reply in exc.recipients.values())
+        return notify.address_is_gone(replies, without_status=True)
+    if isinstance(exc, smtplib.SMTPDataError):
+        return notify.address_is_gone(_text(exc.smtp_error))
+    return False
 
 
 def _text(reply: bytes | str) -> str:

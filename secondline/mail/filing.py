@@ -17,7 +17,16 @@ from django.utils.translation import gettext_noop
 from secondline.accounts import access
 from secondline.accounts.models import User
 from secondline.common.moments import out_of_span
-from secondline.mail import flags, notes, notify, proof, routing, sender_replies, urgent
+from secondline.mail import (
+    flags,
+    notes,
+    notify,
+    proof,
+    routing,
+    sender_replies,
+    undeliverable,
+    urgent,
+)
 from secondline.mail.automatic import Bounce
 from secondline.mail.models import InboundMessage
 from secondline.mail.outbound import refusal_reasons
@@ -46,7 +55,7 @@ def in_language_of(contact: User) -> translation.override:
 
 def delivery_failure(message: InboundMessage, parsed: ParsedMessage, bounce: Bounce) -> None:
     """A bounce of one of our notifications goes on its ticket as an internal event; a hard
-    bounce (``notify.address_is_gone``) also marks its address undeliverable. Only a bounce
+    bounce (``undeliverable.address_is_gone``) also marks its address undeliverable. Only a bounce
     naming one of our notifications (its Message-ID, which only its recipient's mail system
     saw) marks it, and only that notification's address: anyone can write a bounce that names
     a ticket's thread id or some address, and must not stop our mail to a customer with it."""
@@ -64,7 +73,7 @@ def delivery_failure(message: InboundMessage, parsed: ParsedMessage, bounce: Bou
     reason = bounce.diagnostic or parsed.subject
     notify.delivery_failed(ticket, rows, recipient, reason)
     if notification is not None and _hard_bounce_of(notification.to_email, bounce):
-        notify.mark_undeliverable(notification.to_email, reason)
+        undeliverable.mark_undeliverable(notification.to_email, reason)
     message.result_ticket = ticket
     message.settle(Status.DELIVERY_FAILED)
 
@@ -74,7 +83,7 @@ def _hard_bounce_of(address: str, bounce: Bounce) -> bool:
     (5.1.1, not a 4.X.X soft bounce), for it (a report naming only another final recipient,
     such as the mailbox it forwards to, does not mark it)."""
     named = not bounce.recipients or address.lower() in bounce.recipients
-    return named and notify.address_is_gone(bounce.diagnostic)
+    return named and undeliverable.address_is_gone(bounce.diagnostic)
 
 
 def set_aside_automatic(

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from secondline.celery import retry_countdown
-from secondline.mail import batching, imap, intake, notify, oauth2
+from secondline.mail import batching, imap, intake, notify, oauth2, undeliverable
 from secondline.mail.models import Notification, SenderReply, UrgentConfirmation
 from secondline.mail.outbound import build_message, build_sender_reply
 from secondline.mail.urgent import confirmation_email
@@ -72,7 +72,7 @@ def _send(notification_id: int) -> tuple[str, Exception | None]:
             with transaction.atomic():
                 notify.delivery_failed(claimed.ticket, group, claimed.to_email, refusal)
                 if refused_address(exc):
-                    notify.mark_undeliverable(claimed.to_email, refusal)
+                    undeliverable.mark_undeliverable(claimed.to_email, refusal)
             log.warning("notification %s refused for good: %s", claimed.pk, refusal)
             return "failed", None
         # free for the retry at once (after a crash the claim would last the lease)
@@ -103,7 +103,7 @@ def _why_not_sent(notification: Notification) -> str:
         return ""
     # The mail server refused this address for good: nothing goes to it until the address
     # changes or the staff clear the mark (docs/email.md, *An address that bounces for good*).
-    if bounces := notify.undeliverable_note(recipient, notification.to_email):
+    if bounces := undeliverable.undeliverable_note(recipient, notification.to_email):
         return bounces
     if not can_see_ticket(recipient, ticket):
         return NO_LONGER_SEES
@@ -147,15 +147,15 @@ def permanent_refusal(exc: Exception) -> str:
 
 def refused_address(exc: Exception) -> bool:
     """Whether a permanent refusal (``permanent_refusal``) is about the address, which is then
-    marked undeliverable (``notify.mark_undeliverable``): a 5xx to ``RCPT TO`` unless its
+    marked undeliverable (``undeliverable.mark_undeliverable``): a 5xx to ``RCPT TO`` unless its
     enhanced status speaks of the message or of policy (5.7.1 relaying denied is our server's
     standing, not the address's); a refusal of the message only with an addressing status
     (a server that checks the mailbox after ``DATA``: 550 5.1.1)."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         replies = " ".join(_text(reply) for _code, reply in exc.recipients.values())
-        return notify.address_is_gone(replies, without_status=True)
+        return undeliverable.address_is_gone(replies, without_status=True)
     if isinstance(exc, smtplib.SMTPDataError):
-        return notify.address_is_gone(_text(exc.smtp_error))
+        return undeliverable.address_is_gone(_text(exc.smtp_error))
     return False
 
 

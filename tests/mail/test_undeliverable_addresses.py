@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from secondline.accounts.models import User
-from secondline.mail import intake, notify, tasks
+from secondline.mail import intake, notify, tasks, undeliverable
 from secondline.mail.models import InboundMessage, Notification
 from secondline.tickets import services
 from secondline.tickets.models import Ticket, TicketEvent
@@ -92,7 +92,7 @@ def comment(ticket: Ticket, author: User, sent: Any, text: str = "Please send th
     ],
 )
 def test_it_tells_a_gone_address_from_a_passing_failure(report: str, gone: bool) -> None:
-    assert notify.address_is_gone(report) is gone
+    assert undeliverable.address_is_gone(report) is gone
 
 
 def test_a_hard_bounce_marks_the_person_and_the_next_email_is_skipped(member, agent, sent):
@@ -106,7 +106,7 @@ def test_a_hard_bounce_marks_the_person_and_the_next_email_is_skipped(member, ag
     comment(ticket, agent, sent)
     assert to(member) == []
     [row] = Notification.objects.filter(recipient=member, status=Skipped)
-    assert row.last_error == notify.UNDELIVERABLE.format(
+    assert row.last_error == undeliverable.UNDELIVERABLE.format(
         since=member.email_undeliverable_since, reason=member.email_undeliverable_reason
     )
     assert row.last_error.startswith("not sent: emails to this address bounce since 2026-03-03")
@@ -274,11 +274,11 @@ def test_the_staff_still_hear_of_a_marked_customers_reply(member, agent, sent):
 
 def test_a_mark_on_a_customer_does_not_hold_the_engineers_own_mail(member, agent, sent):
     bounced_requester(member, sent)
-    assert notify.undeliverable_note(agent, agent.email) == ""
+    assert undeliverable.undeliverable_note(agent, agent.email) == ""
     member.refresh_from_db()
     # the mark is for the address it was set on, not one queued to an address since changed
-    assert notify.undeliverable_note(member, "new@volga.example") == ""
-    assert notify.undeliverable_note(member, member.email.upper()) != ""
+    assert undeliverable.undeliverable_note(member, "new@volga.example") == ""
+    assert undeliverable.undeliverable_note(member, member.email.upper()) != ""
 
 
 # --- clearing the mark --------------------------------------------------------------------------

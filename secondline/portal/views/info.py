@@ -26,7 +26,7 @@ from secondline.tickets.choices import PRIORITY_CRITERIA, Priority, TicketType
 DAY_KINDS = {
     "weekend": _("Weekend"),
     "holiday": _("Public holiday"),
-    "transferred_day_off": _("Day off moved by the government's decree"),
+    "transferred_day_off": _("Transferred day off"),
     "non_working_decree": _("Non-working day by presidential decree"),
     "exception_day_off": _("Company day off"),
     "working_weekend": _("Working weekend day"),

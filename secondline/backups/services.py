@@ -169,10 +169,8 @@ def _secondline_stopped() -> Iterator[None]:
     with REDIS_URL; hold the data folder's scheduler lock meanwhile, so it cannot start."""
     stop_first = "stop SecondLine (`secondline run`, the worker and the web server) first"
     if settings.REDIS_URL:
-        from secondline.scheduler import RedisSchedulerLock
-
         try:
-            shared = RedisSchedulerLock(
+            shared = scheduler.RedisSchedulerLock(
                 settings.REDIS_URL, settings.SCHEDULER_LOCK_SECONDS, settings.SCHEDULER_LOCK_KEY
             )
             holder = shared.client.get(shared.lock.name)

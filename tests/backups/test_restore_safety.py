@@ -325,7 +325,7 @@ def test_an_older_releases_postgresql_archive_restores_into_a_migrated_database(
     result = secondline(new, tmp_path / "new", "restore", str(file))
 
     assert result.returncode == 0, result.stderr
-    assert "lacked 1 migrations of this version" in result.stderr
+    assert "lacked 1 migration of this version" in result.stderr
     assert psql(new, "SELECT count(*) FROM tickets_ticket") == tickets
     assert psql(new, "SELECT count(*) FROM django_migrations WHERE app = 'privacy'") != "0\n"
     # rolling back a failed upgrade: --force over the migrated database in use

@@ -60,7 +60,7 @@ def sweep(now: dt.datetime | None = None, tickets: Iterable[Ticket] | None = Non
     now = now or timezone.now()
     moved = 0
     for ticket in sweep_candidates(now) if tickets is None else tickets:
-        calendar = _calendar(ticket)
+        calendar = _calendar(ticket.contract, f"ticket {ticket.pk} skipped")
         if calendar is None:
             continue
         clocks = stored_clocks(ticket)
@@ -87,16 +87,17 @@ def _recompute_locked(ticket: Ticket, now: dt.datetime) -> bool:
     return fresh.sla_state != old and fresh.sla_state in ALERT_STATES
 
 
-def _calendar(ticket: Ticket) -> BusinessCalendar | None:
-    """The ticket's business calendar, or None, logged, when bad data keeps it from being built."""
+def _calendar(contract: Contract, consequence: str) -> BusinessCalendar | None:
+    """The contract's business calendar, or None when bad back-office data keeps it from being
+    built, logged with its ``consequence`` (a ticket skipped, deadlines kept)."""
     try:
-        return calendar_of(ticket.contract)
+        return calendar_of(contract)
     except BAD_CALENDAR as exc:
         log.error(
-            "SLA: ticket %s skipped: calendar %s of its contract %s cannot be built: %r",
-            ticket.pk,
-            ticket.contract.calendar_id,
-            ticket.contract_id,
+            "SLA: %s: calendar %s of contract %s cannot be built: %r",
+            consequence,
+            contract.calendar_id,
+            contract.pk,
             exc,
         )
         return None
@@ -136,7 +137,12 @@ def recompute_open(contracts: QuerySet[Contract]) -> int:
     ticket that becomes at risk or breached is alerted once: ``advance`` claims the change
     against the sweep.
     """
-    usable = [contract.pk for contract in contracts.select_related("calendar") if _builds(contract)]
+    usable = [
+        contract.pk
+        for contract in contracts.select_related("calendar")
+        if _calendar(contract, f"contract {contract.pk} keeps its open tickets' deadlines")
+        is not None
+    ]
     ids = open_tickets(Contract.objects.filter(pk__in=usable)).order_by("pk")
     done, last = 0, 0
     # Key-set batches: a fresh indexed query each, no cursor held open across the commits.
@@ -157,22 +163,8 @@ def _recompute_batch(pks: list[int]) -> int:
             .order_by("pk")
         )
         for ticket in rows:
-            if _calendar(ticket) is not None:  # changed again meanwhile, to bad data
+            skipped = f"ticket {ticket.pk} skipped"
+            if _calendar(ticket.contract, skipped) is not None:  # changed again, to bad data
                 recompute(ticket, now)
                 done += 1
     return done
-
-
-def _builds(contract: Contract) -> bool:
-    """Whether the contract's calendar can be built; logged once for all its tickets if not."""
-    try:
-        calendar_of(contract)
-    except BAD_CALENDAR as exc:
-        log.error(
-            "SLA: contract %s keeps its open tickets' deadlines: calendar %s fails to build: %r",
-            contract.pk,
-            contract.calendar_id,
-            exc,
-        )
-        return False
-    return True
